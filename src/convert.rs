@@ -1,0 +1,42 @@
+//! The one bridge between polars' Arrow implementation and arrow-rs: an in-memory IPC stream.
+//!
+//! polars (polars-arrow) and arrow-rs are separate Arrow implementations; IPC is the format
+//! both speak exactly, so nothing is re-typed by hand and money keeps its decimal type.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use polars::prelude::{CompatLevel, DataFrame, IpcWriter, SerWriter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    #[error("polars could not export a frame as Arrow IPC: {0}")]
+    Export(polars::prelude::PolarsError),
+    #[error("arrow-rs could not read polars' Arrow IPC: {0}")]
+    Import(arrow::error::ArrowError),
+    #[error("{path}: {source}")]
+    Write { path: PathBuf, source: parquet::errors::ParquetError },
+}
+
+/// polars frame → arrow-rs record batches.
+pub fn to_record_batches(df: &mut DataFrame) -> Result<Vec<RecordBatch>, ConvertError> {
+    let mut buf = Vec::new();
+    // The oldest compat level writes plain Utf8/LargeUtf8 strings, which every reader knows.
+    IpcWriter::new(&mut buf).with_compat_level(CompatLevel::oldest()).finish(df).map_err(ConvertError::Export)?;
+    let reader = arrow::ipc::reader::FileReader::try_new(Cursor::new(buf), None).map_err(ConvertError::Import)?;
+    reader.collect::<Result<Vec<_>, _>>().map_err(ConvertError::Import)
+}
+
+/// Writes batches with the dataset's writer properties (see `sink::writer_properties`).
+pub fn write_parquet<W: std::io::Write + Send>(out: W, path: &Path, batches: &[RecordBatch]) -> Result<(), ConvertError> {
+    let err = |source| ConvertError::Write { path: path.to_path_buf(), source };
+    let Some(first) = batches.first() else { return Ok(()) };
+    let mut w = ArrowWriter::try_new(out, first.schema(), Some(crate::sink::writer_properties())).map_err(err)?;
+    for b in batches {
+        w.write(b).map_err(err)?;
+    }
+    w.close().map_err(err)?;
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! Stage 2, decode: bytes → UTF-8 text, recording what was detected and how many bytes were malformed.
+//!
+//! Order of evidence, strongest first (as ripgrep's searcher does): a BOM; binary magic and
+//! control-character density (rejected, never decoded into garbage); valid UTF-8 (fast path);
+//! UTF-16 without BOM from the NUL-byte pattern; a `<meta charset>` that the bytes agree with;
+//! chardetng for the rest. GBK and GB2312 labels are decoded with the GB18030 decoder, a superset.
+
+use encoding_rs::{Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
+
+/// What the decoder found out about a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    /// Lowercase WHATWG name: `utf-8`, `gb18030`, `gbk`, `utf-16le`, `utf-16be`, `big5`, ...
+    pub encoding: String,
+    pub had_bom: bool,
+    /// Malformed byte sequences replaced by U+FFFD.
+    pub decode_errors: u64,
+}
+
+/// Why a file was not decoded at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("empty: the file has no bytes")]
+    Empty,
+    #[error("binary: {0}")]
+    Binary(&'static str),
+}
+
+/// Magic numbers of files scrapers save with a text extension by mistake.
+const MAGIC: &[(&[u8], &str)] = &[
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"%PDF-", "PDF document (run it through pdftotext first)"),
+    (b"PK\x03\x04", "ZIP archive or Office document (docx/xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "legacy Office document (doc/xls)"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"Rar!\x1a\x07", "RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"II*\x00", "TIFF image"),
+    (b"MM\x00*", "TIFF image"),
+    (b"BM", "BMP image"),
+];
+
+pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        return Ok(run(enc, &bytes[bom_len..], true));
+    }
+    for (magic, what) in MAGIC {
+        // "BM" is too short to trust alone: require the BMP header's size field to be plausible.
+        if bytes.starts_with(magic) && (*magic != b"BM" || looks_like_bmp(bytes)) {
+            return Err(DecodeError::Binary(what));
+        }
+    }
+    if let Some(enc) = utf16_without_bom(bytes) {
+        return Ok(run(enc, bytes, false));
+    }
+    if let Some(why) = binary_reason(bytes) {
+        return Err(DecodeError::Binary(why));
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok(run(UTF_8, bytes, false));
+    }
+    let enc = guess(bytes);
+    Ok(run(enc, bytes, false))
+}
+
+fn run(enc: &'static Encoding, bytes: &[u8], had_bom: bool) -> Decoded {
+    // GBK-labelled bytes go through the GB18030 decoder: it is a strict superset, so nothing
+    // valid in GBK becomes malformed.
+    let decoder_enc = if enc == encoding_rs::GBK { GB18030 } else { enc };
+    let (text, errors) = decode_counting(decoder_enc, bytes);
+    Decoded { text, encoding: enc.name().to_ascii_lowercase(), had_bom, decode_errors: errors }
+}
+
+/// Decodes without BOM sniffing and counts malformed sequences; encoding_rs only says "some".
+fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, u64) {
+    let mut decoder = enc.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(decoder.max_utf8_buffer_length(bytes.len()).unwrap_or(bytes.len() * 3));
+    let mut errors = 0u64;
+    let mut input = bytes;
+    loop {
+        let (result, read) =
+            decoder.decode_to_string_without_replacement(input, &mut out, true);
+        input = &input[read..];
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => break,
+            encoding_rs::DecoderResult::Malformed(_, _) => {
+                errors += 1;
+                out.push('\u{FFFD}');
+            }
+            encoding_rs::DecoderResult::OutputFull => {
+                out.reserve(input.len() * 3 + 16);
+            }
+        }
+    }
+    (out, errors)
+}
+
+fn looks_like_bmp(bytes: &[u8]) -> bool {
+    bytes.len() >= 14 && {
+        let size = u32::from_le_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]) as usize;
+        size == bytes.len() && bytes[6..10] == [0, 0, 0, 0]
+    }
+}
+
+/// UTF-16 text of CJK and ASCII has NUL bytes at one parity only (ASCII) and never has
+/// NUL pairs; binaries have NULs everywhere.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let n = bytes.len().min(64 * 1024) & !1;
+    if n < 4 {
+        return None;
+    }
+    let sample = &bytes[..n];
+    let (mut even_nul, mut odd_nul) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        if pair[0] == 0 && pair[1] == 0 {
+            return None;
+        }
+        even_nul += (pair[0] == 0) as usize;
+        odd_nul += (pair[1] == 0) as usize;
+    }
+    let units = n / 2;
+    // Pure-CJK UTF-16 has few NULs; then test whether the text decodes cleanly as UTF-16 and
+    // is mostly CJK in one byte order but not the other.
+    let enc = if even_nul > units / 8 && odd_nul == 0 {
+        UTF_16BE
+    } else if odd_nul > units / 8 && even_nul == 0 {
+        UTF_16LE
+    } else if even_nul + odd_nul == 0 && std::str::from_utf8(sample).is_err() {
+        let le = cjk_share(UTF_16LE, sample);
+        let be = cjk_share(UTF_16BE, sample);
+        if le > 0.6 && le > be {
+            UTF_16LE
+        } else if be > 0.6 && be > le {
+            UTF_16BE
+        } else {
+            return None;
+        }
+    } else {
+        return None;
+    };
+    let (_, errors) = decode_counting(enc, sample);
+    (errors <= units as u64 / 100).then_some(enc)
+}
+
+fn cjk_share(enc: &'static Encoding, sample: &[u8]) -> f64 {
+    let (text, _, _) = enc.decode_without_bom_handling(sample);
+    let mut total = 0usize;
+    let mut cjk = 0usize;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            continue;
+        }
+        total += 1;
+        cjk += matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x9fff | 0xff00..=0xffef) as usize
+            || c.is_ascii_graphic() as usize;
+    }
+    if total == 0 { 0.0 } else { cjk as f64 / total as f64 }
+}
+
+/// NUL bytes or many C0 controls mean the file is not text in any single-byte-compatible
+/// encoding (UTF-16 was ruled out before).
+fn binary_reason(bytes: &[u8]) -> Option<&'static str> {
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    if sample.contains(&0) {
+        return Some("NUL bytes in a file that is not UTF-16");
+    }
+    let controls = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+        .count();
+    if controls * 100 > sample.len() {
+        return Some("control characters throughout (not text)");
+    }
+    None
+}
+
+fn guess(bytes: &[u8]) -> &'static Encoding {
+    if let Some(enc) = crate::layout::html::declared_charset(bytes)
+        .and_then(|label| Encoding::for_label(label.as_bytes()))
+        && enc != UTF_8
+        && enc != UTF_16LE
+        && enc != UTF_16BE
+    {
+        // A declared charset counts only when the bytes decode cleanly with it: scraped
+        // pages often declare one encoding and are saved in another.
+        let check = if enc == encoding_rs::GBK { GB18030 } else { enc };
+        let (_, errors) = decode_counting(check, &bytes[..bytes.len().min(64 * 1024)]);
+        if errors == 0 {
+            return enc;
+        }
+    }
+    let mut det = chardetng::EncodingDetector::new();
+    det.feed(bytes, true);
+    let enc = det.guess(Some(b"cn"), true);
+    // chardetng answers GBK for the whole GB family; decoding uses GB18030 either way, and
+    // the label stays what was detected.
+    if enc == UTF_8 {
+        // Invalid UTF-8 that chardetng still calls UTF-8: almost always GB bytes here.
+        return GB18030;
+    }
+    enc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        let d = decode("项目名称\t测试".as_bytes()).unwrap();
+        assert_eq!((d.encoding.as_str(), d.had_bom), ("utf-8", false));
+        let mut b = vec![0xef, 0xbb, 0xbf];
+        b.extend_from_slice("项目".as_bytes());
+        let d = decode(&b).unwrap();
+        assert_eq!((d.encoding.as_str(), d.had_bom, d.text.as_str()), ("utf-8", true, "项目"));
+    }
+
+    #[test]
+    fn utf16_both_orders_without_bom() {
+        let s = "东莞市财政项目支出绩效目标批复表\n项目名称\t党内统计工作经费 12.00\n";
+        let le: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let be: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(decode(&le).unwrap().encoding, "utf-16le");
+        let d = decode(&be).unwrap();
+        assert_eq!((d.encoding.as_str(), d.text.as_str()), ("utf-16be", s));
+    }
+
+    #[test]
+    fn gbk_text_is_detected_and_decoded() {
+        let s = "东莞市财政项目支出绩效目标批复表\n预算单位：中共东莞市直属机关工作委员会\n项目名称\t党内统计工作经费\n";
+        let (bytes, _, _) = GB18030.encode(s);
+        let d = decode(&bytes).unwrap();
+        assert!(matches!(d.encoding.as_str(), "gbk" | "gb18030"), "{}", d.encoding);
+        assert_eq!(d.text, s);
+        assert_eq!(d.decode_errors, 0);
+    }
+
+    #[test]
+    fn malformed_bytes_are_counted() {
+        let (mut bytes, _, _) = GB18030.encode("项目名称是党内统计工作经费，预算单位是中共东莞市直属机关工作委员会");
+        bytes.extend_from_slice(&[0x81, 0x20, 0xff]);
+        let d = decode(&bytes).unwrap();
+        assert!(d.decode_errors >= 1, "{d:?}");
+    }
+
+    #[test]
+    fn binaries_are_rejected_with_reason() {
+        assert_eq!(decode(b"\x89PNG\r\n\x1a\n\0\0"), Err(DecodeError::Binary("PNG image")));
+        assert!(matches!(decode(b"%PDF-1.7 ..."), Err(DecodeError::Binary(_))));
+        assert_eq!(decode(b""), Err(DecodeError::Empty));
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        assert!(matches!(decode(&noise), Err(DecodeError::Binary(_))));
+    }
+}

@@ -1,0 +1,45 @@
+//! Stage 3, layout: turns decoded text into a grid of cells with spans. No form knowledge here.
+//!
+//! Every reader returns the whole document in reading order: table rows as rows of cells,
+//! and text outside tables (titles, headings, paragraphs, narrative) as one-cell rows, so a
+//! form reader sees the title lines and the table of one disclosure in sequence.
+
+/// One cell of a grid. A cell spanning several rows or columns is stored once, at its
+/// top-left position, with its spans; every position it covers holds an empty cell with
+/// `merged = true`, so rows keep their column positions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// Text as the layout gave it: tags and PDF wrap spaces may still be inside; the form
+    /// reader cleans them.
+    pub text: String,
+    pub row_span: usize,
+    pub col_span: usize,
+    /// True for a position covered by a spanning cell above or to the left.
+    pub merged: bool,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>) -> Self {
+        Cell { text: text.into(), row_span: 1, col_span: 1, merged: false }
+    }
+    pub fn covered() -> Self {
+        Cell { text: String::new(), row_span: 1, col_span: 1, merged: true }
+    }
+    pub fn is_blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+pub type Row = Vec<Cell>;
+
+/// A document read into rows of cells.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grid {
+    pub rows: Vec<Row>,
+}
+
+impl Grid {
+    pub fn push_line(&mut self, text: impl Into<String>) {
+        self.rows.push(vec![Cell::new(text)]);
+    }
+}

@@ -1,0 +1,7 @@
+//! The `jixiao` command: parses arguments and hands over to the library (see `cli.rs`).
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,354 @@
+//! Stage 6, sink: writes record batches as partitioned Parquet parts into a staging snapshot.
+//!
+//! Parts are keyed by dataset, year and a bucket of the input path (`part-03.parquet`), so an
+//! incremental run rewrites only the buckets its changed inputs fall in; every other part of
+//! the previous snapshot is hard-linked, not copied. Row groups are flushed per part every
+//! `BATCH_ROWS` rows, so memory stays flat however large the corpus.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
+use arrow::compute::filter_record_batch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+use crate::records::{
+    FILES, FileRow, FilesBuilder, INDICATORS, IndicatorRow, IndicatorsBuilder, PROJECTS, ProjectRow, ProjectsBuilder,
+    Rows,
+};
+
+/// Input paths are spread over this many parts per dataset and year.
+pub const BUCKETS: u32 = 8;
+/// Rows buffered per part before they are handed to the Parquet writer.
+const BATCH_ROWS: usize = 8192;
+/// Row groups of up to a million rows: few enough for statistics to prune well.
+const ROW_GROUP_ROWS: usize = 1 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Parquet { path: PathBuf, source: parquet::errors::ParquetError },
+    #[error("{path}: {source}")]
+    Arrow { path: PathBuf, source: arrow::error::ArrowError },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SinkError + '_ {
+    move |source| SinkError::Io { path: path.to_path_buf(), source }
+}
+
+/// The one place that decides how Parquet is written.
+pub fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_dictionary_enabled(true)
+        // Page-level statistics also write the column and offset indexes (the page index).
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("jixiao {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dataset {
+    Files,
+    Projects,
+    Indicators,
+}
+
+impl Dataset {
+    pub const ALL: [Dataset; 3] = [Dataset::Files, Dataset::Projects, Dataset::Indicators];
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::Files => "files",
+            Dataset::Projects => "projects",
+            Dataset::Indicators => "indicators",
+        }
+    }
+    pub fn schema(self) -> &'static SchemaRef {
+        match self {
+            Dataset::Files => &FILES,
+            Dataset::Projects => &PROJECTS,
+            Dataset::Indicators => &INDICATORS,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartKey {
+    pub dataset: Dataset,
+    pub year: Option<i32>,
+    pub bucket: u32,
+}
+
+impl PartKey {
+    pub fn rel_path(&self) -> PathBuf {
+        let mut p = PathBuf::from(self.dataset.name());
+        if let Some(y) = self.year {
+            p.push(format!("year={y}"));
+        }
+        p.push(format!("part-{:02}.parquet", self.bucket));
+        p
+    }
+
+    /// Parses `projects/year=2020/part-03.parquet` back into a key.
+    pub fn from_rel_path(rel: &Path) -> Option<PartKey> {
+        let parts: Vec<&str> = rel.iter().filter_map(|s| s.to_str()).collect();
+        let dataset = Dataset::ALL.into_iter().find(|d| d.name() == *parts.first()?)?;
+        let file = parts.last()?;
+        let bucket = file.strip_prefix("part-")?.strip_suffix(".parquet")?.parse().ok()?;
+        let year = match parts.len() {
+            2 => None,
+            3 => Some(parts[1].strip_prefix("year=")?.parse().ok()?),
+            _ => return None,
+        };
+        Some(PartKey { dataset, year, bucket })
+    }
+}
+
+/// Which bucket an input path's rows live in: stable across runs and machines.
+pub fn bucket_of(path: &str) -> u32 {
+    let h = blake3::hash(path.as_bytes());
+    u32::from_le_bytes([h.as_bytes()[0], h.as_bytes()[1], h.as_bytes()[2], h.as_bytes()[3]]) % BUCKETS
+}
+
+/// Rows of the previous snapshot that an incremental run keeps.
+pub struct Carry {
+    pub old_root: PathBuf,
+    /// Parts of the previous snapshot.
+    pub old_parts: BTreeSet<PartKey>,
+    /// Buckets that hold a new, changed or deleted input: rewritten; all others are linked.
+    pub dirty_buckets: BTreeSet<u32>,
+    /// Paths whose old rows are dropped from rewritten parts (changed and deleted inputs).
+    pub drop_paths: HashSet<String>,
+}
+
+struct Part<B: Rows> {
+    builder: B,
+    writer: ArrowWriter<File>,
+    path: PathBuf,
+    rows: u64,
+}
+
+/// Writes one snapshot's parts under `root`.
+pub struct Sink {
+    root: PathBuf,
+    carry: Option<Carry>,
+    files: BTreeMap<PartKey, Part<FilesBuilder>>,
+    projects: BTreeMap<PartKey, Part<ProjectsBuilder>>,
+    indicators: BTreeMap<PartKey, Part<IndicatorsBuilder>>,
+    pub rows_written: u64,
+}
+
+impl Sink {
+    pub fn new(root: PathBuf, carry: Option<Carry>) -> Result<Sink, SinkError> {
+        fs::create_dir_all(&root).map_err(io(&root))?;
+        Ok(Sink {
+            root,
+            carry,
+            files: BTreeMap::new(),
+            projects: BTreeMap::new(),
+            indicators: BTreeMap::new(),
+            rows_written: 0,
+        })
+    }
+
+    pub fn push_file(&mut self, row: &FileRow) -> Result<(), SinkError> {
+        let key = PartKey { dataset: Dataset::Files, year: None, bucket: bucket_of(&row.path) };
+        push(&self.root, self.carry.as_ref(), &mut self.files, key, row)?;
+        self.rows_written += 1;
+        Ok(())
+    }
+
+    pub fn push_project(&mut self, row: &ProjectRow) -> Result<(), SinkError> {
+        let key = PartKey { dataset: Dataset::Projects, year: Some(row.year), bucket: bucket_of(&row.path) };
+        push(&self.root, self.carry.as_ref(), &mut self.projects, key, row)?;
+        self.rows_written += 1;
+        Ok(())
+    }
+
+    pub fn push_indicator(&mut self, row: &IndicatorRow) -> Result<(), SinkError> {
+        let key = PartKey { dataset: Dataset::Indicators, year: Some(row.year), bucket: bucket_of(&row.path) };
+        push(&self.root, self.carry.as_ref(), &mut self.indicators, key, row)?;
+        self.rows_written += 1;
+        Ok(())
+    }
+
+    /// Closes every part, rewrites dirty old parts that got no new rows, links clean ones.
+    /// Returns the number of parts in the snapshot.
+    pub fn finish(mut self) -> Result<usize, SinkError> {
+        if let Some(carry) = self.carry.take() {
+            for key in &carry.old_parts {
+                let open = match key.dataset {
+                    Dataset::Files => self.files.contains_key(key),
+                    Dataset::Projects => self.projects.contains_key(key),
+                    Dataset::Indicators => self.indicators.contains_key(key),
+                };
+                if open {
+                    continue;
+                }
+                if carry.dirty_buckets.contains(&key.bucket) {
+                    let rows = copy_kept(&self.root, &carry, *key)?;
+                    self.rows_written += rows;
+                } else {
+                    let from = carry.old_root.join(key.rel_path());
+                    let to = self.root.join(key.rel_path());
+                    link_or_copy(&from, &to)?;
+                }
+            }
+        }
+        let mut parts = 0;
+        parts += close_all(std::mem::take(&mut self.files))?;
+        parts += close_all(std::mem::take(&mut self.projects))?;
+        parts += close_all(std::mem::take(&mut self.indicators))?;
+        Ok(parts)
+    }
+}
+
+fn push<B: Rows + Default>(
+    root: &Path,
+    carry: Option<&Carry>,
+    parts: &mut BTreeMap<PartKey, Part<B>>,
+    key: PartKey,
+    row: &B::Row,
+) -> Result<(), SinkError> {
+    if !parts.contains_key(&key) {
+        let part = open_part::<B>(root, carry, key)?;
+        parts.insert(key, part);
+    }
+    let Some(part) = parts.get_mut(&key) else { return Ok(()) };
+    part.builder.push(row);
+    part.rows += 1;
+    if part.builder.len() >= BATCH_ROWS {
+        let batch = part.builder.finish();
+        part.writer.write(&batch).map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
+    }
+    Ok(())
+}
+
+fn create_writer(root: &Path, key: PartKey) -> Result<(ArrowWriter<File>, PathBuf), SinkError> {
+    let path = root.join(key.rel_path());
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let file = File::create(&path).map_err(io(&path))?;
+    let writer = ArrowWriter::try_new(file, Arc::clone(key.dataset.schema()), Some(writer_properties()))
+        .map_err(|source| SinkError::Parquet { path: path.clone(), source })?;
+    Ok((writer, path))
+}
+
+/// Opens a part; in an incremental run it starts with the kept rows of the old part.
+fn open_part<B: Rows + Default>(root: &Path, carry: Option<&Carry>, key: PartKey) -> Result<Part<B>, SinkError> {
+    let (mut writer, path) = create_writer(root, key)?;
+    let mut rows = 0;
+    if let Some(c) = carry
+        && c.old_parts.contains(&key)
+    {
+        rows = stream_kept(c, key, &mut writer, &path)?;
+    }
+    Ok(Part { builder: B::default(), writer, path, rows })
+}
+
+fn copy_kept(root: &Path, carry: &Carry, key: PartKey) -> Result<u64, SinkError> {
+    let (mut writer, path) = create_writer(root, key)?;
+    let rows = stream_kept(carry, key, &mut writer, &path)?;
+    writer.close().map_err(|source| SinkError::Parquet { path: path.clone(), source })?;
+    if rows == 0 {
+        fs::remove_file(&path).map_err(io(&path))?;
+    }
+    Ok(rows)
+}
+
+/// Streams the old part's rows whose path is not replaced into `writer`.
+fn stream_kept(carry: &Carry, key: PartKey, writer: &mut ArrowWriter<File>, out: &Path) -> Result<u64, SinkError> {
+    let old = carry.old_root.join(key.rel_path());
+    let file = File::open(&old).map_err(io(&old))?;
+    let pq = |source| SinkError::Parquet { path: old.clone(), source };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?.with_batch_size(BATCH_ROWS).build().map_err(pq)?;
+    let mut rows = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|source| SinkError::Arrow { path: old.clone(), source })?;
+        let kept = keep_mask(&batch, &carry.drop_paths);
+        let batch = filter_record_batch(&batch, &kept).map_err(|source| SinkError::Arrow { path: old.clone(), source })?;
+        if batch.num_rows() > 0 {
+            rows += batch.num_rows() as u64;
+            writer.write(&batch).map_err(|source| SinkError::Parquet { path: out.to_path_buf(), source })?;
+        }
+    }
+    Ok(rows)
+}
+
+fn keep_mask(batch: &RecordBatch, drop: &HashSet<String>) -> BooleanArray {
+    let paths = batch.column_by_name("path").and_then(|c| c.as_any().downcast_ref::<StringArray>());
+    match paths {
+        Some(p) => (0..p.len()).map(|i| Some(!drop.contains(p.value(i)))).collect(),
+        None => (0..batch.num_rows()).map(|_| Some(true)).collect(),
+    }
+}
+
+fn close_all<B: Rows>(parts: BTreeMap<PartKey, Part<B>>) -> Result<usize, SinkError> {
+    let mut n = 0;
+    for (_, mut part) in parts {
+        if !part.builder.is_empty() {
+            let batch = part.builder.finish();
+            part.writer.write(&batch).map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
+        }
+        part.writer.close().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
+        if part.rows == 0 {
+            fs::remove_file(&part.path).map_err(io(&part.path))?;
+        } else {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Hard links share unchanged parts between snapshots; a copy is the fallback where the
+/// filesystem has no links.
+pub fn link_or_copy(from: &Path, to: &Path) -> Result<(), SinkError> {
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    if fs::hard_link(from, to).is_err() {
+        fs::copy(from, to).map_err(io(from))?;
+    }
+    Ok(())
+}
+
+/// Every Parquet part under a snapshot directory.
+pub fn list_parts(root: &Path) -> BTreeSet<PartKey> {
+    let mut out = BTreeSet::new();
+    for d in Dataset::ALL {
+        for entry in walkdir::WalkDir::new(root.join(d.name())).into_iter().flatten() {
+            if entry.file_type().is_file()
+                && let Ok(rel) = entry.path().strip_prefix(root)
+                && let Some(key) = PartKey::from_rel_path(rel)
+            {
+                out.insert(key);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_paths_round_trip() {
+        let k = PartKey { dataset: Dataset::Projects, year: Some(2020), bucket: 3 };
+        assert_eq!(k.rel_path(), PathBuf::from("projects/year=2020/part-03.parquet"));
+        assert_eq!(PartKey::from_rel_path(&k.rel_path()), Some(k));
+        let f = PartKey { dataset: Dataset::Files, year: None, bucket: 7 };
+        assert_eq!(PartKey::from_rel_path(&f.rel_path()), Some(f));
+        assert!(bucket_of("a/b.txt") < BUCKETS);
+    }
+}

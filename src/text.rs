@@ -1,0 +1,221 @@
+//! Stage 4, form (helpers): cleaning cell text and normalising labels, shared by every form reader.
+//!
+//! Scraped cells carry HTML tags and entities, PDF line-wrap spaces inside words, and
+//! full-width variants of brackets and digits. Values keep what was published; labels are
+//! reduced to a key for matching by meaning.
+
+use std::borrow::Cow;
+
+/// CJK ideographs, CJK punctuation and full-width forms: the characters between which a PDF
+/// extractor's wrap spaces are never real spaces.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xff00..=0xffef)
+}
+
+/// Cleans a cell for output: tags stripped, entities decoded, PDF wrap spaces between CJK
+/// characters removed, other whitespace runs collapsed to one space, trimmed.
+pub fn clean(raw: &str) -> String {
+    let detagged = strip_tags(raw);
+    let decoded = decode_entities(&detagged);
+    collapse_spaces(&decoded)
+}
+
+fn strip_tags(s: &str) -> Cow<'_, str> {
+    if !s.contains('<') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let tag_like = after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match (tag_like, after.find('>')) {
+            (true, Some(j)) => {
+                let name = after[..j].trim_start_matches('/').to_ascii_lowercase();
+                // Block boundaries become a space so words of two paragraphs don't fuse;
+                // collapse_spaces drops it again between CJK characters.
+                if name.starts_with("br") || name.starts_with('p') || name.starts_with("div") || name.starts_with("li") {
+                    out.push(' ');
+                }
+                rest = &after[j + 1..];
+            }
+            _ => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+fn decode_entities(s: &str) -> Cow<'_, str> {
+    if !s.contains('&') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let end = after.find(';').filter(|&j| j <= 10);
+        let decoded = end.and_then(|j| entity(&after[..j]).map(|c| (c, j)));
+        match decoded {
+            Some((c, j)) => {
+                out.push(c);
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+fn entity(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        return char::from_u32(code);
+    }
+    Some(match name {
+        "nbsp" | "ensp" | "emsp" | "thinsp" => ' ',
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "mdash" => '—',
+        "ndash" => '–',
+        "hellip" => '…',
+        "middot" => '·',
+        "times" => '×',
+        "divide" => '÷',
+        "plusmn" => '±',
+        "le" => '≤',
+        "ge" => '≥',
+        "permil" => '‰',
+        "yen" => '¥',
+        _ => return None,
+    })
+}
+
+fn collapse_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    let mut prev: Option<char> = None;
+    for c in s.chars() {
+        if c.is_whitespace() || c == '\u{3000}' {
+            pending_space = prev.is_some();
+            continue;
+        }
+        if pending_space {
+            let keep = !matches!(prev, Some(p) if is_cjk(p) && is_cjk(c));
+            if keep {
+                out.push(' ');
+            }
+            pending_space = false;
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
+/// Reduces a label to a key for matching by meaning: full-width forms folded, whitespace,
+/// tags and bracketed alternatives (（或建筑规模指标）, (万元)) removed, `#` and colons dropped.
+pub fn label_key(raw: &str) -> String {
+    let cleaned = clean(raw);
+    let mut out = String::with_capacity(cleaned.len());
+    let mut depth = 0usize;
+    for c in cleaned.chars().map(fold_width) {
+        match c {
+            '(' | '[' | '【' | '〔' => depth += 1,
+            ')' | ']' | '】' | '〕' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            c if c.is_whitespace() || matches!(c, '#' | ':' | '*' | '"' | '“' | '”') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Full-width ASCII variants (Ｕ+FF01..FF5E) and the ideographic space to their ASCII forms.
+pub fn fold_width(c: char) -> char {
+    match c as u32 {
+        0xff01..=0xff5e => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    }
+}
+
+/// Text inside the first bracket pair, e.g. the unit in 中期市财政预算（万元）.
+pub fn bracketed(raw: &str) -> Option<String> {
+    let folded: String = raw.chars().map(fold_width).filter(|c| !c.is_whitespace()).collect();
+    let start = folded.find('(')?;
+    let end = folded[start..].find(')')? + start;
+    Some(folded[start + 1..end].to_string())
+}
+
+/// Every four-digit year 1990..=2099 in the text, in order.
+pub fn years(text: &str) -> Vec<i32> {
+    let digits: String = text.chars().map(fold_width).collect();
+    let bytes = digits.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == 4
+                && let Ok(y) = digits[start..i].parse::<i32>()
+                && (1990..=2099).contains(&y)
+            {
+                out.push(y);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_wrap_spaces_between_cjk_are_removed() {
+        assert_eq!(clean("推广机关干部下基 层、结对帮扶"), "推广机关干部下基层、结对帮扶");
+        assert_eq!(clean("本年度 申请市 财政预 算资金 (万 元)"), "本年度申请市财政预算资金 (万元)");
+        assert_eq!(clean("≥ 90%  以上"), "≥ 90% 以上");
+    }
+
+    #[test]
+    fn tags_and_entities_are_removed() {
+        assert_eq!(clean("<p>1、建立</p><p>2、使</p>"), "1、建立2、使");
+        assert_eq!(clean("a&nbsp;&amp;&lt;b&#x4e00;"), "a &<b一");
+        assert_eq!(clean("x < 5 & y"), "x < 5 & y");
+    }
+
+    #[test]
+    fn label_keys_ignore_brackets_width_and_spaces() {
+        assert_eq!(label_key("数量指标 (或建筑规 模指标)"), "数量指标");
+        assert_eq!(label_key("中期市财政预算（万元）"), "中期市财政预算");
+        assert_eq!(label_key("# 东莞市财政项目支出绩效目标批复表"), "东莞市财政项目支出绩效目标批复表");
+        assert_eq!(bracketed("本年度 申请市 财政预 算资金 (万 元)").as_deref(), Some("万元"));
+        assert_eq!(years("中期滚动目标（２０２０年--2022年）"), vec![2020, 2022]);
+    }
+}
