@@ -150,7 +150,7 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
 }
 
 fn cjk_share(enc: &'static Encoding, sample: &[u8]) -> f64 {
-    let (text, _, _) = enc.decode_without_bom_handling(sample);
+    let (text, _) = enc.decode_without_bom_handling(sample);
     let mut total = 0usize;
     let mut cjk = 0usize;
     for c in text.chars() {
@@ -158,8 +158,7 @@ fn cjk_share(enc: &'static Encoding, sample: &[u8]) -> f64 {
             continue;
         }
         total += 1;
-        cjk += matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x9fff | 0xff00..=0xffef) as usize
-            || c.is_ascii_graphic() as usize;
+        cjk += (matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x9fff | 0xff00..=0xffef) || c.is_ascii_graphic()) as usize;
     }
     if total == 0 { 0.0 } else { cjk as f64 / total as f64 }
 }

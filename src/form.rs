@@ -62,6 +62,13 @@ pub struct Reading {
 }
 
 pub fn read(grid: &Grid) -> Reading {
+    let rebuilt;
+    let grid = if is_stream(grid) {
+        rebuilt = stream_rows(grid);
+        &rebuilt
+    } else {
+        grid
+    };
     let mut walker = Walker::default();
     for (r, row) in grid.rows.iter().enumerate() {
         let cells: Vec<String> = row.iter().map(|c| if c.merged { String::new() } else { clean(&c.text) }).collect();
@@ -454,13 +461,13 @@ impl Walker {
         }
         let get = |c: Option<usize>| c.and_then(|c| cells.get(c)).filter(|s| !s.is_empty());
         let l1 = get(self.l1_col);
-        if l1.is_some_and(|_| !is_l1_label(&keys[self.l1_col?])) {
+        if l1.is_some() && self.l1_col.is_some_and(|c| !is_l1_label(&keys[c])) {
             return None;
         }
         let mut per_side = Vec::new();
         for s in &self.sides {
             let l2 = get(s.l2);
-            if l2.is_some_and(|_| !is_l2_label(&keys[s.l2?])) {
+            if l2.is_some() && s.l2.is_some_and(|c| !is_l2_label(&keys[c])) {
                 return None;
             }
             let l3 = get(s.l3);
@@ -604,6 +611,236 @@ impl Walker {
         }
         Reading { tables: self.done }
     }
+}
+
+/// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
+/// recovered from its labels.
+fn is_stream(grid: &Grid) -> bool {
+    let multi = grid.rows.iter().filter(|r| r.iter().filter(|c| !c.is_blank()).count() > 1).count();
+    grid.rows.len() >= 10 && multi * 20 <= grid.rows.len()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    Head,
+    Goal,
+    Header,
+    L1,
+    L2,
+    Block,
+    Opinion,
+    Other,
+}
+
+fn tok_kind(key: &str) -> Tok {
+    if matches!(key, "一级指标" | "二级指标" | "三级指标") || is_value_label(key) {
+        Tok::Header
+    } else if is_block_label(key) {
+        Tok::Block
+    } else if goal_label(key).is_some() {
+        Tok::Goal
+    } else if is_opinion_label(key) {
+        Tok::Opinion
+    } else if is_head_label(key) || matches!(key, "项目性质" | "项目类别" | "项目资金") {
+        Tok::Head
+    } else if is_pure_l1(key) {
+        Tok::L1
+    } else if is_l2_label(key) {
+        Tok::L2
+    } else {
+        Tok::Other
+    }
+}
+
+/// Rebuilds rows from a one-run-per-line stream by its labels: a head label and the runs up
+/// to the next label form a row (wrapped values rejoin); label fragments that a narrow cell
+/// wrapped (满意度指 / 标) are joined first; in the indicator block, [一级] [二级] 三级 值 form a row.
+fn stream_rows(grid: &Grid) -> Grid {
+    use crate::layout::Cell;
+    let mut raw: Vec<String> = Vec::new();
+    for row in &grid.rows {
+        for c in row.iter().filter(|c| !c.is_blank()) {
+            // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
+            let parts: Vec<&str> = c.text.split_whitespace().collect();
+            if parts.len() == 2 && parse_amount(parts[0]).is_some() && tok_kind(&label_key(parts[1])) != Tok::Other {
+                raw.push(parts[0].to_string());
+                raw.push(parts[1].to_string());
+            } else {
+                raw.push(c.text.trim().to_string());
+            }
+        }
+    }
+    let mut toks: Vec<(String, Tok)> = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        let mut taken = 1;
+        let mut kind = tok_kind(&label_key(&raw[i]));
+        if kind == Tok::Other {
+            for k in 2..=3 {
+                if i + k > raw.len() {
+                    break;
+                }
+                let joined: String = raw[i..i + k].concat();
+                let jk = tok_kind(&label_key(&joined));
+                if jk != Tok::Other && raw[i..i + k].iter().all(|t| t.chars().count() <= 8) {
+                    kind = jk;
+                    taken = k;
+                    break;
+                }
+            }
+        }
+        toks.push((raw[i..i + taken].concat(), kind));
+        i += taken;
+    }
+
+    let mut out = Grid::default();
+    let mut row: Vec<String> = Vec::new();
+    let flush = |row: &mut Vec<String>, out: &mut Grid| {
+        if !row.is_empty() {
+            out.rows.push(row.drain(..).map(Cell::new).collect());
+        }
+    };
+    let mut in_indicators = false;
+    let mut goal_labels = 0usize;
+    let mut goal_text: Vec<String> = Vec::new();
+    let mut ind_fill = 0usize; // cells of the current indicator row after its labels
+    let mut t = 0;
+    while t < toks.len() {
+        let (text, kind) = (&toks[t].0, toks[t].1);
+        let unit_only = text.starts_with(['（', '(']) && !row.is_empty() && text.chars().count() <= 16;
+        match kind {
+            _ if unit_only && !in_indicators => {
+                if let Some(last) = row.last_mut() {
+                    last.push_str(text);
+                }
+            }
+            Tok::Header => {
+                if goal_labels > 0 {
+                    push_goal_texts(&mut out, &mut goal_text, goal_labels);
+                    goal_labels = 0;
+                }
+                if !in_indicators {
+                    flush(&mut row, &mut out);
+                    in_indicators = true;
+                }
+                row.push(text.clone());
+                ind_fill = 0;
+            }
+            Tok::Block => {}
+            Tok::Opinion => {
+                flush(&mut row, &mut out);
+                in_indicators = false;
+                row.push(text.clone());
+            }
+            _ if in_indicators => match kind {
+                Tok::L1 | Tok::L2 => {
+                    if ind_fill > 0 || row.iter().any(|c| matches!(tok_kind(&label_key(c)), Tok::Header)) {
+                        flush(&mut row, &mut out);
+                        ind_fill = 0;
+                    }
+                    row.push(text.clone());
+                }
+                _ => {
+                    if row.first().is_some_and(|c| tok_kind(&label_key(c)) == Tok::Header) {
+                        flush(&mut row, &mut out);
+                    }
+                    row.push(text.clone());
+                    ind_fill += 1;
+                    if ind_fill == 2 {
+                        flush(&mut row, &mut out);
+                        ind_fill = 0;
+                    }
+                }
+            },
+            Tok::Goal => {
+                if goal_labels == 0 {
+                    flush(&mut row, &mut out);
+                }
+                row.push(text.clone());
+                goal_labels += 1;
+            }
+            Tok::Head | Tok::L1 | Tok::L2 => {
+                if goal_labels > 0 {
+                    push_goal_texts(&mut out, &mut goal_text, goal_labels);
+                    goal_labels = 0;
+                }
+                flush(&mut row, &mut out);
+                row.push(text.clone());
+            }
+            Tok::Other => {
+                if goal_labels > 0 {
+                    if goal_text.is_empty() {
+                        flush(&mut row, &mut out);
+                    }
+                    goal_text.push(text.clone());
+                } else if row.is_empty() {
+                    // Narrative, titles and year lines stay one-cell rows.
+                    out.rows.push(vec![Cell::new(text.clone())]);
+                } else if row.len() == 1 {
+                    row.push(text.clone());
+                } else if let Some(last) = row.last_mut() {
+                    last.push_str(text);
+                }
+            }
+        }
+        t += 1;
+    }
+    if goal_labels > 0 {
+        push_goal_texts(&mut out, &mut goal_text, goal_labels);
+    }
+    flush(&mut row, &mut out);
+    out
+}
+
+/// Splits the runs after the goal labels into one text per label: by quotes when the texts
+/// are quoted, else at sentence ends.
+fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
+    use crate::layout::Cell;
+    let all = runs.concat();
+    runs.clear();
+    let mut texts: Vec<String> = Vec::new();
+    if all.starts_with('"') {
+        texts = all.split('"').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+    }
+    if texts.len() != labels {
+        texts.clear();
+        let mut cur = String::new();
+        for run in runs_or(&all) {
+            cur.push_str(&run);
+            if cur.ends_with('。') || cur.ends_with('"') {
+                texts.push(std::mem::take(&mut cur));
+            }
+        }
+        if !cur.is_empty() {
+            texts.push(cur);
+        }
+        // More sentences than labels: the later ones continue the last text.
+        while texts.len() > labels.max(1) {
+            let last = texts.pop().unwrap_or_default();
+            if let Some(prev) = texts.last_mut() {
+                prev.push_str(&last);
+            }
+        }
+    }
+    if !texts.is_empty() {
+        out.rows.push(texts.into_iter().map(Cell::new).collect());
+    }
+}
+
+fn runs_or(all: &str) -> Vec<String> {
+    // Sentences end at 。 ; keep the mark with its sentence.
+    let mut v = Vec::new();
+    let mut cur = String::new();
+    for c in all.chars() {
+        cur.push(c);
+        if c == '。' {
+            v.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        v.push(cur);
+    }
+    v
 }
 
 #[derive(Debug)]

@@ -101,7 +101,8 @@ impl PartKey {
     /// Parses `projects/year=2020/part-03.parquet` back into a key.
     pub fn from_rel_path(rel: &Path) -> Option<PartKey> {
         let parts: Vec<&str> = rel.iter().filter_map(|s| s.to_str()).collect();
-        let dataset = Dataset::ALL.into_iter().find(|d| d.name() == *parts.first()?)?;
+        let first = *parts.first()?;
+        let dataset = Dataset::ALL.into_iter().find(|d| d.name() == first)?;
         let file = parts.last()?;
         let bucket = file.strip_prefix("part-")?.strip_suffix(".parquet")?.parse().ok()?;
         let year = match parts.len() {

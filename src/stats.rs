@@ -85,7 +85,11 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
             p.clone().group_by([col("year"), col("region")]).agg([col("annual_budget_yuan").sum().alias("region_total")]),
             [col("year"), col("region")],
             [col("year"), col("region")],
-            JoinArgs::new(JoinType::Left).with_nulls_equal(true),
+            {
+                let mut a = JoinArgs::new(JoinType::Left);
+                a.nulls_equal = true;
+                a
+            },
         )
         .with_columns([share(col("annual_budget_yuan"), col("region_total")).alias("share_of_region_year")])
         .select([
@@ -134,7 +138,7 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
 
         let flag_rows = |lf: LazyFrame, level: &str| {
             lf.select([col("year"), col("quality_flags").alias("flag")])
-                .explode(by_name(["flag"], true), ExplodeOptions { empty_as_null: false, keep_nulls: false })
+                .explode(by_name(["flag"], true, false), ExplodeOptions { empty_as_null: false, keep_nulls: false })
                 .filter(col("flag").is_not_null())
                 .group_by([col("year"), col("flag")])
                 .agg([len().cast(DataType::Int64).alias("count")])
@@ -372,7 +376,7 @@ pub fn report_data(root: &Path, year: i32, region: Option<&str>) -> Result<Optio
             .collect();
         let exploded = ind
             .select([col("budget_unit"), col("project_name"), col("level3"), col("value"), col("quality_flags").alias("flag")])
-            .explode(by_name(["flag"], true), ExplodeOptions { empty_as_null: false, keep_nulls: false })
+            .explode(by_name(["flag"], true, false), ExplodeOptions { empty_as_null: false, keep_nulls: false })
             .filter(col("flag").is_not_null());
         let counts = collect(
             exploded

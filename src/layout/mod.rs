@@ -4,6 +4,27 @@
 //! and text outside tables (titles, headings, paragraphs, narrative) as one-cell rows, so a
 //! form reader sees the title lines and the table of one disclosure in sequence.
 
+pub mod csv;
+pub mod fixed;
+pub mod html;
+pub mod markdown;
+pub mod sniff;
+pub mod tsv;
+
+use sniff::LayoutKind;
+
+/// Reads text with the reader of its layout.
+pub fn read(kind: LayoutKind, text: &str) -> Grid {
+    match kind {
+        LayoutKind::Html => html::read(text),
+        LayoutKind::Markdown => markdown::read(text),
+        LayoutKind::Csv => csv::read(text),
+        LayoutKind::FixedWidth => fixed::read(text),
+        // Lines without tabs become one-cell rows: the one-run-per-line reader is the tab reader.
+        LayoutKind::Tsv | LayoutKind::Lines => tsv::read(text),
+    }
+}
+
 /// One cell of a grid. A cell spanning several rows or columns is stored once, at its
 /// top-left position, with its spans; every position it covers holds an empty cell with
 /// `merged = true`, so rows keep their column positions.

@@ -1,0 +1,717 @@
+//! Stage 3, layout: HTML tables (rowspan/colspan on a true grid) and the text around them.
+//!
+//! The page is parsed with `scraper` (html5ever), so broken markup is repaired the way a
+//! browser repairs it and entities are already decoded. The tree is then walked once, in
+//! document order, without recursion (scraped pages can nest deeply):
+//!
+//! * text outside tables becomes one-cell rows, one per block element (`h1`–`h6`, `p`, `div`,
+//!   `li`, …) or `<br>` line, whitespace collapsed as a browser would, `&nbsp;` a plain space
+//!   (a blank line in the source also breaks, for markdown or text wrapped around a table);
+//! * `<script>`, `<style>`, `<head>` (the `<title>` duplicates the heading and would read as a
+//!   second form title), `<noscript>`, `<template>`, `<select>` and `<svg>` are skipped;
+//! * each table becomes a grid: a cell is placed at the first free column of its row in an
+//!   occupancy matrix, stored once with its spans, and every other position it covers is a
+//!   `Cell::covered()`. `<th>`, `<thead>`, `<tbody>`, `<tfoot>` are plain rows and cells;
+//!   a `<caption>` is a line before the rows. Inside a cell, `<br>` and block elements
+//!   (`<p>`, `<div>`, …) become `\n` between parts;
+//! * a table nested in a cell does **not** join the cell text: its rows are emitted as rows of
+//!   their own, after the outer row that holds it, at the first row boundary no outer
+//!   rowspan crosses. Joining would flatten a whole form into one cell when the outer table
+//!   is page layout (the usual reason for nesting), and emitting the inner rows in the
+//!   middle of a rowspan would shift the covered positions of the outer rows. The outer cell
+//!   keeps its own text, so the outer row stays aligned. A single-column table holding a
+//!   nested table is page layout outright and is unwrapped: its content reads in order.
+
+use scraper::{Html, Node};
+
+use super::{Cell, Grid, Row};
+
+/// Widest span honoured; wider ones are clamped (HTML allows 1000; no form has 100 columns).
+const MAX_COLSPAN: usize = 100;
+/// Positions a single table may cover through spans before further spans are ignored, so a
+/// hostile `rowspan`/`colspan` mix cannot blow up memory.
+const MAX_SPAN_POSITIONS: usize = 2_000_000;
+
+/// Reads an HTML page into rows: table rows as cells, other text as one-cell rows.
+pub fn read(text: &str) -> Grid {
+    let html = Html::parse_document(text);
+    let mut w = Walker::default();
+    let root = html.tree.root();
+    let mut node = root;
+    // Depth-first without recursion: open a node and descend; when a subtree is done, close
+    // its root and move to the next sibling, climbing (and closing) as needed. Nodes `open`
+    // declines to enter (text, skipped elements) are not closed.
+    'walk: loop {
+        let descend = w.open(node.value());
+        if descend && let Some(child) = node.first_child() {
+            node = child;
+            continue;
+        }
+        if descend {
+            w.close(node.value());
+        }
+        loop {
+            if node == root {
+                break 'walk;
+            }
+            if let Some(next) = node.next_sibling() {
+                node = next;
+                continue 'walk;
+            }
+            match node.parent() {
+                Some(parent) => {
+                    node = parent;
+                    w.close(node.value());
+                }
+                None => break 'walk,
+            }
+        }
+    }
+    w.finish()
+}
+
+/// Finds the charset a page declares in its first 4 KiB: `<meta charset=…>`,
+/// `<meta http-equiv="Content-Type" content="…; charset=…">`, or an XML declaration's
+/// `encoding="…"`. Returns the label in lowercase. NUL bytes are skipped first, so a page
+/// saved as UTF-16 without a BOM still shows its declaration.
+pub fn declared_charset(bytes: &[u8]) -> Option<String> {
+    let head: Vec<u8> = bytes
+        .iter()
+        .take(8 * 1024)
+        .copied()
+        .filter(|&b| b != 0)
+        .take(4 * 1024)
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    let mut from = 0;
+    while let Some(at) = find(&head[from..], b"<meta").map(|i| from + i) {
+        let end = head[at..].iter().position(|&b| b == b'>').map_or(head.len(), |i| at + i);
+        if let Some(label) = value_after(&head[at..end], b"charset") {
+            return Some(label);
+        }
+        from = at + 5;
+    }
+    if head.starts_with(b"<?xml")
+        && let Some(end) = find(&head, b"?>")
+    {
+        return value_after(&head[..end], b"encoding");
+    }
+    None
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The value of `key = "value"` (quotes optional) inside a tag's bytes.
+fn value_after(tag: &[u8], key: &[u8]) -> Option<String> {
+    let mut from = 0;
+    while let Some(at) = find(&tag[from..], key).map(|i| from + i) {
+        let mut i = at + key.len();
+        from = i;
+        while tag.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if tag.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while tag.get(i).is_some_and(|b| b.is_ascii_whitespace() || *b == b'"' || *b == b'\'') {
+            i += 1;
+        }
+        let start = i;
+        while tag.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.')) {
+            i += 1;
+        }
+        if i > start {
+            return Some(String::from_utf8_lossy(&tag[start..i]).into_owned());
+        }
+    }
+    None
+}
+
+/// Elements whose content is not page text.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "head" | "script" | "style" | "noscript" | "template" | "select" | "svg" | "math" | "iframe" | "object"
+    )
+}
+
+/// Elements that start and end a line of text (everything else is inline).
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+    )
+}
+
+/// Text with HTML whitespace rules applied as it arrives: runs of ASCII whitespace collapse
+/// to one space, `\n` marks a hard break (`<br>`, block boundary), `&nbsp;` is a plain space.
+#[derive(Default)]
+struct TextBuf {
+    s: String,
+}
+
+impl TextBuf {
+    fn push_text(&mut self, text: &str, pre: bool) {
+        // Newlines in the current whitespace run: a blank line in the source is taken as a
+        // paragraph break, which browsers ignore but markdown or plain text wrapped around
+        // an HTML table relies on (`# 标题`, blank line, `（2020年度）`, blank line, <table>).
+        let mut newlines = 0;
+        for c in text.chars() {
+            match c {
+                '\n' if pre => self.s.push('\n'),
+                ' ' | '\t' | '\n' | '\r' | '\x0c' => {
+                    if c == '\n' {
+                        newlines += 1;
+                        if newlines == 2 {
+                            self.push_break();
+                        }
+                    }
+                    if !self.s.is_empty() && !self.s.ends_with([' ', '\n']) {
+                        self.s.push(' ');
+                    }
+                }
+                '\u{a0}' => {
+                    newlines = 0;
+                    self.s.push(' ');
+                }
+                _ => {
+                    newlines = 0;
+                    self.s.push(c);
+                }
+            }
+        }
+    }
+
+    fn push_break(&mut self) {
+        if !self.s.is_empty() && !self.s.ends_with('\n') {
+            self.s.push('\n');
+        }
+    }
+
+    /// The text as lines: each trimmed, empty ones dropped.
+    fn lines(&self) -> impl Iterator<Item = &str> {
+        self.s.split('\n').map(str::trim).filter(|l| !l.is_empty())
+    }
+
+    fn take_cell_text(&mut self) -> String {
+        let text = self.lines().collect::<Vec<_>>().join("\n");
+        self.s.clear();
+        text
+    }
+}
+
+/// What a cell holds, in order: its own text, and tables nested in it (already laid out).
+enum Part {
+    Text(TextBuf),
+    Nested(Vec<Row>),
+}
+
+struct CellBuild {
+    /// Finished parts: text before each nested table, then the table.
+    parts: Vec<Part>,
+    /// Text since the last nested table.
+    current: TextBuf,
+    row_span: usize,
+    col_span: usize,
+}
+
+impl CellBuild {
+    fn push_nested(&mut self, rows: Vec<Row>) {
+        self.parts.push(Part::Text(std::mem::take(&mut self.current)));
+        self.parts.push(Part::Nested(rows));
+    }
+
+    fn has_nested(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::Nested(_)))
+    }
+
+    fn into_parts(mut self) -> Vec<Part> {
+        self.parts.push(Part::Text(self.current));
+        self.parts
+    }
+}
+
+#[derive(Default)]
+struct TableBuild {
+    rows: Vec<Vec<CellBuild>>,
+    row_open: bool,
+    cell: Option<CellBuild>,
+    caption: Option<TextBuf>,
+    /// Lines written before the rows (captions).
+    lines: Vec<String>,
+}
+
+impl TableBuild {
+    fn open_row(&mut self) {
+        self.close_cell();
+        self.rows.push(Vec::new());
+        self.row_open = true;
+    }
+
+    fn open_cell(&mut self, row_span: usize, col_span: usize) {
+        self.close_cell();
+        if !self.row_open {
+            self.open_row();
+        }
+        self.cell = Some(CellBuild { parts: Vec::new(), current: TextBuf::default(), row_span, col_span });
+    }
+
+    fn close_cell(&mut self) {
+        if let Some(cell) = self.cell.take() {
+            match self.rows.last_mut() {
+                Some(row) => row.push(cell),
+                None => self.rows.push(vec![cell]),
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Walker {
+    grid: Grid,
+    /// Text outside any table, waiting for the end of its block.
+    line: TextBuf,
+    tables: Vec<TableBuild>,
+    pre_depth: usize,
+}
+
+impl Walker {
+    /// Handles an opening node; returns whether to walk into its children.
+    fn open(&mut self, node: &Node) -> bool {
+        match node {
+            Node::Text(t) => {
+                let pre = self.pre_depth > 0;
+                self.text_sink().push_text(t, pre);
+                false
+            }
+            Node::Element(e) => {
+                let name = e.name();
+                if is_skipped(name) {
+                    return false;
+                }
+                match name {
+                    "table" => {
+                        self.flush_line();
+                        self.tables.push(TableBuild::default());
+                    }
+                    "tr" => {
+                        if let Some(t) = self.tables.last_mut() {
+                            t.open_row();
+                        }
+                    }
+                    "td" | "th" => {
+                        if let Some(t) = self.tables.last_mut() {
+                            let row_span = span(e.attr("rowspan"), 1);
+                            let col_span = span(e.attr("colspan"), 1).clamp(1, MAX_COLSPAN);
+                            t.open_cell(row_span, col_span);
+                        }
+                    }
+                    "caption" => {
+                        if let Some(t) = self.tables.last_mut() {
+                            t.caption = Some(TextBuf::default());
+                        }
+                    }
+                    "br" => self.text_sink().push_break(),
+                    "pre" => {
+                        self.pre_depth += 1;
+                        self.block_boundary();
+                    }
+                    _ if is_block(name) => self.block_boundary(),
+                    _ => {}
+                }
+                true
+            }
+            Node::Document | Node::Fragment => true,
+            _ => false,
+        }
+    }
+
+    fn close(&mut self, node: &Node) {
+        let Node::Element(e) = node else { return };
+        let name = e.name();
+        match name {
+            "table" => {
+                let Some(mut table) = self.tables.pop() else {
+                    return;
+                };
+                table.close_cell();
+                let rows = lay_out(table);
+                match self.tables.last_mut().and_then(|t| t.cell.as_mut()) {
+                    Some(cell) => cell.push_nested(rows),
+                    None => self.grid.rows.extend(rows),
+                }
+            }
+            "tr" => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.close_cell();
+                    t.row_open = false;
+                }
+            }
+            "td" | "th" => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.close_cell();
+                }
+            }
+            "caption" => {
+                if let Some(t) = self.tables.last_mut()
+                    && let Some(c) = t.caption.take()
+                {
+                    t.lines.extend(c.lines().map(str::to_string));
+                }
+            }
+            "pre" => {
+                self.pre_depth = self.pre_depth.saturating_sub(1);
+                self.block_boundary();
+            }
+            _ if is_block(name) => self.block_boundary(),
+            _ => {}
+        }
+    }
+
+    /// Where text goes: the open cell or caption of the innermost table, else the running
+    /// line outside tables. Inside a table but outside its cells only whitespace arrives (the
+    /// parser moves stray text in front of the table); it lands in the running line, which
+    /// is cleared unread when the table started.
+    fn text_sink(&mut self) -> &mut TextBuf {
+        if let Some(t) = self.tables.last_mut() {
+            if let Some(cell) = t.cell.as_mut() {
+                return &mut cell.current;
+            }
+            if let Some(c) = t.caption.as_mut() {
+                return c;
+            }
+        }
+        &mut self.line
+    }
+
+    fn block_boundary(&mut self) {
+        if self.tables.is_empty() {
+            self.flush_line();
+        } else {
+            self.text_sink().push_break();
+        }
+    }
+
+    /// Emits the running text outside tables as one-cell rows, one per line.
+    fn flush_line(&mut self) {
+        if self.tables.is_empty() {
+            for l in self.line.lines() {
+                self.grid.push_line(l);
+            }
+        }
+        self.line.s.clear();
+    }
+
+    fn finish(mut self) -> Grid {
+        // Tables left open by a truncated page still hold rows worth keeping.
+        while let Some(mut table) = self.tables.pop() {
+            table.close_cell();
+            let rows = lay_out(table);
+            match self.tables.last_mut().and_then(|t| t.cell.as_mut()) {
+                Some(cell) => cell.push_nested(rows),
+                None => self.grid.rows.extend(rows),
+            }
+        }
+        self.flush_line();
+        self.grid
+    }
+}
+
+/// A `rowspan`/`colspan` value: leading digits (browsers read `2px` as 2); absent or
+/// unparsable gives `default`. `rowspan="0"` (to the end of the table) is kept as 0.
+fn span(attr: Option<&str>, default: usize) -> usize {
+    let Some(v) = attr else { return default };
+    let digits: String = v.trim().chars().take_while(char::is_ascii_digit).take(6).collect();
+    digits.parse().unwrap_or(default)
+}
+
+/// Places a finished table's cells on a grid and returns its rows, nested tables' rows
+/// inserted after the outer rows that hold them.
+fn lay_out(table: TableBuild) -> Vec<Row> {
+    let TableBuild { rows, lines, .. } = table;
+    let mut out: Vec<Row> = lines.into_iter().map(|l| vec![Cell::new(l)]).collect();
+    let single_column = rows.iter().all(|r| r.len() <= 1);
+    if single_column && rows.iter().flatten().any(CellBuild::has_nested) {
+        // Page layout: read the content in order, as if the table were not there.
+        for cell in rows.into_iter().flatten() {
+            for part in cell.into_parts() {
+                match part {
+                    Part::Text(t) => out.extend(t.lines().map(|l| vec![Cell::new(l)])),
+                    Part::Nested(nested) => out.extend(nested),
+                }
+            }
+        }
+        return out;
+    }
+
+    let n = rows.len();
+    // grid[r][c]: None = free; Some(cell) placed (origin or covered).
+    let mut grid: Vec<Vec<Option<Cell>>> = vec![Vec::new(); n];
+    // Nested rows to emit after a given outer row.
+    let mut nested_after: Vec<Vec<Row>> = vec![Vec::new(); n];
+    // Difference array: +1 at a rowspan's first row, -1 at its last; the running sum after
+    // row r counts the rowspans that cross from row r into row r + 1.
+    let mut crossing: Vec<i64> = vec![0; n + 1];
+    let mut positions = 0usize;
+    for (r, row) in rows.into_iter().enumerate() {
+        let mut col = 0;
+        for cell in row {
+            while grid[r].get(col).is_some_and(Option::is_some) {
+                col += 1;
+            }
+            let (row_span, col_span) = (cell.row_span, cell.col_span);
+            let mut text = String::new();
+            for part in cell.into_parts() {
+                match part {
+                    Part::Text(mut t) => {
+                        let piece = t.take_cell_text();
+                        if !piece.is_empty() {
+                            if !text.is_empty() {
+                                text.push('\n');
+                            }
+                            text.push_str(&piece);
+                        }
+                    }
+                    Part::Nested(rows) => nested_after[r].extend(rows),
+                }
+            }
+            let left = n - r;
+            let mut rs = if row_span == 0 { left } else { row_span.min(left) };
+            let mut cs = col_span;
+            // Charge every slot the placement may allocate, gaps included, so that spans in
+            // a hostile table stop counting once the budget is spent.
+            let cost = |rs: usize, cs: usize| rs.saturating_mul(col.saturating_add(cs));
+            if positions.saturating_add(cost(rs, cs)) > MAX_SPAN_POSITIONS {
+                rs = 1;
+                cs = 1;
+            }
+            positions = positions.saturating_add(cost(rs, cs));
+            if rs > 1 {
+                crossing[r] += 1;
+                crossing[r + rs - 1] -= 1;
+            }
+            let end = col + cs;
+            for (k, grid_row) in grid[r..r + rs].iter_mut().enumerate() {
+                if grid_row.len() < end {
+                    grid_row.resize(end, None);
+                }
+                for (j, slot) in grid_row[col..end].iter_mut().enumerate() {
+                    if k == 0 && j == 0 {
+                        *slot =
+                            Some(Cell { text: std::mem::take(&mut text), row_span: rs, col_span: cs, merged: false });
+                    } else if slot.is_none() {
+                        // Overlapping spans (a table-model error) keep the first claimant.
+                        *slot = Some(Cell::covered());
+                    }
+                }
+            }
+            col += cs;
+        }
+    }
+
+    let mut pending: Vec<Row> = Vec::new();
+    let mut open_spans = 0i64;
+    for (r, (grid_row, nested)) in grid.into_iter().zip(nested_after).enumerate() {
+        // A `<tr></tr>` with nothing spanning into it has no position at all: no row.
+        if !grid_row.is_empty() {
+            out.push(grid_row.into_iter().map(|c| c.unwrap_or_else(|| Cell::new(""))).collect());
+        }
+        pending.extend(nested);
+        open_spans += crossing[r];
+        if open_spans <= 0 && !pending.is_empty() {
+            out.append(&mut pending);
+        }
+    }
+    out.append(&mut pending);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(g: &Grid) -> Vec<Vec<String>> {
+        g.rows.iter().map(|r| r.iter().map(|c| c.text.clone()).collect()).collect()
+    }
+
+    const PAGE: &str = r#"<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>绩效目标公开</title>
+<style>td { border: 1px solid #000 }</style><script>var x = "<td>不是单元格</td>";</script></head>
+<body>
+<h2 style="text-align:center">中山市财政项目支出绩效目标批复表</h2>
+<p align="center">（ 2022 年度）</p><p>预算单位：中山市教育局</p>
+<table border="1" cellspacing="0">
+<tr><td style="border:1px solid #000">项目名称</td><td>2022年校园安全管理专项资金</td><td>中期市财政预算（万元）</td><td>71.58&nbsp;</td></tr>
+<tr><td rowspan="2">总体目标&nbsp;</td><td colspan="2">中期滚动目标（2022年--2024年）</td><td>年度目标</td></tr>
+<tr><td colspan="2"><p>2022年至2024年持续推进校园安全管理。</p><p>确保规范管理。</p></td><td>做好校园安全管理相关工作<br>保障各项工作顺利开展。</td></tr>
+<tr><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>指标值</th></tr>
+</table>
+<div class="footer">版权所有 &copy; 2021</div></body></html>"#;
+
+    #[test]
+    fn page_titles_spans_entities_and_breaks() {
+        let g = read(PAGE);
+        let t = texts(&g);
+        assert_eq!(t[0], ["中山市财政项目支出绩效目标批复表"]);
+        assert_eq!(t[1], ["（ 2022 年度）"]);
+        assert_eq!(t[2], ["预算单位：中山市教育局"]);
+        assert_eq!(t[3], ["项目名称", "2022年校园安全管理专项资金", "中期市财政预算（万元）", "71.58"]);
+        // Row 2: rowspan origin, colspan origin + covered, then the last cell.
+        let r = &g.rows[4];
+        assert_eq!((r[0].text.as_str(), r[0].row_span, r[0].col_span), ("总体目标", 2, 1));
+        assert_eq!((r[1].text.as_str(), r[1].col_span), ("中期滚动目标（2022年--2024年）", 2));
+        assert!(r[2].merged && r[2].text.is_empty());
+        assert_eq!(r[3].text, "年度目标");
+        // Row 3: column 0 covered by the rowspan, so the first cell lands in column 1.
+        let r = &g.rows[5];
+        assert!(r[0].merged);
+        assert_eq!(r[1].text, "2022年至2024年持续推进校园安全管理。\n确保规范管理。");
+        assert!(r[2].merged);
+        assert_eq!(r[3].text, "做好校园安全管理相关工作\n保障各项工作顺利开展。");
+        assert_eq!(t[6], ["一级指标", "二级指标", "三级指标", "指标值"]);
+        assert_eq!(t[7], ["版权所有 © 2021"]);
+        assert_eq!(t.len(), 8);
+        // Script text and the <title> never appear.
+        assert!(!t.iter().flatten().any(|c| c.contains("不是单元格") || c.contains("绩效目标公开")));
+    }
+
+    #[test]
+    fn rowspan_past_the_end_is_clamped_and_ragged_rows_stay_short() {
+        let g = read(
+            "<table><tr><td rowspan=13>绩效指标</td><td>一级指标</td><td>二级指标</td></tr><tr><td>产出指标</td></tr></table>",
+        );
+        assert_eq!(g.rows.len(), 2);
+        assert_eq!(g.rows[0][0].row_span, 2);
+        assert_eq!(g.rows[1].len(), 2);
+        assert!(g.rows[1][0].merged);
+        assert_eq!(g.rows[1][1].text, "产出指标");
+        let g = read("<table><tr><td>项目名称</td></tr><tr></tr><tr><td>拆违经费</td></tr></table>");
+        assert_eq!(texts(&g), [vec!["项目名称"], vec!["拆违经费"]]);
+    }
+
+    #[test]
+    fn nested_table_rows_follow_the_outer_row_after_spans_end() {
+        let html = "<table>\
+<tr><td rowspan=2>效益指标</td><td>社会效益<table><tr><td>指标A</td><td>提高</td></tr><tr><td>指标B</td><td>稳定</td></tr></table></td></tr>\
+<tr><td>可持续影响</td></tr>\
+<tr><td>满意度指标</td><td>满意</td></tr></table>";
+        let g = read(html);
+        let t = texts(&g);
+        assert_eq!(t[0], ["效益指标", "社会效益"]);
+        // The rowspan of 效益指标 crosses into the next row, so the inner rows wait for it.
+        assert!(g.rows[1][0].merged);
+        assert_eq!(t[1][1], "可持续影响");
+        assert_eq!(t[2], ["指标A", "提高"]);
+        assert_eq!(t[3], ["指标B", "稳定"]);
+        assert_eq!(t[4], ["满意度指标", "满意"]);
+    }
+
+    #[test]
+    fn layout_table_is_unwrapped_in_order() {
+        let html = "<body><table width=100%><tr><td><h2>项目支出绩效目标表</h2>\
+<table border=1><tr><td>项目名称</td><td>森林防火经费</td></tr></table><p>注：单位万元</p></td></tr></table></body>";
+        let t = texts(&read(html));
+        assert_eq!(t, [vec!["项目支出绩效目标表"], vec!["项目名称", "森林防火经费"], vec!["注：单位万元"]]);
+    }
+
+    #[test]
+    fn caption_thead_tbody_and_text_between_tables() {
+        let html = "<p>第一段<br>第二行</p><table><caption>绩效指标表</caption><thead><tr><th>一级指标</th><th colspan=0>二级指标</th></tr></thead>\
+<tbody><tr><td>产出指标</td><td>数量指标</td></tr></tbody></table>尾注 <b>加粗</b> 文本";
+        let t = texts(&read(html));
+        assert_eq!(t[0], ["第一段"]);
+        assert_eq!(t[1], ["第二行"]);
+        assert_eq!(t[2], ["绩效指标表"]);
+        assert_eq!(t[3], ["一级指标", "二级指标"]);
+        assert_eq!(t[4], ["产出指标", "数量指标"]);
+        assert_eq!(t[5], ["尾注 加粗 文本"]);
+    }
+
+    #[test]
+    fn markdown_around_an_html_table_keeps_its_lines() {
+        let doc = "# 项目支出绩效目标表\n\n（ 2021 年度）\n\n单位名称：中山市商务局\n<table><tr><td>项目名称</td><td>对口帮扶\n协作经费</td></tr></table>\n";
+        let t = texts(&read(doc));
+        assert_eq!(t[0], ["# 项目支出绩效目标表"]);
+        assert_eq!(t[1], ["（ 2021 年度）"]);
+        assert_eq!(t[2], ["单位名称：中山市商务局"]);
+        assert_eq!(t[3], ["项目名称", "对口帮扶 协作经费"]);
+    }
+
+    #[test]
+    fn declared_charsets() {
+        assert_eq!(
+            declared_charset(b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=GB2312\">")
+                .as_deref(),
+            Some("gb2312")
+        );
+        assert_eq!(declared_charset(b"<META CHARSET='UTF-8'>").as_deref(), Some("utf-8"));
+        assert_eq!(declared_charset(b"<meta name=\"x\"><p>charset=gbk</p>"), None);
+        assert_eq!(declared_charset(b"<?xml version=\"1.0\" encoding=\"GBK\"?><html>").as_deref(), Some("gbk"));
+        let utf16: Vec<u8> = "<meta charset=\"gbk\">".bytes().flat_map(|b| [b, 0]).collect();
+        assert_eq!(declared_charset(&utf16).as_deref(), Some("gbk"));
+        assert_eq!(declared_charset(b""), None);
+    }
+
+    #[test]
+    fn huge_spans_and_deep_nesting_do_not_blow_up() {
+        let mut html = String::from("<table>");
+        for _ in 0..300 {
+            html.push_str("<tr><td rowspan=65534 colspan=1000>x</td></tr>");
+        }
+        html.push_str("</table>");
+        let g = read(&html);
+        assert_eq!(g.rows.len(), 300);
+        let deep = "<div>".repeat(5_000) + "深层文本" + &"</div>".repeat(5_000);
+        let g = read(&deep);
+        assert_eq!(texts(&g), [vec!["深层文本"]]);
+    }
+}

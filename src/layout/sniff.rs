@@ -1,0 +1,367 @@
+//! Stage 3, layout: decides from the decoded text alone which reader lays it out.
+//!
+//! The file name is never consulted: scraped files carry whatever extension the crawler gave
+//! them (`.txt` holding TSV, `.MD`, `.CSV`), so only the content can be trusted.
+//!
+//! The checks run in a fixed order, each kind ruling out the ones after it:
+//!
+//! 1. **HTML** first, because markup contains everything the later tests look for (pipes,
+//!    commas, tabs, aligned spaces) while none of them contains `<table` next to `<tr`/`<td`.
+//! 2. **Markdown** before the delimited kinds: pipe rows carry commas and the odd tab inside
+//!    their cells (the 东莞 web-page text was normalised to ASCII commas), but CSV and TSV
+//!    exports practically never hold a line with two pipes.
+//! 3. **TSV** before CSV: TSV cells contain ASCII commas (thousands separators, normalised
+//!    punctuation), whereas a tab inside a CSV file is rare.
+//! 4. **CSV** only if enough lines split into three or more fields on commas outside quotes
+//!    and the field counts agree, so ASCII-punctuated prose does not pass for a table.
+//! 5. **Fixed width** (pdftotext `-layout`): aligned text is the weakest signal, since every
+//!    kind above may also contain double spaces.
+//! 6. **Lines** otherwise: one physical line per row.
+
+/// How a decoded text is laid out, as decided by [`sniff`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LayoutKind {
+    Html,
+    Markdown,
+    Csv,
+    Tsv,
+    FixedWidth,
+    Lines,
+}
+
+impl LayoutKind {
+    /// Stable lowercase name, as written to the dataset.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LayoutKind::Html => "html",
+            LayoutKind::Markdown => "markdown",
+            LayoutKind::Csv => "csv",
+            LayoutKind::Tsv => "tsv",
+            LayoutKind::FixedWidth => "fixed_width",
+            LayoutKind::Lines => "lines",
+        }
+    }
+}
+
+/// Lines that must show a signal before a kind is chosen: one or two stray lines prove nothing.
+const MIN_LINES: usize = 3;
+
+/// Decides the layout of `text` by its content only. Linear in the length of the text.
+pub fn sniff(text: &str) -> LayoutKind {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if looks_like_html(text) {
+        return LayoutKind::Html;
+    }
+    let mut pipe_lines = 0;
+    let mut tab_lines = 0;
+    let mut spaced_lines = 0;
+    // Field count -> number of lines with that many comma fields (3 or more).
+    let mut comma_counts: Vec<usize> = Vec::new();
+    for line in lines(text) {
+        if unescaped_pipes(line) >= 2 {
+            pipe_lines += 1;
+        }
+        if line.contains('\t') {
+            tab_lines += 1;
+        }
+        let fields = comma_fields(line);
+        if fields >= 3 {
+            let i = fields.min(256);
+            if comma_counts.len() <= i {
+                comma_counts.resize(i + 1, 0);
+            }
+            comma_counts[i] += 1;
+        }
+        if has_aligned_gap(line) {
+            spaced_lines += 1;
+        }
+    }
+    let csv_lines: usize = comma_counts.iter().sum();
+    let csv_agree = comma_counts.iter().copied().max().unwrap_or(0);
+    if pipe_lines >= MIN_LINES {
+        LayoutKind::Markdown
+    } else if tab_lines >= MIN_LINES {
+        LayoutKind::Tsv
+    } else if csv_lines >= MIN_LINES && csv_agree >= MIN_LINES {
+        LayoutKind::Csv
+    } else if spaced_lines >= MIN_LINES {
+        LayoutKind::FixedWidth
+    } else {
+        LayoutKind::Lines
+    }
+}
+
+/// Physical lines of `text`: splits on LF, CRLF, the CR CR LF some Windows exports write (one
+/// break, not two, so a blank line does not appear between every row) and lone CR.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n').map(|l| l.trim_end_matches('\r')).flat_map(|l| l.split('\r'))
+}
+
+/// Number of `|` not escaped as `\|`. Only a backslash right before a pipe escapes it, the
+/// same rule the markdown reader splits cells by.
+pub(crate) fn unescaped_pipes(line: &str) -> usize {
+    let b = line.as_bytes();
+    (0..b.len()).filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\')).count()
+}
+
+/// HTML if its first 4 KiB hold `<!doctype html` or `<html` (after a `saved from url`
+/// comment or an XML declaration, say), or if it holds a table with rows or cells anywhere.
+/// A bare `<table` in prose is not enough.
+fn looks_like_html(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let head = &bytes[..bytes.len().min(4096)];
+    if find_ci(head, b"<!doctype html").is_some() || find_ci(head, b"<html").is_some() {
+        return true;
+    }
+    let Some(at) = find_ci(bytes, b"<table") else {
+        return false;
+    };
+    let rest = &bytes[at..];
+    find_ci(rest, b"<tr").is_some() || find_ci(rest, b"<td").is_some()
+}
+
+fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
+}
+
+/// First position of an ASCII needle, ignoring ASCII case. The needle starts with `<`, which
+/// never occurs inside a UTF-8 multibyte sequence, so the scan stays linear in practice.
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut from = 0;
+    while from + needle.len() <= hay.len() {
+        let i = from + hay[from..].iter().position(|&b| b == first)?;
+        if starts_with_ci(&hay[i..], needle) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
+}
+
+/// Comma-separated fields in one line, counting commas outside `"…"` quoted fields only.
+/// A thousands separator (`10,308,000.00` in PDF text) is not a field break, so it does not
+/// count; full-width `，` never counts.
+fn comma_fields(line: &str) -> usize {
+    let b = line.as_bytes();
+    let mut fields = 1;
+    let mut in_quotes = false;
+    let mut at_field_start = true;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        if in_quotes {
+            if c == b'"' {
+                // `""` inside quotes is an escaped quote: step over both.
+                if b.get(i) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            }
+            continue;
+        }
+        match c {
+            b'"' if at_field_start => in_quotes = true,
+            b',' if !thousands_separator(b, i - 1) => {
+                fields += 1;
+                at_field_start = true;
+                continue;
+            }
+            b' ' if at_field_start => continue,
+            _ => {}
+        }
+        at_field_start = false;
+    }
+    fields
+}
+
+/// A comma at `at` with a digit before it and exactly three digits after it, as in
+/// `10,308,000.00`.
+fn thousands_separator(b: &[u8], at: usize) -> bool {
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    at > 0 && digit(at - 1) && digit(at + 1) && digit(at + 2) && digit(at + 3) && !digit(at + 4)
+}
+
+/// True when the line has two pieces of text separated by two or more spaces, not counting
+/// leading indentation: the shape of a pdftotext `-layout` row.
+fn has_aligned_gap(line: &str) -> bool {
+    let t = line.trim();
+    let mut run = 0;
+    for c in t.chars() {
+        if c == ' ' || c == '\u{3000}' || c == '\u{a0}' {
+            run += 1;
+        } else {
+            if run >= 2 {
+                return true;
+            }
+            run = 0;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_by_doctype_and_by_table_markup() {
+        let doc = "<!DOCTYPE html>\n<html><body><p>预算单位：中山市教育局</p></body></html>";
+        assert_eq!(sniff(doc), LayoutKind::Html);
+        let frag =
+            "\u{feff}<h2>东莞市财政项目支出绩效目标批复表</h2>\n<TABLE border=1><TR><TD>项目名称</TD></TR></TABLE>";
+        assert_eq!(sniff(frag), LayoutKind::Html);
+        let saved = "<!-- saved from url=(0045)http://czj.dg.gov.cn/ -->\n<HTML><BODY><P>预算单位</P></BODY></HTML>";
+        assert_eq!(sniff(saved), LayoutKind::Html);
+        // A table tag mentioned in prose, with no rows or cells, is not markup.
+        assert_eq!(sniff("说明：本页原为 <table 格式。\n第二行\n第三行"), LayoutKind::Lines);
+    }
+
+    #[test]
+    fn markdown_wins_over_commas_in_pipe_rows() {
+        let md = "# 中山市财政项目支出绩效目标批复表\n\n| 项目名称 | 就业创业补贴经费 |\n|---|---|\n| 总体目标 | 做好就业,创业,补贴 |\n";
+        assert_eq!(sniff(md), LayoutKind::Markdown);
+        let pipes = "东莞市财政项目支出绩效目标批复表 | |||||||||\n( 2019 年度) | |||||||||\n新建或改造道路,共29个项目,规划里程169公里。 | 督促勘察 | ||||||||\n";
+        assert_eq!(sniff(pipes), LayoutKind::Markdown);
+    }
+
+    #[test]
+    fn tsv_wins_over_commas_inside_cells() {
+        let tsv = "# 项目支出绩效目标表\n\n项目名称\t社区矫正经费\n项目资金（万元）\t年度资金总额\t1,198.59\n\t其中：财政拨款\t1,198.59\n\t其他资金\t0.00\n";
+        assert_eq!(sniff(tsv), LayoutKind::Tsv);
+    }
+
+    #[test]
+    fn csv_needs_agreeing_field_counts() {
+        let csv = "项目支出绩效目标表\r\n(2022年度)\r\n项目名称,居家养老服务补贴服务采购,,\r\n主管部门,珠海市城市管理和综合执法局,实施单位,珠海市城市管理和综合执法局\r\n项目资金（万元）,年度资金总额,35.60,\r\n";
+        assert_eq!(sniff(csv), LayoutKind::Csv);
+        // Prose normalised to ASCII punctuation: fields vary from line to line.
+        let prose = "一、主要职能,负责全市交通,运输管理。\n二、机构设置,内设科室,下属单位,直属机构,共五个。\n三、预算安排,本年度,合计,为,100万元,其中,基本支出。\n";
+        assert_eq!(sniff(prose), LayoutKind::Lines);
+        // Thousands separators are not field breaks.
+        let amounts = "项目资金总额 10,308,000.00\n年度资金申请总额 3,498,000.00\n其中：财政资金 10,308,000.00\n";
+        assert_eq!(sniff(amounts), LayoutKind::Lines);
+    }
+
+    #[test]
+    fn quoted_commas_do_not_count() {
+        assert_eq!(comma_fields("\"a,b,c\",d"), 2);
+        assert_eq!(comma_fields("\"he said \"\"x,y\"\"\",d,e"), 3);
+        assert_eq!(comma_fields("项目名称,拆违经费,,"), 4);
+        assert_eq!(comma_fields("总额,10,308,000.00,3,49"), 4);
+        assert_eq!(comma_fields(",,培训人次,100,80"), 5);
+    }
+
+    #[test]
+    fn fixed_width_and_lines() {
+        let fixed = "            财政项目支出绩效目标申报表\n  项目名称      拆违经费\n  主管部门      普陀区城市管理局      实施单位    执法大队\n  计划开始日期  2024-01-01            计划完成日期  2026-12-31\n";
+        assert_eq!(sniff(fixed), LayoutKind::FixedWidth);
+        let lines_text = "财政项目支出绩效目标申报表\n（2026年度）\n项目名称\n拆违经费\n";
+        assert_eq!(sniff(lines_text), LayoutKind::Lines);
+        assert_eq!(sniff(""), LayoutKind::Lines);
+    }
+
+    #[test]
+    fn names_are_stable() {
+        let all = [
+            (LayoutKind::Html, "html"),
+            (LayoutKind::Markdown, "markdown"),
+            (LayoutKind::Csv, "csv"),
+            (LayoutKind::Tsv, "tsv"),
+            (LayoutKind::FixedWidth, "fixed_width"),
+            (LayoutKind::Lines, "lines"),
+        ];
+        for (k, n) in all {
+            assert_eq!(k.name(), n);
+        }
+    }
+
+    #[test]
+    fn line_breaks_of_all_kinds() {
+        let got: Vec<&str> = lines("a\r\r\nb\r\nc\rd\n").collect();
+        assert_eq!(got, ["a", "b", "c", "d", ""]);
+    }
+
+    /// Random soups of the characters and fragments the readers react to: no reader may
+    /// panic, and every kind must come back from `sniff`.
+    #[test]
+    fn fuzz_all_readers() {
+        use super::super::{csv, fixed, html, markdown};
+        const PIECES: &[&str] = &[
+            "<table>",
+            "</table>",
+            "<tr>",
+            "</tr>",
+            "<td rowspan=",
+            "<td colspan=0>",
+            "<th>",
+            "</td>",
+            "<p>",
+            "<br>",
+            "<script>",
+            "</div>",
+            "&nbsp;",
+            "&amp;",
+            "<!--",
+            "-->",
+            "<caption>",
+            "|",
+            "|---|",
+            "\\|",
+            "||||",
+            "\"",
+            ",",
+            ",,",
+            "\t",
+            "\n",
+            "\r\n",
+            "\r",
+            "\x0c",
+            "  ",
+            " ",
+            "   ",
+            "\u{3000}",
+            "\u{a0}",
+            "\u{feff}",
+            "# ",
+            "- 3 -",
+            "第 3 页",
+            "项目名称",
+            "拆违经费",
+            "（万元）",
+            "10,308,000.00",
+            "0.00",
+            "≥90%",
+            "“",
+            "指标",
+            "9",
+            "65534",
+            "x",
+            "é",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..1500 {
+            let len = (next() % 120) as usize;
+            let mut doc = String::new();
+            for _ in 0..len {
+                doc.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+            }
+            let _ = sniff(&doc).name();
+            for g in [html::read(&doc), csv::read(&doc), markdown::read(&doc), fixed::read(&doc)] {
+                for row in &g.rows {
+                    for c in row {
+                        assert!(c.row_span >= 1 && c.col_span >= 1);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! Integration tests: the real `jixiao` binary on temp directories, the dataset read back with polars.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::str::FromStr;
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn jixiao(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).env("JIXIAO_LOG", "warn").output().expect("run jixiao")
+}
+
+fn ingest(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["ingest", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "2"];
+    args.extend_from_slice(extra);
+    jixiao(&args)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let rel = e.path().strip_prefix(from).unwrap();
+        if e.file_type().is_dir() {
+            fs::create_dir_all(to.join(rel)).unwrap();
+        } else {
+            fs::copy(e.path(), to.join(rel)).unwrap();
+        }
+    }
+}
+
+fn current(out: &Path) -> PathBuf {
+    jixiao::snapshot::current_of(out).expect("a published snapshot")
+}
+
+fn frame(out: &Path, dataset: &str) -> DataFrame {
+    let root = current(out);
+    let lf = if dataset == "files" {
+        LazyFrame::scan_parquet(
+            PlRefPath::new(format!("{}/files/*.parquet", root.display()).as_str()),
+            ScanArgsParquet::default(),
+        )
+        .unwrap()
+    } else {
+        jixiao::stats::scan(&root, dataset).unwrap()
+    };
+    lf.collect().unwrap()
+}
+
+fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
+    let s = df.column(col).unwrap().cast(&DataType::String).unwrap();
+    s.str().unwrap().into_iter().map(|v| v.map(str::to_string)).collect()
+}
+
+fn money_sum(df: &DataFrame, col: &str) -> Decimal {
+    strings(df, col).into_iter().flatten().map(|s| Decimal::from_str(&s).unwrap()).sum()
+}
+
+/// Every row of a dataset as sorted strings: for comparing two runs' rows exactly.
+fn all_rows(out: &Path, dataset: &str) -> Vec<String> {
+    let df = frame(out, dataset);
+    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).filter(|n| n != "mtime_ns").collect();
+    let cols: Vec<Vec<Option<String>>> = names
+        .iter()
+        .map(|n| {
+            let c = df.column(n).unwrap();
+            match c.dtype() {
+                DataType::List(_) => (0..df.height()).map(|i| Some(format!("{:?}", c.get(i).unwrap()))).collect(),
+                _ => strings(&df, n),
+            }
+        })
+        .collect();
+    let mut rows: Vec<String> = (0..df.height()).map(|i| format!("{:?}", cols.iter().map(|c| &c[i]).collect::<Vec<_>>())).collect();
+    rows.sort();
+    rows
+}
+
+fn seed_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(repo().join("sample_data/dongguan_2020_seed.txt"), dir.path().join("seed.txt")).unwrap();
+    dir
+}
+
+#[test]
+fn seed_gives_eight_projects_with_exact_budgets() {
+    let input = seed_dir();
+    let out = tempfile::tempdir().unwrap();
+    let o = ingest(input.path(), out.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("tables") && stdout.contains("ok 1"), "{stdout}");
+
+    let p = frame(out.path(), "projects");
+    assert_eq!(p.height(), 8);
+    assert_eq!(money_sum(&p, "annual_budget_yuan"), Decimal::from_str("1727800.00").unwrap());
+    assert_eq!(money_sum(&p, "midterm_budget_yuan"), Decimal::from_str("5183400.00").unwrap());
+    assert!(matches!(p.column("annual_budget_yuan").unwrap().dtype(), DataType::Decimal(18, 2)));
+    assert!(strings(&p, "year").iter().all(|y| y.as_deref() == Some("2020")));
+    assert!(strings(&p, "region").iter().all(|r| r.as_deref() == Some("东莞市")));
+    assert!(strings(&p, "form").iter().all(|f| f.as_deref() == Some("approval")));
+    let names = strings(&p, "project_name");
+    assert!(names.contains(&Some("机关党建主题服务活动经费".into())), "PDF table 4 read: {names:?}");
+
+    // The third table's annual side repeats its indicator names: kept as published.
+    let i = frame(out.path(), "indicators");
+    let third = strings(&p, "project_id")[names.iter().position(|n| n.as_deref() == Some("东莞市直工委网站2020年维护项目")).unwrap()].clone();
+    let ids = strings(&i, "project_id");
+    let horizon = strings(&i, "horizon");
+    let values = strings(&i, "value");
+    let kinds = strings(&i, "value_kind");
+    let annual: Vec<(String, String)> = (0..i.height())
+        .filter(|&k| ids[k] == third && horizon[k].as_deref() == Some("annual"))
+        .map(|k| (values[k].clone().unwrap(), kinds[k].clone().unwrap()))
+        .collect();
+    let got: Vec<&str> = annual.iter().map(|(v, _)| v.as_str()).collect();
+    for want in ["数量", "时效", "预算执行率", "效益", "可持续性", "满意度"] {
+        assert!(got.contains(&want), "annual values of table 3: {got:?}");
+    }
+    for (v, k) in &annual {
+        if ["数量", "时效", "预算执行率", "效益", "可持续性", "满意度"].contains(&v.as_str()) {
+            assert_eq!(k, "placeholder", "{v}");
+        }
+    }
+    // No PDF wrap space survives between CJK characters.
+    for col in ["level1", "level2", "level3", "value"] {
+        for v in strings(&i, col).into_iter().flatten() {
+            let c: Vec<char> = v.chars().collect();
+            assert!(
+                !c.windows(3).any(|w| jixiao::text::is_cjk(w[0]) && w[1].is_whitespace() && jixiao::text::is_cjk(w[2])),
+                "{col}: {v}"
+            );
+        }
+    }
+    // 14 indicators per table (7 rows × 2 sides), satisfaction rows with a missing leading cell included.
+    assert_eq!(i.height(), 8 * 14);
+}
+
+#[test]
+fn every_sample_file_is_accounted_for_with_a_reason() {
+    let out = tempfile::tempdir().unwrap();
+    let o = ingest(&repo().join("sample_data"), out.path(), &[]);
+    assert_eq!(o.status.code(), Some(1), "partial and rejected samples make exit 1: {}", String::from_utf8_lossy(&o.stderr));
+    let f = frame(out.path(), "files");
+    let n_inputs = walkdir::WalkDir::new(repo().join("sample_data")).into_iter().flatten().filter(|e| e.file_type().is_file()).count();
+    assert_eq!(f.height(), n_inputs);
+    let paths = strings(&f, "path");
+    let status = strings(&f, "status");
+    let error = strings(&f, "error");
+    let encoding = strings(&f, "encoding");
+    let by: BTreeMap<String, (String, Option<String>, Option<String>)> = (0..f.height())
+        .map(|k| (paths[k].clone().unwrap(), (status[k].clone().unwrap(), error[k].clone(), encoding[k].clone())))
+        .collect();
+    let st = |p: &str| by.get(p).unwrap_or_else(|| panic!("{p} missing"));
+    assert_eq!(st("corpus/misc/empty.txt").0, "rejected");
+    assert!(st("corpus/misc/image_as_text.txt").1.as_deref().unwrap().starts_with("binary: PNG"));
+    assert!(st("corpus/misc/scan_page_001.txt").1.as_deref().unwrap().starts_with("binary"));
+    assert!(st("corpus/misc/notice.txt").1.as_deref().unwrap().starts_with("no_table"));
+    let trunc = st("corpus/misc/truncated.txt");
+    assert!(trunc.0 != "ok" && trunc.1.as_deref().unwrap().contains("cut off"), "{trunc:?}");
+    assert_ne!(st("corpus/misc/bad_bytes_gbk.txt").0, "ok");
+    for (path, (s, e, enc)) in &by {
+        if path.starts_with("corpus/") && !path.starts_with("corpus/misc/") {
+            assert_eq!(s, "ok", "{path}: {e:?}");
+            assert!(enc.is_some());
+        }
+        if s != "ok" {
+            assert!(e.as_deref().is_some_and(|e| e.contains(": ")), "{path} has a coded reason: {e:?}");
+        }
+    }
+    assert_eq!(st("corpus/东莞市/2020/中共东莞市直属机关工作委员会/disclosure_00000.MD").2.as_deref(), Some("utf-16le"));
+    assert_eq!(st("corpus/汕头市/2020/汕头市水务局/disclosure_00019.csv").2.as_deref(), Some("utf-16be"));
+    assert!(matches!(st("corpus/中山市/2020/中山市民政局/disclosure_00024.txt").2.as_deref(), Some("gbk" | "gb18030")));
+    // Real files: the Putuo 拆违经费 table in every encoding, exact amounts, 8 indicators.
+    let p = frame(out.path(), "projects");
+    let ppaths = strings(&p, "path");
+    let annual = strings(&p, "annual_budget_yuan");
+    let mid = strings(&p, "midterm_budget_yuan");
+    let counts = strings(&p, "indicators");
+    for path in by.keys().filter(|p| p.starts_with("realworld/putuo_2026_chaiwei_cells")) {
+        let k = ppaths.iter().position(|x| x.as_deref() == Some(path.as_str())).unwrap_or_else(|| panic!("{path}: no table"));
+        assert_eq!(annual[k].as_deref(), Some("3498000.00"), "{path}");
+        assert_eq!(mid[k].as_deref(), Some("10308000.00"), "{path}");
+        assert_eq!(counts[k].as_deref(), Some("8"), "{path}");
+    }
+}
+
+#[test]
+fn stats_sums_equal_the_project_rows() {
+    let out = tempfile::tempdir().unwrap();
+    ingest(&repo().join("sample_data"), out.path(), &[]);
+    let p = frame(out.path(), "projects");
+    let root = current(out.path());
+    let s = LazyFrame::scan_parquet(
+        PlRefPath::new(format!("{}/stats/budget_by_unit.parquet", root.display()).as_str()),
+        ScanArgsParquet::default(),
+    )
+    .unwrap()
+    .collect()
+    .unwrap();
+    assert_eq!(money_sum(&s, "annual_budget_yuan"), money_sum(&p, "annual_budget_yuan"));
+    assert_eq!(money_sum(&s, "midterm_budget_yuan"), money_sum(&p, "midterm_budget_yuan"));
+    let n: i64 = s.column("projects").unwrap().i64().unwrap().sum().unwrap();
+    assert_eq!(n as usize, p.height());
+    for f in ["quality_by_unit", "quality_by_category", "flags"] {
+        assert!(root.join("stats").join(format!("{f}.parquet")).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn report_numbers_match_the_dataset() {
+    let input = seed_dir();
+    let out = tempfile::tempdir().unwrap();
+    ingest(input.path(), out.path(), &[]);
+    let rep = out.path().join("report");
+    let o = jixiao(&["report", "--data", out.path().to_str().unwrap(), "--year", "2020", "--out", rep.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = fs::read_to_string(rep.join("report.html")).unwrap();
+    let md = fs::read_to_string(rep.join("report.md")).unwrap();
+    for doc in [&html, &md] {
+        assert!(doc.contains("1,727,800.00"), "annual total in the report");
+        assert!(doc.contains("中共东莞市直属机关工作委员会"));
+    }
+    assert!(html.contains("<svg"));
+    let none = jixiao(&["report", "--data", out.path().to_str().unwrap(), "--year", "1999", "--out", rep.to_str().unwrap()]);
+    assert_eq!(none.status.code(), Some(1), "a year without data exits 1");
+}
+
+#[test]
+fn incremental_runs_equal_a_full_rebuild_on_a_changing_corpus() {
+    let input = tempfile::tempdir().unwrap();
+    copy_tree(&repo().join("sample_data/corpus"), input.path());
+    let inc = tempfile::tempdir().unwrap();
+    let check = |step: &str| {
+        let full = tempfile::tempdir().unwrap();
+        ingest(input.path(), full.path(), &["--full"]);
+        for d in ["files", "projects", "indicators"] {
+            let (a, b) = (all_rows(inc.path(), d), all_rows(full.path(), d));
+            assert_eq!(a.len(), b.len(), "{step}: {d} row count");
+            assert_eq!(a, b, "{step}: {d} rows differ");
+            let mut dedup = a.clone();
+            dedup.dedup();
+            assert_eq!(dedup.len(), a.len(), "{step}: duplicates in {d}");
+        }
+    };
+    ingest(input.path(), inc.path(), &[]);
+    check("first run");
+    let before = fs::read_to_string(current(inc.path()).join("manifest.json")).unwrap();
+    let o = ingest(input.path(), inc.path(), &[]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("new 0  changed 0"), "{s}\n{before}");
+    check("unchanged rerun");
+
+    // Edit one file, re-encode another, delete a third, add a fourth.
+    let csv = input.path().join("惠州市/2020/惠州市农业农村局/disclosure_00005.csv");
+    let text = fs::read_to_string(&csv).unwrap();
+    fs::write(&csv, text.replacen('\n', "\n\n", 1)).unwrap();
+    let tsv = input.path().join("省直/2022/肇庆市交通运输局/disclosure_00047.txt");
+    let t = fs::read_to_string(&tsv).unwrap();
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&t);
+    fs::write(&tsv, gbk).unwrap();
+    fs::remove_file(input.path().join("东莞市/2020/中共东莞市直属机关工作委员会/disclosure_00002.txt")).unwrap();
+    fs::copy(repo().join("sample_data/dongguan_2020_seed.txt"), input.path().join("new_seed.txt")).unwrap();
+    let o = ingest(input.path(), inc.path(), &[]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("new 1") && s.contains("deleted 1"), "{s}");
+    check("after edits");
+
+    // Touch without change: a new mtime with the same content is not a change.
+    let f = input.path().join("new_seed.txt");
+    let bytes = fs::read(&f).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fs::write(&f, bytes).unwrap();
+    let o = ingest(input.path(), inc.path(), &[]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("changed 0"), "{s}");
+    check("after touch");
+}
+
+#[test]
+fn a_second_run_on_a_locked_output_exits_2_naming_the_holder() {
+    let input = seed_dir();
+    let out = tempfile::tempdir().unwrap();
+    let held = jixiao::snapshot::Output::open(out.path()).unwrap();
+    let o = ingest(input.path(), out.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+    drop(held);
+    assert_eq!(ingest(input.path(), out.path(), &[]).status.code(), Some(0));
+}
+
+#[test]
+fn killed_runs_leave_the_last_snapshot_intact() {
+    let input = tempfile::tempdir().unwrap();
+    copy_tree(&repo().join("sample_data/corpus"), input.path());
+    let out = tempfile::tempdir().unwrap();
+    ingest(input.path(), out.path(), &[]);
+    let good = all_rows(out.path(), "projects");
+    fs::copy(repo().join("sample_data/dongguan_2020_seed.txt"), input.path().join("added.txt")).unwrap();
+    for point in ["after_walk", "mid_write", "before_switch", "after_switch"] {
+        let o = Command::new(BIN)
+            .args(["ingest", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap()])
+            .env("JIXIAO_FAULT", point)
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{point}: the run was killed");
+        let rows = all_rows(out.path(), "projects");
+        if point == "after_switch" {
+            assert_eq!(rows.len(), good.len() + 8, "{point}: the new snapshot was complete when switched");
+        } else {
+            assert_eq!(rows, good, "{point}: the last published snapshot is intact");
+        }
+    }
+    // The next run cleans up and completes.
+    let o = ingest(input.path(), out.path(), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.path().join(".staging").exists() || fs::read_dir(out.path().join(".staging")).unwrap().next().is_none());
+    assert_eq!(all_rows(out.path(), "projects").len(), good.len() + 8);
+
+    // A real SIGKILL at a random moment of a run, several times.
+    for delay_ms in [5u64, 30, 80] {
+        fs::write(input.path().join(format!("extra_{delay_ms}.txt")), fs::read(repo().join("sample_data/dongguan_2020_seed.txt")).unwrap()).unwrap();
+        let mut child = Command::new(BIN)
+            .args(["ingest", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--full"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let rows = all_rows(out.path(), "projects");
+        let mut dedup = rows.clone();
+        dedup.dedup();
+        assert_eq!(dedup.len(), rows.len(), "no duplicates after a kill at {delay_ms} ms");
+    }
+}
+
+#[test]
+fn validate_reports_every_problem_of_a_bad_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    fs::write(
+        &bad,
+        "name = \"Bad Name\"\nthreds = 2\n[[input]]\nroot = \"x\"\ninclude = [\"[\"]\n[output]\ndir = \"o\"\nkeep_snapshots = 0\n[log]\nformat = \"xml\"\n",
+    )
+    .unwrap();
+    let o = jixiao(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let s = String::from_utf8_lossy(&o.stdout);
+    for key in ["name", "threds", "input[0].include[0]", "output.keep_snapshots", "log.format"] {
+        assert!(s.lines().any(|l| l.starts_with(key)), "{key} in:\n{s}");
+    }
+    for shipped in ["pipelines/sample.toml", "pipelines/nightly.toml"] {
+        let o = jixiao(&["validate", repo().join(shipped).to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{shipped}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+}
+
+#[test]
+fn status_and_snapshots_show_the_runs() {
+    let input = seed_dir();
+    let out = tempfile::tempdir().unwrap();
+    ingest(input.path(), out.path(), &[]);
+    ingest(input.path(), out.path(), &[]);
+    let s = jixiao(&["status", out.path().to_str().unwrap()]);
+    assert_eq!(s.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&s.stdout);
+    assert!(text.contains("current snapshot"), "{text}");
+    let snaps = jixiao(&["snapshots", out.path().to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&snaps.stdout);
+    assert_eq!(text.lines().filter(|l| l.contains("files ")).count(), 2, "{text}");
+    let runs = fs::read_dir(out.path().join("runs")).unwrap().count();
+    assert_eq!(runs, 2);
+}
