@@ -99,6 +99,13 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Show how one file is read: detected encoding and layout, the grid, the tables found.
+    Inspect {
+        file: PathBuf,
+        /// Also print every row of the grid.
+        #[arg(long)]
+        grid: bool,
+    },
     /// Show the last runs and the current snapshot of an output directory.
     Status { out: PathBuf },
     /// List the snapshots kept in an output directory, with their run summaries.
@@ -190,6 +197,7 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
             let root = jixiao::snapshot::current_of(&data).unwrap_or(data);
             write_report(&root, year, region.as_deref(), &out)
         }
+        Command::Inspect { file, grid } => inspect(&file, grid),
         Command::Status { out } => status(&out),
         Command::Snapshots { out } => snapshots(&out),
     }
@@ -297,4 +305,37 @@ fn snapshots(out: &Path) -> Result<ExitStatus> {
     }
     println!("read an older snapshot with read_parquet('{}/snapshots/<id>/projects/**/*.parquet')", out.display());
     Ok(ExitStatus::Success)
+}
+
+fn inspect(file: &Path, show_grid: bool) -> Result<ExitStatus> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let decoded = match jixiao::decode::decode(&bytes) {
+        Ok(d) => d,
+        Err(e) => {
+            println!("{}: {e}", file.display());
+            return Ok(ExitStatus::Failure);
+        }
+    };
+    let kind = jixiao::layout::sniff::sniff(&decoded.text);
+    println!("encoding {} (bom {}, decode errors {}), layout {}", decoded.encoding, decoded.had_bom, decoded.decode_errors, kind.name());
+    let grid = jixiao::layout::read(kind, &decoded.text);
+    if show_grid {
+        for (i, row) in grid.rows.iter().enumerate() {
+            let cells: Vec<String> = row.iter().map(|c| if c.merged { "⟂".to_string() } else { c.text.replace('\n', "⏎") }).collect();
+            println!("{i:>4} | {}", cells.join(" | "));
+        }
+    }
+    let reading = jixiao::form::read(&grid);
+    for (i, t) in reading.tables.iter().enumerate() {
+        println!(
+            "table {i}: {} {:?} year {:?} unit {:?} dept {:?} project {:?} midterm {:?} annual {:?} period {:?}-{:?} confidence {:.2} {:?} problem {:?}",
+            t.form, t.title, t.year, t.budget_unit, t.department, t.project_name, t.midterm_budget_yuan, t.annual_budget_yuan,
+            t.midterm_start_year, t.midterm_end_year, t.parse_confidence, t.parse_notes, t.problem
+        );
+        println!("  midterm goal: {:?}\n  annual goal: {:?}\n  opinion: {:?}", t.midterm_goal, t.annual_goal, t.approval_opinion);
+        for ind in &t.indicators {
+            println!("  [{}] {} {} | {} | {} | {} = {:?}", ind.row_index, ind.horizon, ind.level1_code, ind.level1, ind.level2, ind.level3, ind.value);
+        }
+    }
+    Ok(if reading.tables.is_empty() { ExitStatus::Failure } else { ExitStatus::Success })
 }

@@ -128,11 +128,13 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     let units = n / 2;
     // Pure-CJK UTF-16 has few NULs; then test whether the text decodes cleanly as UTF-16 and
     // is mostly CJK in one byte order but not the other.
-    let enc = if even_nul > units / 8 && odd_nul == 0 {
+    // ASCII puts its NUL in one half of each unit; CJK code points like U+4E00 put an
+    // occasional NUL in the other half, so compare the halves instead of requiring zero.
+    let enc = if even_nul > units / 16 && even_nul > 4 * odd_nul {
         UTF_16BE
-    } else if odd_nul > units / 8 && even_nul == 0 {
+    } else if odd_nul > units / 16 && odd_nul > 4 * even_nul {
         UTF_16LE
-    } else if even_nul + odd_nul == 0 && std::str::from_utf8(sample).is_err() {
+    } else if even_nul + odd_nul <= units / 64 && std::str::from_utf8(sample).is_err() {
         let le = cjk_share(UTF_16LE, sample);
         let be = cjk_share(UTF_16BE, sample);
         if le > 0.6 && le > be {
@@ -146,7 +148,7 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
         return None;
     };
     let (_, errors) = decode_counting(enc, sample);
-    (errors <= units as u64 / 100).then_some(enc)
+    (errors <= units as u64 / 100 && cjk_share(enc, sample) > 0.6).then_some(enc)
 }
 
 fn cjk_share(enc: &'static Encoding, sample: &[u8]) -> f64 {

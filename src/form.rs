@@ -185,10 +185,8 @@ impl Walker {
                 t.title = Some(title);
                 return;
             }
-            if key.contains("年度") && key.chars().count() <= 12 && !key.contains("目标") {
-                if let Some(&y) = years(key).first() {
-                    self.meta_target().year = Some(y);
-                }
+            if let Some(y) = year_line(&cells[first]) {
+                self.meta_target().year = Some(y);
                 return;
             }
             if let Some(unit) = unit_line(&cells[first]) {
@@ -865,6 +863,16 @@ enum Amount {
 
 fn is_title(key: &str) -> bool {
     key.contains("绩效目标") && (key.ends_with('表') || key.contains("批复表") || key.contains("申报表")) && key.chars().count() <= 40
+}
+
+/// `（ 2020 年度）`, `(2022年度)`, `2019年度`: a short line naming the budget year.
+fn year_line(cell: &str) -> Option<i32> {
+    let compact: String = cell.chars().map(crate::text::fold_width).filter(|c| !c.is_whitespace()).collect();
+    let inner = compact.trim_start_matches('(').trim_end_matches(')');
+    if inner.chars().count() > 12 || !inner.contains("年度") || inner.contains("目标") {
+        return None;
+    }
+    years(inner).first().copied()
 }
 
 fn region_of(title: &str) -> Option<String> {

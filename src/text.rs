@@ -120,7 +120,10 @@ fn collapse_spaces(s: &str) -> String {
             continue;
         }
         if pending_space {
-            let keep = !matches!(prev, Some(p) if is_cjk(p) && is_cjk(c));
+            // PDF extractors break lines inside words and numbers: a space between two CJK
+            // characters, between CJK and a digit, or inside a number (`16 7. 74`, `1 00%`)
+            // is a wrap, not a word boundary.
+            let keep = !matches!(prev, Some(p) if joins(p, c));
             if keep {
                 out.push(' ');
             }
@@ -130,6 +133,15 @@ fn collapse_spaces(s: &str) -> String {
         prev = Some(c);
     }
     out
+}
+
+fn joins(prev: char, next: char) -> bool {
+    let digit = |c: char| c.is_ascii_digit();
+    (is_cjk(prev) && is_cjk(next))
+        || (is_cjk(prev) && digit(next))
+        || (digit(prev) && is_cjk(next))
+        || (digit(prev) && (digit(next) || next == '.' || next == '%'))
+        || (prev == '.' && digit(next))
 }
 
 /// Reduces a label to a key for matching by meaning: full-width forms folded, whitespace,
@@ -200,7 +212,10 @@ mod tests {
     fn pdf_wrap_spaces_between_cjk_are_removed() {
         assert_eq!(clean("推广机关干部下基 层、结对帮扶"), "推广机关干部下基层、结对帮扶");
         assert_eq!(clean("本年度 申请市 财政预 算资金 (万 元)"), "本年度申请市财政预算资金 (万元)");
-        assert_eq!(clean("≥ 90%  以上"), "≥ 90% 以上");
+        assert_eq!(clean("≥ 90%  以上"), "≥ 90%以上");
+        assert_eq!(clean("16 7. 74"), "167.74");
+        assert_eq!(clean("2019年至 2021年"), "2019年至2021年");
+        assert_eq!(clean("Wi-Fi 覆盖"), "Wi-Fi 覆盖");
     }
 
     #[test]
