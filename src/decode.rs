@@ -126,24 +126,14 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
         odd_nul += (pair[1] == 0) as usize;
     }
     let units = n / 2;
-    // Pure-CJK UTF-16 has few NULs; then test whether the text decodes cleanly as UTF-16 and
-    // is mostly CJK in one byte order but not the other.
+    // Without any NUL byte the text has no ASCII at all (not even a newline): that is
+    // legacy multi-byte text, whose byte pairs would also decode as "CJK" in UTF-16.
     // ASCII puts its NUL in one half of each unit; CJK code points like U+4E00 put an
     // occasional NUL in the other half, so compare the halves instead of requiring zero.
     let enc = if even_nul > units / 16 && even_nul > 4 * odd_nul {
         UTF_16BE
     } else if odd_nul > units / 16 && odd_nul > 4 * even_nul {
         UTF_16LE
-    } else if even_nul + odd_nul <= units / 64 && std::str::from_utf8(sample).is_err() {
-        let le = cjk_share(UTF_16LE, sample);
-        let be = cjk_share(UTF_16BE, sample);
-        if le > 0.6 && le > be {
-            UTF_16LE
-        } else if be > 0.6 && be > le {
-            UTF_16BE
-        } else {
-            return None;
-        }
     } else {
         return None;
     };
