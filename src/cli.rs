@@ -319,6 +319,7 @@ fn inspect(file: &Path, show_grid: bool) -> Result<ExitStatus> {
     let kind = jixiao::layout::sniff::sniff(&decoded.text);
     println!("encoding {} (bom {}, decode errors {}), layout {}", decoded.encoding, decoded.had_bom, decoded.decode_errors, kind.name());
     let grid = jixiao::layout::read(kind, &decoded.text);
+    let grid = jixiao::form::rows_for_reading(&grid);
     if show_grid {
         for (i, row) in grid.rows.iter().enumerate() {
             let cells: Vec<String> = row.iter().map(|c| if c.merged { "⟂".to_string() } else { c.text.replace('\n', "⏎") }).collect();

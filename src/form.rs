@@ -62,13 +62,7 @@ pub struct Reading {
 }
 
 pub fn read(grid: &Grid) -> Reading {
-    let rebuilt;
-    let grid = if is_stream(grid) {
-        rebuilt = stream_rows(grid);
-        &rebuilt
-    } else {
-        grid
-    };
+    let grid = rows_for_reading(grid);
     let mut walker = Walker::default();
     for (r, row) in grid.rows.iter().enumerate() {
         let cells: Vec<String> = row.iter().map(|c| if c.merged { String::new() } else { clean(&c.text) }).collect();
@@ -611,6 +605,11 @@ impl Walker {
     }
 }
 
+/// The grid the walker reads: the layout's grid, or rows rebuilt from a one-run-per-line stream.
+pub fn rows_for_reading(grid: &Grid) -> std::borrow::Cow<'_, Grid> {
+    if is_stream(grid) { std::borrow::Cow::Owned(stream_rows(grid)) } else { std::borrow::Cow::Borrowed(grid) }
+}
+
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
 /// recovered from its labels.
 fn is_stream(grid: &Grid) -> bool {
@@ -620,6 +619,7 @@ fn is_stream(grid: &Grid) -> bool {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
+    Title,
     Head,
     Goal,
     Header,
@@ -630,8 +630,23 @@ enum Tok {
     Other,
 }
 
+/// A complete label of the form's vocabulary, not a fragment that happens to end in 指标.
+fn known_label(key: &str) -> bool {
+    match tok_kind(key) {
+        Tok::Other => false,
+        Tok::L2 => level2_code(key) != "other",
+        _ => true,
+    }
+}
+
 fn tok_kind(key: &str) -> Tok {
-    if matches!(key, "一级指标" | "二级指标" | "三级指标") || is_value_label(key) {
+    if key.chars().count() > 20 {
+        // Labels are short; a long run is narrative or a value that mentions a label.
+        return Tok::Other;
+    }
+    if is_title(key) {
+        Tok::Title
+    } else if matches!(key, "一级指标" | "二级指标" | "三级指标") || is_value_label(key) {
         Tok::Header
     } else if is_block_label(key) {
         Tok::Block
@@ -639,7 +654,11 @@ fn tok_kind(key: &str) -> Tok {
         Tok::Goal
     } else if is_opinion_label(key) {
         Tok::Opinion
-    } else if is_head_label(key) || matches!(key, "项目性质" | "项目类别" | "项目资金") {
+    } else if is_head_label(key)
+        || matches!(key, "项目性质" | "项目类别" | "项目资金")
+        || key.starts_with("其中")
+        || key.ends_with("资金") && key.chars().count() <= 8
+    {
         Tok::Head
     } else if is_pure_l1(key) {
         Tok::L1
@@ -669,13 +688,36 @@ fn stream_rows(grid: &Grid) -> Grid {
         }
     }
     let mut toks: Vec<(String, Tok)> = Vec::new();
+    // Mirrors the row builder below: inside the indicator block, the run after a 三级 name is
+    // its value and never joins a label fragment that follows it.
+    let (mut in_ind, mut fill) = (false, 0usize);
     let mut i = 0;
     while i < raw.len() {
         let mut taken = 1;
         let mut kind = tok_kind(&label_key(&raw[i]));
-        if kind == Tok::Other {
+        if year_line(&raw[i]).is_some() {
+            kind = Tok::Title;
+        }
+        let expecting_value = in_ind && fill == 1;
+        if kind == Tok::Other && !expecting_value {
+            // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
+            if in_ind
+                && fill == 0
+                && let Some(next) = raw.get(i + 1)
+                && is_l1_label(&label_key(next))
+                && known_label(&label_key(&format!("{}{next}", raw[i])))
+            {
+                toks.push((next.clone(), Tok::L1));
+                toks.push((format!("{}{next}", raw[i]), Tok::L2));
+                i += 2;
+                continue;
+            }
             for k in 2..=3 {
                 if i + k > raw.len() {
+                    break;
+                }
+                // Only fragments join: a run that is a label by itself starts its own token.
+                if known_label(&label_key(&raw[i + k - 1])) {
                     break;
                 }
                 let joined: String = raw[i..i + k].concat();
@@ -686,6 +728,13 @@ fn stream_rows(grid: &Grid) -> Grid {
                     break;
                 }
             }
+        }
+        match kind {
+            Tok::Header => (in_ind, fill) = (true, 0),
+            Tok::L1 | Tok::L2 => fill = 0,
+            Tok::Other if in_ind => fill = if fill == 1 { 0 } else { fill + 1 },
+            Tok::Opinion | Tok::Title => in_ind = false,
+            _ => {}
         }
         toks.push((raw[i..i + taken].concat(), kind));
         i += taken;
@@ -725,6 +774,10 @@ fn stream_rows(grid: &Grid) -> Grid {
                 ind_fill = 0;
             }
             Tok::Block => {}
+            Tok::Title => {
+                flush(&mut row, &mut out);
+                out.rows.push(vec![Cell::new(text.clone())]);
+            }
             Tok::Opinion => {
                 flush(&mut row, &mut out);
                 in_indicators = false;
@@ -980,7 +1033,8 @@ fn is_l1_label(key: &str) -> bool {
 }
 
 fn is_l2_label(key: &str) -> bool {
-    key.ends_with("指标") && key.chars().count() <= 16 && !is_pure_l1(key) || key == "成本指标"
+    let n = key.chars().count();
+    key.ends_with("指标") && (3..=16).contains(&n) && !is_pure_l1(key) || key == "成本指标"
 }
 
 pub fn level1_code(key: &str) -> &'static str {
