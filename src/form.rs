@@ -980,7 +980,7 @@ fn goal_label(key: &str) -> Option<bool> {
     if !key.contains("目标") || key.contains("指标") || key.chars().count() > 16 {
         return None;
     }
-    if key.starts_with("中期") || key.starts_with("项目总体目标") || key.starts_with("长期") || key.contains("滚动") {
+    if key.starts_with("中期") || key.starts_with("项目总") || key.starts_with("长期") || key.contains("滚动") {
         Some(true)
     } else if key.contains("年度") {
         Some(false)
