@@ -235,7 +235,8 @@ mod tests {
 
     #[test]
     fn malformed_bytes_are_counted() {
-        let (mut bytes, _, _) = GB18030.encode("项目名称是党内统计工作经费，预算单位是中共东莞市直属机关工作委员会");
+        let (bytes, _, _) = GB18030.encode("项目名称是党内统计工作经费，预算单位是中共东莞市直属机关工作委员会");
+        let mut bytes = bytes.into_owned();
         bytes.extend_from_slice(&[0x81, 0x20, 0xff]);
         let d = decode(&bytes).unwrap();
         assert!(d.decode_errors >= 1, "{d:?}");

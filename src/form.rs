@@ -977,12 +977,13 @@ fn is_amount_label(key: &str) -> bool {
 
 /// `Some(true)` for a mid-term (multi-year) goal label, `Some(false)` for an annual one.
 fn goal_label(key: &str) -> Option<bool> {
-    if !key.contains("目标") || key.contains("指标") || key.chars().count() > 16 {
+    // Labels are short and end in 目标; a goal text that mentions 年度目标 is not a label.
+    if !key.ends_with("目标") || key.contains("指标") || key.chars().count() > 10 {
         return None;
     }
     if key.starts_with("中期") || key.starts_with("项目总") || key.starts_with("长期") || key.contains("滚动") {
         Some(true)
-    } else if key.contains("年度") {
+    } else if key.starts_with("年度") || key.starts_with("本年") || key.starts_with("当年") {
         Some(false)
     } else {
         None

@@ -212,7 +212,7 @@ mod tests {
     fn pdf_wrap_spaces_between_cjk_are_removed() {
         assert_eq!(clean("推广机关干部下基 层、结对帮扶"), "推广机关干部下基层、结对帮扶");
         assert_eq!(clean("本年度 申请市 财政预 算资金 (万 元)"), "本年度申请市财政预算资金 (万元)");
-        assert_eq!(clean("≥ 90%  以上"), "≥ 90%以上");
+        assert_eq!(clean("≥ 90%  以上"), "≥ 90% 以上");
         assert_eq!(clean("16 7. 74"), "167.74");
         assert_eq!(clean("2019年至 2021年"), "2019年至2021年");
         assert_eq!(clean("Wi-Fi 覆盖"), "Wi-Fi 覆盖");

@@ -56,7 +56,8 @@ fn frame(out: &Path, dataset: &str) -> DataFrame {
 
 fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
     let s = df.column(col).unwrap().cast(&DataType::String).unwrap();
-    s.str().unwrap().into_iter().map(|v| v.map(str::to_string)).collect()
+    let ca = s.str().unwrap();
+    (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
 }
 
 fn money_sum(df: &DataFrame, col: &str) -> Decimal {
