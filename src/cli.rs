@@ -8,6 +8,14 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use jixiao::config;
+
+/// `println!` that doesn't panic when stdout is closed early (`jixiao status out | head`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 use jixiao::process::Limits;
 use jixiao::run::{self, InputSpec, Options, Summary};
 
@@ -56,7 +64,9 @@ enum LogFormatArg {
 #[derive(Subcommand)]
 enum Command {
     /// Ingest a folder tree once into an output directory (incremental when OUT already holds a snapshot).
-    #[command(after_help = "Example:\n  jixiao ingest sample_data --out out --jobs 2\n\nAnalysts read out/current/{files,projects,indicators,stats}.")]
+    #[command(
+        after_help = "Example:\n  jixiao ingest sample_data --out out --jobs 2\n\nAnalysts read out/current/{files,projects,indicators,stats}."
+    )]
     Ingest {
         /// Folder of scraped disclosure files (any extension, any encoding).
         input_dir: PathBuf,
@@ -141,7 +151,7 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
                 out,
                 jobs: jobs.unwrap_or(0),
                 full,
-                limits: Limits { max_file_bytes },
+                limits: Limits { max_file_bytes, ..Limits::default() },
                 keep_snapshots,
                 progress: true,
             };
@@ -158,14 +168,18 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
             let mut inputs = Vec::new();
             for i in &p.inputs {
                 let m = i.matcher().with_context(|| format!("input {}", i.root.display()))?;
-                inputs.push(InputSpec { root: i.root.clone(), filter: Some(Box::new(move |rel: &str| m.is_match(rel))) });
+                inputs
+                    .push(InputSpec { root: i.root.clone(), filter: Some(Box::new(move |rel: &str| m.is_match(rel))) });
             }
             let opts = Options {
                 inputs,
                 out: p.output.dir.clone(),
                 jobs: p.limits.threads,
                 full,
-                limits: Limits { max_file_bytes: p.limits.max_file_bytes },
+                limits: Limits {
+                    max_file_bytes: p.limits.max_file_bytes,
+                    max_file_seconds: p.limits.max_file_seconds as f64,
+                },
                 keep_snapshots: p.output.keep_snapshots as usize,
                 progress: true,
             };
@@ -183,11 +197,11 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
         Command::Validate { pipeline } => {
             let problems = config::validate(&pipeline);
             if problems.is_empty() {
-                println!("{}: ok", pipeline.display());
+                outln!("{}: ok", pipeline.display());
                 Ok(ExitStatus::Success)
             } else {
                 for p in &problems {
-                    println!("{p}");
+                    outln!("{p}");
                 }
                 eprintln!("{}: {} problem(s)", pipeline.display(), problems.len());
                 Ok(ExitStatus::Error)
@@ -211,22 +225,28 @@ fn finish_run(opts: Options) -> Result<ExitStatus> {
 }
 
 fn print_summary(out: &Path, s: &Summary) {
-    println!("jixiao run {} → {}", s.run_id, out.join("current").display());
-    println!(
-        "  files      {:>7}  ok {}  partial {}  rejected {}",
-        s.files, s.ok, s.partial, s.rejected
+    outln!("jixiao run {} → {}", s.run_id, out.join("current").display());
+    outln!("  files      {:>7}  ok {}  partial {}  rejected {}", s.files, s.ok, s.partial, s.rejected);
+    outln!("  changes    new {}  changed {}  unchanged {}  deleted {}", s.new, s.changed, s.unchanged, s.deleted);
+    outln!("  tables     {:>7}", s.tables);
+    outln!("  indicators {:>7}", s.indicators);
+    outln!(
+        "  read       {:>7.2} MB in {:.2} s ({:.1} MB/s)",
+        s.bytes_read as f64 / 1e6,
+        s.elapsed_seconds,
+        s.throughput_mb_s
     );
-    println!("  changes    new {}  changed {}  unchanged {}  deleted {}", s.new, s.changed, s.unchanged, s.deleted);
-    println!("  tables     {:>7}", s.tables);
-    println!("  indicators {:>7}", s.indicators);
-    println!("  read       {:>7.2} MB in {:.2} s ({:.1} MB/s)", s.bytes_read as f64 / 1e6, s.elapsed_seconds, s.throughput_mb_s);
     let stages: Vec<String> = s.stage_seconds.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect();
-    println!("  stages     {}", stages.join("  "));
+    outln!("  stages     {}", stages.join("  "));
     for p in s.problems.iter().take(10) {
-        println!("  ! {p}");
+        outln!("  ! {p}");
     }
     if s.problems.len() > 10 {
-        println!("  ! … {} more in {}", s.problems.len() - 10, out.join("runs").join(format!("{}.json", s.run_id)).display());
+        outln!(
+            "  ! … {} more in {}",
+            s.problems.len() - 10,
+            out.join("runs").join(format!("{}.json", s.run_id)).display()
+        );
     }
 }
 
@@ -252,7 +272,7 @@ fn write_report(root: &Path, year: i32, region: Option<&str>, out: &Path) -> Res
     let md = out.join("report.md");
     std::fs::write(&html, jixiao::report::render_html(&data)).with_context(|| format!("writing {}", html.display()))?;
     std::fs::write(&md, jixiao::report::render_markdown(&data)).with_context(|| format!("writing {}", md.display()))?;
-    println!("report for {year}: {} and {}", html.display(), md.display());
+    outln!("report for {year}: {} and {}", html.display(), md.display());
     Ok(ExitStatus::Success)
 }
 
@@ -270,25 +290,49 @@ fn read_summaries(out: &Path) -> Vec<Summary> {
 fn status(out: &Path) -> Result<ExitStatus> {
     let current = jixiao::snapshot::current_of(out);
     match &current {
-        Some(c) => println!("current snapshot: {}", c.display()),
-        None => println!("no snapshot published in {}", out.display()),
+        Some(c) => outln!("current snapshot: {}", c.display()),
+        None => outln!("no snapshot published in {}", out.display()),
     }
     let runs = read_summaries(out);
-    println!("{:<22} {:>6} {:>5} {:>5} {:>5} {:>5} {:>4} {:>4} {:>4} {:>8} {:>4}", "run", "files", "new", "chg", "same", "del", "ok", "part", "rej", "seconds", "exit");
+    outln!(
+        "{:<22} {:>6} {:>5} {:>5} {:>5} {:>5} {:>4} {:>4} {:>4} {:>8} {:>4}",
+        "run",
+        "files",
+        "new",
+        "chg",
+        "same",
+        "del",
+        "ok",
+        "part",
+        "rej",
+        "seconds",
+        "exit"
+    );
     for s in runs.iter().rev().take(10) {
-        println!(
+        outln!(
             "{:<22} {:>6} {:>5} {:>5} {:>5} {:>5} {:>4} {:>4} {:>4} {:>8.2} {:>4}",
-            s.run_id, s.files, s.new, s.changed, s.unchanged, s.deleted, s.ok, s.partial, s.rejected, s.elapsed_seconds, s.exit_status
+            s.run_id,
+            s.files,
+            s.new,
+            s.changed,
+            s.unchanged,
+            s.deleted,
+            s.ok,
+            s.partial,
+            s.rejected,
+            s.elapsed_seconds,
+            s.exit_status
         );
     }
     Ok(if current.is_some() { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
 fn snapshots(out: &Path) -> Result<ExitStatus> {
-    let current = jixiao::snapshot::current_of(out).and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let current =
+        jixiao::snapshot::current_of(out).and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
     let ids = jixiao::snapshot::list_snapshots(out);
     if ids.is_empty() {
-        println!("no snapshots in {}", out.display());
+        outln!("no snapshots in {}", out.display());
         return Ok(ExitStatus::Failure);
     }
     for id in ids {
@@ -296,14 +340,22 @@ fn snapshots(out: &Path) -> Result<ExitStatus> {
         let s: Option<Summary> = std::fs::read_to_string(&manifest).ok().and_then(|t| serde_json::from_str(&t).ok());
         let mark = if Some(&id) == current.as_ref() { "*" } else { " " };
         match s {
-            Some(s) => println!(
+            Some(s) => outln!(
                 "{mark} {id}  files {}  ok {}  partial {}  rejected {}  tables {}  indicators {}  new {} changed {} deleted {}",
-                s.files, s.ok, s.partial, s.rejected, s.tables, s.indicators, s.new, s.changed, s.deleted
+                s.files,
+                s.ok,
+                s.partial,
+                s.rejected,
+                s.tables,
+                s.indicators,
+                s.new,
+                s.changed,
+                s.deleted
             ),
-            None => println!("{mark} {id}  (no manifest)"),
+            None => outln!("{mark} {id}  (no manifest)"),
         }
     }
-    println!("read an older snapshot with read_parquet('{}/snapshots/<id>/projects/**/*.parquet')", out.display());
+    outln!("read an older snapshot with read_parquet('{}/snapshots/<id>/projects/**/*.parquet')", out.display());
     Ok(ExitStatus::Success)
 }
 
@@ -312,30 +364,62 @@ fn inspect(file: &Path, show_grid: bool) -> Result<ExitStatus> {
     let decoded = match jixiao::decode::decode(&bytes) {
         Ok(d) => d,
         Err(e) => {
-            println!("{}: {e}", file.display());
+            outln!("{}: {e}", file.display());
             return Ok(ExitStatus::Failure);
         }
     };
     let kind = jixiao::layout::sniff::sniff(&decoded.text);
-    println!("encoding {} (bom {}, decode errors {}), layout {}", decoded.encoding, decoded.had_bom, decoded.decode_errors, kind.name());
+    outln!(
+        "encoding {} (bom {}, decode errors {}), layout {}",
+        decoded.encoding,
+        decoded.had_bom,
+        decoded.decode_errors,
+        kind.name()
+    );
     let grid = jixiao::layout::read(kind, &decoded.text);
     let grid = jixiao::form::rows_for_reading(&grid);
     if show_grid {
         for (i, row) in grid.rows.iter().enumerate() {
-            let cells: Vec<String> = row.iter().map(|c| if c.merged { "⟂".to_string() } else { c.text.replace('\n', "⏎") }).collect();
-            println!("{i:>4} | {}", cells.join(" | "));
+            let cells: Vec<String> =
+                row.iter().map(|c| if c.merged { "⟂".to_string() } else { c.text.replace('\n', "⏎") }).collect();
+            outln!("{i:>4} | {}", cells.join(" | "));
         }
     }
     let reading = jixiao::form::read(&grid);
     for (i, t) in reading.tables.iter().enumerate() {
-        println!(
+        outln!(
             "table {i}: {} {:?} year {:?} unit {:?} dept {:?} project {:?} midterm {:?} annual {:?} period {:?}-{:?} confidence {:.2} {:?} problem {:?}",
-            t.form, t.title, t.year, t.budget_unit, t.department, t.project_name, t.midterm_budget_yuan, t.annual_budget_yuan,
-            t.midterm_start_year, t.midterm_end_year, t.parse_confidence, t.parse_notes, t.problem
+            t.form,
+            t.title,
+            t.year,
+            t.budget_unit,
+            t.department,
+            t.project_name,
+            t.midterm_budget_yuan,
+            t.annual_budget_yuan,
+            t.midterm_start_year,
+            t.midterm_end_year,
+            t.parse_confidence,
+            t.parse_notes,
+            t.problem
         );
-        println!("  midterm goal: {:?}\n  annual goal: {:?}\n  opinion: {:?}", t.midterm_goal, t.annual_goal, t.approval_opinion);
+        outln!(
+            "  midterm goal: {:?}\n  annual goal: {:?}\n  opinion: {:?}",
+            t.midterm_goal,
+            t.annual_goal,
+            t.approval_opinion
+        );
         for ind in &t.indicators {
-            println!("  [{}] {} {} | {} | {} | {} = {:?}", ind.row_index, ind.horizon, ind.level1_code, ind.level1, ind.level2, ind.level3, ind.value);
+            outln!(
+                "  [{}] {} {} | {} | {} | {} = {:?}",
+                ind.row_index,
+                ind.horizon,
+                ind.level1_code,
+                ind.level1,
+                ind.level2,
+                ind.level3,
+                ind.value
+            );
         }
     }
     Ok(if reading.tables.is_empty() { ExitStatus::Failure } else { ExitStatus::Success })

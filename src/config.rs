@@ -55,46 +55,22 @@ pub fn defaults_table() -> &'static [(&'static str, &'static str, &'static str)]
 }
 
 const DEFAULTS: &[(&str, &str, &str)] = &[
-    (
-        "name",
-        "(required)",
-        "Pipeline name, `[a-z0-9_-]+`; identifies the run in logs.",
-    ),
-    (
-        "input",
-        "(required)",
-        "One `[[input]]` table per directory tree to scan; at least one.",
-    ),
-    (
-        "input[].root",
-        "(required)",
-        "Directory to scan recursively.",
-    ),
+    ("name", "(required)", "Pipeline name, `[a-z0-9_-]+`; identifies the run in logs."),
+    ("input", "(required)", "One `[[input]]` table per directory tree to scan; at least one."),
+    ("input[].root", "(required)", "Directory to scan recursively."),
     (
         "input[].include",
         "[\"**/*\"]",
         "Globs, relative to `root`, of files to read; a file is read if it matches any of them.",
     ),
-    (
-        "input[].exclude",
-        "[]",
-        "Globs, relative to `root`, of files to skip even when included.",
-    ),
-    (
-        "output.dir",
-        "(required)",
-        "Directory that receives the dataset snapshots.",
-    ),
+    ("input[].exclude", "[]", "Globs, relative to `root`, of files to skip even when included."),
+    ("output.dir", "(required)", "Directory that receives the dataset snapshots."),
     (
         "output.keep_snapshots",
         "5",
         "How many snapshots to keep; older ones are deleted after a successful run. At least 1.",
     ),
-    (
-        "limits.threads",
-        "0",
-        "Worker threads; 0 means one per available core. At most 1024.",
-    ),
+    ("limits.threads", "0", "Worker threads; 0 means one per available core. At most 1024."),
     (
         "limits.max_file_bytes",
         "67108864",
@@ -105,31 +81,11 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "30",
         "Parse time budget per file, in seconds; a file over budget is rejected with a reason. At least 1.",
     ),
-    (
-        "report.enabled",
-        "false",
-        "Write the yearly report after the run.",
-    ),
-    (
-        "report.year",
-        "(latest year in the dataset)",
-        "Budget year to report on, 1990 to 2100.",
-    ),
-    (
-        "report.region",
-        "(all regions)",
-        "Restrict the report to one region, e.g. `东莞市`.",
-    ),
-    (
-        "report.dir",
-        "<output.dir>/report",
-        "Directory the report is written to.",
-    ),
-    (
-        "log.format",
-        "\"human\"",
-        "`\"human\"` for readable lines, `\"json\"` for one JSON object per line.",
-    ),
+    ("report.enabled", "false", "Write the yearly report after the run."),
+    ("report.year", "(latest year in the dataset)", "Budget year to report on, 1990 to 2100."),
+    ("report.region", "(all regions)", "Restrict the report to one region, e.g. `东莞市`."),
+    ("report.dir", "<output.dir>/report", "Directory the report is written to."),
+    ("log.format", "\"human\"", "`\"human\"` for readable lines, `\"json\"` for one JSON object per line."),
 ];
 
 // ---------------------------------------------------------------------------
@@ -209,9 +165,7 @@ impl Limits {
         if self.threads > 0 {
             return self.threads;
         }
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     }
 
     /// `max_file_seconds` as a [`Duration`].
@@ -299,10 +253,7 @@ struct RawReport {
 
 impl RawPipeline {
     fn into_pipeline(self) -> Pipeline {
-        let report_dir = self
-            .report
-            .dir
-            .unwrap_or_else(|| self.output.dir.join("report"));
+        let report_dir = self.report.dir.unwrap_or_else(|| self.output.dir.join("report"));
         Pipeline {
             name: self.name,
             inputs: self.inputs,
@@ -347,13 +298,8 @@ impl Input {
         let include = build_set("include", &self.include, &mut problems);
         let exclude = build_set("exclude", &self.exclude, &mut problems);
         match (include, exclude) {
-            (Some(include), Some(exclude)) if problems.is_empty() => {
-                Ok(InputMatcher { include, exclude })
-            }
-            _ => Err(ConfigError::Invalid {
-                path: self.root.clone(),
-                problems,
-            }),
+            (Some(include), Some(exclude)) if problems.is_empty() => Ok(InputMatcher { include, exclude }),
+            _ => Err(ConfigError::Invalid { path: self.root.clone(), problems }),
         }
     }
 }
@@ -404,20 +350,13 @@ pub struct Problem {
 
 impl Problem {
     fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem {
-            key: key.into(),
-            message: message.into(),
-        }
+        Problem { key: key.into(), message: message.into() }
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.key.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.key, self.message)
-        }
+        if self.key.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.key, self.message) }
     }
 }
 
@@ -433,18 +372,11 @@ pub enum ConfigError {
     /// The file is TOML but does not describe a valid pipeline; `problems`
     /// lists all of them, not just the first.
     #[error("{}", invalid_message(path, problems))]
-    Invalid {
-        path: PathBuf,
-        problems: Vec<Problem>,
-    },
+    Invalid { path: PathBuf, problems: Vec<Problem> },
 }
 
 fn invalid_message(path: &Path, problems: &[Problem]) -> String {
-    let noun = if problems.len() == 1 {
-        "problem"
-    } else {
-        "problems"
-    };
+    let noun = if problems.len() == 1 { "problem" } else { "problems" };
     let mut out = format!("{}: {} {noun}", path.display(), problems.len());
     for problem in problems {
         out.push_str("\n  ");
@@ -460,10 +392,8 @@ fn invalid_message(path: &Path, problems: &[Problem]) -> String {
 /// Reads and checks a pipeline file. On any problem returns
 /// [`ConfigError::Invalid`] with all of them.
 pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
     parse(&text, path)
 }
 
@@ -472,14 +402,8 @@ pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
 pub fn parse(text: &str, path: &Path) -> Result<Pipeline, ConfigError> {
     match check_text(text) {
         Ok(pipeline) => Ok(pipeline),
-        Err(Failure::Syntax(message)) => Err(ConfigError::Parse {
-            path: path.to_path_buf(),
-            message,
-        }),
-        Err(Failure::Problems(problems)) => Err(ConfigError::Invalid {
-            path: path.to_path_buf(),
-            problems,
-        }),
+        Err(Failure::Syntax(message)) => Err(ConfigError::Parse { path: path.to_path_buf(), message }),
+        Err(Failure::Problems(problems)) => Err(ConfigError::Invalid { path: path.to_path_buf(), problems }),
     }
 }
 
@@ -503,26 +427,19 @@ enum Failure {
 fn check_text(text: &str) -> Result<Pipeline, Failure> {
     // Editors on Windows may save a byte-order mark; it is not part of the TOML.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let table: Table =
-        toml::from_str(text).map_err(|e| Failure::Syntax(syntax_message(text, &e)))?;
+    let table: Table = toml::from_str(text).map_err(|e| Failure::Syntax(syntax_message(text, &e)))?;
     let problems = check_table(&table);
     if !problems.is_empty() {
         return Err(Failure::Problems(problems));
     }
     // The walk above accepts exactly what these structs accept; if they ever
     // disagree, say so as a problem rather than panic in a nightly job.
-    Value::Table(table)
-        .try_into::<RawPipeline>()
-        .map(RawPipeline::into_pipeline)
-        .map_err(|e| {
-            Failure::Problems(vec![Problem::new(
-                "",
-                format!(
-                    "internal: schema check passed but decoding failed: {}",
-                    e.message()
-                ),
-            )])
-        })
+    Value::Table(table).try_into::<RawPipeline>().map(RawPipeline::into_pipeline).map_err(|e| {
+        Failure::Problems(vec![Problem::new(
+            "",
+            format!("internal: schema check passed but decoding failed: {}", e.message()),
+        )])
+    })
 }
 
 // A single line ("line 3, column 9: ...") so it fits the one-problem-per-line
@@ -569,11 +486,7 @@ struct Checker {
 }
 
 fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
+    if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") }
 }
 
 fn describe(value: &Value) -> String {
@@ -605,14 +518,7 @@ fn check_table(root: &Table) -> Vec<Problem> {
     check_output(&mut c, root);
 
     if let Some(t) = c.section(root, "limits") {
-        c.int_in(
-            t,
-            "limits",
-            "threads",
-            0,
-            MAX_THREADS as i64,
-            " (0 means all cores)",
-        );
+        c.int_in(t, "limits", "threads", 0, MAX_THREADS as i64, " (0 means all cores)");
         c.int_in(t, "limits", "max_file_bytes", 1, i64::MAX, "");
         c.int_in(t, "limits", "max_file_seconds", 1, i64::MAX, "");
         c.unknown_keys(t, "limits", "limits", LIMITS_KEYS);
@@ -620,14 +526,7 @@ fn check_table(root: &Table) -> Vec<Problem> {
 
     if let Some(t) = c.section(root, "report") {
         c.boolean(t, "report", "enabled");
-        c.int_in(
-            t,
-            "report",
-            "year",
-            i64::from(REPORT_YEAR_MIN),
-            i64::from(REPORT_YEAR_MAX),
-            "",
-        );
+        c.int_in(t, "report", "year", i64::from(REPORT_YEAR_MIN), i64::from(REPORT_YEAR_MAX), "");
         c.string(t, "report", "region", false);
         c.string(t, "report", "dir", false);
         c.unknown_keys(t, "report", "report", REPORT_KEYS);
@@ -637,10 +536,7 @@ fn check_table(root: &Table) -> Vec<Problem> {
         if let Some(format) = c.string(t, "log", "format", false)
             && !matches!(format, "human" | "json")
         {
-            c.push(
-                "log.format",
-                format!("must be \"human\" or \"json\", found {format:?}"),
-            );
+            c.push("log.format", format!("must be \"human\" or \"json\", found {format:?}"));
         }
         c.unknown_keys(t, "log", "log", LOG_KEYS);
     }
@@ -650,18 +546,12 @@ fn check_table(root: &Table) -> Vec<Problem> {
 }
 
 fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 fn check_inputs(c: &mut Checker, root: &Table) {
     match root.get("input") {
-        None => c.push(
-            "input",
-            "required key missing: add at least one [[input]] table with a root",
-        ),
+        None => c.push("input", "required key missing: add at least one [[input]] table with a root"),
         Some(Value::Array(items)) => {
             if items.is_empty() {
                 c.push("input", "must list at least one [[input]] table");
@@ -692,35 +582,22 @@ fn check_inputs(c: &mut Checker, root: &Table) {
                 c.unknown_keys(t, &key, "input", INPUT_KEYS);
             }
         }
-        Some(Value::Table(_)) => c.push(
-            "input",
-            "expected an array of tables: write [[input]] with double brackets, not [input]",
-        ),
-        Some(other) => c.push(
-            "input",
-            format!(
-                "expected an array of [[input]] tables, found {}",
-                describe(other)
-            ),
-        ),
+        Some(Value::Table(_)) => {
+            c.push("input", "expected an array of tables: write [[input]] with double brackets, not [input]")
+        }
+        Some(other) => c.push("input", format!("expected an array of [[input]] tables, found {}", describe(other))),
     }
 }
 
 fn check_output(c: &mut Checker, root: &Table) {
     match root.get("output") {
-        None => c.push(
-            "output",
-            "required table missing: add [output] with dir = \"...\"",
-        ),
+        None => c.push("output", "required table missing: add [output] with dir = \"...\""),
         Some(Value::Table(t)) => {
             c.string(t, "output", "dir", true);
             c.int_in(t, "output", "keep_snapshots", 1, i64::from(u32::MAX), "");
             c.unknown_keys(t, "output", "output", OUTPUT_KEYS);
         }
-        Some(other) => c.push(
-            "output",
-            format!("expected a table ([output]), found {}", describe(other)),
-        ),
+        Some(other) => c.push("output", format!("expected a table ([output]), found {}", describe(other))),
     }
 }
 
@@ -734,23 +611,14 @@ impl Checker {
         match root.get(name)? {
             Value::Table(t) => Some(t),
             other => {
-                self.push(
-                    name,
-                    format!("expected a table ([{name}]), found {}", describe(other)),
-                );
+                self.push(name, format!("expected a table ([{name}]), found {}", describe(other)));
                 None
             }
         }
     }
 
     /// A non-empty string; `None` when absent or wrong (the problem is recorded).
-    fn string<'a>(
-        &mut self,
-        t: &'a Table,
-        prefix: &str,
-        key: &str,
-        required: bool,
-    ) -> Option<&'a str> {
+    fn string<'a>(&mut self, t: &'a Table, prefix: &str, key: &str, required: bool) -> Option<&'a str> {
         let full = join(prefix, key);
         match t.get(key) {
             None => {
@@ -765,10 +633,7 @@ impl Checker {
             }
             Some(Value::String(s)) => Some(s),
             Some(other) => {
-                self.push(
-                    full,
-                    format!("expected a string, found {}", describe(other)),
-                );
+                self.push(full, format!("expected a string, found {}", describe(other)));
                 None
             }
         }
@@ -777,10 +642,7 @@ impl Checker {
     fn boolean(&mut self, t: &Table, prefix: &str, key: &str) {
         match t.get(key) {
             None | Some(Value::Boolean(_)) => {}
-            Some(other) => self.push(
-                join(prefix, key),
-                format!("expected true or false, found {}", describe(other)),
-            ),
+            Some(other) => self.push(join(prefix, key), format!("expected true or false, found {}", describe(other))),
         }
     }
 
@@ -797,10 +659,7 @@ impl Checker {
                     self.push(full, format!("must be at most {max}{hint}, found {v}"));
                 }
             }
-            Some(other) => self.push(
-                full,
-                format!("expected an integer, found {}", describe(other)),
-            ),
+            Some(other) => self.push(full, format!("expected an integer, found {}", describe(other))),
         }
     }
 
@@ -813,31 +672,20 @@ impl Checker {
             None => return,
             Some(Value::Array(items)) => items,
             Some(other) => {
-                self.push(
-                    full,
-                    format!(
-                        "expected an array of glob strings, found {}",
-                        describe(other)
-                    ),
-                );
+                self.push(full, format!("expected an array of glob strings, found {}", describe(other)));
                 return;
             }
         };
         if non_empty && items.is_empty() {
             self.push(
                 full.clone(),
-                format!(
-                    "must list at least one glob; omit it for the default [{DEFAULT_INCLUDE:?}]"
-                ),
+                format!("must list at least one glob; omit it for the default [{DEFAULT_INCLUDE:?}]"),
             );
         }
         for (i, item) in items.iter().enumerate() {
             let item_key = format!("{full}[{i}]");
             let Value::String(pattern) = item else {
-                self.push(
-                    item_key,
-                    format!("expected a glob string, found {}", describe(item)),
-                );
+                self.push(item_key, format!("expected a glob string, found {}", describe(item)));
                 continue;
             };
             if pattern.is_empty() {
@@ -974,26 +822,14 @@ dir = "out"
         assert_eq!(p.name, "minimal");
         assert_eq!(
             p.inputs,
-            vec![Input {
-                root: PathBuf::from("data"),
-                include: vec!["**/*".to_string()],
-                exclude: vec![],
-            }]
+            vec![Input { root: PathBuf::from("data"), include: vec!["**/*".to_string()], exclude: vec![] }]
         );
         assert_eq!(p.output.dir, PathBuf::from("out"));
         assert_eq!(p.output.keep_snapshots, 5);
         assert_eq!(p.limits, Limits::default());
         assert_eq!(p.limits.max_file_time(), Duration::from_secs(30));
         assert!(p.limits.thread_count() >= 1);
-        assert_eq!(
-            p.report,
-            Report {
-                enabled: false,
-                year: None,
-                region: None,
-                dir: PathBuf::from("out/report"),
-            }
-        );
+        assert_eq!(p.report, Report { enabled: false, year: None, region: None, dir: PathBuf::from("out/report") });
         assert_eq!(p.log.format, LogFormat::Human);
     }
 
@@ -1001,34 +837,16 @@ dir = "out"
     fn defaults_table_matches_applied_defaults() {
         let p = ok(MINIMAL);
         let input = &p.inputs[0];
-        assert_eq!(
-            default_of("input[].include"),
-            format!("{:?}", input.include)
-        );
-        assert_eq!(
-            default_of("input[].exclude"),
-            format!("{:?}", input.exclude)
-        );
-        assert_eq!(
-            default_of("output.keep_snapshots"),
-            p.output.keep_snapshots.to_string()
-        );
+        assert_eq!(default_of("input[].include"), format!("{:?}", input.include));
+        assert_eq!(default_of("input[].exclude"), format!("{:?}", input.exclude));
+        assert_eq!(default_of("output.keep_snapshots"), p.output.keep_snapshots.to_string());
         assert_eq!(default_of("limits.threads"), p.limits.threads.to_string());
-        assert_eq!(
-            default_of("limits.max_file_bytes"),
-            p.limits.max_file_bytes.to_string()
-        );
-        assert_eq!(
-            default_of("limits.max_file_seconds"),
-            p.limits.max_file_seconds.to_string()
-        );
+        assert_eq!(default_of("limits.max_file_bytes"), p.limits.max_file_bytes.to_string());
+        assert_eq!(default_of("limits.max_file_seconds"), p.limits.max_file_seconds.to_string());
         assert_eq!(default_of("report.enabled"), p.report.enabled.to_string());
         assert_eq!(default_of("report.dir"), "<output.dir>/report");
         assert_eq!(p.report.dir, p.output.dir.join("report"));
-        assert_eq!(
-            default_of("log.format"),
-            format!("{:?}", p.log.format.as_str())
-        );
+        assert_eq!(default_of("log.format"), format!("{:?}", p.log.format.as_str()));
         // Every key the schema walk accepts is documented, and vice versa.
         let mut schema: Vec<String> = Vec::new();
         for (section, section_keys) in SECTIONS {
@@ -1043,10 +861,7 @@ dir = "out"
         }
         // Sections themselves are not rows, except `input` (it is required).
         schema.retain(|k| !matches!(k.as_str(), "output" | "limits" | "report" | "log"));
-        let mut table: Vec<String> = defaults_table()
-            .iter()
-            .map(|(k, _, _)| k.to_string())
-            .collect();
+        let mut table: Vec<String> = defaults_table().iter().map(|(k, _, _)| k.to_string()).collect();
         schema.sort();
         table.sort();
         assert_eq!(schema, table);
@@ -1082,14 +897,7 @@ format = "json"
         assert_eq!(p.inputs[0].exclude, vec!["**/README.md"]);
         assert_eq!(p.inputs[1].root, PathBuf::from("/abs/b"));
         assert_eq!(p.output.keep_snapshots, 1);
-        assert_eq!(
-            p.limits,
-            Limits {
-                threads: 1024,
-                max_file_bytes: 1,
-                max_file_seconds: 1
-            }
-        );
+        assert_eq!(p.limits, Limits { threads: 1024, max_file_bytes: 1, max_file_seconds: 1 });
         assert_eq!(p.limits.thread_count(), 1024);
         assert_eq!(p.report.year, Some(2100));
         assert_eq!(p.report.region.as_deref(), Some("东莞市"));
@@ -1118,31 +926,16 @@ format = "xml"
         );
         assert_eq!(
             keys(&found),
-            vec![
-                "name",
-                "input[1].include[1]",
-                "output.keep_snapshots",
-                "limits.threads",
-                "log.format"
-            ],
+            vec!["name", "input[1].include[1]", "output.keep_snapshots", "limits.threads", "log.format"],
             "{found:#?}"
         );
         assert_eq!(
             found[1].to_string(),
             "input[1].include[1]: invalid glob \"[\": unclosed character class; missing ']'"
         );
-        assert_eq!(
-            found[2].to_string(),
-            "output.keep_snapshots: must be at least 1, found 0"
-        );
-        assert_eq!(
-            found[3].to_string(),
-            "limits.threads: must be at most 1024 (0 means all cores), found 2000"
-        );
-        assert_eq!(
-            found[4].to_string(),
-            "log.format: must be \"human\" or \"json\", found \"xml\""
-        );
+        assert_eq!(found[2].to_string(), "output.keep_snapshots: must be at least 1, found 0");
+        assert_eq!(found[3].to_string(), "limits.threads: must be at most 1024 (0 means all cores), found 2000");
+        assert_eq!(found[4].to_string(), "log.format: must be \"human\" or \"json\", found \"xml\"");
     }
 
     #[test]
@@ -1161,19 +954,11 @@ thread = 2
         );
         let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
         assert!(
-            shown.contains(
-                &"output.keep_snapshot: unknown key; did you mean \"keep_snapshots\"?".to_string()
-            ),
+            shown.contains(&"output.keep_snapshot: unknown key; did you mean \"keep_snapshots\"?".to_string()),
             "{shown:#?}"
         );
-        assert!(
-            shown.contains(&"limits.thread: unknown key; did you mean \"threads\"?".to_string()),
-            "{shown:#?}"
-        );
-        assert!(
-            shown.contains(&"inputs: unknown key; did you mean \"input\"?".to_string()),
-            "{shown:#?}"
-        );
+        assert!(shown.contains(&"limits.thread: unknown key; did you mean \"threads\"?".to_string()), "{shown:#?}");
+        assert!(shown.contains(&"inputs: unknown key; did you mean \"input\"?".to_string()), "{shown:#?}");
         // The misspelt [[inputs]] also leaves the required input missing.
         assert!(keys(&found).contains(&"input"), "{shown:#?}");
     }
@@ -1191,21 +976,15 @@ threads = 4
 "#,
         );
         let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert!(shown.contains(&"name: required key missing".to_string()), "{shown:#?}");
         assert!(
-            shown.contains(&"name: required key missing".to_string()),
+            shown
+                .iter()
+                .any(|s| s.starts_with("output.name: unknown key here; \"name\" belongs at the top of the file")),
             "{shown:#?}"
         );
         assert!(
-            shown.iter().any(|s| s.starts_with(
-                "output.name: unknown key here; \"name\" belongs at the top of the file"
-            )),
-            "{shown:#?}"
-        );
-        assert!(
-            shown.contains(
-                &"output.threads: unknown key here; \"threads\" belongs in the [limits] table"
-                    .to_string()
-            ),
+            shown.contains(&"output.threads: unknown key here; \"threads\" belongs in the [limits] table".to_string()),
             "{shown:#?}"
         );
     }
@@ -1222,10 +1001,7 @@ threads = 4
     #[test]
     fn far_unknown_key_lists_the_expected_ones() {
         let found = problems(&format!("{MINIMAL}\n[log]\ncolour = true\n"));
-        assert_eq!(
-            found[0].to_string(),
-            "log.colour: unknown key; expected one of \"format\""
-        );
+        assert_eq!(found[0].to_string(), "log.colour: unknown key; expected one of \"format\"");
     }
 
     #[test]
@@ -1245,10 +1021,7 @@ report = []
 log = false
 "#,
         );
-        assert_eq!(
-            keys(&found),
-            vec!["name", "input", "output", "limits", "report", "log"]
-        );
+        assert_eq!(keys(&found), vec!["name", "input", "output", "limits", "report", "log"]);
         assert_eq!(found[0].message, "expected a string, found integer 7");
 
         let found = problems(
@@ -1328,10 +1101,7 @@ region = " "
         match parse("name = \"x\"\n[output\n", Path::new("p/x.toml")) {
             Err(e @ ConfigError::Parse { .. }) => {
                 let shown = e.to_string();
-                assert!(
-                    shown.starts_with("p/x.toml: invalid TOML: line 2, column"),
-                    "{shown}"
-                );
+                assert!(shown.starts_with("p/x.toml: invalid TOML: line 2, column"), "{shown}");
                 assert!(!shown.contains('\n'), "{shown}");
             }
             other => panic!("expected Parse, got {other:?}"),
@@ -1361,11 +1131,7 @@ region = " "
         let found = validate(&missing);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].key, "");
-        assert!(
-            found[0]
-                .to_string()
-                .starts_with("cannot read pipeline file ")
-        );
+        assert!(found[0].to_string().starts_with("cannot read pipeline file "));
     }
 
     #[test]
@@ -1430,11 +1196,8 @@ region = " "
         assert!(!m.is_match("tmp/a.html"));
         assert!(!m.is_match("a.xlsx"));
 
-        let bad = Input {
-            root: PathBuf::from("r"),
-            include: vec!["[".into(), "ok".into()],
-            exclude: vec!["{a".into()],
-        };
+        let bad =
+            Input { root: PathBuf::from("r"), include: vec!["[".into(), "ok".into()], exclude: vec!["{a".into()] };
         match bad.matcher() {
             Err(ConfigError::Invalid { path, problems }) => {
                 assert_eq!(path, PathBuf::from("r"));
@@ -1455,31 +1218,19 @@ region = " "
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(closest("formt", LOG_KEYS), Some("format"));
         assert_eq!(closest("dri", OUTPUT_KEYS), None);
-        assert_eq!(
-            closest("max_file_byte", LIMITS_KEYS),
-            Some("max_file_bytes")
-        );
+        assert_eq!(closest("max_file_byte", LIMITS_KEYS), Some("max_file_bytes"));
     }
 
     #[test]
     fn docs_document_every_key() {
         for (key, default, meaning) in defaults_table() {
-            assert!(
-                !meaning.contains('|'),
-                "{key}: '|' would break the docs table"
-            );
+            assert!(!meaning.contains('|'), "{key}: '|' would break the docs table");
             let row = DOCS
                 .lines()
                 .find(|l| l.starts_with(&format!("| `{key}` |")))
                 .unwrap_or_else(|| panic!("docs/pipelines.md has no table row for `{key}`"));
-            assert!(
-                row.contains(default),
-                "docs row for `{key}` lacks default {default:?}: {row}"
-            );
-            assert!(
-                row.contains(meaning),
-                "docs row for `{key}` lacks meaning {meaning:?}: {row}"
-            );
+            assert!(row.contains(default), "docs row for `{key}` lacks default {default:?}: {row}");
+            assert!(row.contains(meaning), "docs row for `{key}` lacks meaning {meaning:?}: {row}");
         }
     }
 
@@ -1503,22 +1254,13 @@ format = "xml"
         assert_eq!(found.len(), 5);
         for problem in &found {
             let line = problem.to_string();
-            assert!(
-                DOCS.lines().any(|l| l == line),
-                "docs/pipelines.md example lacks the line: {line}"
-            );
+            assert!(DOCS.lines().any(|l| l == line), "docs/pipelines.md example lacks the line: {line}");
         }
     }
 
     #[test]
     fn docs_show_the_shipped_files_verbatim() {
-        assert!(
-            DOCS.contains(SAMPLE.trim_end()),
-            "docs/pipelines.md must quote pipelines/sample.toml verbatim"
-        );
-        assert!(
-            DOCS.contains(NIGHTLY.trim_end()),
-            "docs/pipelines.md must quote pipelines/nightly.toml verbatim"
-        );
+        assert!(DOCS.contains(SAMPLE.trim_end()), "docs/pipelines.md must quote pipelines/sample.toml verbatim");
+        assert!(DOCS.contains(NIGHTLY.trim_end()), "docs/pipelines.md must quote pipelines/nightly.toml verbatim");
     }
 }

@@ -30,7 +30,11 @@ pub fn to_record_batches(df: &mut DataFrame) -> Result<Vec<RecordBatch>, Convert
 }
 
 /// Writes batches with the dataset's writer properties (see `sink::writer_properties`).
-pub fn write_parquet<W: std::io::Write + Send>(out: W, path: &Path, batches: &[RecordBatch]) -> Result<(), ConvertError> {
+pub fn write_parquet<W: std::io::Write + Send>(
+    out: W,
+    path: &Path,
+    batches: &[RecordBatch],
+) -> Result<(), ConvertError> {
     let err = |source| ConvertError::Write { path: path.to_path_buf(), source };
     let Some(first) = batches.first() else { return Ok(()) };
     let mut w = ArrowWriter::try_new(out, first.schema(), Some(crate::sink::writer_properties())).map_err(err)?;

@@ -85,8 +85,7 @@ fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, u64) {
     let mut errors = 0u64;
     let mut input = bytes;
     loop {
-        let (result, read) =
-            decoder.decode_to_string_without_replacement(input, &mut out, true);
+        let (result, read) = decoder.decode_to_string_without_replacement(input, &mut out, true);
         input = &input[read..];
         match result {
             encoding_rs::DecoderResult::InputEmpty => break,
@@ -150,7 +149,8 @@ fn cjk_share(enc: &'static Encoding, sample: &[u8]) -> f64 {
             continue;
         }
         total += 1;
-        cjk += (matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x9fff | 0xff00..=0xffef) || c.is_ascii_graphic()) as usize;
+        cjk +=
+            (matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x9fff | 0xff00..=0xffef) || c.is_ascii_graphic()) as usize;
     }
     if total == 0 { 0.0 } else { cjk as f64 / total as f64 }
 }
@@ -162,10 +162,7 @@ fn binary_reason(bytes: &[u8]) -> Option<&'static str> {
     if sample.contains(&0) {
         return Some("NUL bytes in a file that is not UTF-16");
     }
-    let controls = sample
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
-        .count();
+    let controls = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)).count();
     if controls * 100 > sample.len() {
         return Some("control characters throughout (not text)");
     }
@@ -173,8 +170,8 @@ fn binary_reason(bytes: &[u8]) -> Option<&'static str> {
 }
 
 fn guess(bytes: &[u8]) -> &'static Encoding {
-    if let Some(enc) = crate::layout::html::declared_charset(bytes)
-        .and_then(|label| Encoding::for_label(label.as_bytes()))
+    if let Some(enc) =
+        crate::layout::html::declared_charset(bytes).and_then(|label| Encoding::for_label(label.as_bytes()))
         && enc != UTF_8
         && enc != UTF_16LE
         && enc != UTF_16BE
@@ -225,7 +222,8 @@ mod tests {
 
     #[test]
     fn gbk_text_is_detected_and_decoded() {
-        let s = "东莞市财政项目支出绩效目标批复表\n预算单位：中共东莞市直属机关工作委员会\n项目名称\t党内统计工作经费\n";
+        let s =
+            "东莞市财政项目支出绩效目标批复表\n预算单位：中共东莞市直属机关工作委员会\n项目名称\t党内统计工作经费\n";
         let (bytes, _, _) = GB18030.encode(s);
         let d = decode(&bytes).unwrap();
         assert!(matches!(d.encoding.as_str(), "gbk" | "gb18030"), "{}", d.encoding);
@@ -249,5 +247,23 @@ mod tests {
         assert_eq!(decode(b""), Err(DecodeError::Empty));
         let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
         assert!(matches!(decode(&noise), Err(DecodeError::Binary(_))));
+    }
+
+    #[test]
+    fn utf16le_without_bom_holding_u4e00_is_not_binary() {
+        // 一 (U+4E00) is 00 4E in UTF-16LE: a NUL in the "wrong" half of a unit.
+        let s = "绩效指标\t一级指标\t二级指标\t三级指标\t指标值（或计划水平）\n\t预期产出指标\t数量指标\t数量\t237个直管党组织\n\t\t质量指标\t质量\t统一上报\n";
+        let le: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        assert_eq!(decode(&le).unwrap().encoding, "utf-16le");
+    }
+
+    #[test]
+    fn gbk_html_without_nul_bytes_is_not_utf16() {
+        let page =
+            "<!DOCTYPE html><html><head><meta charset=gbk></head><body><table><tr><td>项目名称</td></tr></table>";
+        let (bytes, _, _) = GB18030.encode(page);
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.encoding, "gbk");
+        assert!(d.text.contains("项目名称"));
     }
 }

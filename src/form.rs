@@ -151,11 +151,7 @@ impl Walker {
     }
 
     fn meta_target(&mut self) -> &mut Table {
-        if self.has_body() {
-            self.pending.get_or_insert_with(Table::default)
-        } else {
-            self.table()
-        }
+        if self.has_body() { self.pending.get_or_insert_with(Table::default) } else { self.table() }
     }
 
     fn row(&mut self, r: u32, cells: &[String], keys: &[String]) {
@@ -189,7 +185,10 @@ impl Walker {
             }
         }
 
-        if self.section == Section::Goals && !self.goal_cols.is_empty() && !nonblank.iter().any(|&i| is_head_label(&keys[i])) {
+        if self.section == Section::Goals
+            && !self.goal_cols.is_empty()
+            && !nonblank.iter().any(|&i| is_head_label(&keys[i]))
+        {
             self.goal_texts(cells, &nonblank);
             return;
         }
@@ -224,10 +223,11 @@ impl Walker {
             let col = nonblank[i];
             let key = &keys[col];
             let value_after = nonblank.get(i + 1).map(|&j| (j, &cells[j], &keys[j]));
-            if let Some(unit) = money_unit_of(&cells[col]) {
-                if key.starts_with("项目资金") || key == "资金" || key.ends_with("资金") && !is_amount_label(key) {
-                    self.money_unit = Some(unit);
-                }
+            // A section label like 项目资金（元） sets the unit of the amounts that follow it.
+            if let Some(unit) = money_unit_of(&cells[col])
+                && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key))
+            {
+                self.money_unit = Some(unit);
             }
             let mut consumed = false;
             if let Some(field) = text_field(key) {
@@ -276,25 +276,26 @@ impl Walker {
                         t.midterm_end_year = t.midterm_end_year.or(Some(ys[1]));
                     }
                 }
-                match value_after.filter(|(_, v, vk)| !is_head_label(vk) && goal_label(vk).is_none() && v.chars().count() > 6) {
+                match value_after
+                    .filter(|(_, v, vk)| !is_head_label(vk) && goal_label(vk).is_none() && v.chars().count() > 6)
+                {
                     Some((_, v, _)) => {
                         self.set_goal(is_mid, v.clone());
                         consumed = true;
                     }
                     None => goal_labels.push((col, is_mid)),
                 }
-            } else if let Some(is_start) = date_label(key) {
-                if let Some((_, v, _)) = value_after
-                    && let Some(&y) = years(v).first()
-                {
-                    let t = self.table();
-                    if is_start {
-                        t.midterm_start_year = t.midterm_start_year.or(Some(y));
-                    } else {
-                        t.midterm_end_year = t.midterm_end_year.or(Some(y));
-                    }
-                    consumed = true;
+            } else if let Some(is_start) = date_label(key)
+                && let Some((_, v, _)) = value_after
+                && let Some(&y) = years(v).first()
+            {
+                let t = self.table();
+                if is_start {
+                    t.midterm_start_year = t.midterm_start_year.or(Some(y));
+                } else {
+                    t.midterm_end_year = t.midterm_end_year.or(Some(y));
                 }
+                consumed = true;
             }
             i += if consumed { 2 } else { 1 };
         }
@@ -359,11 +360,17 @@ impl Walker {
                     }
                 }
                 k if is_value_label(k) => {
-                    if let Some(s) = self.sides.last_mut() {
-                        if s.value.is_none() {
-                            s.value = Some(c);
-                            s.horizon = if k.contains("中期") { "midterm" } else if k.contains("年度") { "annual" } else { "" };
-                        }
+                    if let Some(s) = self.sides.last_mut()
+                        && s.value.is_none()
+                    {
+                        s.value = Some(c);
+                        s.horizon = if k.contains("中期") {
+                            "midterm"
+                        } else if k.contains("年度") {
+                            "annual"
+                        } else {
+                            ""
+                        };
                     }
                 }
                 k if k.contains("指标性质") || k == "性质" => {
@@ -492,7 +499,8 @@ impl Walker {
 
     /// Reads a shifted row by what each cell is: 一级 label, 二级 label, then name and value.
     fn semantic(&self, cells: &[String], keys: &[String]) -> (Option<String>, Vec<Option<SideCells>>) {
-        let toks: Vec<usize> = (0..cells.len()).filter(|&i| !cells[i].is_empty() && !is_block_label(&keys[i])).collect();
+        let toks: Vec<usize> =
+            (0..cells.len()).filter(|&i| !cells[i].is_empty() && !is_block_label(&keys[i])).collect();
         let mut k = 0;
         let mut l1 = None;
         if let Some(&t) = toks.first() {
@@ -579,7 +587,8 @@ impl Walker {
             confidence -= (0.02 * self.realigned_rows as f64).min(0.2);
             t.parse_notes.push(format!("{} indicator rows realigned by label (cells shifted)", self.realigned_rows));
         }
-        confidence -= 0.05 * t.parse_notes.iter().filter(|n| n.contains("read as 万元") || n.contains("by position")).count() as f64;
+        confidence -= 0.05
+            * t.parse_notes.iter().filter(|n| n.contains("read as 万元") || n.contains("by position")).count() as f64;
         t.parse_confidence = confidence.clamp(0.0, 1.0);
 
         let complete = t.approval_opinion.is_some() || t.indicators.iter().any(|i| i.level1_code == "satisfaction");
@@ -589,7 +598,8 @@ impl Walker {
                 t.project_name.as_deref().unwrap_or("without 项目名称")
             ));
         } else if !complete {
-            let last = t.indicators.last().map(|i| if i.level2.is_empty() { i.level3.clone() } else { i.level2.clone() });
+            let last =
+                t.indicators.last().map(|i| if i.level2.is_empty() { i.level3.clone() } else { i.level2.clone() });
             t.problem = Some(format!("table cut off after the {} row", last.unwrap_or_default()));
         } else if t.year.is_none() {
             t.problem = Some("no budget year (年度) found".into());
@@ -915,7 +925,9 @@ enum Amount {
 }
 
 fn is_title(key: &str) -> bool {
-    key.contains("绩效目标") && (key.ends_with('表') || key.contains("批复表") || key.contains("申报表")) && key.chars().count() <= 40
+    key.contains("绩效目标")
+        && (key.ends_with('表') || key.contains("批复表") || key.contains("申报表"))
+        && key.chars().count() <= 40
 }
 
 /// `（ 2020 年度）`, `(2022年度)`, `2019年度`: a short line naming the budget year.
@@ -964,7 +976,8 @@ fn amount_field(key: &str) -> Option<Amount> {
     }
     if key.contains("本年") || key.contains("年度") || key.contains("当年") {
         Some(Amount::Annual)
-    } else if key.contains("中期") || key.contains("项目资金总额") || key.contains("总预算") || key == "资金总额" {
+    } else if key.contains("中期") || key.contains("项目资金总额") || key.contains("总预算") || key == "资金总额"
+    {
         Some(Amount::Midterm)
     } else {
         None
@@ -981,7 +994,8 @@ fn goal_label(key: &str) -> Option<bool> {
     if !key.ends_with("目标") || key.contains("指标") || key.chars().count() > 10 {
         return None;
     }
-    if key.starts_with("中期") || key.starts_with("项目总") || key.starts_with("长期") || key.contains("滚动") {
+    if key.starts_with("中期") || key.starts_with("项目总") || key.starts_with("长期") || key.contains("滚动")
+    {
         Some(true)
     } else if key.starts_with("年度") || key.starts_with("本年") || key.starts_with("当年") {
         Some(false)
@@ -993,7 +1007,9 @@ fn goal_label(key: &str) -> Option<bool> {
 fn date_label(key: &str) -> Option<bool> {
     match key {
         "计划开始日期" | "开始日期" | "项目开始日期" | "计划开始时间" => Some(true),
-        "计划完成日期" | "完成日期" | "项目完成日期" | "计划完成时间" | "计划结束日期" => Some(false),
+        "计划完成日期" | "完成日期" | "项目完成日期" | "计划完成时间" | "计划结束日期" => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -1171,10 +1187,16 @@ mod tests {
         assert_eq!(t.annual_budget_yuan, Some(Decimal::new(72411600, 0)));
         assert_eq!(t.department.as_deref(), Some("汕头市人力资源和社会保障局"));
         let eco = &t.indicators[1];
-        assert_eq!((eco.level2.as_str(), eco.level3.as_str(), eco.value.as_str()), ("生态效益指标", "绿化覆盖率", "稳步推进"));
+        assert_eq!(
+            (eco.level2.as_str(), eco.level3.as_str(), eco.value.as_str()),
+            ("生态效益指标", "绿化覆盖率", "稳步推进")
+        );
         assert_eq!(eco.level2_code, "ecological_benefit");
         let sat = &t.indicators[2];
-        assert_eq!((sat.level1_code, sat.level2.as_str(), sat.value.as_str()), ("satisfaction", "服务对象满意度指标", "≥90%"));
+        assert_eq!(
+            (sat.level1_code, sat.level2.as_str(), sat.value.as_str()),
+            ("satisfaction", "服务对象满意度指标", "≥90%")
+        );
     }
 
     #[test]
@@ -1191,5 +1213,40 @@ mod tests {
         assert_eq!(parse_amount("724 1. 16"), Some(Decimal::new(724116, 2)));
         assert_eq!(parse_amount("良好"), None);
         assert_eq!(to_yuan(Decimal::new(1234567, 6), MoneyUnit::Wan), Decimal::new(1234567, 2));
+    }
+
+    #[test]
+    fn year_line_in_full_width_brackets_is_read() {
+        assert_eq!(year_line("（ 2023 年度）"), Some(2023));
+        assert_eq!(year_line("(2022年度)"), Some(2022));
+        assert_eq!(year_line("完成2022年度目标"), None);
+    }
+
+    #[test]
+    fn goal_text_mentioning_a_goal_label_is_not_a_label() {
+        assert_eq!(goal_label("年度目标"), Some(false));
+        assert_eq!(goal_label("中期滚动目标"), Some(true));
+        assert_eq!(goal_label("项目总目标"), Some(true));
+        assert_eq!(goal_label(&label_key("年度目标文本，完成年度目标。")), None);
+    }
+
+    #[test]
+    fn label_fragments_rejoin_but_values_do_not() {
+        // 可持续影 / 响指标 and 满意度指 / 标 are one label each; 健全 is the value before them.
+        let lines = "财政项目支出绩效目标申报表\n（2026年度）\n项目名称\n测试项目\n项目资金\n（元）\n年度资金申请总额\n1,000.00\n\
+一级指标\n二级指标\n三级指标\n年度(/项目)指标值\n产出指标\n数量指标\n道路长度\n985米\n效益指标\n可持续影\n响指标\n\
+制度健全性\n健全\n满意度指\n标\n服务对象\n满意度指\n标\n居民满意度\n≥90%\n";
+        let t = &read(&tsv::read(lines)).tables[0];
+        let got: Vec<(&str, &str, &str)> =
+            t.indicators.iter().map(|i| (i.level2.as_str(), i.level3.as_str(), i.value.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("数量指标", "道路长度", "985米"),
+                ("可持续影响指标", "制度健全性", "健全"),
+                ("服务对象满意度指标", "居民满意度", "≥90%")
+            ]
+        );
+        assert_eq!(t.annual_budget_yuan, Some(Decimal::new(100000, 2)));
     }
 }

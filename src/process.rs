@@ -22,11 +22,14 @@ pub struct Outcome {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_file_bytes: u64,
+    /// Parse time budget per file. Stages are checked against it between steps: a file over
+    /// budget is rejected (`too_slow`) instead of holding rows nobody can trust to be complete.
+    pub max_file_seconds: f64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_file_bytes: 64 << 20 }
+        Limits { max_file_bytes: 64 << 20, max_file_seconds: 30.0 }
     }
 }
 
@@ -66,7 +69,18 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
     };
     file.size_bytes = bytes.len() as u64;
     let bytes_read = bytes.len() as u64;
+    let started = std::time::Instant::now();
     match catch_unwind(AssertUnwindSafe(|| process_bytes(file.clone(), &bytes))) {
+        Ok(_) if started.elapsed().as_secs_f64() > limits.max_file_seconds => {
+            file.content_hash = Some(content_hash(&bytes));
+            file.error = Some(format!(
+                "too_slow: parsing took {:.1} s, over the {} s limit",
+                started.elapsed().as_secs_f64(),
+                limits.max_file_seconds
+            ));
+            tracing::warn!(path = %entry.rel, "{}", file.error.as_deref().unwrap_or_default());
+            Outcome { file, projects: vec![], indicators: vec![], bytes_read }
+        }
         Ok(mut out) => {
             out.bytes_read = bytes_read;
             out

@@ -127,22 +127,15 @@ const C_REST: &str = "#9aa5b1";
 const C_KINDS: [&str; 4] = ["#2b5c8a", "#9ebfdc", "#e0a93b", "#d5d9de"];
 /// Whether the segment label on top of each colour must be white to stay legible.
 const KIND_TEXT_INVERTED: [bool; 4] = [true, false, false, false];
-const KIND_LABELS: [(&str, &str); 4] = [
-    ("定量", "quantitative"),
-    ("定性", "qualitative"),
-    ("占位", "placeholder"),
-    ("空白", "empty"),
-];
+const KIND_LABELS: [(&str, &str); 4] =
+    [("定量", "quantitative"), ("定性", "qualitative"), ("占位", "placeholder"), ("空白", "empty")];
 const KIND_GLYPHS: [char; 4] = ['█', '▓', '▒', '░'];
 
 const SECTIONS: [(&str, &str); 7] = [
     ("总体情况", "Totals"),
     ("各单位年度预算", "Annual budget by unit"),
     ("项目质量评分分布", "Distribution of project quality scores"),
-    (
-        "各类指标的量化程度",
-        "Quantified targets by indicator category",
-    ),
+    ("各类指标的量化程度", "Quantified targets by indicator category"),
     ("最常见的问题标记", "Most frequent flags"),
     ("预算最大的项目", "Largest projects by annual budget"),
     ("阅读说明", "How to read this report"),
@@ -301,20 +294,12 @@ fn fmt_count(n: u64) -> String {
 /// changes. Zero ("0", "0.00", "0.0%") and "—" are left alone.
 fn with_sign(s: String) -> String {
     let nonzero = s.chars().any(|c| c.is_ascii_digit() && c != '0');
-    if nonzero && !s.starts_with('-') {
-        format!("+{s}")
-    } else {
-        s
-    }
+    if nonzero && !s.starts_with('-') { format!("+{s}") } else { s }
 }
 
 fn fmt_signed_count(delta: i128) -> String {
     let s = group_digits(&delta.unsigned_abs().to_string());
-    if delta < 0 {
-        format!("-{s}")
-    } else {
-        with_sign(s)
-    }
+    if delta < 0 { format!("-{s}") } else { with_sign(s) }
 }
 
 fn fmt_signed_yuan(delta: Decimal) -> String {
@@ -337,11 +322,7 @@ fn fmt_fixed(v: f64, dp: usize) -> String {
 
 /// A 0..1 share as a percentage with one decimal.
 fn fmt_pct(share: f64) -> String {
-    if share.is_finite() {
-        format!("{}%", fmt_fixed(share * 100.0, 1))
-    } else {
-        DASH.to_string()
-    }
+    if share.is_finite() { format!("{}%", fmt_fixed(share * 100.0, 1)) } else { DASH.to_string() }
 }
 
 fn fmt_score(x: Option<f64>) -> String {
@@ -353,10 +334,7 @@ fn pct_change_f64(cur: f64, prev: f64) -> String {
     if !cur.is_finite() || !prev.is_finite() || prev == 0.0 {
         return DASH.to_string();
     }
-    with_sign(format!(
-        "{}%",
-        fmt_fixed((cur - prev) / prev.abs() * 100.0, 1)
-    ))
+    with_sign(format!("{}%", fmt_fixed((cur - prev) / prev.abs() * 100.0, 1)))
 }
 
 /// Relative change of two amounts, in Decimal so that it agrees with the
@@ -398,15 +376,9 @@ fn count_row(zh: &'static str, en: &'static str, cur: u64, prev: Option<u64>) ->
         en,
         cur: fmt_count(cur),
         prev: prev.map_or_else(|| DASH.to_string(), fmt_count),
-        delta: prev.map_or_else(
-            || DASH.to_string(),
-            |p| fmt_signed_count(i128::from(cur) - i128::from(p)),
-        ),
+        delta: prev.map_or_else(|| DASH.to_string(), |p| fmt_signed_count(i128::from(cur) - i128::from(p))),
         // Counts far beyond 2^53 do not exist here; f64 is fine for a percentage.
-        pct: prev.map_or_else(
-            || DASH.to_string(),
-            |p| pct_change_f64(cur as f64, p as f64),
-        ),
+        pct: prev.map_or_else(|| DASH.to_string(), |p| pct_change_f64(cur as f64, p as f64)),
     }
 }
 
@@ -416,10 +388,7 @@ fn yuan_row(zh: &'static str, en: &'static str, cur: Decimal, prev: Option<Decim
         en,
         cur: format_yuan(cur),
         prev: prev.map_or_else(|| DASH.to_string(), format_yuan),
-        delta: prev.map_or_else(
-            || DASH.to_string(),
-            |p| fmt_signed_yuan(cur.saturating_sub(p)),
-        ),
+        delta: prev.map_or_else(|| DASH.to_string(), |p| fmt_signed_yuan(cur.saturating_sub(p))),
         pct: prev.map_or_else(|| DASH.to_string(), |p| pct_change_dec(cur, p)),
     }
 }
@@ -432,51 +401,26 @@ fn totals_rows(t: &Totals, p: Option<&Totals>) -> Vec<MetricRow> {
     let both = |a: Option<f64>, b: Option<f64>| a.zip(b);
     vec![
         count_row("项目数", "Projects", t.projects, p.map(|p| p.projects)),
-        count_row(
-            "预算单位数",
-            "Budget units",
-            t.budget_units,
-            p.map(|p| p.budget_units),
-        ),
-        count_row(
-            "绩效指标数",
-            "Indicators",
-            t.indicators,
-            p.map(|p| p.indicators),
-        ),
-        yuan_row(
-            "年度预算（元）",
-            "Annual budget (yuan)",
-            t.annual_budget_yuan,
-            p.map(|p| p.annual_budget_yuan),
-        ),
-        yuan_row(
-            "中期预算（元）",
-            "Mid-term budget (yuan)",
-            t.midterm_budget_yuan,
-            p.map(|p| p.midterm_budget_yuan),
-        ),
+        count_row("预算单位数", "Budget units", t.budget_units, p.map(|p| p.budget_units)),
+        count_row("绩效指标数", "Indicators", t.indicators, p.map(|p| p.indicators)),
+        yuan_row("年度预算（元）", "Annual budget (yuan)", t.annual_budget_yuan, p.map(|p| p.annual_budget_yuan)),
+        yuan_row("中期预算（元）", "Mid-term budget (yuan)", t.midterm_budget_yuan, p.map(|p| p.midterm_budget_yuan)),
         MetricRow {
             zh: "项目平均质量评分",
             en: "Mean project score (0–100)",
             cur: fmt_score(score),
             prev: fmt_score(prev_score),
-            delta: both(score, prev_score)
-                .map_or_else(|| DASH.to_string(), |(c, p)| with_sign(fmt_fixed(c - p, 1))),
-            pct: both(score, prev_score)
-                .map_or_else(|| DASH.to_string(), |(c, p)| pct_change_f64(c, p)),
+            delta: both(score, prev_score).map_or_else(|| DASH.to_string(), |(c, p)| with_sign(fmt_fixed(c - p, 1))),
+            pct: both(score, prev_score).map_or_else(|| DASH.to_string(), |(c, p)| pct_change_f64(c, p)),
         },
         MetricRow {
             zh: "量化指标占比",
             en: "Quantified targets",
             cur: share.map_or_else(|| DASH.to_string(), fmt_pct),
             prev: prev_share.map_or_else(|| DASH.to_string(), fmt_pct),
-            delta: both(share, prev_share).map_or_else(
-                || DASH.to_string(),
-                |(c, p)| format!("{} pp", with_sign(fmt_fixed((c - p) * 100.0, 1))),
-            ),
-            pct: both(share, prev_share)
-                .map_or_else(|| DASH.to_string(), |(c, p)| pct_change_f64(c, p)),
+            delta: both(share, prev_share)
+                .map_or_else(|| DASH.to_string(), |(c, p)| format!("{} pp", with_sign(fmt_fixed((c - p) * 100.0, 1)))),
+            pct: both(share, prev_share).map_or_else(|| DASH.to_string(), |(c, p)| pct_change_f64(c, p)),
         },
     ]
 }
@@ -519,9 +463,7 @@ fn unit_bars(units: &[UnitRow]) -> Vec<UnitBar<'_>> {
         .collect();
     if !rest.is_empty() {
         let budget = sum_decimal(rest.iter().map(|u| u.annual_budget_yuan));
-        let projects = rest
-            .iter()
-            .fold(0u64, |acc, u| acc.saturating_add(u.projects));
+        let projects = rest.iter().fold(0u64, |acc, u| acc.saturating_add(u.projects));
         let share = rest.iter().map(|u| u.share).filter(|s| s.is_finite()).sum();
         // Project-weighted, so a one-project unit does not count as much as a big one.
         let (weighted, weight) = rest
@@ -600,13 +542,8 @@ fn level2_label(code: &str) -> Option<&'static str> {
 /// Segment widths for the stacked bar: finite, clamped to 0..1 and scaled down
 /// if upstream rounding makes them sum above 1, so a bar never overflows.
 fn stack_shares(c: &CategoryRow) -> [f64; 4] {
-    let mut s = [c.quantitative, c.qualitative, c.placeholder, c.empty].map(|v| {
-        if v.is_finite() {
-            v.clamp(0.0, 1.0)
-        } else {
-            0.0
-        }
-    });
+    let mut s = [c.quantitative, c.qualitative, c.placeholder, c.empty]
+        .map(|v| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 });
     let sum: f64 = s.iter().sum();
     if sum > 1.0 {
         for v in &mut s {
@@ -623,11 +560,7 @@ fn dec_ratio(v: Decimal, max: Decimal) -> f64 {
         return 0.0;
     }
     let ratio = v.to_f64().unwrap_or(0.0) / max.to_f64().unwrap_or(f64::INFINITY);
-    if ratio.is_finite() {
-        ratio.clamp(0.0, 1.0)
-    } else {
-        0.0
-    }
+    if ratio.is_finite() { ratio.clamp(0.0, 1.0) } else { 0.0 }
 }
 
 /// Length in pixels of a bar for `v` when `max` fills `full`.
@@ -655,23 +588,14 @@ fn nice_axis(max: u64) -> (u64, u64) {
         }
         magnitude = next;
     }
-    let step = [1u64, 2, 5, 10]
-        .iter()
-        .map(|m| m.saturating_mul(magnitude))
-        .find(|s| *s >= raw)
-        .unwrap_or(raw)
-        .max(1);
+    let step = [1u64, 2, 5, 10].iter().map(|m| m.saturating_mul(magnitude)).find(|s| *s >= raw).unwrap_or(raw).max(1);
     (max.div_ceil(step).saturating_mul(step), step)
 }
 
 /// Unicode block bar for Markdown, in eighths of a character.
 fn text_bar(fraction: f64, width: usize) -> String {
     const PARTIAL: [char; 7] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-    let f = if fraction.is_finite() {
-        fraction.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let f = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
     let eighths = (f * (width * 8) as f64).round() as usize;
     let mut out = "█".repeat(eighths / 8);
     if let Some(c) = (eighths % 8).checked_sub(1).and_then(|i| PARTIAL.get(i)) {
@@ -773,21 +697,10 @@ fn svg_unit_bars(o: &mut String, bars: &[UnitBar<'_>]) -> fmt::Result {
     const BAR: f64 = 16.0;
     const PAD: f64 = 6.0;
     const GAP: f64 = 10.0;
-    let values: Vec<String> = bars
-        .iter()
-        .map(|b| format!("{} · {}", format_yuan(b.budget), fmt_pct(b.share)))
-        .collect();
-    let label_w = bars
-        .iter()
-        .map(|b| text_width(&b.label, FONT))
-        .fold(0.0, f64::max)
-        .clamp(80.0, 240.0)
-        + GAP;
-    let value_w = values
-        .iter()
-        .map(|v| text_width(v, FONT))
-        .fold(0.0, f64::max)
-        + GAP;
+    let values: Vec<String> =
+        bars.iter().map(|b| format!("{} · {}", format_yuan(b.budget), fmt_pct(b.share))).collect();
+    let label_w = bars.iter().map(|b| text_width(&b.label, FONT)).fold(0.0, f64::max).clamp(80.0, 240.0) + GAP;
+    let value_w = values.iter().map(|v| text_width(v, FONT)).fold(0.0, f64::max) + GAP;
     let bar_full = (CHART_W - label_w - value_w).max(120.0);
     let width = label_w + bar_full + value_w;
     let height = PAD * 2.0 + ROW * bars.len() as f64;
@@ -842,16 +755,8 @@ fn svg_histogram(o: &mut String, buckets: &[(String, u64)]) -> fmt::Result {
     let max = buckets.iter().map(|(_, n)| *n).max().unwrap_or(0);
     let (axis_top, step) = nice_axis(max);
     let y_of = |v: u64| base_y - (v as f64 / axis_top as f64) * plot_h;
-    svg_open(
-        o,
-        CHART_W,
-        HEIGHT,
-        "项目质量评分分布 Distribution of project quality scores",
-    )?;
-    writeln!(
-        o,
-        r#"<text class="muted small" x="0" y="12">项目数 projects</text>"#
-    )?;
+    svg_open(o, CHART_W, HEIGHT, "项目质量评分分布 Distribution of project quality scores")?;
+    writeln!(o, r#"<text class="muted small" x="0" y="12">项目数 projects</text>"#)?;
     let mut tick = 0u64;
     while tick <= axis_top {
         let y = y_of(tick);
@@ -927,12 +832,7 @@ fn svg_categories(o: &mut String, cats: &[CategoryRow]) -> fmt::Result {
         })
         .0;
     let height = LEGEND + HEADER * groups as f64 + ROW * cats.len() as f64 + 4.0;
-    svg_open(
-        o,
-        CHART_W,
-        height,
-        "各类指标的量化程度 Quantified targets by indicator category",
-    )?;
+    svg_open(o, CHART_W, height, "各类指标的量化程度 Quantified targets by indicator category")?;
     for (i, ((zh, en), color)) in KIND_LABELS.iter().zip(C_KINDS).enumerate() {
         let x = LABEL_W + 160.0 * i as f64;
         writeln!(
@@ -1070,11 +970,7 @@ h2{break-after:avoid;page-break-after:avoid}
 
 fn h2(o: &mut String, index: usize) -> fmt::Result {
     let (zh, en) = SECTIONS.get(index).copied().unwrap_or(("", ""));
-    writeln!(
-        o,
-        r#"<h2>{} {zh}<span class="en">{en}</span></h2>"#,
-        index + 1
-    )
+    writeln!(o, r#"<h2>{} {zh}<span class="en">{en}</span></h2>"#, index + 1)
 }
 
 fn th(zh: &str, en: &str, num: bool) -> String {
@@ -1087,10 +983,7 @@ fn th(zh: &str, en: &str, num: bool) -> String {
 }
 
 fn html_no_data(o: &mut String) -> fmt::Result {
-    writeln!(
-        o,
-        r#"<p class="empty">无数据 <span class="en">No data</span></p>"#
-    )
+    writeln!(o, r#"<p class="empty">无数据 <span class="en">No data</span></p>"#)
 }
 
 fn write_html(o: &mut String, d: &ReportData) -> fmt::Result {
@@ -1102,29 +995,16 @@ fn write_html(o: &mut String, d: &ReportData) -> fmt::Result {
     writeln!(o, r#"<html lang="zh-CN">"#)?;
     writeln!(o, "<head>")?;
     writeln!(o, r#"<meta charset="utf-8">"#)?;
-    writeln!(
-        o,
-        r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#
-    )?;
-    writeln!(
-        o,
-        r#"<meta name="generator" content="{}">"#,
-        esc_html(&d.generated_by)
-    )?;
+    writeln!(o, r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#)?;
+    writeln!(o, r#"<meta name="generator" content="{}">"#, esc_html(&d.generated_by))?;
     writeln!(o, "<title>{}</title>", esc_html(&title))?;
     writeln!(o, "<style>{CSS}</style>")?;
     writeln!(o, "</head>")?;
     writeln!(o, "<body>")?;
     writeln!(o, "<header>")?;
-    writeln!(
-        o,
-        r#"<h1>{} 年度项目支出绩效目标<span class="en">summary</span></h1>"#,
-        d.year
-    )?;
-    let region = d.region.as_deref().map_or_else(
-        || r#"全部地区 <span class="en">all regions</span>"#.to_string(),
-        esc_html,
-    );
+    writeln!(o, r#"<h1>{} 年度项目支出绩效目标<span class="en">summary</span></h1>"#, d.year)?;
+    let region =
+        d.region.as_deref().map_or_else(|| r#"全部地区 <span class="en">all regions</span>"#.to_string(), esc_html);
     let compared = if d.previous.is_some() {
         d.year.saturating_sub(1).to_string()
     } else {
@@ -1201,12 +1081,7 @@ fn html_units(o: &mut String, d: &ReportData) -> fmt::Result {
     )?;
     writeln!(o, "</figure>")?;
     let show_region = bars.iter().any(|b| b.region.is_some());
-    write!(
-        o,
-        "<table><thead><tr>{}{}",
-        th("#", "", true),
-        th("单位", "Budget unit", false)
-    )?;
+    write!(o, "<table><thead><tr>{}{}", th("#", "", true), th("单位", "Budget unit", false))?;
     if show_region {
         write!(o, "{}", th("地区", "Region", false))?;
     }
@@ -1219,16 +1094,9 @@ fn html_units(o: &mut String, d: &ReportData) -> fmt::Result {
         th("平均质量", "Mean quality", true),
     )?;
     for (i, b) in bars.iter().enumerate() {
-        let (class, rank) = if b.rest_units > 0 {
-            (r#" class="rest""#, String::new())
-        } else {
-            ("", (i + 1).to_string())
-        };
-        write!(
-            o,
-            r#"<tr{class}><td class="num">{rank}</td><td>{}</td>"#,
-            esc_html(&b.label)
-        )?;
+        let (class, rank) =
+            if b.rest_units > 0 { (r#" class="rest""#, String::new()) } else { ("", (i + 1).to_string()) };
+        write!(o, r#"<tr{class}><td class="num">{rank}</td><td>{}</td>"#, esc_html(&b.label))?;
         if show_region {
             write!(o, "<td>{}</td>", esc_html(b.region.unwrap_or(DASH)))?;
         }
@@ -1241,9 +1109,7 @@ fn html_units(o: &mut String, d: &ReportData) -> fmt::Result {
             fmt_score(b.mean_quality)
         )?;
     }
-    let projects = bars
-        .iter()
-        .fold(0u64, |acc, b| acc.saturating_add(b.projects));
+    let projects = bars.iter().fold(0u64, |acc, b| acc.saturating_add(b.projects));
     let share: f64 = bars.iter().map(|b| b.share).filter(|s| s.is_finite()).sum();
     writeln!(
         o,
@@ -1398,18 +1264,12 @@ fn html_projects(o: &mut String, d: &ReportData) -> fmt::Result {
     for (i, p) in d.top_projects.iter().enumerate() {
         let score = finite(p.quality_score);
         let meter = score.map_or_else(String::new, |s| {
-            format!(
-                r#"<span class="meter"><span style="width:{:.1}%"></span></span>"#,
-                s.clamp(0.0, 100.0)
-            )
+            format!(r#"<span class="meter"><span style="width:{:.1}%"></span></span>"#, s.clamp(0.0, 100.0))
         });
         let flags = if p.flags.is_empty() {
             DASH.to_string()
         } else {
-            p.flags
-                .iter()
-                .map(|f| format!(r#"<span class="flag">{}</span>"#, esc_html(f)))
-                .collect()
+            p.flags.iter().map(|f| format!(r#"<span class="flag">{}</span>"#, esc_html(f))).collect()
         };
         writeln!(
             o,
@@ -1430,12 +1290,7 @@ fn html_how_to_read(o: &mut String) -> fmt::Result {
     h2(o, 6)?;
     writeln!(o, r#"<ul class="note">"#)?;
     for (zh, en) in HOW_TO_READ {
-        writeln!(
-            o,
-            r#"<li>{}<span class="en">{}</span></li>"#,
-            esc_html(zh),
-            esc_html(en)
-        )?;
+        writeln!(o, r#"<li>{}<span class="en">{}</span></li>"#, esc_html(zh), esc_html(en))?;
     }
     writeln!(o, "</ul>")?;
     writeln!(o, "</section>")
@@ -1457,10 +1312,7 @@ fn md_no_data(o: &mut String) -> fmt::Result {
 /// Header row plus alignment row; `true` marks a right-aligned (numeric) column.
 fn md_table_head(o: &mut String, cols: &[(&str, bool)]) -> fmt::Result {
     let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
-    let aligns: Vec<&str> = cols
-        .iter()
-        .map(|(_, num)| if *num { "---:" } else { "---" })
-        .collect();
+    let aligns: Vec<&str> = cols.iter().map(|(_, num)| if *num { "---:" } else { "---" }).collect();
     writeln!(o, "| {} |", names.join(" | "))?;
     writeln!(o, "| {} |", aligns.join(" | "))
 }
@@ -1472,24 +1324,14 @@ fn md_row(o: &mut String, cells: &[String]) -> fmt::Result {
 /// A Markdown code span with a text bar; empty when there is nothing to draw
 /// (an empty code span is not valid Markdown).
 fn md_bar(bar: String) -> String {
-    if bar.is_empty() {
-        String::new()
-    } else {
-        format!("`{bar}`")
-    }
+    if bar.is_empty() { String::new() } else { format!("`{bar}`") }
 }
 
 fn write_markdown(o: &mut String, d: &ReportData) -> fmt::Result {
     writeln!(o, "# {}\n", title_text(d))?;
-    let region = d
-        .region
-        .as_deref()
-        .map_or_else(|| "全部地区 all regions".to_string(), esc_md);
-    let compared = if d.previous.is_some() {
-        d.year.saturating_sub(1).to_string()
-    } else {
-        format!("{DASH} (no previous year)")
-    };
+    let region = d.region.as_deref().map_or_else(|| "全部地区 all regions".to_string(), esc_md);
+    let compared =
+        if d.previous.is_some() { d.year.saturating_sub(1).to_string() } else { format!("{DASH} (no previous year)") };
     writeln!(
         o,
         "地区 Region: {region} · 对比年度 Compared with: {compared} · 生成 Generated by: {}",
@@ -1501,19 +1343,10 @@ fn write_markdown(o: &mut String, d: &ReportData) -> fmt::Result {
     let prev_year = d.year.saturating_sub(1).to_string();
     md_table_head(
         o,
-        &[
-            ("指标 Metric", false),
-            (&year, true),
-            (&prev_year, true),
-            ("变化 Change", true),
-            ("变化率 Change %", true),
-        ],
+        &[("指标 Metric", false), (&year, true), (&prev_year, true), ("变化 Change", true), ("变化率 Change %", true)],
     )?;
     for r in totals_rows(&d.totals, d.previous.as_ref()) {
-        md_row(
-            o,
-            &[format!("{} {}", r.zh, r.en), r.cur, r.prev, r.delta, r.pct],
-        )?;
+        md_row(o, &[format!("{} {}", r.zh, r.en), r.cur, r.prev, r.delta, r.pct])?;
     }
 
     md_units(o, d)?;
@@ -1526,11 +1359,7 @@ fn write_markdown(o: &mut String, d: &ReportData) -> fmt::Result {
     for (zh, en) in HOW_TO_READ {
         writeln!(o, "- {zh}  \n  {en}")?;
     }
-    writeln!(
-        o,
-        "\n---\n\n由 {g} 生成 · Generated by {g}",
-        g = esc_md(&d.generated_by)
-    )
+    writeln!(o, "\n---\n\n由 {g} 生成 · Generated by {g}", g = esc_md(&d.generated_by))
 }
 
 fn md_units(o: &mut String, d: &ReportData) -> fmt::Result {
@@ -1558,11 +1387,7 @@ fn md_units(o: &mut String, d: &ReportData) -> fmt::Result {
     md_table_head(o, &cols)?;
     let max = bars.iter().map(|b| b.budget).max().unwrap_or(Decimal::ZERO);
     for (i, b) in bars.iter().enumerate() {
-        let rank = if b.rest_units > 0 {
-            String::new()
-        } else {
-            (i + 1).to_string()
-        };
+        let rank = if b.rest_units > 0 { String::new() } else { (i + 1).to_string() };
         let mut cells = vec![rank, esc_md(&b.label)];
         if show_region {
             cells.push(esc_md(b.region.unwrap_or(DASH)));
@@ -1576,9 +1401,7 @@ fn md_units(o: &mut String, d: &ReportData) -> fmt::Result {
         ]);
         md_row(o, &cells)?;
     }
-    let projects = bars
-        .iter()
-        .fold(0u64, |acc, b| acc.saturating_add(b.projects));
+    let projects = bars.iter().fold(0u64, |acc, b| acc.saturating_add(b.projects));
     let share: f64 = bars.iter().map(|b| b.share).filter(|s| s.is_finite()).sum();
     let mut cells = vec![String::new(), "**合计 Total**".to_string()];
     if show_region {
@@ -1602,15 +1425,7 @@ fn md_histogram(o: &mut String, d: &ReportData) -> fmt::Result {
     }
     let total = histogram_total(h);
     let max = h.iter().map(|(_, n)| *n).max().unwrap_or(0);
-    md_table_head(
-        o,
-        &[
-            ("评分 Score", false),
-            ("项目数 Projects", true),
-            ("占比 Share", true),
-            ("", false),
-        ],
-    )?;
+    md_table_head(o, &[("评分 Score", false), ("项目数 Projects", true), ("占比 Share", true), ("", false)])?;
     for (label, n) in h {
         md_row(
             o,
@@ -1618,14 +1433,7 @@ fn md_histogram(o: &mut String, d: &ReportData) -> fmt::Result {
                 esc_md(label),
                 fmt_count(*n),
                 fmt_pct(ratio(*n, total)),
-                md_bar(text_bar(
-                    if max == 0 {
-                        0.0
-                    } else {
-                        *n as f64 / max as f64
-                    },
-                    TEXT_BAR_W,
-                )),
+                md_bar(text_bar(if max == 0 { 0.0 } else { *n as f64 / max as f64 }, TEXT_BAR_W)),
             ],
         )?;
     }
@@ -1651,11 +1459,8 @@ fn md_categories(o: &mut String, d: &ReportData) -> fmt::Result {
     if d.categories.is_empty() {
         return md_no_data(o);
     }
-    let legend: Vec<String> = KIND_LABELS
-        .iter()
-        .zip(KIND_GLYPHS)
-        .map(|((zh, en), g)| format!("`{g}` {zh} {en}"))
-        .collect();
+    let legend: Vec<String> =
+        KIND_LABELS.iter().zip(KIND_GLYPHS).map(|((zh, en), g)| format!("`{g}` {zh} {en}")).collect();
     writeln!(o, "{}\n", legend.join(" · "))?;
     md_table_head(
         o,
@@ -1731,11 +1536,7 @@ fn md_flags(o: &mut String, d: &ReportData) -> fmt::Result {
                 esc_md(&f.description),
                 fmt_count(f.count),
                 fmt_pct(ratio(f.count, d.totals.indicators)),
-                if examples.is_empty() {
-                    DASH.to_string()
-                } else {
-                    examples.join("；")
-                },
+                if examples.is_empty() { DASH.to_string() } else { examples.join("；") },
             ],
         )?;
     }
@@ -1762,11 +1563,7 @@ fn md_projects(o: &mut String, d: &ReportData) -> fmt::Result {
         let flags = if p.flags.is_empty() {
             DASH.to_string()
         } else {
-            p.flags
-                .iter()
-                .map(|f| esc_md(f))
-                .collect::<Vec<_>>()
-                .join(", ")
+            p.flags.iter().map(|f| esc_md(f)).collect::<Vec<_>>().join(", ")
         };
         md_row(
             o,
@@ -1829,94 +1626,24 @@ mod tests {
     ];
 
     const PROJECTS: [(&str, &str, &str, f64); 20] = [
-        (
-            "北京市教育委员会",
-            "中小学校舍安全改造工程",
-            "12860000.00",
-            82.5,
-        ),
-        (
-            "北京市卫生健康委员会",
-            "基层医疗卫生机构能力提升",
-            "9450000.00",
-            76.0,
-        ),
-        (
-            "北京市交通委员会",
-            "公交线网优化及运营补贴",
-            "8736520.00",
-            64.5,
-        ),
-        (
-            "北京市教育委员会",
-            "高校“双一流”建设专项",
-            "7900000.00",
-            58.0,
-        ),
-        (
-            "北京市卫生健康委员会",
-            "公共卫生应急物资储备",
-            "6128300.00",
-            71.0,
-        ),
-        (
-            "北京市生态环境局",
-            "大气污染防治专项资金",
-            "5600000.00",
-            88.0,
-        ),
-        (
-            "北京市交通委员会",
-            "城市慢行系统品质提升",
-            "4980215.20",
-            45.5,
-        ),
-        (
-            "北京市教育委员会",
-            "学前教育普惠性资源扩充",
-            "4512000.50",
-            69.0,
-        ),
+        ("北京市教育委员会", "中小学校舍安全改造工程", "12860000.00", 82.5),
+        ("北京市卫生健康委员会", "基层医疗卫生机构能力提升", "9450000.00", 76.0),
+        ("北京市交通委员会", "公交线网优化及运营补贴", "8736520.00", 64.5),
+        ("北京市教育委员会", "高校“双一流”建设专项", "7900000.00", 58.0),
+        ("北京市卫生健康委员会", "公共卫生应急物资储备", "6128300.00", 71.0),
+        ("北京市生态环境局", "大气污染防治专项资金", "5600000.00", 88.0),
+        ("北京市交通委员会", "城市慢行系统品质提升", "4980215.20", 45.5),
+        ("北京市教育委员会", "学前教育普惠性资源扩充", "4512000.50", 69.0),
         ("北京市民政局", "困难群众基本生活救助", "4300000.00", 73.5),
-        (
-            "北京市生态环境局",
-            "水环境治理与监测能力建设",
-            "3904000.00",
-            80.0,
-        ),
+        ("北京市生态环境局", "水环境治理与监测能力建设", "3904000.00", 80.0),
         ("北京市民政局", "老年人居家养老服务补贴", "3270560.75", 52.0),
-        (
-            "北京市卫生健康委员会",
-            "全民健康信息平台运维",
-            "2880000.00",
-            38.5,
-        ),
-        (
-            "北京市文化和旅游局",
-            "公共文化服务体系示范区建设",
-            "2645100.00",
-            61.0,
-        ),
-        (
-            "北京市教育委员会",
-            "职业教育实训基地建设",
-            "2415000.00",
-            77.5,
-        ),
+        ("北京市卫生健康委员会", "全民健康信息平台运维", "2880000.00", 38.5),
+        ("北京市文化和旅游局", "公共文化服务体系示范区建设", "2645100.00", 61.0),
+        ("北京市教育委员会", "职业教育实训基地建设", "2415000.00", 77.5),
         ("北京市农业农村局", "高标准农田建设补助", "2118900.30", 84.0),
-        (
-            "北京市文化和旅游局",
-            "非物质文化遗产保护传承",
-            "1890000.00",
-            49.0,
-        ),
+        ("北京市文化和旅游局", "非物质文化遗产保护传承", "1890000.00", 49.0),
         ("北京市体育局", "全民健身设施补短板工程", "1727800.00", 66.5),
-        (
-            "北京市交通委员会",
-            "道路交通安全设施完善",
-            "1650100.00",
-            72.0,
-        ),
+        ("北京市交通委员会", "道路交通安全设施完善", "1650100.00", 72.0),
         ("北京市农业农村局", "村庄人居环境整治", "1200000.00", 57.5),
         ("北京市民政局", "残疾人康复服务补贴", "1080000.00", 90.5),
     ];
@@ -1934,25 +1661,10 @@ mod tests {
                 description: "指标值为“完成”“达标”等没有实际目标的套话".into(),
                 count: 412,
                 examples: vec![
-                    ex(
-                        "北京市交通委员会",
-                        "城市慢行系统品质提升",
-                        "工程完成情况",
-                        "按计划完成",
-                    ),
+                    ex("北京市交通委员会", "城市慢行系统品质提升", "工程完成情况", "按计划完成"),
                     ex("北京市民政局", "老年人居家养老服务补贴", "服务质量", "达标"),
-                    ex(
-                        "北京市卫生健康委员会",
-                        "全民健康信息平台运维",
-                        "系统运行情况",
-                        "良好",
-                    ),
-                    ex(
-                        "北京市体育局",
-                        "全民健身设施补短板工程",
-                        "第四条示例",
-                        "不应显示",
-                    ),
+                    ex("北京市卫生健康委员会", "全民健康信息平台运维", "系统运行情况", "良好"),
+                    ex("北京市体育局", "全民健身设施补短板工程", "第四条示例", "不应显示"),
                 ],
             },
             FlagRow {
@@ -1960,41 +1672,21 @@ mod tests {
                 description: "数值型指标缺少计量单位".into(),
                 count: 287,
                 examples: vec![
-                    ex(
-                        "北京市教育委员会",
-                        "中小学校舍安全改造工程",
-                        "校舍改造面积",
-                        "12000",
-                    ),
-                    ex(
-                        "北京市农业农村局",
-                        "高标准农田建设补助",
-                        "新建高标准农田",
-                        "3.5",
-                    ),
+                    ex("北京市教育委员会", "中小学校舍安全改造工程", "校舍改造面积", "12000"),
+                    ex("北京市农业农村局", "高标准农田建设补助", "新建高标准农田", "3.5"),
                 ],
             },
             FlagRow {
                 flag: "empty_value".into(),
                 description: "指标值未填写".into(),
                 count: 131,
-                examples: vec![ex(
-                    "北京市文化和旅游局",
-                    "非物质文化遗产保护传承",
-                    "社会公众满意度",
-                    "",
-                )],
+                examples: vec![ex("北京市文化和旅游局", "非物质文化遗产保护传承", "社会公众满意度", "")],
             },
             FlagRow {
                 flag: "percent_over_100".into(),
                 description: "百分比指标值超过 100%".into(),
                 count: 17,
-                examples: vec![ex(
-                    "北京市生态环境局",
-                    "大气污染防治专项资金",
-                    "PM2.5 浓度下降比例",
-                    "≥120%",
-                )],
+                examples: vec![ex("北京市生态环境局", "大气污染防治专项资金", "PM2.5 浓度下降比例", "≥120%")],
             },
             FlagRow {
                 flag: "duplicate_indicator".into(),
@@ -2021,48 +1713,12 @@ mod tests {
             c("output", "quality", 1312, [0.52, 0.24, 0.19, 0.05], 63.4),
             c("output", "timeliness", 905, [0.44, 0.21, 0.31, 0.04], 57.9),
             c("output", "cost", 402, [0.91, 0.02, 0.03, 0.04], 82.0),
-            c(
-                "effect",
-                "social_benefit",
-                1120,
-                [0.21, 0.55, 0.20, 0.04],
-                48.6,
-            ),
-            c(
-                "effect",
-                "economic_benefit",
-                236,
-                [0.38, 0.37, 0.16, 0.09],
-                52.3,
-            ),
-            c(
-                "effect",
-                "ecological_benefit",
-                188,
-                [0.33, 0.41, 0.18, 0.08],
-                51.0,
-            ),
-            c(
-                "effect",
-                "combined_benefit",
-                40,
-                [0.10, 0.60, 0.25, 0.05],
-                41.2,
-            ),
-            c(
-                "effect",
-                "sustainability",
-                610,
-                [0.08, 0.61, 0.27, 0.04],
-                39.7,
-            ),
-            c(
-                "satisfaction",
-                "satisfaction",
-                980,
-                [0.94, 0.02, 0.01, 0.03],
-                85.1,
-            ),
+            c("effect", "social_benefit", 1120, [0.21, 0.55, 0.20, 0.04], 48.6),
+            c("effect", "economic_benefit", 236, [0.38, 0.37, 0.16, 0.09], 52.3),
+            c("effect", "ecological_benefit", 188, [0.33, 0.41, 0.18, 0.08], 51.0),
+            c("effect", "combined_benefit", 40, [0.10, 0.60, 0.25, 0.05], 41.2),
+            c("effect", "sustainability", 610, [0.08, 0.61, 0.27, 0.04], 39.7),
+            c("satisfaction", "satisfaction", 980, [0.94, 0.02, 0.01, 0.03], 85.1),
         ]
     }
 
@@ -2072,11 +1728,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                let label = if i == 9 {
-                    "90–100".to_string()
-                } else {
-                    format!("{}–{}", i * 10, i * 10 + 9)
-                };
+                let label = if i == 9 { "90–100".to_string() } else { format!("{}–{}", i * 10, i * 10 + 9) };
                 (label, *n)
             })
             .collect()
@@ -2150,8 +1802,7 @@ mod tests {
         let mut d = sample();
         let mut units = d.units.clone();
         // A long name inside the top ten, to see the label truncation.
-        units[7].budget_unit =
-            "北京市园林绿化局（首都绿化委员会办公室）下属事业单位管理中心".into();
+        units[7].budget_unit = "北京市园林绿化局（首都绿化委员会办公室）下属事业单位管理中心".into();
         for (name, budget) in [
             ("<script>alert(1)</script>", "1500000.00"),
             ("a|b 工作室", "980000.10"),
@@ -2172,11 +1823,7 @@ mod tests {
     }
 
     fn empty_report() -> ReportData {
-        ReportData {
-            year: 2024,
-            generated_by: "jixiao 0.1.0".into(),
-            ..ReportData::default()
-        }
+        ReportData { year: 2024, generated_by: "jixiao 0.1.0".into(), ..ReportData::default() }
     }
 
     fn assert_no_float_junk(s: &str) {
@@ -2229,26 +1876,15 @@ mod tests {
         assert_eq!(format_yuan(dec("1234567.891")), "1,234,567.89");
         assert_eq!(format_yuan(dec("0.005")), "0.01");
         assert_eq!(format_yuan(dec("-0.004")), "0.00");
-        assert_eq!(
-            format_yuan(Decimal::MAX),
-            "79,228,162,514,264,337,593,543,950,335.00"
-        );
-        assert_eq!(
-            format_yuan(Decimal::MIN),
-            "-79,228,162,514,264,337,593,543,950,335.00"
-        );
+        assert_eq!(format_yuan(Decimal::MAX), "79,228,162,514,264,337,593,543,950,335.00");
+        assert_eq!(format_yuan(Decimal::MIN), "-79,228,162,514,264,337,593,543,950,335.00");
     }
 
     #[test]
     fn unit_bars_top_plus_rest_equal_totals_exactly() {
         // Amounts chosen so that a float sum would not be exact.
         let raw: Vec<UnitRow> = (0..15)
-            .map(|i| {
-                unit(
-                    &format!("单位{i}"),
-                    &format!("{}.{:02}", 100_000 + i * 7_919, (i * 37) % 100),
-                )
-            })
+            .map(|i| unit(&format!("单位{i}"), &format!("{}.{:02}", 100_000 + i * 7_919, (i * 37) % 100)))
             .chain([unit("零头", "0.01"), unit("大额", "987654321987.99")])
             .collect();
         let (units, total) = with_shares(raw);
@@ -2266,21 +1902,12 @@ mod tests {
             expected += u.annual_budget_yuan;
         }
         assert_eq!(bars_total(&bars), expected);
-        assert_eq!(
-            rest.projects,
-            units[TOP_UNITS..].iter().map(|u| u.projects).sum::<u64>()
-        );
+        assert_eq!(rest.projects, units[TOP_UNITS..].iter().map(|u| u.projects).sum::<u64>());
 
         // And what the report prints is that exact sum, with no warning.
         let rest_budget = format_yuan(rest.budget);
-        let d = ReportData {
-            units,
-            totals: Totals {
-                annual_budget_yuan: total,
-                ..Totals::default()
-            },
-            ..empty_report()
-        };
+        let d =
+            ReportData { units, totals: Totals { annual_budget_yuan: total, ..Totals::default() }, ..empty_report() };
         let html = render_html(&d);
         let md = render_markdown(&d);
         assert!(html.contains(&format_yuan(total)));
@@ -2360,20 +1987,14 @@ mod tests {
         assert!(md.contains(r"a\|b &lt;b&gt;粗体&lt;/b&gt; &amp; "));
         assert!(md.contains(r"东城\|西城 第二行"));
         assert!(md.contains(r"x\|y z \`code\` \*em\* \[l\](javascript:alert(1)) a\\\|b"));
-        assert!(
-            !md.contains("第二行\n"),
-            "newline from data leaked into Markdown"
-        );
+        assert!(!md.contains("第二行\n"), "newline from data leaked into Markdown");
         assert_md_tables_intact(&md);
         assert_no_float_junk(&md);
     }
 
     #[test]
     fn esc_md_and_esc_html_basics() {
-        assert_eq!(
-            esc_html(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
+        assert_eq!(esc_html(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
         assert_eq!(esc_md("a|b"), r"a\|b");
         assert_eq!(esc_md("line1\nline2\r\n\tline3"), "line1 line2 line3");
         assert_eq!(esc_md("  padded\n"), "padded");
@@ -2383,16 +2004,7 @@ mod tests {
     #[test]
     fn html_is_self_contained() {
         let html = render_html(&sample_many_units());
-        for forbidden in [
-            "<script",
-            "<link",
-            "@import",
-            "url(",
-            "http://",
-            "https://",
-            "<img",
-            "@font-face",
-        ] {
+        for forbidden in ["<script", "<link", "@import", "url(", "http://", "https://", "<img", "@font-face"] {
             assert!(!html.contains(forbidden), "HTML contains {forbidden:?}");
         }
         assert!(html.starts_with("<!DOCTYPE html>"));
@@ -2462,15 +2074,9 @@ mod tests {
 
     #[test]
     fn no_previous_year_shows_dashes() {
-        let d = ReportData {
-            previous: None,
-            ..sample()
-        };
+        let d = ReportData { previous: None, ..sample() };
         for r in totals_rows(&d.totals, None) {
-            assert_eq!(
-                (r.prev.as_str(), r.delta.as_str(), r.pct.as_str()),
-                ("—", "—", "—")
-            );
+            assert_eq!((r.prev.as_str(), r.delta.as_str(), r.pct.as_str()), ("—", "—", "—"));
         }
         assert!(render_markdown(&d).contains("| 项目数 Projects | 185 | — | — | — |"));
     }
@@ -2502,15 +2108,8 @@ mod tests {
                 mean_score: Some(f64::NAN),
                 ..CategoryRow::default()
             }],
-            flags: vec![FlagRow {
-                flag: "x".into(),
-                count: 3,
-                ..FlagRow::default()
-            }],
-            top_projects: vec![ProjectRow {
-                quality_score: Some(f64::NAN),
-                ..ProjectRow::default()
-            }],
+            flags: vec![FlagRow { flag: "x".into(), count: 3, ..FlagRow::default() }],
+            top_projects: vec![ProjectRow { quality_score: Some(f64::NAN), ..ProjectRow::default() }],
             totals: Totals {
                 annual_budget_yuan: dec("-5.00"),
                 mean_project_score: Some(f64::NAN),
@@ -2532,17 +2131,8 @@ mod tests {
         assert_eq!(level2_label("satisfaction"), Some("满意度"));
         assert_eq!(level2_label("nope"), None);
         let html = render_html(&sample());
-        for zh in [
-            "数量",
-            "质量",
-            "时效",
-            "成本",
-            "社会效益",
-            "经济效益",
-            "生态效益",
-            "可持续影响",
-            "满意度",
-        ] {
+        for zh in ["数量", "质量", "时效", "成本", "社会效益", "经济效益", "生态效益", "可持续影响", "满意度"]
+        {
             assert!(html.contains(zh), "missing {zh}");
         }
     }
@@ -2573,10 +2163,7 @@ mod tests {
         assert_eq!(text_bar(0.0, 4), "");
         assert_eq!(text_bar(f64::NAN, 4), "");
         assert_eq!(text_bar(0.0625, 4), "▎");
-        assert_eq!(
-            text_stack([0.5, 0.25, 0.15, 0.1], 20),
-            "██████████▓▓▓▓▓▒▒▒░░"
-        );
+        assert_eq!(text_stack([0.5, 0.25, 0.15, 0.1], 20), "██████████▓▓▓▓▓▒▒▒░░");
         assert!(text_stack([0.34, 0.33, 0.33, 0.33], 20).chars().count() <= 20);
         assert_eq!(truncate_chars("项目名称很长", 4), "项目名…");
         assert_eq!(truncate_chars("短", 4), "短");

@@ -6,7 +6,7 @@
 //! from the parts they lived in, so the dataset mirrors the inputs and never holds duplicates.
 //! `--full` is the same path with an empty state.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -39,9 +39,12 @@ pub enum RunError {
     Threads { jobs: usize, message: String },
 }
 
+/// Decides from a path relative to its root whether a file is an input (pipeline globs).
+pub type PathFilter = Box<dyn Fn(&str) -> bool + Sync>;
+
 pub struct InputSpec {
     pub root: PathBuf,
-    pub filter: Option<Box<dyn Fn(&str) -> bool + Sync>>,
+    pub filter: Option<PathFilter>,
 }
 
 pub struct Options {
@@ -97,7 +100,12 @@ struct Totals {
 
 impl Totals {
     fn of(o: &Outcome) -> Totals {
-        let mut t = Totals { bytes: o.bytes_read, tables: o.projects.len() as u64, indicators: o.indicators.len() as u64, ..Totals::default() };
+        let mut t = Totals {
+            bytes: o.bytes_read,
+            tables: o.projects.len() as u64,
+            indicators: o.indicators.len() as u64,
+            ..Totals::default()
+        };
         match o.file.status {
             Status::Ok => t.ok = 1,
             Status::Partial => t.partial = 1,
@@ -184,7 +192,12 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     let carry = old_root.as_ref().map(|root| Carry {
         old_root: root.clone(),
         old_parts: sink::list_parts(root),
-        dirty_buckets: todo.iter().map(|e| e.rel.as_str()).chain(deleted.iter().map(String::as_str)).map(sink::bucket_of).collect(),
+        dirty_buckets: todo
+            .iter()
+            .map(|e| e.rel.as_str())
+            .chain(deleted.iter().map(String::as_str))
+            .map(sink::bucket_of)
+            .collect(),
         drop_paths: todo.iter().map(|e| e.rel.clone()).chain(deleted.iter().cloned()).collect(),
     });
     let nothing_changed = todo.is_empty() && deleted.is_empty() && old_root.is_some();
@@ -192,7 +205,16 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
 
     // decode → layout → form → records, in parallel; the sink gets outcomes in walk order.
     let t = Instant::now();
-    let bar = progress_bar(opts.progress, todo.iter().map(|e| e.size).sum());
+    let parse_started = t;
+    tracing::info!(
+        files = entries.len(),
+        to_read = todo.len(),
+        unchanged = same.len(),
+        deleted = deleted.len(),
+        "walked inputs"
+    );
+    let bar = progress_bar(opts.progress, todo.len() as u64);
+    let bytes_done = std::sync::atomic::AtomicU64::new(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
@@ -220,7 +242,12 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
                         }
                     }
                     if o.file.status != Status::Ok && problems.len() < 50 {
-                        problems.push(format!("{}: {} {}", o.file.path, o.file.status.as_str(), o.file.error.as_deref().unwrap_or("")));
+                        problems.push(format!(
+                            "{}: {} {}",
+                            o.file.path,
+                            o.file.status.as_str(),
+                            o.file.error.as_deref().unwrap_or("")
+                        ));
                     }
                     sink.push_file(&o.file)?;
                     for p in &o.projects {
@@ -240,7 +267,13 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
                     let o = process::process(e, limits);
                     let t = Totals::of(&o);
                     if let Some(b) = &bar {
-                        b.inc(e.size);
+                        let done = bytes_done.fetch_add(e.size, std::sync::atomic::Ordering::Relaxed) + e.size;
+                        let secs = parse_started.elapsed().as_secs_f64().max(1e-3);
+                        b.set_message(format!("{:.1} MB/s", done as f64 / 1e6 / secs));
+                        b.inc(1);
+                    }
+                    if o.file.status != Status::Ok {
+                        tracing::debug!(path = %o.file.path, status = o.file.status.as_str(), error = o.file.error.as_deref().unwrap_or(""), "file not ok");
                     }
                     // The writer only stops receiving after an error it reports itself.
                     let _ = tx.send((i, o));
@@ -255,7 +288,9 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     }
     let (sink, c, u, p) = match sink_result {
         Ok(r) => r?,
-        Err(_) => return Err(RunError::Io { path: staging, source: std::io::Error::other("the writer thread panicked") }),
+        Err(_) => {
+            return Err(RunError::Io { path: staging, source: std::io::Error::other("the writer thread panicked") });
+        }
     };
     changed += c;
     unchanged_content += u;
@@ -321,12 +356,14 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     summary.indicators = count_rows(&staging, Dataset::Indicators);
     write_json(&staging.join("manifest.json"), &summary)?;
     out.publish(&run_id, &fault)?;
+    tracing::info!(run_id = %run_id, rows = rows_written, parts, "published snapshot");
     let removed = out.retain(opts.keep_snapshots)?;
     if !removed.is_empty() {
         tracing::info!("removed old snapshots: {}", removed.join(", "));
     }
     summary.elapsed_seconds = elapsed.max(t0.elapsed().as_secs_f64());
-    summary.throughput_mb_s = if summary.elapsed_seconds > 0.0 { totals.bytes as f64 / 1e6 / summary.elapsed_seconds } else { 0.0 };
+    summary.throughput_mb_s =
+        if summary.elapsed_seconds > 0.0 { totals.bytes as f64 / 1e6 / summary.elapsed_seconds } else { 0.0 };
     summary.finished = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let runs = opts.out.join("runs");
     std::fs::create_dir_all(&runs).map_err(|source| RunError::Io { path: runs.clone(), source })?;
@@ -373,9 +410,15 @@ fn load_state(root: &Path) -> Result<HashMap<String, Known>, RunError> {
         for batch in reader {
             let batch = batch.map_err(|e| RunError::Io { path: path.clone(), source: std::io::Error::other(e) })?;
             let col = |n: &str| batch.column_by_name(n).cloned();
-            let (Some(p), Some(s), Some(m), Some(h), Some(st), Some(tb), Some(er)) =
-                (col("path"), col("size_bytes"), col("mtime_ns"), col("content_hash"), col("status"), col("tables"), col("error"))
-            else {
+            let (Some(p), Some(s), Some(m), Some(h), Some(st), Some(tb), Some(er)) = (
+                col("path"),
+                col("size_bytes"),
+                col("mtime_ns"),
+                col("content_hash"),
+                col("status"),
+                col("tables"),
+                col("error"),
+            ) else {
                 continue;
             };
             let p = p.as_any().downcast_ref::<StringArray>();
@@ -385,7 +428,9 @@ fn load_state(root: &Path) -> Result<HashMap<String, Known>, RunError> {
             let st = st.as_any().downcast_ref::<StringArray>();
             let tb = tb.as_any().downcast_ref::<arrow::array::Int32Array>();
             let er = er.as_any().downcast_ref::<StringArray>();
-            let (Some(p), Some(s), Some(m), Some(h), Some(st), Some(tb), Some(er)) = (p, s, m, h, st, tb, er) else { continue };
+            let (Some(p), Some(s), Some(m), Some(h), Some(st), Some(tb), Some(er)) = (p, s, m, h, st, tb, er) else {
+                continue;
+            };
             for i in 0..batch.num_rows() {
                 out.insert(
                     p.value(i).to_string(),
@@ -404,17 +449,16 @@ fn load_state(root: &Path) -> Result<HashMap<String, Known>, RunError> {
     Ok(out)
 }
 
-fn progress_bar(enabled: bool, total_bytes: u64) -> Option<indicatif::ProgressBar> {
+/// Files done / total, MB/s and ETA on a terminal; nothing when stderr is not a terminal.
+/// Per-file messages go to `debug` while it is drawn, so log lines don't tear through it.
+fn progress_bar(enabled: bool, files: u64) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
-    if !enabled || !std::io::stderr().is_terminal() {
+    if !enabled || !std::io::stderr().is_terminal() || files == 0 {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(total_bytes);
-    let style = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}")
+    let bar = indicatif::ProgressBar::new(files);
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files  {msg}  ETA {eta}")
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
 }
-
-#[allow(dead_code)]
-fn _assert_send(_: &BTreeSet<u32>) {}

@@ -27,8 +27,9 @@ use crate::records::{
 pub const BUCKETS: u32 = 8;
 /// Rows buffered per part before they are handed to the Parquet writer.
 const BATCH_ROWS: usize = 8192;
-/// Row groups of up to a million rows: few enough for statistics to prune well.
-const ROW_GROUP_ROWS: usize = 1 << 20;
+/// Row groups of up to 128 Ki rows: large enough for good compression and pruning, small
+/// enough that the writer's buffered row group per open part stays a few MB.
+const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -220,11 +221,10 @@ fn push<B: Rows + Default>(
     key: PartKey,
     row: &B::Row,
 ) -> Result<(), SinkError> {
-    if !parts.contains_key(&key) {
-        let part = open_part::<B>(root, carry, key)?;
-        parts.insert(key, part);
-    }
-    let Some(part) = parts.get_mut(&key) else { return Ok(()) };
+    let part = match parts.entry(key) {
+        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::btree_map::Entry::Vacant(e) => e.insert(open_part::<B>(root, carry, key)?),
+    };
     part.builder.push(row);
     part.rows += 1;
     if part.builder.len() >= BATCH_ROWS {
@@ -272,12 +272,14 @@ fn stream_kept(carry: &Carry, key: PartKey, writer: &mut ArrowWriter<File>, out:
     let old = carry.old_root.join(key.rel_path());
     let file = File::open(&old).map_err(io(&old))?;
     let pq = |source| SinkError::Parquet { path: old.clone(), source };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?.with_batch_size(BATCH_ROWS).build().map_err(pq)?;
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?.with_batch_size(BATCH_ROWS).build().map_err(pq)?;
     let mut rows = 0u64;
     for batch in reader {
         let batch = batch.map_err(|source| SinkError::Arrow { path: old.clone(), source })?;
         let kept = keep_mask(&batch, &carry.drop_paths);
-        let batch = filter_record_batch(&batch, &kept).map_err(|source| SinkError::Arrow { path: old.clone(), source })?;
+        let batch =
+            filter_record_batch(&batch, &kept).map_err(|source| SinkError::Arrow { path: old.clone(), source })?;
         if batch.num_rows() > 0 {
             rows += batch.num_rows() as u64;
             writer.write(&batch).map_err(|source| SinkError::Parquet { path: out.to_path_buf(), source })?;

@@ -42,13 +42,15 @@ impl Output {
     pub fn open(root: &Path) -> Result<Output, SnapshotError> {
         fs::create_dir_all(root).map_err(io(root))?;
         let path = root.join(".lock");
-        let mut lock = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io(&path))?;
+        let mut lock =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io(&path))?;
         let mut previous = String::new();
         let _ = lock.read_to_string(&mut previous);
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                let holder = if previous.trim().is_empty() { "unknown holder".to_string() } else { previous.trim().to_string() };
+                let holder =
+                    if previous.trim().is_empty() { "unknown holder".to_string() } else { previous.trim().to_string() };
                 return Err(SnapshotError::Locked { out: root.to_path_buf(), holder });
             }
             Err(fs::TryLockError::Error(e)) => return Err(SnapshotError::Io { path, source: e }),
@@ -185,7 +187,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = Output::open(dir.path()).unwrap();
         match Output::open(dir.path()) {
-            Err(SnapshotError::Locked { holder, .. }) => assert!(holder.contains(&format!("pid {}", std::process::id()))),
+            Err(SnapshotError::Locked { holder, .. }) => {
+                assert!(holder.contains(&format!("pid {}", std::process::id())))
+            }
             other => panic!("expected Locked, got {:?}", other.err()),
         }
         drop(first);

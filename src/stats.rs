@@ -82,7 +82,9 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
             col("quality_score").cast(DataType::Float64).mean().alias("mean_project_quality"),
         ])
         .join(
-            p.clone().group_by([col("year"), col("region")]).agg([col("annual_budget_yuan").sum().alias("region_total")]),
+            p.clone()
+                .group_by([col("year"), col("region")])
+                .agg([col("annual_budget_yuan").sum().alias("region_total")]),
             [col("year"), col("region")],
             [col("year"), col("region")],
             {
@@ -133,7 +135,8 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
             aggs.push(kind_share(k));
         }
         aggs.push(col("quality_score").cast(DataType::Float64).mean().alias("mean_score"));
-        let q_cat = ind.clone().group_by(cat_keys.clone()).agg(aggs).sort_by_exprs(cat_keys, SortMultipleOptions::default());
+        let q_cat =
+            ind.clone().group_by(cat_keys.clone()).agg(aggs).sort_by_exprs(cat_keys, SortMultipleOptions::default());
         save(q_cat, &dir.join("quality_by_category.parquet"))?;
 
         let flag_rows = |lf: LazyFrame, level: &str| {
@@ -195,12 +198,7 @@ fn collect(lf: LazyFrame, root: &Path) -> Result<DataFrame, StatsError> {
 /// Rows of a frame as (column → value) maps: report tables are small.
 fn rows(df: &DataFrame) -> Vec<BTreeMap<String, AnyValue<'_>>> {
     (0..df.height())
-        .map(|i| {
-            df.columns()
-                .iter()
-                .map(|c| (c.name().to_string(), c.get(i).unwrap_or(AnyValue::Null)))
-                .collect()
-        })
+        .map(|i| df.columns().iter().map(|c| (c.name().to_string(), c.get(i).unwrap_or(AnyValue::Null))).collect())
         .collect()
 }
 
@@ -375,7 +373,13 @@ pub fn report_data(root: &Path, year: i32, region: Option<&str>) -> Result<Optio
             })
             .collect();
         let exploded = ind
-            .select([col("budget_unit"), col("project_name"), col("level3"), col("value"), col("quality_flags").alias("flag")])
+            .select([
+                col("budget_unit"),
+                col("project_name"),
+                col("level3"),
+                col("value"),
+                col("quality_flags").alias("flag"),
+            ])
             .explode(by_name(["flag"], true, false), ExplodeOptions { empty_as_null: false, keep_nulls: false })
             .filter(col("flag").is_not_null());
         let counts = collect(
@@ -383,7 +387,10 @@ pub fn report_data(root: &Path, year: i32, region: Option<&str>) -> Result<Optio
                 .clone()
                 .group_by([col("flag")])
                 .agg([len().cast(DataType::Int64).alias("n")])
-                .sort_by_exprs([col("n"), col("flag")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+                .sort_by_exprs(
+                    [col("n"), col("flag")],
+                    SortMultipleOptions::default().with_order_descending_multi([true, false]),
+                )
                 .limit(10),
             root,
         )?;
@@ -399,7 +406,12 @@ pub fn report_data(root: &Path, year: i32, region: Option<&str>) -> Result<Optio
                     value: text(&e["value"]).unwrap_or_default(),
                 })
                 .collect();
-            flags.push(FlagRow { description: crate::quality::describe(&flag).to_string(), flag, count: int(&r["n"]), examples });
+            flags.push(FlagRow {
+                description: crate::quality::describe(&flag).to_string(),
+                flag,
+                count: int(&r["n"]),
+                examples,
+            });
         }
     }
 

@@ -35,7 +35,8 @@ fn strip_tags(s: &str) -> Cow<'_, str> {
                 let name = after[..j].trim_start_matches('/').to_ascii_lowercase();
                 // Block boundaries become a space so words of two paragraphs don't fuse;
                 // collapse_spaces drops it again between CJK characters.
-                if name.starts_with("br") || name.starts_with('p') || name.starts_with("div") || name.starts_with("li") {
+                if name.starts_with("br") || name.starts_with('p') || name.starts_with("div") || name.starts_with("li")
+                {
                     out.push(' ');
                 }
                 rest = &after[j + 1..];

@@ -47,7 +47,13 @@ pub fn list(roots: &[Root<'_>]) -> Vec<Entry> {
                     // A directory or file we may not read: report it under its path.
                     if let Some(p) = err.path() {
                         let rel = rel_path(root, p);
-                        out.push(Entry { abs: p.to_path_buf(), rel, size: 0, mtime_ns: 0, error: Some(format!("unreadable: {err}")) });
+                        out.push(Entry {
+                            abs: p.to_path_buf(),
+                            rel,
+                            size: 0,
+                            mtime_ns: 0,
+                            error: Some(format!("unreadable: {err}")),
+                        });
                     }
                 }
             }

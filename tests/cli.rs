@@ -78,7 +78,8 @@ fn all_rows(out: &Path, dataset: &str) -> Vec<String> {
             }
         })
         .collect();
-    let mut rows: Vec<String> = (0..df.height()).map(|i| format!("{:?}", cols.iter().map(|c| &c[i]).collect::<Vec<_>>())).collect();
+    let mut rows: Vec<String> =
+        (0..df.height()).map(|i| format!("{:?}", cols.iter().map(|c| &c[i]).collect::<Vec<_>>())).collect();
     rows.sort();
     rows
 }
@@ -111,7 +112,9 @@ fn seed_gives_eight_projects_with_exact_budgets() {
 
     // The third table's annual side repeats its indicator names: kept as published.
     let i = frame(out.path(), "indicators");
-    let third = strings(&p, "project_id")[names.iter().position(|n| n.as_deref() == Some("东莞市直工委网站2020年维护项目")).unwrap()].clone();
+    let third = strings(&p, "project_id")
+        [names.iter().position(|n| n.as_deref() == Some("东莞市直工委网站2020年维护项目")).unwrap()]
+    .clone();
     let ids = strings(&i, "project_id");
     let horizon = strings(&i, "horizon");
     let values = strings(&i, "value");
@@ -147,9 +150,18 @@ fn seed_gives_eight_projects_with_exact_budgets() {
 fn every_sample_file_is_accounted_for_with_a_reason() {
     let out = tempfile::tempdir().unwrap();
     let o = ingest(&repo().join("sample_data"), out.path(), &[]);
-    assert_eq!(o.status.code(), Some(1), "partial and rejected samples make exit 1: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "partial and rejected samples make exit 1: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let f = frame(out.path(), "files");
-    let n_inputs = walkdir::WalkDir::new(repo().join("sample_data")).into_iter().flatten().filter(|e| e.file_type().is_file()).count();
+    let n_inputs = walkdir::WalkDir::new(repo().join("sample_data"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .count();
     assert_eq!(f.height(), n_inputs);
     let paths = strings(&f, "path");
     let status = strings(&f, "status");
@@ -175,7 +187,10 @@ fn every_sample_file_is_accounted_for_with_a_reason() {
             assert!(e.as_deref().is_some_and(|e| e.contains(": ")), "{path} has a coded reason: {e:?}");
         }
     }
-    assert_eq!(st("corpus/东莞市/2020/中共东莞市直属机关工作委员会/disclosure_00000.MD").2.as_deref(), Some("utf-16le"));
+    assert_eq!(
+        st("corpus/东莞市/2020/中共东莞市直属机关工作委员会/disclosure_00000.MD").2.as_deref(),
+        Some("utf-16le")
+    );
     assert_eq!(st("corpus/汕头市/2020/汕头市水务局/disclosure_00019.csv").2.as_deref(), Some("utf-16be"));
     assert!(matches!(st("corpus/中山市/2020/中山市民政局/disclosure_00024.txt").2.as_deref(), Some("gbk" | "gb18030")));
     // Real files: the Putuo 拆违经费 table in every encoding, exact amounts, 8 indicators.
@@ -185,7 +200,10 @@ fn every_sample_file_is_accounted_for_with_a_reason() {
     let mid = strings(&p, "midterm_budget_yuan");
     let counts = strings(&p, "indicators");
     for path in by.keys().filter(|p| p.starts_with("realworld/putuo_2026_chaiwei_cells")) {
-        let k = ppaths.iter().position(|x| x.as_deref() == Some(path.as_str())).unwrap_or_else(|| panic!("{path}: no table"));
+        let k = ppaths
+            .iter()
+            .position(|x| x.as_deref() == Some(path.as_str()))
+            .unwrap_or_else(|| panic!("{path}: no table"));
         assert_eq!(annual[k].as_deref(), Some("3498000.00"), "{path}");
         assert_eq!(mid[k].as_deref(), Some("10308000.00"), "{path}");
         assert_eq!(counts[k].as_deref(), Some("8"), "{path}");
@@ -220,7 +238,8 @@ fn report_numbers_match_the_dataset() {
     let out = tempfile::tempdir().unwrap();
     ingest(input.path(), out.path(), &[]);
     let rep = out.path().join("report");
-    let o = jixiao(&["report", "--data", out.path().to_str().unwrap(), "--year", "2020", "--out", rep.to_str().unwrap()]);
+    let o =
+        jixiao(&["report", "--data", out.path().to_str().unwrap(), "--year", "2020", "--out", rep.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let html = fs::read_to_string(rep.join("report.html")).unwrap();
     let md = fs::read_to_string(rep.join("report.md")).unwrap();
@@ -229,7 +248,8 @@ fn report_numbers_match_the_dataset() {
         assert!(doc.contains("中共东莞市直属机关工作委员会"));
     }
     assert!(html.contains("<svg"));
-    let none = jixiao(&["report", "--data", out.path().to_str().unwrap(), "--year", "1999", "--out", rep.to_str().unwrap()]);
+    let none =
+        jixiao(&["report", "--data", out.path().to_str().unwrap(), "--year", "1999", "--out", rep.to_str().unwrap()]);
     assert_eq!(none.status.code(), Some(1), "a year without data exits 1");
 }
 
@@ -322,12 +342,18 @@ fn killed_runs_leave_the_last_snapshot_intact() {
     // The next run cleans up and completes.
     let o = ingest(input.path(), out.path(), &[]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(!out.path().join(".staging").exists() || fs::read_dir(out.path().join(".staging")).unwrap().next().is_none());
+    assert!(
+        !out.path().join(".staging").exists() || fs::read_dir(out.path().join(".staging")).unwrap().next().is_none()
+    );
     assert_eq!(all_rows(out.path(), "projects").len(), good.len() + 8);
 
     // A real SIGKILL at a random moment of a run, several times.
     for delay_ms in [5u64, 30, 80] {
-        fs::write(input.path().join(format!("extra_{delay_ms}.txt")), fs::read(repo().join("sample_data/dongguan_2020_seed.txt")).unwrap()).unwrap();
+        fs::write(
+            input.path().join(format!("extra_{delay_ms}.txt")),
+            fs::read(repo().join("sample_data/dongguan_2020_seed.txt")).unwrap(),
+        )
+        .unwrap();
         let mut child = Command::new(BIN)
             .args(["ingest", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--full"])
             .stdout(std::process::Stdio::null())
@@ -380,4 +406,204 @@ fn status_and_snapshots_show_the_runs() {
     assert_eq!(text.lines().filter(|l| l.contains("files ")).count(), 2, "{text}");
     let runs = fs::read_dir(out.path().join("runs")).unwrap().count();
     assert_eq!(runs, 2);
+}
+/// Every distinct (三级指标, value) of the seed, with the reading and flags it must get.
+/// Long values are matched by their first 12 characters.
+/// (三级指标, value or its first 12 characters, value_kind, value_number, value_unit, quality_flags)
+type Reading = (&'static str, &'static str, &'static str, Option<f64>, Option<&'static str>, &'static [&'static str]);
+
+const SEED_READINGS: &[Reading] = &[
+    (
+        "作用",
+        "以党建带群团建设，有效发",
+        "qualitative",
+        None,
+        None,
+        &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"],
+    ),
+    ("可持续性", "可持续", "qualitative", None, None, &["NOT_QUANTIFIED", "VAGUE", "GENERIC_NAME"]),
+    ("可持续性", "可持续性", "placeholder", None, None, &["PLACEHOLDER", "GENERIC_NAME"]),
+    ("效果", "良好", "qualitative", None, None, &["NOT_QUANTIFIED", "VAGUE", "GENERIC_NAME"]),
+    ("效益", "效益", "placeholder", None, None, &["PLACEHOLDER", "GENERIC_NAME"]),
+    ("效益", "良好", "qualitative", None, None, &["NOT_QUANTIFIED", "VAGUE", "GENERIC_NAME"]),
+    ("数量", "1个系统", "quantitative", Some(1.0), Some("个"), &["GENERIC_NAME"]),
+    ("数量", "1个网站", "quantitative", Some(1.0), Some("个"), &["GENERIC_NAME"]),
+    ("数量", "237个直管党组织", "quantitative", Some(237.0), Some("个"), &["GENERIC_NAME"]),
+    ("数量", "3人", "quantitative", Some(3.0), Some("人"), &["GENERIC_NAME"]),
+    ("数量", "50期上线节目，1次户外", "quantitative", Some(50.0), Some("期"), &["GENERIC_NAME"]),
+    ("数量", "50期电台节目，1场户外", "quantitative", Some(50.0), Some("期"), &["GENERIC_NAME"]),
+    ("数量", "79个党组织", "quantitative", Some(79.0), Some("个"), &["GENERIC_NAME"]),
+    ("数量", "80人", "quantitative", Some(80.0), Some("人"), &["GENERIC_NAME"]),
+    ("数量", "召开交流会，开展主题服务", "qualitative", None, None, &["NOT_QUANTIFIED", "GENERIC_NAME"]),
+    ("数量", "数量", "placeholder", None, None, &["PLACEHOLDER", "GENERIC_NAME"]),
+    ("数量", "无", "empty", None, None, &["EMPTY", "GENERIC_NAME"]),
+    ("时效", "2天", "quantitative", Some(2.0), Some("天"), &["GENERIC_NAME"]),
+    ("时效", "全年", "qualitative", None, None, &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"]),
+    ("时效", "时效", "placeholder", None, None, &["PLACEHOLDER", "GENERIC_NAME"]),
+    ("满意度", "满意", "qualitative", None, None, &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"]),
+    ("满意度", "满意度", "placeholder", None, None, &["PLACEHOLDER", "GENERIC_NAME"]),
+    (
+        "目的",
+        "开展阳光热线单位直播节目",
+        "qualitative",
+        None,
+        None,
+        &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"],
+    ),
+    (
+        "质量",
+        "1、建立完善的日常维护体",
+        "qualitative",
+        None,
+        None,
+        &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "COPIES_GOAL", "GENERIC_NAME"],
+    ),
+    (
+        "质量",
+        "“1、建立完善的日常维护",
+        "qualitative",
+        None,
+        None,
+        &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "COPIES_GOAL", "GENERIC_NAME"],
+    ),
+    (
+        "质量",
+        "保证东莞市直工委网站正常",
+        "qualitative",
+        None,
+        None,
+        &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "COPIES_GOAL", "GENERIC_NAME"],
+    ),
+    ("质量", "军事技能训练", "qualitative", None, None, &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"]),
+    (
+        "质量",
+        "大学本科、硕士研究生",
+        "qualitative",
+        None,
+        None,
+        &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"],
+    ),
+    (
+        "质量",
+        "开展阳光热线单位直播节目",
+        "qualitative",
+        None,
+        None,
+        &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"],
+    ),
+    (
+        "质量",
+        "推广机关干部下基层、结对",
+        "qualitative",
+        None,
+        None,
+        &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"],
+    ),
+    (
+        "质量",
+        "有效发挥共产党员在志愿服",
+        "qualitative",
+        None,
+        None,
+        &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"],
+    ),
+    ("质量", "统计数据逐级上报", "qualitative", None, None, &["NOT_QUANTIFIED", "CATEGORY_MISMATCH", "GENERIC_NAME"]),
+    ("预算执行率", "100%", "quantitative", Some(100.0), Some("%"), &[]),
+    ("预算执行率", "预算执行率", "placeholder", None, None, &["PLACEHOLDER"]),
+];
+
+#[test]
+fn every_seed_indicator_gets_its_kind_number_unit_and_flags() {
+    let input = seed_dir();
+    let out = tempfile::tempdir().unwrap();
+    ingest(input.path(), out.path(), &[]);
+    let i = frame(out.path(), "indicators");
+    assert_eq!(i.height(), 112);
+    let (l3, value, kind, unit) =
+        (strings(&i, "level3"), strings(&i, "value"), strings(&i, "value_kind"), strings(&i, "value_unit"));
+    let number = i.column("value_number").unwrap().f64().unwrap().clone();
+    let flags = i.column("quality_flags").unwrap().clone();
+    let mut used = std::collections::HashSet::new();
+    for k in 0..i.height() {
+        let (name, v) = (l3[k].as_deref().unwrap(), value[k].as_deref().unwrap());
+        let prefix: String = v.chars().take(12).collect();
+        let Some(want) = SEED_READINGS.iter().find(|w| w.0 == name && w.1 == prefix) else {
+            panic!("no expectation for ({name}, {v})");
+        };
+        used.insert((want.0, want.1));
+        assert_eq!(kind[k].as_deref(), Some(want.2), "kind of ({name}, {v})");
+        assert_eq!(number.get(k), want.3, "number of ({name}, {v})");
+        assert_eq!(unit[k].as_deref(), want.4, "unit of ({name}, {v})");
+        let got: Vec<String> = match flags.get(k).unwrap() {
+            AnyValue::List(s) => {
+                let ca = s.str().unwrap().clone();
+                (0..ca.len()).filter_map(|i| ca.get(i).map(str::to_string)).collect()
+            }
+            other => panic!("flags: {other:?}"),
+        };
+        assert_eq!(got, want.5, "flags of ({name}, {v})");
+    }
+    assert_eq!(used.len(), SEED_READINGS.len(), "every expectation matched a row");
+}
+
+/// One row per sample: the layout it must be read as, the tables it must give, a field to check.
+const LAYOUT_SAMPLES: &[(&str, &str, usize, &str)] = &[
+    ("corpus/中山市/2022/中山市教育局/disclosure_00006.html", "html", 3, "approval"),
+    ("corpus/东莞市/2020/中共东莞市直属机关工作委员会/disclosure_00001.csv", "csv", 1, "approval"),
+    ("corpus/省直/2022/珠海市城市管理和综合执法局/disclosure_00007.csv", "csv", 1, "target"),
+    ("corpus/东莞市/2020/中共东莞市直属机关工作委员会/disclosure_00000.MD", "markdown", 8, "approval"),
+    ("corpus/省直/2019/肇庆市统计局/disclosure_00029.MD", "markdown", 1, "target"),
+    ("corpus/东莞市/2020/中共东莞市直属机关工作委员会/disclosure_00002.txt", "tsv", 1, "approval"),
+    ("corpus/省直/2022/汕头市人力资源和社会保障局/disclosure_00003.txt", "tsv_pdf", 1, "target"),
+    ("realworld/putuo_2026_chaiwei_cells.txt", "lines", 1, "target"),
+    ("realworld/putuo_2026_lanxilu_cells.txt", "lines", 1, "target"),
+    ("realworld/dongguan_2019_jiaotongju_pipes.txt", "markdown", 1, "approval"),
+    ("layouts/foshan_2022_fixed_width.txt", "fixed_width", 1, "target"),
+    ("layouts/jiangmen_2021_split_value.txt", "tsv", 1, "target"),
+    ("layouts/foshan_2022_meta_charset_lies.html", "html", 1, "approval"),
+];
+
+#[test]
+fn every_layout_and_form_in_sample_data_is_read() {
+    let out = tempfile::tempdir().unwrap();
+    ingest(&repo().join("sample_data"), out.path(), &[]);
+    let f = frame(out.path(), "files");
+    let p = frame(out.path(), "projects");
+    let (fpath, layout, tables, enc) =
+        (strings(&f, "path"), strings(&f, "layout"), strings(&f, "tables"), strings(&f, "encoding"));
+    let (ppath, form) = (strings(&p, "path"), strings(&p, "form"));
+    for (path, want_layout, want_tables, want_form) in LAYOUT_SAMPLES {
+        let k = fpath.iter().position(|x| x.as_deref() == Some(*path)).unwrap_or_else(|| panic!("{path} missing"));
+        assert_eq!(layout[k].as_deref(), Some(*want_layout), "{path}");
+        assert_eq!(tables[k].as_deref(), Some(want_tables.to_string().as_str()), "{path}");
+        let forms: Vec<_> =
+            (0..p.height()).filter(|&j| ppath[j].as_deref() == Some(*path)).map(|j| form[j].clone().unwrap()).collect();
+        assert!(forms.iter().all(|f| f == want_form), "{path}: {forms:?}");
+    }
+    // A page that declares UTF-8 but is GBK is decoded by its bytes.
+    let k = fpath.iter().position(|x| x.as_deref() == Some("layouts/foshan_2022_meta_charset_lies.html")).unwrap();
+    assert_eq!(enc[k].as_deref(), Some("gbk"));
+
+    // Values split over 指标性质 / 指标值 / 度量单位 are joined as a reader says them.
+    let i = frame(out.path(), "indicators");
+    let (ipath, l3, value, l1c) =
+        (strings(&i, "path"), strings(&i, "level3"), strings(&i, "value"), strings(&i, "level1_code"));
+    let split: BTreeMap<String, (String, String)> = (0..i.height())
+        .filter(|&k| ipath[k].as_deref() == Some("layouts/jiangmen_2021_split_value.txt"))
+        .map(|k| (l3[k].clone().unwrap(), (value[k].clone().unwrap(), l1c[k].clone().unwrap())))
+        .collect();
+    assert_eq!(split["储备物资品种"].0, "≥30类");
+    assert_eq!(split["物资验收合格率"].0, "≥98%");
+    assert_eq!(split["单位储备成本"], ("≤125万元".to_string(), "cost".to_string()), "成本指标 as a first level (2021)");
+    // Amounts in 元 with thousands separators are converted exactly.
+    let annual = strings(&p, "annual_budget_yuan");
+    let k = ppath.iter().position(|x| x.as_deref() == Some("layouts/jiangmen_2021_split_value.txt")).unwrap();
+    assert_eq!(annual[k].as_deref(), Some("1250000.00"));
+    // Fixed-width text: every indicator row, the wrapped 二级 label rejoined.
+    let fixed: Vec<(String, String)> = (0..i.height())
+        .filter(|&k| ipath[k].as_deref() == Some("layouts/foshan_2022_fixed_width.txt"))
+        .map(|k| (l3[k].clone().unwrap(), value[k].clone().unwrap()))
+        .collect();
+    assert_eq!(fixed.len(), 7, "{fixed:?}");
+    assert!(fixed.contains(&("服务机制长效运行".to_string(), "长期".to_string())), "{fixed:?}");
 }
