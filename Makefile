@@ -3,7 +3,7 @@
 CARGO ?= cargo
 BIN = $${CARGO_TARGET_DIR:-target}/release/jixiao
 
-.PHONY: all build run test lint fmt unit clean
+.PHONY: all build run test lint fmt unit bench clean
 
 all: build
 
@@ -27,6 +27,10 @@ test: lint unit
 
 fmt:
 	$(CARGO) fmt
+
+# Full vs incremental ingest on sample_data copied 200 times (ratios, one run).
+bench: build
+	scripts/bench.sh 200
 
 clean:
 	rm -rf out

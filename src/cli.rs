@@ -136,7 +136,11 @@ pub fn main() -> ExitCode {
 
 fn init_logging(format: LogFormatArg) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("JIXIAO_LOG").unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormatArg::Human => builder.with_target(false).without_time().init(),
         LogFormatArg::Json => builder.json().init(),
@@ -229,6 +233,13 @@ fn print_summary(out: &Path, s: &Summary) {
     outln!("  files      {:>7}  ok {}  partial {}  rejected {}", s.files, s.ok, s.partial, s.rejected);
     outln!("  changes    new {}  changed {}  unchanged {}  deleted {}", s.new, s.changed, s.unchanged, s.deleted);
     outln!("  tables     {:>7}", s.tables);
+    outln!(
+        "  rows       {:>7} new  {} kept  ({} parts written, {} shared with the previous snapshot)",
+        s.rows_written,
+        s.rows_carried,
+        s.parts_written,
+        s.parts_linked
+    );
     outln!("  indicators {:>7}", s.indicators);
     outln!(
         "  read       {:>7.2} MB in {:.2} s ({:.1} MB/s)",

@@ -632,7 +632,7 @@ fn example_value(value: &str, escape: fn(&str) -> String) -> String {
 }
 
 fn title_text(d: &ReportData) -> String {
-    format!("{} 年度项目支出绩效目标 summary", d.year)
+    format!("{} 年度项目支出绩效目标汇总 · Yearly summary of performance targets", d.year)
 }
 
 fn histogram_total(h: &[(String, u64)]) -> u64 {
@@ -1002,7 +1002,11 @@ fn write_html(o: &mut String, d: &ReportData) -> fmt::Result {
     writeln!(o, "</head>")?;
     writeln!(o, "<body>")?;
     writeln!(o, "<header>")?;
-    writeln!(o, r#"<h1>{} 年度项目支出绩效目标<span class="en">summary</span></h1>"#, d.year)?;
+    writeln!(
+        o,
+        r#"<h1>{} 年度项目支出绩效目标汇总<span class="en">Yearly summary of performance targets</span></h1>"#,
+        d.year
+    )?;
     let region =
         d.region.as_deref().map_or_else(|| r#"全部地区 <span class="en">all regions</span>"#.to_string(), esc_html);
     let compared = if d.previous.is_some() {
@@ -2021,7 +2025,7 @@ mod tests {
         let html = render_html(&d);
         let md = render_markdown(&d);
         assert!(html.contains("2024 年度项目支出绩效目标"));
-        assert!(md.starts_with("# 2024 年度项目支出绩效目标 summary\n"));
+        assert!(md.starts_with("# 2024 年度项目支出绩效目标汇总 · Yearly summary of performance targets\n"));
         for (zh, en) in SECTIONS {
             assert!(html.contains(zh) && html.contains(en), "HTML misses {zh}");
             assert!(md.contains(zh) && md.contains(en), "Markdown misses {zh}");

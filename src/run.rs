@@ -75,8 +75,13 @@ pub struct Summary {
     pub rejected: u64,
     pub tables: u64,
     pub indicators: u64,
+    /// Rows of the files read in this run.
     pub rows_written: u64,
-    pub parts: u64,
+    /// Rows kept from the previous snapshot in the parts this run rewrote.
+    pub rows_carried: u64,
+    pub parts_written: u64,
+    /// Parts shared unchanged with the previous snapshot (hard links).
+    pub parts_linked: u64,
     pub bytes_read: u64,
     pub elapsed_seconds: f64,
     pub throughput_mb_s: f64,
@@ -299,8 +304,7 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     fault("mid_write");
 
     let t = Instant::now();
-    let rows_written = sink.rows_written;
-    let parts = sink.finish()? as u64;
+    let written = sink.finish()?;
     stages.insert("write".to_string(), t.elapsed().as_secs_f64());
 
     let t = Instant::now();
@@ -343,8 +347,10 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
         rejected: all.rejected,
         tables: all.tables,
         indicators: totals.indicators,
-        rows_written,
-        parts,
+        rows_written: written.rows_new,
+        rows_carried: written.rows_carried,
+        parts_written: written.parts_written as u64,
+        parts_linked: written.parts_linked as u64,
         bytes_read: totals.bytes,
         elapsed_seconds: 0.0,
         throughput_mb_s: 0.0,
@@ -356,7 +362,14 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     summary.indicators = count_rows(&staging, Dataset::Indicators);
     write_json(&staging.join("manifest.json"), &summary)?;
     out.publish(&run_id, &fault)?;
-    tracing::info!(run_id = %run_id, rows = rows_written, parts, "published snapshot");
+    tracing::info!(
+        run_id = %run_id,
+        rows_new = written.rows_new,
+        rows_carried = written.rows_carried,
+        parts_written = written.parts_written,
+        parts_linked = written.parts_linked,
+        "published snapshot"
+    );
     let removed = out.retain(opts.keep_snapshots)?;
     if !removed.is_empty() {
         tracing::info!("removed old snapshots: {}", removed.join(", "));

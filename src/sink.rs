@@ -137,6 +137,8 @@ struct Part<B: Rows> {
     writer: ArrowWriter<File>,
     path: PathBuf,
     rows: u64,
+    /// Rows kept from the previous snapshot's part.
+    carried: u64,
 }
 
 /// Writes one snapshot's parts under `root`.
@@ -184,8 +186,8 @@ impl Sink {
     }
 
     /// Closes every part, rewrites dirty old parts that got no new rows, links clean ones.
-    /// Returns the number of parts in the snapshot.
-    pub fn finish(mut self) -> Result<usize, SinkError> {
+    pub fn finish(mut self) -> Result<Written, SinkError> {
+        let mut w = Written { rows_new: self.rows_written, ..Written::default() };
         if let Some(carry) = self.carry.take() {
             for key in &carry.old_parts {
                 let open = match key.dataset {
@@ -198,20 +200,38 @@ impl Sink {
                 }
                 if carry.dirty_buckets.contains(&key.bucket) {
                     let rows = copy_kept(&self.root, &carry, *key)?;
-                    self.rows_written += rows;
+                    w.rows_carried += rows;
+                    w.parts_written += usize::from(rows > 0);
                 } else {
                     let from = carry.old_root.join(key.rel_path());
                     let to = self.root.join(key.rel_path());
                     link_or_copy(&from, &to)?;
+                    w.parts_linked += 1;
                 }
             }
         }
-        let mut parts = 0;
-        parts += close_all(std::mem::take(&mut self.files))?;
-        parts += close_all(std::mem::take(&mut self.projects))?;
-        parts += close_all(std::mem::take(&mut self.indicators))?;
-        Ok(parts)
+        for (parts, carried) in [
+            close_all(std::mem::take(&mut self.files))?,
+            close_all(std::mem::take(&mut self.projects))?,
+            close_all(std::mem::take(&mut self.indicators))?,
+        ] {
+            w.parts_written += parts;
+            w.rows_carried += carried;
+        }
+        Ok(w)
     }
+}
+
+/// What [`Sink::finish`] did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Written {
+    /// Rows of the files read in this run.
+    pub rows_new: u64,
+    /// Rows kept from the previous snapshot in rewritten parts.
+    pub rows_carried: u64,
+    pub parts_written: usize,
+    /// Unchanged parts shared with the previous snapshot by hard link.
+    pub parts_linked: usize,
 }
 
 fn push<B: Rows + Default>(
@@ -254,7 +274,7 @@ fn open_part<B: Rows + Default>(root: &Path, carry: Option<&Carry>, key: PartKey
     {
         rows = stream_kept(c, key, &mut writer, &path)?;
     }
-    Ok(Part { builder: B::default(), writer, path, rows })
+    Ok(Part { builder: B::default(), writer, path, rows, carried: rows })
 }
 
 fn copy_kept(root: &Path, carry: &Carry, key: PartKey) -> Result<u64, SinkError> {
@@ -296,21 +316,23 @@ fn keep_mask(batch: &RecordBatch, drop: &HashSet<String>) -> BooleanArray {
     }
 }
 
-fn close_all<B: Rows>(parts: BTreeMap<PartKey, Part<B>>) -> Result<usize, SinkError> {
-    let mut n = 0;
+/// Closes parts; returns (parts kept, rows carried over from the previous snapshot).
+fn close_all<B: Rows>(parts: BTreeMap<PartKey, Part<B>>) -> Result<(usize, u64), SinkError> {
+    let (mut n, mut carried) = (0, 0);
     for (_, mut part) in parts {
         if !part.builder.is_empty() {
             let batch = part.builder.finish();
             part.writer.write(&batch).map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
         }
         part.writer.close().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
+        carried += part.carried;
         if part.rows == 0 {
             fs::remove_file(&part.path).map_err(io(&part.path))?;
         } else {
             n += 1;
         }
     }
-    Ok(n)
+    Ok((n, carried))
 }
 
 /// Hard links share unchanged parts between snapshots; a copy is the fallback where the

@@ -607,3 +607,23 @@ fn every_layout_and_form_in_sample_data_is_read() {
     assert_eq!(fixed.len(), 7, "{fixed:?}");
     assert!(fixed.contains(&("服务机制长效运行".to_string(), "长期".to_string())), "{fixed:?}");
 }
+
+#[test]
+fn a_panic_in_one_file_rejects_that_file_and_the_run_goes_on() {
+    let input = seed_dir();
+    fs::write(input.path().join("will_panic.txt"), "项目名称\t测试\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .args(["ingest", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap()])
+        .env("JIXIAO_FAULT", "panic")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let f = frame(out.path(), "files");
+    let (path, status, error) = (strings(&f, "path"), strings(&f, "status"), strings(&f, "error"));
+    let k = path.iter().position(|p| p.as_deref() == Some("will_panic.txt")).unwrap();
+    assert_eq!(status[k].as_deref(), Some("rejected"));
+    assert!(error[k].as_deref().unwrap().starts_with("internal: "), "{:?}", error[k]);
+    assert_eq!(frame(out.path(), "projects").height(), 8, "the other file's tables are all there");
+}

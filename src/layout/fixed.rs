@@ -1,9 +1,13 @@
 //! Stage 3, layout: fixed-width text as `pdftotext -layout` writes a PDF table.
 //!
 //! pdftotext places every word at the character column its x position maps to, so cells of
-//! one table column start at (about) the same *character index* on every line, CJK or not;
-//! columns are therefore counted in characters, not display width. Tabs advance to the next
-//! multiple of 8.
+//! one table column start at (about) the same *character index* on every line, CJK or not.
+//! Text padded for a terminal or editor instead (other extractors, hand-made or re-typed
+//! tables) lines up in *display columns*, a CJK or full-width character taking two. Neither
+//! measure is right for both, so the document is measured both ways and the one under which
+//! more segments start at a column some other line also starts at wins; a tie (text with no
+//! wide characters, or no evidence) keeps characters, what pdftotext writes. Tabs advance to
+//! the next multiple of 8 in the chosen measure.
 //!
 //! Each line is cut into segments at runs of two or more spaces (a single space stays inside
 //! the text), each segment remembering its start and end column. Form feeds break pages and
@@ -16,26 +20,36 @@
 //!
 //! 1. *Up*: it continues the row above when every segment lines up with a different cell of
 //!    that row (they overlap, or start within 2 columns), and for each pair the cell's last
-//!    line is at least as long as the segment (wrapped lines never grow: a cell that did not
-//!    fill its column did not wrap) and neither side looks like a number or date (amounts do
-//!    not wrap, so `0.00` under `10,308,000.00` is a new row). A line whose segments fill
-//!    every column but one (`可持续影响指标  新增违建发生数  降低` under a 4-column row) is a
-//!    new row whose first column is covered, not a continuation.
+//!    line is at least as long as the segment in characters, give or take one (wrapped lines
+//!    never grow: a cell that did not fill its column did not wrap) and neither side looks
+//!    like a number or date (amounts do not wrap, so `0.00` under `10,308,000.00` is a new
+//!    row). A line of two or more segments is a new row whose first columns a rowspan
+//!    covers, not a continuation, when its segments fill every column but one of the row,
+//!    or every column from one of the row's cells through its last
+//!    (`可持续影响指标  服务机制长效运行  长期` under `效益指标 | 社会效益指标 | … | ≥3万人次`):
+//!    several neighbouring cells wrapping together right up to the row's end is far rarer
+//!    in these tables than a level-1 label spanning rows.
 //! 2. *Down*: pdftotext writes a vertically centred label on the middle line of its row, so
 //!    the first line of a wrapped value can sit *above* the row it belongs to. A candidate
 //!    that cannot go up is prefixed to the next row's cells under the mirrored rules (the
 //!    segment is at least as long as the cell's first line); a single-segment candidate does
 //!    so only inside a table (right under a row, no blank line between), so a centred title
 //!    is not glued to the first row.
-//! 3. Otherwise it is a row of its own. Its first cell is preceded by one empty cell for
-//!    each cell of the margin row lying wholly left of it, so a row whose first columns are
-//!    covered by a rowspan keeps its columns (`["", "其中：财政拨款", "35.60"]`). A single
-//!    segment is padded so only right under a table row and when it starts in a column of
-//!    the margin row; otherwise it is a plain one-cell row.
+//! 3. Otherwise it is a row of its own, and the columns a rowspan covers become leading
+//!    empty cells so the row keeps its columns (`["", "其中：财政拨款", "35.60"]`). Their
+//!    number is the column index of the cell its first segment starts under (within 2
+//!    columns) in the nearest earlier table row that has one, padded rows included: the
+//!    header or the row above tell where each column starts, while the count of cells of
+//!    one row says nothing when rows differ in how many columns are covered. With no such
+//!    cell it is the number of cells of the margin row lying wholly left of it. A single
+//!    segment is padded only right under a table row and when it starts in a column;
+//!    otherwise it is a plain one-cell row.
 //!
 //! Continuation text joins with no space when both sides are CJK, else with one space.
 //! Blank lines end continuation upwards. Spans are not recovered: pdftotext does not show
 //! them, so no cell is marked merged.
+
+use std::collections::HashMap;
 
 use super::sniff::lines;
 use super::{Cell, Grid};
@@ -43,28 +57,58 @@ use super::{Cell, Grid};
 /// Columns two starts may differ by and still line up.
 const TOL: usize = 2;
 
+/// Rows searched back for the column a new row starts in: a table's header and body are
+/// well within it, and the bound keeps reading linear however long the document.
+const LOOKBACK: usize = 64;
+
 /// Reads pdftotext `-layout` text into rows of cells.
 pub fn read(text: &str) -> Grid {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut st = State::default();
+    // `None` is a page break: a line break that also ends continuations.
+    let mut pieces: Vec<Option<&str>> = Vec::new();
     for line in lines(text) {
-        // A form feed starts a new page: a line break that also ends continuations.
         for (i, piece) in line.split('\x0c').enumerate() {
             if i > 0 {
-                st.blank();
+                pieces.push(None);
             }
-            if is_page_footer(piece) {
-                continue;
-            }
-            let segs = segments(piece);
-            if segs.is_empty() {
-                st.blank();
-            } else {
-                st.line(segs);
+            if !is_page_footer(piece) {
+                pieces.push(Some(piece));
             }
         }
     }
+    let wide = text.chars().any(is_wide) && aligned_starts(&pieces, true) > aligned_starts(&pieces, false);
+    let mut st = State::default();
+    for piece in pieces {
+        let segs = piece.map_or_else(Vec::new, |p| segments(p, wide));
+        if segs.is_empty() {
+            st.blank();
+        } else {
+            st.line(segs);
+        }
+    }
     st.finish()
+}
+
+/// How many segments start at a column that a segment of another line also starts at, with
+/// columns counted in display width (`wide`) or in characters. Under the measure the text
+/// was laid out in, cells of one column share a start; under the other, each start drifts
+/// by the number of wide characters left of it, which differs from line to line.
+fn aligned_starts(pieces: &[Option<&str>], wide: bool) -> usize {
+    let starts: Vec<Vec<usize>> =
+        pieces.iter().flatten().map(|p| segments(p, wide).iter().map(|s| s.start).collect()).collect();
+    let mut lines_at: HashMap<usize, usize> = HashMap::new();
+    for &start in starts.iter().flatten() {
+        *lines_at.entry(start).or_default() += 1;
+    }
+    starts.iter().flatten().filter(|s| lines_at.get(s).is_some_and(|&n| n > 1)).count()
+}
+
+/// East Asian Wide and Fullwidth characters: two display columns in a terminal or editor.
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE10..=0xFE19 | 0xFE30..=0xFE6F
+            | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
 }
 
 #[derive(Debug, Clone)]
@@ -74,27 +118,24 @@ struct Seg {
     text: String,
 }
 
-impl Seg {
-    fn len(&self) -> usize {
-        self.end - self.start
-    }
-}
-
 /// Splits a line at runs of two or more blanks (space, no-break space, ideographic space) or
-/// any tab, keeping each piece's column range.
-fn segments(line: &str) -> Vec<Seg> {
+/// any tab, keeping each piece's column range, in display columns when `wide`, else in
+/// characters. Blanks are counted in characters either way: one ideographic space is a word
+/// break inside a cell, not a gap between cells.
+fn segments(line: &str, wide: bool) -> Vec<Seg> {
     let mut segs: Vec<Seg> = Vec::new();
     let mut col = 0usize;
     let mut gap = 0usize;
     let mut gap_char = ' ';
     for c in line.chars() {
+        let w = if wide && is_wide(c) { 2 } else { 1 };
         match c {
             '\t' => {
                 col = (col / 8 + 1) * 8;
                 gap = 2;
             }
             ' ' | '\u{a0}' | '\u{3000}' | '\r' => {
-                col += 1;
+                col += w;
                 gap += 1;
                 gap_char = if c == '\u{3000}' { c } else { ' ' };
             }
@@ -105,12 +146,12 @@ fn segments(line: &str) -> Vec<Seg> {
                             s.text.push(gap_char);
                         }
                         s.text.push(c);
-                        s.end = col + 1;
+                        s.end = col + w;
                     }
-                    _ => segs.push(Seg { start: col, end: col + 1, text: c.to_string() }),
+                    _ => segs.push(Seg { start: col, end: col + w, text: c.to_string() }),
                 }
                 gap = 0;
-                col += 1;
+                col += w;
             }
         }
     }
@@ -175,8 +216,10 @@ struct Shape {
 }
 
 impl Shape {
+    /// Length in characters whatever the column measure, so the wrap rules compare the same
+    /// way (and with the same one-character slack) on both kinds of text.
     fn of(s: &Seg) -> Self {
-        Shape { len: s.len(), numeric: is_numeric(&s.text) }
+        Shape { len: s.text.chars().count(), numeric: is_numeric(&s.text) }
     }
 }
 
@@ -259,6 +302,13 @@ fn match_cells(row: &RowB, line: &[Seg], dir: Dir) -> Option<Vec<usize>> {
         }
         picked.push(i);
         from = i + 1;
+    }
+    // Segments under every cell from some cell through the last: a row whose first columns
+    // a rowspan covers. A lone segment is exempt: a long last cell (a value, a unit name)
+    // wraps on its own all the time.
+    let to_end = picked.last().is_some_and(|&l| l + 1 == row.cells.len());
+    if picked.len() >= 2 && to_end && picked.windows(2).all(|w| w[0] + 1 == w[1]) {
+        return None;
     }
     Some(picked)
 }
@@ -397,16 +447,28 @@ impl State {
         plan
     }
 
+    /// The column index of the cell starting at `start` (within `TOL`) in the nearest table
+    /// row that has one. Rows count their leading empty cells, so a row under a rowspan
+    /// passes its columns on to the rows below it.
+    fn column_at(&self, start: usize) -> Option<usize> {
+        self.rows.iter().rev().take(LOOKBACK).filter(|r| r.pads > 0 || r.cells.len() >= 2).find_map(|r| {
+            let i = r.cells.partition_point(|c| c.start + TOL < start);
+            let c = r.cells.get(i)?;
+            (c.start.abs_diff(start) <= TOL).then_some(r.pads + i)
+        })
+    }
+
     fn own_row(&self, line: Vec<Seg>) -> RowB {
         let first = line.first().map_or(0, |s| s.start);
         let ref_cells: &[CellB] = self.reference.and_then(|r| self.rows.get(r)).map_or(&[], |r| &r.cells);
-        let pads = ref_cells.partition_point(|c| c.end <= first);
-        let near = &ref_cells[pads.saturating_sub(1)..(pads + 1).min(ref_cells.len())];
-        let lined_up = near.iter().any(|c| first.abs_diff(c.start) <= TOL || (c.start <= first && first < c.end));
+        let left = ref_cells.partition_point(|c| c.end <= first);
+        let near = &ref_cells[left.saturating_sub(1)..(left + 1).min(ref_cells.len())];
+        let in_ref = near.iter().any(|c| first.abs_diff(c.start) <= TOL || (c.start <= first && first < c.end));
+        let column = self.column_at(first);
         // A lone segment counts as a table row only right under one (a centred title after
         // a page break may happen to start at a column).
-        let in_table = self.prev.is_some() && lined_up;
-        let pads = if line.len() == 1 && !in_table { 0 } else { pads };
+        let in_table = self.prev.is_some() && (in_ref || column.is_some());
+        let pads = if line.len() == 1 && !in_table { 0 } else { column.unwrap_or(left) };
         RowB { pads, cells: line.into_iter().map(CellB::from_seg).collect() }
     }
 
@@ -513,7 +575,7 @@ mod tests {
 
     #[test]
     fn segments_keep_single_spaces_and_columns() {
-        let s = segments("  项目 名称    拆违经费\t10");
+        let s = segments("  项目 名称    拆违经费\t10", false);
         let got: Vec<(usize, usize, &str)> = s.iter().map(|s| (s.start, s.end, s.text.as_str())).collect();
         assert_eq!(got, [(2, 7, "项目 名称"), (11, 15, "拆违经费"), (16, 18, "10")]);
     }
@@ -547,6 +609,102 @@ mod tests {
         );
         assert_eq!(t[2], ["满意度", "≥90%"]);
         assert_eq!(t.len(), 3);
+    }
+
+    fn joined(t: &[Vec<String>]) -> Vec<String> {
+        t.iter().map(|r| r.join(" | ")).collect()
+    }
+
+    /// The 佛山 2022 target form padded for display (a CJK character two columns wide), not
+    /// by character index as pdftotext pads: 效益指标 and 绩效指标 span rows.
+    #[test]
+    fn display_aligned_form_with_rowspans() {
+        let text = include_str!("../../sample_data/layouts/foshan_2022_fixed_width.txt");
+        let expect = [
+            "2022年度项目支出绩效目标表",
+            "单位名称：佛山市民政局",
+            "项目名称 | 社区养老服务补贴",
+            "主管部门 | 佛山市民政局 | 实施单位 | 佛山市民政局",
+            "项目资金（万元） | 年度资金总额 | 126.50",
+            " | 其中：财政拨款 | 126.50",
+            " | 其他资金 | 0.00",
+            "年度总体目标 | 为全市社区养老服务站点提供运营补贴，提升居家养老服务覆盖面和服务质量。",
+            "绩效指标 | 一级指标 | 二级指标 | 三级指标 | 指标值",
+            " | 产出指标 | 数量指标 | 补贴站点数量 | ≥120个",
+            " |  | 质量指标 | 服务合格率 | ≥95%",
+            " |  | 时效指标 | 补贴发放及时率 | 100%",
+            " |  | 成本指标 | 站点平均补贴标准 | ≤1.05万元/个",
+            " | 效益指标 | 社会效益指标 | 服务老年人人次 | ≥3万人次",
+            // Segments under L2, L3 and value: a new row under 效益指标, not a wrap.
+            " |  | 可持续影响指标 | 服务机制长效运行 | 长期",
+            // A lone shorter segment under L2 is a wrap.
+            " | 满意度指标 | 服务对象满意度指标 | 老年人满意度 | ≥90%",
+        ];
+        assert_eq!(joined(&texts(&read(text))), expect);
+    }
+
+    /// The same indicator block as pdftotext writes it (columns by character index): the
+    /// rowspan rules do not depend on the column measure.
+    #[test]
+    fn character_aligned_form_with_rowspans() {
+        let text = "  绩效指标        一级指标      二级指标        三级指标          指标值
+              产出指标      数量指标        补贴站点数量        ≥120个
+                        质量指标        服务合格率         ≥95%
+              效益指标      社会效益指标      服务老年人人次       ≥3万人次
+                        可持续影响指标     服务机制长效运行      长期
+              满意度指标     服务对象满意度     老年人满意度        ≥90%
+                        指标
+";
+        let expect = [
+            "绩效指标 | 一级指标 | 二级指标 | 三级指标 | 指标值",
+            " | 产出指标 | 数量指标 | 补贴站点数量 | ≥120个",
+            " |  | 质量指标 | 服务合格率 | ≥95%",
+            " | 效益指标 | 社会效益指标 | 服务老年人人次 | ≥3万人次",
+            " |  | 可持续影响指标 | 服务机制长效运行 | 长期",
+            " | 满意度指标 | 服务对象满意度指标 | 老年人满意度 | ≥90%",
+        ];
+        assert_eq!(joined(&texts(&read(text))), expect);
+    }
+
+    /// Leading empty cells come from the columns of the rows above (the indented header,
+    /// the row before), not from how many cells of the last row at the margin lie left:
+    /// 年度总体目标's long text covers the L2 column.
+    #[test]
+    fn covered_columns_follow_the_nearest_row_with_that_column() {
+        let text = "  年度总体目标        为全市社区养老服务站点提供运营补贴。
+                一级指标      二级指标      三级指标      指标值
+                产出指标      数量指标      补贴站点      ≥120个
+                          质量指标      合格率       ≥95%
+";
+        let expect = [
+            "年度总体目标 | 为全市社区养老服务站点提供运营补贴。",
+            " | 一级指标 | 二级指标 | 三级指标 | 指标值",
+            " | 产出指标 | 数量指标 | 补贴站点 | ≥120个",
+            " |  | 质量指标 | 合格率 | ≥95%",
+        ];
+        assert_eq!(joined(&texts(&read(text))), expect);
+    }
+
+    #[test]
+    fn column_measure_follows_the_text() {
+        let s = segments("  项目名称    拆违经费", true);
+        let got: Vec<(usize, usize)> = s.iter().map(|s| (s.start, s.end)).collect();
+        assert_eq!(got, [(2, 10), (14, 22)]);
+        // pdftotext: the value column starts at one character index (16) after labels of
+        // different lengths, so at different display columns; padded for display, the other
+        // way round (display column 20).
+        let pdftotext = [
+            Some("  项目名称          拆违经费"),
+            Some("  计划开始日期        2024-01-01"),
+            Some("  备注            无"),
+        ];
+        assert!(aligned_starts(&pdftotext, false) > aligned_starts(&pdftotext, true));
+        let padded = [
+            Some("  项目名称          拆违经费"),
+            Some("  计划开始日期      2024-01-01"),
+            Some("  备注              无"),
+        ];
+        assert!(aligned_starts(&padded, true) > aligned_starts(&padded, false));
     }
 
     #[test]
