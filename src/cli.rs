@@ -48,9 +48,9 @@ impl From<ExitStatus> for ExitCode {
     after_help = "Examples:\n  jixiao ingest sample_data --out out\n  jixiao run pipelines/sample.toml\n  jixiao report --data out --year 2020 --out out/report\n  jixiao status out\n\nExit status: 0 all files ok, 1 some files partial or rejected, 2 fatal error."
 )]
 struct Cli {
-    /// Log format on stderr.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormatArg::Human)]
-    log_format: LogFormatArg,
+    /// Log format on stderr [default: human, or the pipeline file's log.format].
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormatArg>,
     #[command(subcommand)]
     command: Command,
 }
@@ -124,11 +124,30 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    let format = cli.log_format.unwrap_or_else(|| match &cli.command {
+        // A pipeline file may ask for JSON logs; a bad file is reported by `run` itself.
+        Command::Run { pipeline, .. } => match config::load(pipeline).map(|p| p.log.format) {
+            Ok(config::LogFormat::Json) => LogFormatArg::Json,
+            _ => LogFormatArg::Human,
+        },
+        _ => LogFormatArg::Human,
+    });
+    init_logging(format);
     match dispatch(cli.command) {
         Ok(status) => status.into(),
         Err(e) => {
-            eprintln!("jixiao: error: {e:#}");
+            // Library errors already print their source after the path; show each cause once.
+            let mut msg = String::new();
+            for cause in e.chain() {
+                let text = cause.to_string();
+                if !msg.contains(&text) {
+                    if !msg.is_empty() {
+                        msg.push_str(": ");
+                    }
+                    msg.push_str(&text);
+                }
+            }
+            eprintln!("jixiao: error: {msg}");
             ExitStatus::Error.into()
         }
     }
