@@ -195,7 +195,9 @@ fn rows_of(
     projects: &mut Vec<ProjectRow>,
     indicators: &mut Vec<IndicatorRow>,
 ) {
-    let project_id = blake3::hash(format!("{hash}:{table_index}").as_bytes()).to_hex()[..16].to_string();
+    // The path is part of the id: the same disclosure saved twice (two scrapes, two formats)
+    // is two files in the dataset, and joins on project_id must not multiply their rows.
+    let project_id = blake3::hash(format!("{path}\n{hash}\n{table_index}").as_bytes()).to_hex()[..16].to_string();
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
     let mut scored = Vec::with_capacity(t.indicators.len());
     for ind in &t.indicators {

@@ -26,7 +26,9 @@ use crate::records::{
 /// Input paths are spread over this many parts per dataset and year.
 pub const BUCKETS: u32 = 8;
 /// Rows buffered per part before they are handed to the Parquet writer.
-const BATCH_ROWS: usize = 8192;
+const BATCH_ROWS: usize = 4096;
+/// A part's row group is closed once the writer buffers this much (encoded, before zstd).
+const ROW_GROUP_BYTES: usize = 8 << 20;
 /// Row groups of up to 128 Ki rows: large enough for good compression and pruning, small
 /// enough that the writer's buffered row group per open part stays a few MB.
 const ROW_GROUP_ROWS: usize = 128 * 1024;
@@ -249,7 +251,13 @@ fn push<B: Rows + Default>(
     part.rows += 1;
     if part.builder.len() >= BATCH_ROWS {
         let batch = part.builder.finish();
-        part.writer.write(&batch).map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
+        let pq = |source| SinkError::Parquet { path: part.path.clone(), source };
+        part.writer.write(&batch).map_err(pq)?;
+        // The writer holds its row group in memory until it is flushed; flushing by size keeps
+        // memory per open part bounded however many rows the corpus has.
+        if part.writer.memory_size() > ROW_GROUP_BYTES {
+            part.writer.flush().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
+        }
     }
     Ok(())
 }

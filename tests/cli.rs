@@ -627,3 +627,28 @@ fn a_panic_in_one_file_rejects_that_file_and_the_run_goes_on() {
     assert!(error[k].as_deref().unwrap().starts_with("internal: "), "{:?}", error[k]);
     assert_eq!(frame(out.path(), "projects").height(), 8, "the other file's tables are all there");
 }
+
+#[test]
+fn the_same_disclosure_at_two_paths_does_not_multiply_joined_rows() {
+    // Regression: project_id came from the content hash alone, so two copies of one file
+    // shared ids and every join on project_id (stats, report) squared their rows.
+    let input = seed_dir();
+    fs::copy(input.path().join("seed.txt"), input.path().join("seed_again.txt")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    ingest(input.path(), out.path(), &[]);
+    let p = frame(out.path(), "projects");
+    let mut ids = strings(&p, "project_id");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 16, "one id per table per file");
+    let root = current(out.path());
+    let q = LazyFrame::scan_parquet(
+        PlRefPath::new(format!("{}/stats/quality_by_unit.parquet", root.display()).as_str()),
+        ScanArgsParquet::default(),
+    )
+    .unwrap()
+    .collect()
+    .unwrap();
+    let n: i64 = q.column("indicators").unwrap().i64().unwrap().sum().unwrap();
+    assert_eq!(n as usize, frame(out.path(), "indicators").height());
+}
