@@ -40,18 +40,25 @@ fn current(out: &Path) -> PathBuf {
     jixiao::snapshot::current_of(out).expect("a published snapshot")
 }
 
+fn read_parquet(glob: &Path) -> DataFrame {
+    LazyFrame::scan_parquet(PlRefPath::new(glob.to_str().unwrap()), ScanArgsParquet::default())
+        .unwrap()
+        .collect()
+        .unwrap()
+}
+
+/// A dataset of the current snapshot as an analyst reads it (Hive `year` included).
 fn frame(out: &Path, dataset: &str) -> DataFrame {
     let root = current(out);
-    let lf = if dataset == "files" {
-        LazyFrame::scan_parquet(
-            PlRefPath::new(format!("{}/files/*.parquet", root.display()).as_str()),
-            ScanArgsParquet::default(),
-        )
-        .unwrap()
+    if dataset == "files" {
+        read_parquet(&root.join("files/*.parquet"))
     } else {
-        jixiao::stats::scan(&root, dataset).unwrap()
-    };
-    lf.collect().unwrap()
+        jixiao::stats::scan(&root, dataset).unwrap().collect().unwrap()
+    }
+}
+
+fn stats(out: &Path, name: &str) -> DataFrame {
+    read_parquet(&current(out).join("stats").join(format!("{name}.parquet")))
 }
 
 fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
@@ -216,13 +223,7 @@ fn stats_sums_equal_the_project_rows() {
     ingest(&repo().join("sample_data"), out.path(), &[]);
     let p = frame(out.path(), "projects");
     let root = current(out.path());
-    let s = LazyFrame::scan_parquet(
-        PlRefPath::new(format!("{}/stats/budget_by_unit.parquet", root.display()).as_str()),
-        ScanArgsParquet::default(),
-    )
-    .unwrap()
-    .collect()
-    .unwrap();
+    let s = stats(out.path(), "budget_by_unit");
     assert_eq!(money_sum(&s, "annual_budget_yuan"), money_sum(&p, "annual_budget_yuan"));
     assert_eq!(money_sum(&s, "midterm_budget_yuan"), money_sum(&p, "midterm_budget_yuan"));
     let n: i64 = s.column("projects").unwrap().i64().unwrap().sum().unwrap();
@@ -641,14 +642,7 @@ fn the_same_disclosure_at_two_paths_does_not_multiply_joined_rows() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 16, "one id per table per file");
-    let root = current(out.path());
-    let q = LazyFrame::scan_parquet(
-        PlRefPath::new(format!("{}/stats/quality_by_unit.parquet", root.display()).as_str()),
-        ScanArgsParquet::default(),
-    )
-    .unwrap()
-    .collect()
-    .unwrap();
+    let q = stats(out.path(), "quality_by_unit");
     let n: i64 = q.column("indicators").unwrap().i64().unwrap().sum().unwrap();
     assert_eq!(n as usize, frame(out.path(), "indicators").height());
 }
