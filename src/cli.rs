@@ -320,7 +320,22 @@ fn read_summaries(out: &Path) -> Vec<Summary> {
 fn status(out: &Path) -> Result<ExitStatus> {
     let current = jixiao::snapshot::current_of(out);
     match &current {
-        Some(c) => outln!("current snapshot: {}", c.display()),
+        Some(c) => {
+            outln!("current snapshot: {}", c.display());
+            let years = jixiao::stats::years_overview(c).context("reading the current snapshot")?;
+            outln!("{:>6} {:>9} {:>6} {:>22} {:>8}", "year", "projects", "units", "annual budget (yuan)", "quality");
+            for y in years {
+                outln!(
+                    "{:>6} {:>9} {:>6} {:>22} {:>8}",
+                    y.year,
+                    y.projects,
+                    y.budget_units,
+                    jixiao::report::format_yuan(y.annual_budget_yuan),
+                    y.mean_quality.map_or("—".to_string(), |q| format!("{q:.1}"))
+                );
+            }
+            outln!();
+        }
         None => outln!("no snapshot published in {}", out.display()),
     }
     let runs = read_summaries(out);

@@ -442,3 +442,42 @@ fn ratio(part: Decimal, whole: Decimal) -> f64 {
     }
     (part / whole).to_string().parse().unwrap_or(0.0)
 }
+
+/// One line per budget year of a snapshot, for `jixiao status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearLine {
+    pub year: i32,
+    pub projects: u64,
+    pub budget_units: u64,
+    pub annual_budget_yuan: Decimal,
+    pub mean_quality: Option<f64>,
+}
+
+/// Projects, units and the annual budget per year, from the snapshot's project rows.
+pub fn years_overview(root: &Path) -> Result<Vec<YearLine>, StatsError> {
+    if !has_parts(root, "projects") {
+        return Ok(Vec::new());
+    }
+    let df = collect(
+        projects(root)?
+            .group_by([col("year")])
+            .agg([
+                len().cast(DataType::Int64).alias("projects"),
+                col("budget_unit").n_unique().cast(DataType::Int64).alias("units"),
+                col("annual_budget_yuan").sum().cast(DataType::String).alias("annual"),
+                col("quality_score").cast(DataType::Float64).mean().alias("score"),
+            ])
+            .sort_by_exprs([col("year")], SortMultipleOptions::default()),
+        root,
+    )?;
+    Ok(rows(&df)
+        .iter()
+        .map(|r| YearLine {
+            year: r["year"].extract::<i32>().unwrap_or(0),
+            projects: int(&r["projects"]),
+            budget_units: int(&r["units"]),
+            annual_budget_yuan: dec(&r["annual"]),
+            mean_quality: float(&r["score"]),
+        })
+        .collect())
+}

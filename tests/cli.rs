@@ -402,6 +402,7 @@ fn status_and_snapshots_show_the_runs() {
     assert_eq!(s.status.code(), Some(0));
     let text = String::from_utf8_lossy(&s.stdout);
     assert!(text.contains("current snapshot"), "{text}");
+    assert!(text.lines().any(|l| l.contains("2020") && l.contains("1,727,800.00")), "per-year overview: {text}");
     let snaps = jixiao(&["snapshots", out.path().to_str().unwrap()]);
     let text = String::from_utf8_lossy(&snaps.stdout);
     assert_eq!(text.lines().filter(|l| l.contains("files ")).count(), 2, "{text}");
