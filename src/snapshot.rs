@@ -3,6 +3,7 @@
 //! ```text
 //! OUT/
 //!   current -> snapshots/<run_id>     the published snapshot (a symlink swapped by rename)
+//!   files, projects, indicators, stats -> current/<name>   fixed links through `current`
 //!   snapshots/<run_id>/{files,projects,indicators,stats}/…  +  manifest.json
 //!   runs/<run_id>.json                one summary per run
 //!   .staging/<run_id>/                the snapshot being written; never read by analysts
@@ -111,6 +112,14 @@ impl Output {
         let current = self.root.join("current");
         fs::rename(&tmp, &current).map_err(io(&current))?;
         fault("after_switch");
+        // `OUT/projects` etc. resolve through `current`, so the paths of the dataset contract
+        // (`OUT/projects/year=2020/…`) always name the published snapshot.
+        for name in ["files", "projects", "indicators", "stats"] {
+            let link = self.root.join(name);
+            if fs::symlink_metadata(&link).is_err() {
+                symlink(&Path::new("current").join(name), &link).map_err(io(&link))?;
+            }
+        }
         Ok(to)
     }
 
