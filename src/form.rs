@@ -98,6 +98,7 @@ struct Side {
     value: Option<usize>,
     nature: Option<usize>,
     unit: Option<usize>,
+    remark: Option<usize>,
     carry_l2: String,
 }
 
@@ -383,6 +384,12 @@ impl Walker {
                         s.unit = Some(c);
                     }
                 }
+                // Known so that a filled 备注 cell doesn't make a row look shifted; not a value.
+                "备注" | "说明" => {
+                    if let Some(s) = self.sides.last_mut() {
+                        s.remark = Some(c);
+                    }
+                }
                 _ => {}
             }
         }
@@ -447,7 +454,7 @@ impl Walker {
     fn positional(&self, cells: &[String], keys: &[String]) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
         let mut known: Vec<usize> = self.l1_col.into_iter().collect();
         for s in &self.sides {
-            known.extend([s.l2, s.l3, s.value, s.nature, s.unit].into_iter().flatten());
+            known.extend([s.l2, s.l3, s.value, s.nature, s.unit, s.remark].into_iter().flatten());
         }
         for (c, cell) in cells.iter().enumerate() {
             if cell.is_empty() || known.contains(&c) {
@@ -1034,7 +1041,12 @@ fn is_block_label(key: &str) -> bool {
 }
 
 fn is_value_label(key: &str) -> bool {
-    key.contains("指标值") || key == "目标值" || key == "计划水平" || key.ends_with("指标值")
+    key.contains("指标值")
+        || key.ends_with("目标值")
+        || key.ends_with("计划值")
+        || key.ends_with("预期值")
+        || key == "计划水平"
+        || key == "标准值"
 }
 
 /// 一级 labels that are never 二级 labels.
