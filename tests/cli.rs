@@ -340,9 +340,14 @@ fn killed_runs_leave_the_last_snapshot_intact() {
             assert_eq!(rows, good, "{point}: the last published snapshot is intact");
         }
     }
-    // The next run cleans up and completes.
-    let o = ingest(input.path(), out.path(), &[]);
+    // The next run takes over the dead run's lock, cleans up and completes.
+    let o = Command::new(BIN)
+        .args(["ingest", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did not finish"), "the takeover is reported: {err}");
     assert!(
         !out.path().join(".staging").exists() || fs::read_dir(out.path().join(".staging")).unwrap().next().is_none()
     );
