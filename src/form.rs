@@ -201,7 +201,7 @@ impl Walker {
 
         let l_count = ["一级指标", "二级指标", "三级指标"].iter().filter(|l| keys.iter().any(|k| k == *l)).count();
         if l_count >= 2 {
-            self.indicator_header(cells, keys);
+            self.indicator_header(keys);
             return;
         }
 
@@ -232,8 +232,7 @@ impl Walker {
             }
             let mut consumed = false;
             if let Some(field) = text_field(key) {
-                if let Some((_, v, vk)) = value_after.filter(|(_, _, vk)| !is_head_label(vk)) {
-                    let _ = vk;
+                if let Some((_, v, _)) = value_after.filter(|(_, _, vk)| !is_head_label(vk)) {
                     let t = self.table();
                     let slot = match field {
                         TextField::ProjectName => &mut t.project_name,
@@ -344,7 +343,7 @@ impl Walker {
         self.section = Section::Done;
     }
 
-    fn indicator_header(&mut self, cells: &[String], keys: &[String]) {
+    fn indicator_header(&mut self, keys: &[String]) {
         self.sides.clear();
         self.l1_col = None;
         self.carry_l1.clear();
@@ -404,7 +403,6 @@ impl Walker {
         } else if self.cur.as_ref().is_some_and(|t| t.form.is_empty()) {
             self.table().form = "target";
         }
-        let _ = cells;
         self.section = Section::Indicators;
     }
 
