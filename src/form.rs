@@ -110,6 +110,8 @@ struct Walker {
     money_unit: Option<MoneyUnit>,
     goal_cols: Vec<(usize, bool)>, // (column, is_midterm) awaiting text on the next row
     l1_col: Option<usize>,
+    /// Columns up to the last labelled one of the indicator header row.
+    header_width: usize,
     sides: Vec<Side>,
     carry_l1: String,
     realigned_rows: usize,
@@ -166,7 +168,7 @@ impl Walker {
                 if self.has_body() || self.cur.as_ref().is_some_and(|t| t.title.is_some()) {
                     self.start_new(false);
                 }
-                let title = cells[first].trim_start_matches('#').trim().to_string();
+                let title = cells[first].trim_matches(['#', '*', ' ']).to_string();
                 let t = self.table();
                 t.region = region_of(&title);
                 t.form = if title.contains("批复") { "approval" } else { "target" };
@@ -180,8 +182,7 @@ impl Walker {
                 self.meta_target().year = Some(y);
                 return;
             }
-            if let Some(unit) = unit_line(&cells[first]) {
-                self.meta_target().budget_unit = Some(unit);
+            if self.colon_row(cells) {
                 return;
             }
         }
@@ -206,6 +207,12 @@ impl Walker {
         }
 
         if self.section == Section::Indicators {
+            // Text outside the table (a 注： line, a footer) comes as a one-cell row: the
+            // indicator block has ended. A name-only indicator row still has its other cells.
+            if cells.len() == 1 && !is_l1_label(&keys[0]) && !is_l2_label(&keys[0]) {
+                self.section = Section::Done;
+                return;
+            }
             self.indicator_row(r, cells, keys);
             return;
         }
@@ -213,7 +220,40 @@ impl Walker {
         self.head_row(cells, keys, &nonblank);
     }
 
+    /// Applies `label：value` cells (预算单位, 金额单位 …); true when the row held nothing else.
+    fn colon_row(&mut self, cells: &[String]) -> bool {
+        let mut all = true;
+        for cell in cells.iter().filter(|c| !c.is_empty()) {
+            let fields = colon_fields(cell);
+            if fields.is_empty() {
+                all = false;
+                continue;
+            }
+            for (label, value) in fields {
+                match label {
+                    "预算单位" | "单位名称" | "填报单位" | "部门名称" | "申报单位" | "编制单位" | "项目单位" => {
+                        if !value.is_empty() && value.chars().count() <= 40 {
+                            self.meta_target().budget_unit = Some(value);
+                        }
+                    }
+                    "金额单位" | "计量单位" | "单位" => {
+                        if let Some(u) = money_unit_word(&value) {
+                            self.money_unit = Some(u);
+                        } else if label == "单位" && !value.is_empty() && value.chars().count() <= 40 {
+                            self.meta_target().budget_unit = Some(value);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        all
+    }
+
     fn head_row(&mut self, cells: &[String], keys: &[String], nonblank: &[usize]) {
+        if cells.iter().any(|c| c.contains(':') || c.contains('：')) && self.colon_row(cells) {
+            return;
+        }
         // A 项目名称 row after a finished body starts the next table of the file.
         if nonblank.iter().any(|&i| keys[i] == "项目名称") && self.has_body() {
             self.start_new(true);
@@ -252,7 +292,7 @@ impl Walker {
                 let mut k = i + 1;
                 while k < nonblank.len() && k <= i + 2 {
                     if let Some(v) = parse_amount(&cells[nonblank[k]]) {
-                        let unit = label_unit.or(self.money_unit);
+                        let unit = cell_money_unit(&cells[nonblank[k]]).or(label_unit).or(self.money_unit);
                         if unit.is_none() {
                             self.table().parse_notes.push(format!("{key}: no unit given, read as 万元"));
                         }
@@ -344,6 +384,7 @@ impl Walker {
     }
 
     fn indicator_header(&mut self, keys: &[String]) {
+        self.header_width = keys.iter().rposition(|k| !k.is_empty()).map_or(0, |i| i + 1);
         self.sides.clear();
         self.l1_col = None;
         self.carry_l1.clear();
@@ -384,7 +425,7 @@ impl Walker {
                     }
                 }
                 // Known so that a filled 备注 cell doesn't make a row look shifted; not a value.
-                "备注" | "说明" => {
+                "备注" | "说明" | "分值" | "权重" | "指标权重" | "分值权重" | "评分标准" => {
                     if let Some(s) = self.sides.last_mut() {
                         s.remark = Some(c);
                     }
@@ -471,7 +512,13 @@ impl Walker {
         let mut per_side = Vec::new();
         for s in &self.sides {
             let l2 = get(s.l2);
-            if l2.is_some() && s.l2.is_some_and(|c| !is_l2_label(&keys[c])) {
+            let short_l2 = s.l2.is_some_and(|c| !is_l2_label(&keys[c]) && is_short_l2(&keys[c]));
+            if l2.is_some() && s.l2.is_some_and(|c| !is_l2_label(&keys[c])) && !short_l2 {
+                return None;
+            }
+            // A short 二级 word (数量, 服务对象满意度) is also a 三级 name: trust it in the 二级
+            // column only when the name and value columns are both filled.
+            if short_l2 && (get(s.l3).is_none() || get(s.value).is_none()) {
                 return None;
             }
             let l3 = get(s.l3);
@@ -495,8 +542,12 @@ impl Walker {
                 unit: get(s.unit).cloned(),
             }));
         }
-        // A row whose every name cell is empty while values are present did not line up.
-        if per_side.iter().flatten().all(|p| p.l3.is_empty()) {
+        // Every name cell empty while values are present: a shifted row (PDF text adds cells),
+        // unless the row is no wider than its header (a value published without a 三级 name).
+        let width = cells.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
+        if per_side.iter().flatten().all(|p| p.l3.is_empty() && p.l2.is_none())
+            && (width > self.header_width || !per_side.iter().flatten().all(|p| looks_like_value(&p.value)))
+        {
             return None;
         }
         Some((l1.cloned(), per_side))
@@ -801,6 +852,10 @@ fn stream_rows(grid: &Grid) -> Grid {
             _ if in_indicators => match kind {
                 Tok::L1 | Tok::L2 => {
                     if ind_fill > 0 || row.iter().any(|c| matches!(tok_kind(&label_key(c)), Tok::Header)) {
+                        if ind_fill == 1 {
+                            // A name without a value: keep the value cell so the row stays a row.
+                            row.push(String::new());
+                        }
                         flush(&mut row, &mut out);
                         ind_fill = 0;
                     }
@@ -953,13 +1008,57 @@ fn region_of(title: &str) -> Option<String> {
     (!prefix.is_empty() && prefix.ends_with(ends)).then(|| prefix.to_string())
 }
 
-fn unit_line(cell: &str) -> Option<String> {
-    let folded: String = cell.chars().map(crate::text::fold_width).collect();
-    let (label, value) = folded.split_once(':')?;
-    let label = label_key(label);
-    let is_unit = ["预算单位", "单位名称", "填报单位", "部门名称", "申报单位", "单位"].contains(&label.as_str());
-    let value = value.trim();
-    (is_unit && !value.is_empty()).then(|| clean(value))
+/// Labels of `label：value` lines above a form (and the ones that end a value on such a line).
+const COLON_LABELS: &[&str] = &[
+    "预算单位",
+    "单位名称",
+    "填报单位",
+    "部门名称",
+    "申报单位",
+    "编制单位",
+    "项目单位",
+    "主管部门",
+    "金额单位",
+    "计量单位",
+    "单位",
+    "填报日期",
+    "日期",
+    "填报人",
+    "联系人",
+    "联系电话",
+    "电话",
+    "审核人",
+    "负责人",
+    "编号",
+];
+
+/// Splits `单位名称：中山市市场监督管理局填报日期：2023年10月12日金额单位：万元` into
+/// (label, value) pairs. PDF and web extractions run such fields together on one line, so a
+/// value ends where the next known label begins.
+fn colon_fields(cell: &str) -> Vec<(&'static str, String)> {
+    let text: String = cell.chars().map(crate::text::fold_width).collect();
+    let mut found: Vec<(&'static str, usize, usize)> = Vec::new(); // (label, label start, value start)
+    for (p, _) in text.match_indices(':') {
+        let mut pre = text[..p].trim_end();
+        // 预算单位（盖章）： the bracketed remark belongs to the label.
+        if pre.ends_with(')')
+            && let Some(open) = pre.rfind('(')
+        {
+            pre = pre[..open].trim_end();
+        }
+        let label = COLON_LABELS.iter().filter(|l| pre.ends_with(*l)).max_by_key(|l| l.len());
+        if let Some(l) = label {
+            found.push((l, pre.len() - l.len(), p + 1));
+        }
+    }
+    let mut out = Vec::new();
+    for (i, &(label, _, start)) in found.iter().enumerate() {
+        let end = found.get(i + 1).map_or(text.len(), |n| n.1);
+        if end > start {
+            out.push((label, clean(&text[start..end])));
+        }
+    }
+    out
 }
 
 fn text_field(key: &str) -> Option<TextField> {
@@ -1059,6 +1158,36 @@ fn is_l1_label(key: &str) -> bool {
     is_pure_l1(key) || matches!(key, "成本指标" | "产出" | "效益" | "效果" | "满意度" | "成本")
 }
 
+/// A lone cell that reads as a target (digits, ≥, %) rather than a 三级 name.
+fn looks_like_value(text: &str) -> bool {
+    text.is_empty()
+        || text.chars().any(|c| c.is_ascii_digit() || matches!(c, '≥' | '≤' | '%' | '％' | '>' | '<' | '=' | '±'))
+        || ["无", "—", "/", "-"].contains(&text)
+}
+
+/// 二级 labels some forms print without 指标 (数量, 社会效益, 服务对象满意度). Only trusted in the
+/// 二级 column of a row that lines up with its header: as free text they are also 三级 names.
+fn is_short_l2(key: &str) -> bool {
+    matches!(
+        key,
+        "数量"
+            | "质量"
+            | "时效"
+            | "成本"
+            | "效益"
+            | "社会效益"
+            | "经济效益"
+            | "生态效益"
+            | "可持续影响"
+            | "满意度"
+            | "服务对象满意度"
+            | "经济成本"
+            | "社会成本"
+            | "生态环境成本"
+            | "社会经济生态效益"
+    )
+}
+
 fn is_l2_label(key: &str) -> bool {
     let n = key.chars().count();
     key.ends_with("指标") && (3..=16).contains(&n) && !is_pure_l1(key) || key == "成本指标"
@@ -1105,6 +1234,27 @@ pub fn level2_code(key: &str) -> &'static str {
     }
 }
 
+/// 元 / 万元 written as a unit (金额单位：元).
+fn money_unit_word(v: &str) -> Option<MoneyUnit> {
+    match label_key(v).as_str() {
+        "万元" => Some(MoneyUnit::Wan),
+        "元" | "人民币元" => Some(MoneyUnit::Yuan),
+        _ => None,
+    }
+}
+
+/// A unit written in the amount cell itself (`12.5万元`, `125000.00元`) overrides the label's.
+fn cell_money_unit(raw: &str) -> Option<MoneyUnit> {
+    let t: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.ends_with("万元") || t.ends_with('万') {
+        Some(MoneyUnit::Wan)
+    } else if t.ends_with('元') {
+        Some(MoneyUnit::Yuan)
+    } else {
+        None
+    }
+}
+
 fn money_unit_of(raw: &str) -> Option<MoneyUnit> {
     let b = bracketed(raw)?;
     if b.contains("万元") {
@@ -1135,11 +1285,13 @@ pub fn parse_amount(raw: &str) -> Option<Decimal> {
 }
 
 fn to_yuan(v: Decimal, unit: MoneyUnit) -> Decimal {
-    let y = match unit {
+    let mut y = match unit {
         MoneyUnit::Wan => v * Decimal::from(10_000),
         MoneyUnit::Yuan => v,
-    };
-    y.round_dp(2)
+    }
+    .round_dp(2);
+    y.rescale(2);
+    y
 }
 
 #[cfg(test)]

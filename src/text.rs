@@ -114,12 +114,19 @@ fn entity(name: &str) -> Option<char> {
 fn collapse_spaces(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
+    let mut pending_break = false;
     let mut prev: Option<char> = None;
     for c in s.chars() {
         if c.is_whitespace() || c == '\u{3000}' {
             pending_space = prev.is_some();
+            pending_break |= c == '\n';
             continue;
         }
+        // A line break (<br>, a wrapped cell) next to CJK text is layout, not a word gap.
+        if pending_space && pending_break && (is_cjk(c) || prev.is_some_and(is_cjk)) {
+            pending_space = false;
+        }
+        pending_break = false;
         if pending_space {
             // PDF extractors break lines inside words and numbers: a space between two CJK
             // characters, between CJK and a digit, or inside a number (`16 7. 74`, `1 00%`)
@@ -217,6 +224,7 @@ mod tests {
         assert_eq!(clean("16 7. 74"), "167.74");
         assert_eq!(clean("2019年至 2021年"), "2019年至2021年");
         assert_eq!(clean("Wi-Fi 覆盖"), "Wi-Fi 覆盖");
+        assert_eq!(clean("≥95%\n（抽检）"), "≥95%（抽检）");
     }
 
     #[test]

@@ -652,3 +652,109 @@ fn the_same_disclosure_at_two_paths_does_not_multiply_joined_rows() {
     let n: i64 = q.column("indicators").unwrap().i64().unwrap().sum().unwrap();
     assert_eq!(n as usize, frame(out.path(), "indicators").height());
 }
+
+/// `sample_data/variants/X.expect.txt` states what a careful reader gets from `X`: `key: value`
+/// lines (form, title, year, budget_unit, department, project_name, midterm_yuan, annual_yuan,
+/// period, indicators; `key~:` = contains), `ind: horizon level1_code | 一级 | 二级 | 三级 = "value"`
+/// lines, and `== table N` before each table of a multi-table file.
+#[test]
+fn form_variants_read_as_a_person_reads_them() {
+    let dir = repo().join("sample_data/variants");
+    let out = tempfile::tempdir().unwrap();
+    ingest(&dir, out.path(), &[]);
+    let p = frame(out.path(), "projects");
+    let i = frame(out.path(), "indicators");
+    let pcol = |c: &str| strings(&p, c);
+    let (ppath, pid, tidx) = (pcol("path"), pcol("project_id"), pcol("table_index"));
+    let icols: Vec<Vec<Option<String>>> =
+        ["project_id", "horizon", "level1_code", "level1", "level2", "level3", "value"]
+            .iter()
+            .map(|c| strings(&i, c))
+            .collect();
+    let mut failures = Vec::new();
+    let mut expects: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".expect.txt"))
+        .collect();
+    expects.sort();
+    assert!(expects.len() >= 16);
+    for exp in expects {
+        let name = exp.file_name().unwrap().to_string_lossy().replace(".expect.txt", "");
+        let input = fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|f| f.starts_with(&format!("{name}.")) && !f.ends_with(".expect.txt"))
+            .unwrap();
+        let mut rows: Vec<usize> = (0..p.height()).filter(|&k| ppath[k].as_deref() == Some(input.as_str())).collect();
+        rows.sort_by_key(|&k| tidx[k].as_deref().unwrap().parse::<i32>().unwrap());
+        let text = fs::read_to_string(&exp).unwrap();
+        if text.lines().any(|l| l == "year: None") {
+            // No budget year: nothing can be partitioned; the file must say why.
+            let f = frame(out.path(), "files");
+            let k = strings(&f, "path").iter().position(|x| x.as_deref() == Some(input.as_str())).unwrap();
+            let err = strings(&f, "error")[k].clone().unwrap_or_default();
+            if !err.contains("no budget year") {
+                failures.push(format!("{input}: want a 'no budget year' reason, got {err:?}"));
+            }
+            continue;
+        }
+        let mut section = 0usize;
+        let mut seen_section_content = false;
+        for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            if line.starts_with("== table") {
+                if seen_section_content {
+                    section += 1;
+                }
+                continue;
+            }
+            if let Some(n) = line.strip_prefix("tables:") {
+                if rows.len() != n.trim().parse::<usize>().unwrap() {
+                    failures.push(format!("{input}: {} tables, want {}", rows.len(), n.trim()));
+                }
+                continue;
+            }
+            seen_section_content = true;
+            let Some(&k) = rows.get(section) else {
+                failures.push(format!("{input}: no table {section}"));
+                break;
+            };
+            if let Some(ind) = line.strip_prefix("ind: ") {
+                let (head, value) = ind.split_once(" = ").unwrap();
+                let value = value.trim_matches('"');
+                let (hz_code, rest) = head.split_once(" | ").unwrap();
+                let (horizon, code) = hz_code.split_once(' ').unwrap();
+                let levels: Vec<&str> = rest.split(" | ").map(str::trim).collect();
+                let want = [pid[k].as_deref().unwrap(), horizon, code, levels[0], levels[1], levels[2], value];
+                let found = (0..i.height()).any(|r| (0..7).all(|c| icols[c][r].as_deref().unwrap_or("") == want[c]));
+                if !found {
+                    failures.push(format!("{input}: missing indicator {ind}"));
+                }
+                continue;
+            }
+            let (key, want) = line.split_once(':').unwrap();
+            let want = want.trim();
+            let got = match key.trim_end_matches('~') {
+                "midterm_yuan" => pcol("midterm_budget_yuan")[k].clone(),
+                "annual_yuan" => pcol("annual_budget_yuan")[k].clone(),
+                "period" => match (pcol("midterm_start_year")[k].clone(), pcol("midterm_end_year")[k].clone()) {
+                    (Some(a), Some(b)) => Some(format!("{a}-{b}")),
+                    _ => None,
+                },
+                "opinion" => pcol("approval_opinion")[k].clone(),
+                other => pcol(other)[k].clone(),
+            };
+            let ok = if key.ends_with('~') {
+                got.as_deref().is_some_and(|g| g.contains(want))
+            } else {
+                got.as_deref().unwrap_or("None") == want
+            };
+            if !ok {
+                failures.push(format!("{input}: {key} = {got:?}, want {want:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
