@@ -231,10 +231,10 @@ impl Walker {
             }
             for (label, value) in fields {
                 match label {
-                    "预算单位" | "单位名称" | "填报单位" | "部门名称" | "申报单位" | "编制单位" | "项目单位" => {
-                        if !value.is_empty() && value.chars().count() <= 40 {
-                            self.meta_target().budget_unit = Some(value);
-                        }
+                    "预算单位" | "单位名称" | "填报单位" | "部门名称" | "申报单位" | "编制单位" | "项目单位"
+                        if !value.is_empty() && value.chars().count() <= 40 =>
+                    {
+                        self.meta_target().budget_unit = Some(value);
                     }
                     "金额单位" | "计量单位" | "单位" => {
                         if let Some(u) = money_unit_word(&value) {
