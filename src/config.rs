@@ -79,7 +79,7 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     (
         "limits.max_file_seconds",
         "30",
-        "Parse time budget per file, in seconds; a file over budget is rejected with a reason. At least 1.",
+        "Parse time budget per file, in seconds; a file whose parse took longer is rejected with a reason (the parse is not interrupted, its rows are dropped). At least 1.",
     ),
     ("report.enabled", "false", "Write the yearly report after the run."),
     ("report.year", "(latest year in the dataset)", "Budget year to report on, 1990 to 2100."),
