@@ -396,7 +396,15 @@ pub fn report_data(root: &Path, year: i32, region: Option<&str>) -> Result<Optio
         )?;
         for r in rows(&counts) {
             let flag = text(&r["flag"]).unwrap_or_default();
-            let ex = collect(exploded.clone().filter(col("flag").eq(lit(flag.clone()))).limit(3), root)?;
+            // Examples from different projects say more than three rows of one table.
+            let ex = collect(
+                exploded
+                    .clone()
+                    .filter(col("flag").eq(lit(flag.clone())))
+                    .unique_stable(Some(by_name(["budget_unit", "project_name"], true, false)), UniqueKeepStrategy::First)
+                    .limit(3),
+                root,
+            )?;
             let examples = rows(&ex)
                 .iter()
                 .map(|e| FlagExample {
