@@ -401,7 +401,10 @@ pub fn report_data(root: &Path, year: i32, region: Option<&str>) -> Result<Optio
                 exploded
                     .clone()
                     .filter(col("flag").eq(lit(flag.clone())))
-                    .unique_stable(Some(by_name(["budget_unit", "project_name"], true, false)), UniqueKeepStrategy::First)
+                    .unique_stable(
+                        Some(by_name(["budget_unit", "project_name"], true, false)),
+                        UniqueKeepStrategy::First,
+                    )
                     .limit(3),
                 root,
             )?;
