@@ -656,7 +656,8 @@ fn the_same_disclosure_at_two_paths_does_not_multiply_joined_rows() {
 /// `sample_data/variants/X.expect.txt` states what a careful reader gets from `X`: `key: value`
 /// lines (form, title, year, budget_unit, department, project_name, midterm_yuan, annual_yuan,
 /// period, indicators; `key~:` = contains), `ind: horizon level1_code | 一级 | 二级 | 三级 = "value"`
-/// lines, and `== table N` before each table of a multi-table file.
+/// lines, `flags: 三级 = CODE,…` lines (the indicator's quality flags, exactly), and `== table N`
+/// before each table of a multi-table file.
 #[test]
 fn form_variants_read_as_a_person_reads_them() {
     let dir = repo().join("sample_data/variants");
@@ -721,6 +722,24 @@ fn form_variants_read_as_a_person_reads_them() {
                 failures.push(format!("{input}: no table {section}"));
                 break;
             };
+            if let Some(spec) = line.strip_prefix("flags: ") {
+                // `flags: 三级 = CODE,CODE`: the quality flags that indicator must carry, exactly.
+                let (l3, codes) = spec.split_once(" =").unwrap();
+                let want: Vec<&str> = codes.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
+                let flags = i.column("quality_flags").unwrap();
+                let row = (0..i.height()).find(|&r| icols[0][r] == pid[k] && icols[5][r].as_deref() == Some(l3.trim()));
+                let got: Vec<String> = match row.map(|r| flags.get(r).unwrap()) {
+                    Some(AnyValue::List(s)) => {
+                        let ca = s.str().unwrap().clone();
+                        (0..ca.len()).filter_map(|j| ca.get(j).map(str::to_string)).collect()
+                    }
+                    _ => vec!["<no such indicator>".into()],
+                };
+                if got != want {
+                    failures.push(format!("{input}: flags of {l3}: {got:?}, want {want:?}"));
+                }
+                continue;
+            }
             if let Some(ind) = line.strip_prefix("ind: ") {
                 let (head, value) = ind.split_once(" = ").unwrap();
                 let value = value.trim_matches('"');
