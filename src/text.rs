@@ -155,7 +155,10 @@ fn joins(prev: char, next: char) -> bool {
 /// Reduces a label to a key for matching by meaning: full-width forms folded, whitespace,
 /// tags and bracketed alternatives (（或建筑规模指标）, (万元)) removed, `#` and colons dropped.
 pub fn label_key(raw: &str) -> String {
-    let cleaned = clean(raw);
+    // Whitespace is dropped below, so only tags and entities need undoing first; both are
+    // borrowed no-ops for the plain cells that make up nearly every call.
+    let detagged = strip_tags(raw);
+    let cleaned = decode_entities(&detagged);
     let mut out = String::with_capacity(cleaned.len());
     let mut depth = 0usize;
     for c in cleaned.chars().map(fold_width) {
