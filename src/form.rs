@@ -512,8 +512,10 @@ impl Walker {
         let mut per_side = Vec::new();
         for s in &self.sides {
             let l2 = get(s.l2);
-            let short_l2 = s.l2.is_some_and(|c| !is_l2_label(&keys[c]) && is_short_l2(&keys[c]));
-            if l2.is_some() && s.l2.is_some_and(|c| !is_l2_label(&keys[c])) && !short_l2 {
+            // Rows are often shorter than their header: only a cell that exists has a key.
+            let key = |c: usize| keys.get(c).map_or("", String::as_str);
+            let short_l2 = s.l2.is_some_and(|c| !is_l2_label(key(c)) && is_short_l2(key(c)));
+            if l2.is_some() && s.l2.is_some_and(|c| !is_l2_label(key(c))) && !short_l2 {
                 return None;
             }
             // A short 二级 word (数量, 服务对象满意度) is also a 三级 name: trust it in the 二级
@@ -654,9 +656,19 @@ impl Walker {
                 t.project_name.as_deref().unwrap_or("without 项目名称")
             ));
         } else if !complete {
-            let last =
-                t.indicators.last().map(|i| if i.level2.is_empty() { i.level3.clone() } else { i.level2.clone() });
-            t.problem = Some(format!("table cut off after the {} row", last.unwrap_or_default()));
+            let label = |i: &Indicator| if i.level2.is_empty() { i.level3.clone() } else { i.level2.clone() };
+            // A row the cut went through has its name but lost its values: they are unknown, not
+            // empty targets, so the row is not kept as indicators.
+            let last_row = t.indicators.last().map(|i| i.row_index);
+            let cut_row: Vec<&Indicator> = t.indicators.iter().filter(|i| Some(i.row_index) == last_row).collect();
+            if !cut_row.is_empty() && cut_row.iter().all(|i| i.value.is_empty()) {
+                let name = label(cut_row[0]);
+                t.indicators.retain(|i| Some(i.row_index) != last_row);
+                t.problem = Some(format!("table cut off in the {name} row (its values are missing)"));
+            } else {
+                let last = t.indicators.last().map(label);
+                t.problem = Some(format!("table cut off after the {} row", last.unwrap_or_default()));
+            }
         } else if t.year.is_none() {
             t.problem = Some("no budget year (年度) found".into());
         }
@@ -1410,5 +1422,66 @@ mod tests {
             ]
         );
         assert_eq!(t.annual_budget_yuan, Some(Decimal::new(100000, 2)));
+    }
+
+    #[test]
+    fn a_row_cut_in_half_is_not_kept_as_empty_targets() {
+        let cut = APPROVAL.split("满意度指标\t").next().unwrap().to_string() + "\t\t可持续影响指标\t长效机制\n";
+        let t = &read(&tsv::read(&cut)).tables[0];
+        assert_eq!(t.problem.as_deref(), Some("table cut off in the 可持续影响指标 row (its values are missing)"));
+        assert!(t.indicators.iter().all(|i| i.level3 != "长效机制"));
+        assert_eq!(t.indicators.len(), 4);
+    }
+
+    #[test]
+    fn random_grids_of_form_words_never_panic() {
+        // Rows of random length built from the form's own words: shapes no sample has.
+        let words = [
+            "",
+            "项目名称",
+            "测试",
+            "绩效指标",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标值",
+            "指标性质",
+            "度量单位",
+            "备注",
+            "产出指标",
+            "数量指标",
+            "数量",
+            "服务对象满意度",
+            "满意度指标",
+            "≥90%",
+            "12.00",
+            "中期市财政预算（万元）",
+            "本年度申请市财政预算资金（万元）",
+            "年度目标",
+            "中期滚动目标（2020年--2022年）",
+            "（2021年度）",
+            "单位名称：某局 金额单位：元",
+            "批复意见",
+            "# 项目支出绩效目标表",
+            "成本指标",
+            "生态环境",
+            "指标",
+            "（元）",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let mut g = Grid::default();
+            for _ in 0..next(30) {
+                let len = next(10);
+                g.rows.push((0..len).map(|_| crate::layout::Cell::new(words[next(words.len())])).collect());
+            }
+            let _ = read(&g);
+        }
     }
 }
