@@ -7,6 +7,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use polars::prelude::{CompatLevel, DataFrame, IpcWriter, SerWriter};
 
@@ -20,24 +21,27 @@ pub enum ConvertError {
     Write { path: PathBuf, source: parquet::errors::ParquetError },
 }
 
-/// polars frame → arrow-rs record batches.
-pub fn to_record_batches(df: &mut DataFrame) -> Result<Vec<RecordBatch>, ConvertError> {
+/// polars frame → arrow-rs schema and record batches (the schema even when there are no rows).
+pub fn to_record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>), ConvertError> {
     let mut buf = Vec::new();
     // The oldest compat level writes plain Utf8/LargeUtf8 strings, which every reader knows.
     IpcWriter::new(&mut buf).with_compat_level(CompatLevel::oldest()).finish(df).map_err(ConvertError::Export)?;
     let reader = arrow::ipc::reader::FileReader::try_new(Cursor::new(buf), None).map_err(ConvertError::Import)?;
-    reader.collect::<Result<Vec<_>, _>>().map_err(ConvertError::Import)
+    let schema = reader.schema();
+    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(ConvertError::Import)?;
+    Ok((schema, batches))
 }
 
-/// Writes batches with the dataset's writer properties (see `sink::writer_properties`).
+/// Writes batches with the dataset's writer properties (see `sink::writer_properties`). An empty
+/// result is still a file with its columns, so analysts' queries don't break on a quiet year.
 pub fn write_parquet<W: std::io::Write + Send>(
     out: W,
     path: &Path,
+    schema: SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<(), ConvertError> {
     let err = |source| ConvertError::Write { path: path.to_path_buf(), source };
-    let Some(first) = batches.first() else { return Ok(()) };
-    let mut w = ArrowWriter::try_new(out, first.schema(), Some(crate::sink::writer_properties())).map_err(err)?;
+    let mut w = ArrowWriter::try_new(out, schema, Some(crate::sink::writer_properties())).map_err(err)?;
     for b in batches {
         w.write(b).map_err(err)?;
     }

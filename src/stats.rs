@@ -107,6 +107,28 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
         .sort_by_exprs(keys.clone(), SortMultipleOptions::default().with_nulls_last(true));
     save(by_unit, &dir.join("budget_by_unit.parquet"))?;
 
+    // The same table published in several files (two scrapes, two formats) is counted once per
+    // file in the sums above; this lists such groups so an analyst can decide.
+    let same_table = [
+        col("year"),
+        col("region"),
+        col("budget_unit"),
+        col("project_name"),
+        col("annual_budget_yuan"),
+        col("midterm_budget_yuan"),
+    ];
+    let duplicates = p
+        .clone()
+        .group_by(same_table.clone())
+        .agg([
+            len().cast(DataType::Int64).alias("copies"),
+            col("path").sort(SortOptions::default()).alias("paths"),
+            col("project_id").sort(SortOptions::default()).alias("project_ids"),
+        ])
+        .filter(col("copies").gt(lit(1)))
+        .sort_by_exprs(same_table, SortMultipleOptions::default().with_nulls_last(true));
+    save(duplicates, &dir.join("duplicate_projects.parquet"))?;
+
     if has_parts(root, "indicators") {
         let ind = indicators(root)?;
         let with_unit = ind.clone().join(
@@ -161,9 +183,9 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
 
 fn save(lf: LazyFrame, path: &Path) -> Result<(), StatsError> {
     let mut df = lf.collect().map_err(pl(path))?;
-    let batches = crate::convert::to_record_batches(&mut df)?;
+    let (schema, batches) = crate::convert::to_record_batches(&mut df)?;
     let file = File::create(path).map_err(|source| StatsError::Io { path: path.to_path_buf(), source })?;
-    crate::convert::write_parquet(file, path, &batches)?;
+    crate::convert::write_parquet(file, path, schema, &batches)?;
     Ok(())
 }
 

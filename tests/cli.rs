@@ -228,7 +228,7 @@ fn stats_sums_equal_the_project_rows() {
     assert_eq!(money_sum(&s, "midterm_budget_yuan"), money_sum(&p, "midterm_budget_yuan"));
     let n: i64 = s.column("projects").unwrap().i64().unwrap().sum().unwrap();
     assert_eq!(n as usize, p.height());
-    for f in ["quality_by_unit", "quality_by_category", "flags"] {
+    for f in ["quality_by_unit", "quality_by_category", "flags", "duplicate_projects"] {
         assert!(root.join("stats").join(format!("{f}.parquet")).is_file(), "{f}");
     }
 }
@@ -651,6 +651,10 @@ fn the_same_disclosure_at_two_paths_does_not_multiply_joined_rows() {
     let q = stats(out.path(), "quality_by_unit");
     let n: i64 = q.column("indicators").unwrap().i64().unwrap().sum().unwrap();
     assert_eq!(n as usize, frame(out.path(), "indicators").height());
+    // Both copies stay in the dataset; stats/duplicate_projects names each table published twice.
+    let d = stats(out.path(), "duplicate_projects");
+    assert_eq!(d.height(), 8);
+    assert!(d.column("copies").unwrap().i64().unwrap().into_no_null_iter().all(|c| c == 2));
 }
 
 /// `sample_data/variants/X.expect.txt` states what a careful reader gets from `X`: `key: value`
