@@ -99,18 +99,12 @@ struct Totals {
     partial: u64,
     rejected: u64,
     tables: u64,
-    indicators: u64,
     bytes: u64,
 }
 
 impl Totals {
     fn of(o: &Outcome) -> Totals {
-        let mut t = Totals {
-            bytes: o.bytes_read,
-            tables: o.projects.len() as u64,
-            indicators: o.indicators.len() as u64,
-            ..Totals::default()
-        };
+        let mut t = Totals { bytes: o.bytes_read, tables: o.projects.len() as u64, ..Totals::default() };
         match o.file.status {
             Status::Ok => t.ok = 1,
             Status::Partial => t.partial = 1,
@@ -124,7 +118,6 @@ impl Totals {
             partial: self.partial + o.partial,
             rejected: self.rejected + o.rejected,
             tables: self.tables + o.tables,
-            indicators: self.indicators + o.indicators,
             bytes: self.bytes + o.bytes,
         }
     }
@@ -346,7 +339,8 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
         partial: all.partial,
         rejected: all.rejected,
         tables: all.tables,
-        indicators: totals.indicators,
+        // Every indicator row of the snapshot, kept and new, from the Parquet footers.
+        indicators: count_rows(&staging, Dataset::Indicators),
         rows_written: written.rows_new,
         rows_carried: written.rows_carried,
         parts_written: written.parts_written as u64,
@@ -359,7 +353,6 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
         exit_status: if all.partial + all.rejected > 0 { 1 } else { 0 },
         problems,
     };
-    summary.indicators = count_rows(&staging, Dataset::Indicators);
     write_json(&staging.join("manifest.json"), &summary)?;
     out.publish(&run_id, &fault)?;
     tracing::info!(

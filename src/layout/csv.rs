@@ -45,10 +45,6 @@ fn field_text(field: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn texts(g: &Grid) -> Vec<Vec<String>> {
-        g.rows.iter().map(|r| r.iter().map(|c| c.text.clone()).collect()).collect()
-    }
-
     #[test]
     fn titles_then_table_with_blank_merges() {
         let text = "东莞市财政项目支出绩效目标批复表\r\n(2020年度)\r\n预算单位：中共东莞市直属机关工作委员会\r\n\
@@ -56,7 +52,7 @@ mod tests {
 总体目标,中期滚动目标（2020年--2022年）,,,年度目标,,\r\n\
 ,,质量指标,质量,大学本科、硕士研究生,质量指标,质量,大学本科、硕士研究生\r\n";
         let g = read(text);
-        let t = texts(&g);
+        let t = g.texts();
         assert_eq!(t[0], ["东莞市财政项目支出绩效目标批复表"]);
         assert_eq!(t[1], ["(2020年度)"]);
         assert_eq!(t[2], ["预算单位：中共东莞市直属机关工作委员会"]);
@@ -71,7 +67,7 @@ mod tests {
     #[test]
     fn quoted_comma_quote_and_newline() {
         let text = "项目名称,\"拆违经费,含审价费\",阶段\r\n年度总体目标,\"1.完成年度拆违任务。\r\n2.新增违建\"\"零增长\"\"。\",\r\n";
-        let t = texts(&read(text));
+        let t = read(text).texts();
         assert_eq!(t[0], ["项目名称", "拆违经费,含审价费", "阶段"]);
         assert_eq!(t[1], ["年度总体目标", "1.完成年度拆违任务。\n2.新增违建\"零增长\"。", ""]);
     }
@@ -79,7 +75,7 @@ mod tests {
     #[test]
     fn title_with_trailing_commas_is_one_cell_and_blank_records_drop() {
         let text = "项目支出绩效目标表,,,,\n,,,,\n\n(2022年度),,,\n绩效指标,一级指标,二级指标\n";
-        let t = texts(&read(text));
+        let t = read(text).texts();
         assert_eq!(t.len(), 3);
         assert_eq!(t[0], ["项目支出绩效目标表"]);
         assert_eq!(t[1], ["(2022年度)"]);
@@ -90,14 +86,14 @@ mod tests {
     fn cr_cr_lf_does_not_double_rows() {
         // 汕头 exports end lines with CR CR LF.
         let text = "汕头市财政项目支出绩效目标批复表\r\r\n(2022年度)\r\r\n项目名称,农村人居环境整治服务采购,中期市财政预算（万元）,1270.98\r\r\n";
-        let t = texts(&read(text));
+        let t = read(text).texts();
         assert_eq!(t.len(), 3);
         assert_eq!(t[2][3], "1270.98");
     }
 
     #[test]
     fn unterminated_quote_and_bom_do_not_panic() {
-        let t = texts(&read("\u{feff}标题\n项目名称,\"未闭合的引号,后面\n还有内容"));
+        let t = read("\u{feff}标题\n项目名称,\"未闭合的引号,后面\n还有内容").texts();
         assert_eq!(t[0], ["标题"]);
         assert_eq!(t[1][0], "项目名称");
         assert!(t[1][1].starts_with("未闭合"));

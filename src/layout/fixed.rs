@@ -493,10 +493,6 @@ impl State {
 mod tests {
     use super::*;
 
-    fn texts(g: &Grid) -> Vec<Vec<String>> {
-        g.rows.iter().map(|r| r.iter().map(|c| c.text.clone()).collect()).collect()
-    }
-
     /// A 申报表 page as `pdftotext -layout` writes it (after the 上海市普陀区 2026 拆违经费 form):
     /// columns aligned by character index, so it looks ragged in a terminal, as real output does.
     const PAGE: &str = "                        财政项目支出绩效目标申报表
@@ -534,7 +530,7 @@ mod tests {
     #[test]
     fn pdftotext_page() {
         let g = read(PAGE);
-        let t = texts(&g);
+        let t = g.texts();
         let rows: Vec<String> = t.iter().map(|r| r.join(" | ")).collect();
         let expect = [
             "财政项目支出绩效目标申报表",
@@ -601,7 +597,7 @@ mod tests {
               高资金使用效益。
   满意度      ≥90%
 ";
-        let t = texts(&read(text));
+        let t = read(text).texts();
         assert_eq!(t[0], ["项目名称", "应急物资储备"]);
         assert_eq!(
             t[1],
@@ -640,7 +636,7 @@ mod tests {
             // A lone shorter segment under L2 is a wrap.
             " | 满意度指标 | 服务对象满意度指标 | 老年人满意度 | ≥90%",
         ];
-        assert_eq!(joined(&texts(&read(text))), expect);
+        assert_eq!(joined(&read(text).texts()), expect);
     }
 
     /// The same indicator block as pdftotext writes it (columns by character index): the
@@ -663,7 +659,7 @@ mod tests {
             " |  | 可持续影响指标 | 服务机制长效运行 | 长期",
             " | 满意度指标 | 服务对象满意度指标 | 老年人满意度 | ≥90%",
         ];
-        assert_eq!(joined(&texts(&read(text))), expect);
+        assert_eq!(joined(&read(text).texts()), expect);
     }
 
     /// Leading empty cells come from the columns of the rows above (the indented header,
@@ -682,7 +678,7 @@ mod tests {
             " | 产出指标 | 数量指标 | 补贴站点 | ≥120个",
             " |  | 质量指标 | 合格率 | ≥95%",
         ];
-        assert_eq!(joined(&texts(&read(text))), expect);
+        assert_eq!(joined(&read(text).texts()), expect);
     }
 
     #[test]
@@ -709,7 +705,7 @@ mod tests {
 
     #[test]
     fn prose_and_single_lines() {
-        let t = texts(&read("一、部门职责\n    本年度拆违经费预算金额为349.80万元。\n\n附件"));
+        let t = read("一、部门职责\n    本年度拆违经费预算金额为349.80万元。\n\n附件").texts();
         assert_eq!(t, [vec!["一、部门职责"], vec!["本年度拆违经费预算金额为349.80万元。"], vec!["附件"]]);
     }
 }

@@ -579,10 +579,6 @@ fn lay_out(table: TableBuild) -> Vec<Row> {
 mod tests {
     use super::*;
 
-    fn texts(g: &Grid) -> Vec<Vec<String>> {
-        g.rows.iter().map(|r| r.iter().map(|c| c.text.clone()).collect()).collect()
-    }
-
     const PAGE: &str = r#"<!DOCTYPE html>
 <html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>绩效目标公开</title>
 <style>td { border: 1px solid #000 }</style><script>var x = "<td>不是单元格</td>";</script></head>
@@ -600,7 +596,7 @@ mod tests {
     #[test]
     fn page_titles_spans_entities_and_breaks() {
         let g = read(PAGE);
-        let t = texts(&g);
+        let t = g.texts();
         assert_eq!(t[0], ["中山市财政项目支出绩效目标批复表"]);
         assert_eq!(t[1], ["（ 2022 年度）"]);
         assert_eq!(t[2], ["预算单位：中山市教育局"]);
@@ -635,7 +631,7 @@ mod tests {
         assert!(g.rows[1][0].merged);
         assert_eq!(g.rows[1][1].text, "产出指标");
         let g = read("<table><tr><td>项目名称</td></tr><tr></tr><tr><td>拆违经费</td></tr></table>");
-        assert_eq!(texts(&g), [vec!["项目名称"], vec!["拆违经费"]]);
+        assert_eq!(g.texts(), [vec!["项目名称"], vec!["拆违经费"]]);
     }
 
     #[test]
@@ -645,7 +641,7 @@ mod tests {
 <tr><td>可持续影响</td></tr>\
 <tr><td>满意度指标</td><td>满意</td></tr></table>";
         let g = read(html);
-        let t = texts(&g);
+        let t = g.texts();
         assert_eq!(t[0], ["效益指标", "社会效益"]);
         // The rowspan of 效益指标 crosses into the next row, so the inner rows wait for it.
         assert!(g.rows[1][0].merged);
@@ -659,7 +655,7 @@ mod tests {
     fn layout_table_is_unwrapped_in_order() {
         let html = "<body><table width=100%><tr><td><h2>项目支出绩效目标表</h2>\
 <table border=1><tr><td>项目名称</td><td>森林防火经费</td></tr></table><p>注：单位万元</p></td></tr></table></body>";
-        let t = texts(&read(html));
+        let t = read(html).texts();
         assert_eq!(t, [vec!["项目支出绩效目标表"], vec!["项目名称", "森林防火经费"], vec!["注：单位万元"]]);
     }
 
@@ -667,7 +663,7 @@ mod tests {
     fn caption_thead_tbody_and_text_between_tables() {
         let html = "<p>第一段<br>第二行</p><table><caption>绩效指标表</caption><thead><tr><th>一级指标</th><th colspan=0>二级指标</th></tr></thead>\
 <tbody><tr><td>产出指标</td><td>数量指标</td></tr></tbody></table>尾注 <b>加粗</b> 文本";
-        let t = texts(&read(html));
+        let t = read(html).texts();
         assert_eq!(t[0], ["第一段"]);
         assert_eq!(t[1], ["第二行"]);
         assert_eq!(t[2], ["绩效指标表"]);
@@ -679,7 +675,7 @@ mod tests {
     #[test]
     fn markdown_around_an_html_table_keeps_its_lines() {
         let doc = "# 项目支出绩效目标表\n\n（ 2021 年度）\n\n单位名称：中山市商务局\n<table><tr><td>项目名称</td><td>对口帮扶\n协作经费</td></tr></table>\n";
-        let t = texts(&read(doc));
+        let t = read(doc).texts();
         assert_eq!(t[0], ["# 项目支出绩效目标表"]);
         assert_eq!(t[1], ["（ 2021 年度）"]);
         assert_eq!(t[2], ["单位名称：中山市商务局"]);
@@ -712,6 +708,6 @@ mod tests {
         assert_eq!(g.rows.len(), 300);
         let deep = "<div>".repeat(5_000) + "深层文本" + &"</div>".repeat(5_000);
         let g = read(&deep);
-        assert_eq!(texts(&g), [vec!["深层文本"]]);
+        assert_eq!(g.texts(), [vec!["深层文本"]]);
     }
 }

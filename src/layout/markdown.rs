@@ -227,10 +227,6 @@ fn is_separator(line: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn texts(g: &Grid) -> Vec<Vec<String>> {
-        g.rows.iter().map(|r| r.iter().map(|c| c.text.clone()).collect()).collect()
-    }
-
     #[test]
     fn markdown_table_with_separator_and_titles() {
         let md = "# 中山市财政项目支出绩效目标批复表\n\n（ 2020 年度）\n\n预算单位：中山市财政局\n\n\
@@ -238,7 +234,7 @@ mod tests {
 |---|---|---|---|---|\n\
 | 总体目标 | 中期滚动目标（2020年--2022年） |  |  | 年度目标 |\n\
 |  |  | 质量指标 | 合格率 | 验收合格率≥90% |\n";
-        let t = texts(&read(md));
+        let t = read(md).texts();
         assert_eq!(t[0], ["# 中山市财政项目支出绩效目标批复表"]);
         assert_eq!(t[1], ["（ 2020 年度）"]);
         assert_eq!(t[2], ["预算单位：中山市财政局"]);
@@ -251,7 +247,7 @@ mod tests {
     #[test]
     fn escaped_pipe_stays_text() {
         let md = "| 指标 | 值 |\n|:--|--:|\n| 合格率\\|达标率 | ≥90% |\n";
-        let t = texts(&read(md));
+        let t = read(md).texts();
         assert_eq!(t, [vec!["指标", "值"], vec!["合格率|达标率", "≥90%"]]);
     }
 
@@ -280,7 +276,7 @@ mod tests {
 
     #[test]
     fn dongguan_pipe_text_rows_rejoin() {
-        let t = texts(&read(DONGGUAN));
+        let t = read(DONGGUAN).texts();
         assert_eq!(t[0], ["当前位置:"]);
         assert_eq!(t[3], ["-"]);
         assert_eq!(t[5], ["东莞市财政项目支出绩效目标批复表"]);
@@ -326,7 +322,7 @@ mod tests {
     fn pipe_text_cell_wrapped_inside_its_text() {
         let text =
             "项目名称 | 拆违经费 | |\n年度目标 | 1.完成市、区相关部门下达的年度\n拆违任务。 | |\n满意度 | ≥90% | |\n";
-        let t = texts(&read(text));
+        let t = read(text).texts();
         assert_eq!(t[0], ["项目名称", "拆违经费", ""]);
         assert_eq!(t[1], ["年度目标", "1.完成市、区相关部门下达的年度\n拆违任务。", ""]);
         assert_eq!(t[2], ["满意度", "≥90%", ""]);
@@ -335,7 +331,7 @@ mod tests {
     #[test]
     fn prose_after_truncated_row_is_not_swallowed() {
         let text = "a | b | c |\nd | e | f |\ng | h\n附件：无\n说明文字\n";
-        let t = texts(&read(text));
+        let t = read(text).texts();
         assert_eq!(t[2], ["g", "h"]);
         assert_eq!(t[3], ["附件：无"]);
         assert_eq!(t[4], ["说明文字"]);
@@ -344,7 +340,7 @@ mod tests {
     #[test]
     fn every_row_wrapped_still_finds_the_width() {
         let text = "项目 名称 |\n镇际联网路 | 中期 | 284500.00 | ||\n项目 类别 |\n道路 | 特定 | 1.00 | ||\n";
-        let t = texts(&read(text));
+        let t = read(text).texts();
         assert_eq!(t.len(), 2);
         assert_eq!(t[0], ["项目 名称", "镇际联网路", "中期", "284500.00", "", ""]);
         assert_eq!(t[1][0], "项目 类别");
@@ -353,7 +349,7 @@ mod tests {
     #[test]
     fn gfm_rows_without_outer_pipes() {
         let text = "项目名称 | 拆违经费\n--- | ---\n项目类别 | 特定目标类\n";
-        let t = texts(&read(text));
+        let t = read(text).texts();
         assert_eq!(t, [vec!["项目名称", "拆违经费"], vec!["项目类别", "特定目标类"]]);
     }
 }

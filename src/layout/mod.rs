@@ -63,4 +63,10 @@ impl Grid {
     pub fn push_line(&mut self, text: impl Into<String>) {
         self.rows.push(vec![Cell::new(text)]);
     }
+
+    /// The cell texts row by row: what the readers' tests compare.
+    #[cfg(test)]
+    pub(crate) fn texts(&self) -> Vec<Vec<String>> {
+        self.rows.iter().map(|r| r.iter().map(|c| c.text.clone()).collect()).collect()
+    }
 }
