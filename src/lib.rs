@@ -1,21 +1,19 @@
 //! jixiao: scraped Chinese budget performance-target disclosures (绩效目标表) → Parquet.
 //!
-//! Data flows one way: [`walk`] → [`decode`] → [`layout`] → [`form`] → [`records`] →
-//! [`sink`] (into a [`snapshot`]), then [`stats`] → [`report`]. [`run`] drives a run,
-//! [`process`] runs the per-file stages, [`config`] reads pipeline files.
+//! Data flows one way, and the folders are its stages:
+//!
+//! - [`ingest`]: one file at a time — [`ingest::walk`] → [`ingest::decode`] → [`ingest::layout`]
+//!   (text → grid of cells) → [`ingest::form`] (grid → tables) → [`ingest::value`] /
+//!   [`ingest::score`] (how measurable each target is) → rows of [`store::records`].
+//! - [`store`]: Arrow schemas, the Parquet sink, snapshots and their atomic publish.
+//! - [`run`]: drives a run: plan (state, diff), execute (pool, ordered writer), publish.
+//! - [`analytics`]: the figures the stats datasets and the report need, computed once.
+//! - [`report`]: renders those figures as HTML and Markdown; no computing.
+//! - [`config`]: the pipeline file schema: keys, types, defaults and docs in one table.
 
+pub mod analytics;
 pub mod config;
-pub mod convert;
-pub mod decode;
-pub mod form;
-pub mod layout;
-pub mod process;
-pub mod quality;
-pub mod records;
+pub mod ingest;
 pub mod report;
 pub mod run;
-pub mod sink;
-pub mod snapshot;
-pub mod stats;
-pub mod text;
-pub mod walk;
+pub mod store;

@@ -37,7 +37,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 fn current(out: &Path) -> PathBuf {
-    jixiao::snapshot::current_of(out).expect("a published snapshot")
+    jixiao::store::snapshot::current_of(out).expect("a published snapshot")
 }
 
 fn read_parquet(glob: &Path) -> DataFrame {
@@ -53,7 +53,7 @@ fn frame(out: &Path, dataset: &str) -> DataFrame {
     if dataset == "files" {
         read_parquet(&root.join("files/*.parquet"))
     } else {
-        jixiao::stats::scan(&root, dataset).unwrap().collect().unwrap()
+        jixiao::analytics::scan(&root, dataset).unwrap().collect().unwrap()
     }
 }
 
@@ -144,7 +144,9 @@ fn seed_gives_eight_projects_with_exact_budgets() {
         for v in strings(&i, col).into_iter().flatten() {
             let c: Vec<char> = v.chars().collect();
             assert!(
-                !c.windows(3).any(|w| jixiao::text::is_cjk(w[0]) && w[1].is_whitespace() && jixiao::text::is_cjk(w[2])),
+                !c.windows(3).any(|w| jixiao::ingest::text::is_cjk(w[0])
+                    && w[1].is_whitespace()
+                    && jixiao::ingest::text::is_cjk(w[2])),
                 "{col}: {v}"
             );
         }
@@ -309,7 +311,7 @@ fn incremental_runs_equal_a_full_rebuild_on_a_changing_corpus() {
 fn a_second_run_on_a_locked_output_exits_2_naming_the_holder() {
     let input = seed_dir();
     let out = tempfile::tempdir().unwrap();
-    let held = jixiao::snapshot::Output::open(out.path()).unwrap();
+    let held = jixiao::store::snapshot::Output::open(out.path()).unwrap();
     let o = ingest(input.path(), out.path(), &[]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -780,4 +782,33 @@ fn form_variants_read_as_a_person_reads_them() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn run_with_two_roots_of_the_same_folder_name_keeps_both_roots_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seed = repo().join("sample_data/dongguan_2020_seed.txt");
+    for side in ["a", "b"] {
+        let dir = tmp.path().join(side).join("data");
+        fs::create_dir_all(&dir).unwrap();
+        fs::copy(&seed, dir.join("seed.txt")).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let pipeline = tmp.path().join("two.toml");
+    fs::write(
+        &pipeline,
+        format!(
+            "name = \"two\"\n[[input]]\nroot = {:?}\n[[input]]\nroot = {:?}\n[output]\ndir = {:?}\n",
+            tmp.path().join("a/data"),
+            tmp.path().join("b/data"),
+            out
+        ),
+    )
+    .unwrap();
+    let o = jixiao(&["run", pipeline.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut paths: Vec<String> = strings(&frame(&out, "files"), "path").into_iter().flatten().collect();
+    paths.sort();
+    assert_eq!(paths, vec!["a/data/seed.txt".to_string(), "b/data/seed.txt".to_string()]);
+    assert_eq!(frame(&out, "projects").height(), 16, "both roots' eight tables");
 }

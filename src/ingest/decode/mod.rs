@@ -171,7 +171,7 @@ fn binary_reason(bytes: &[u8]) -> Option<&'static str> {
 
 fn guess(bytes: &[u8]) -> &'static Encoding {
     if let Some(enc) =
-        crate::layout::html::declared_charset(bytes).and_then(|label| Encoding::for_label(label.as_bytes()))
+        crate::ingest::layout::html::declared_charset(bytes).and_then(|label| Encoding::for_label(label.as_bytes()))
         && enc != UTF_8
         && enc != UTF_16LE
         && enc != UTF_16BE

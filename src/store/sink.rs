@@ -15,10 +15,10 @@ use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
-use crate::records::{
+use super::parquet::writer_properties;
+
+use crate::store::records::{
     FILES, FileRow, FilesBuilder, INDICATORS, IndicatorRow, IndicatorsBuilder, PROJECTS, ProjectRow, ProjectsBuilder,
     Rows,
 };
@@ -29,9 +29,6 @@ pub const BUCKETS: u32 = 8;
 const BATCH_ROWS: usize = 4096;
 /// A part's row group is closed once the writer buffers this much (encoded, before zstd).
 const ROW_GROUP_BYTES: usize = 8 << 20;
-/// Row groups of up to 128 Ki rows: large enough for good compression and pruning, small
-/// enough that the writer's buffered row group per open part stays a few MB.
-const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -45,18 +42,6 @@ pub enum SinkError {
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SinkError + '_ {
     move |source| SinkError::Io { path: path.to_path_buf(), source }
-}
-
-/// The one place that decides how Parquet is written.
-pub fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
-        .set_dictionary_enabled(true)
-        // Page-level statistics also write the column and offset indexes (the page index).
-        .set_statistics_enabled(EnabledStatistics::Page)
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_created_by(format!("jixiao {}", env!("CARGO_PKG_VERSION")))
-        .build()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -164,6 +149,11 @@ impl Sink {
             indicators: BTreeMap::new(),
             rows_written: 0,
         })
+    }
+
+    /// The staging directory the parts are written into.
+    pub fn root(&self) -> &std::path::Path {
+        &self.root
     }
 
     pub fn push_file(&mut self, row: &FileRow) -> Result<(), SinkError> {

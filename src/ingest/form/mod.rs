@@ -10,8 +10,8 @@
 
 use rust_decimal::Decimal;
 
-use crate::layout::Grid;
-use crate::text::{bracketed, clean, label_key, years};
+use crate::ingest::layout::Grid;
+use crate::ingest::text::{bracketed, clean, label_key, years};
 
 /// One performance-target table read from a grid.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -751,7 +751,7 @@ fn tok_kind(key: &str) -> Tok {
 /// to the next label form a row (wrapped values rejoin); label fragments that a narrow cell
 /// wrapped (满意度指 / 标) are joined first; in the indicator block, [一级] [二级] 三级 值 form a row.
 fn stream_rows(grid: &Grid) -> Grid {
-    use crate::layout::Cell;
+    use crate::ingest::layout::Cell;
     let mut raw: Vec<String> = Vec::new();
     for row in &grid.rows {
         for c in row.iter().filter(|c| !c.is_blank()) {
@@ -928,7 +928,7 @@ fn stream_rows(grid: &Grid) -> Grid {
 /// Splits the runs after the goal labels into one text per label: by quotes when the texts
 /// are quoted, else at sentence ends.
 fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
-    use crate::layout::Cell;
+    use crate::ingest::layout::Cell;
     let all = runs.concat();
     runs.clear();
     let mut texts: Vec<String> = Vec::new();
@@ -1004,7 +1004,7 @@ fn is_title(key: &str) -> bool {
 
 /// `（ 2020 年度）`, `(2022年度)`, `2019年度`: a short line naming the budget year.
 fn year_line(cell: &str) -> Option<i32> {
-    let compact: String = cell.chars().map(crate::text::fold_width).filter(|c| !c.is_whitespace()).collect();
+    let compact: String = cell.chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()).collect();
     let inner = compact.trim_start_matches('(').trim_end_matches(')');
     if inner.chars().count() > 12 || !inner.contains("年度") || inner.contains("目标") {
         return None;
@@ -1048,7 +1048,7 @@ const COLON_LABELS: &[&str] = &[
 /// (label, value) pairs. PDF and web extractions run such fields together on one line, so a
 /// value ends where the next known label begins.
 fn colon_fields(cell: &str) -> Vec<(&'static str, String)> {
-    let text: String = cell.chars().map(crate::text::fold_width).collect();
+    let text: String = cell.chars().map(crate::ingest::text::fold_width).collect();
     let mut found: Vec<(&'static str, usize, usize)> = Vec::new(); // (label, label start, value start)
     for (p, _) in text.match_indices(':') {
         let mut pre = text[..p].trim_end();
@@ -1282,7 +1282,7 @@ fn money_unit_of(raw: &str) -> Option<MoneyUnit> {
 /// allowed; a trailing 万元/元 is ignored here (the label carries the unit).
 pub fn parse_amount(raw: &str) -> Option<Decimal> {
     let mut s = String::with_capacity(raw.len());
-    for c in raw.chars().map(crate::text::fold_width) {
+    for c in raw.chars().map(crate::ingest::text::fold_width) {
         match c {
             '0'..='9' | '.' | '-' => s.push(c),
             ',' | '，' | ' ' | '\u{a0}' => {}
@@ -1309,7 +1309,7 @@ fn to_yuan(v: Decimal, unit: MoneyUnit) -> Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::tsv;
+    use crate::ingest::layout::tsv;
 
     const APPROVAL: &str = "# 东莞市财政项目支出绩效目标批复表\n\n（ 2020 年度）\n\n预算单位：中共东莞市直属机关工作委员会\n\n\
 项目名称\t党内统计工作经费\t中期市财政预算（万元）\t12.00\t本年度申请市财政预算资金（万元）\t4.00\t\t\n\
@@ -1479,7 +1479,7 @@ mod tests {
             let mut g = Grid::default();
             for _ in 0..next(30) {
                 let len = next(10);
-                g.rows.push((0..len).map(|_| crate::layout::Cell::new(words[next(words.len())])).collect());
+                g.rows.push((0..len).map(|_| crate::ingest::layout::Cell::new(words[next(words.len())])).collect());
             }
             let _ = read(&g);
         }

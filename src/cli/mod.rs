@@ -16,7 +16,7 @@ macro_rules! outln {
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
 }
-use jixiao::process::Limits;
+use jixiao::ingest::process::Limits;
 use jixiao::run::{self, InputSpec, Options, Summary};
 
 /// Exit statuses, as schedulers read them.
@@ -208,7 +208,8 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
             };
             let status = finish_run(opts)?;
             if p.report.enabled && status != ExitStatus::Error {
-                let data = jixiao::snapshot::current_of(&p.output.dir).context("no current snapshot after the run")?;
+                let data =
+                    jixiao::store::snapshot::current_of(&p.output.dir).context("no current snapshot after the run")?;
                 let year = match p.report.year {
                     Some(y) => i32::from(y),
                     None => latest_year(&data).context("no year in the dataset to report on")?,
@@ -231,7 +232,7 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
             }
         }
         Command::Report { data, year, region, out } => {
-            let root = jixiao::snapshot::current_of(&data).unwrap_or(data);
+            let root = jixiao::store::snapshot::current_of(&data).unwrap_or(data);
             write_report(&root, year, region.as_deref(), &out)
         }
         Command::Inspect { file, grid } => inspect(&file, grid),
@@ -289,7 +290,7 @@ fn latest_year(root: &Path) -> Option<i32> {
 }
 
 fn write_report(root: &Path, year: i32, region: Option<&str>, out: &Path) -> Result<ExitStatus> {
-    let Some(data) = jixiao::stats::report_data(root, year, region).context("computing the report figures")? else {
+    let Some(data) = jixiao::analytics::report_data(root, year, region).context("computing the report figures")? else {
         eprintln!(
             "jixiao: no projects for {year}{} in {}; no report written",
             region.map(|r| format!(" in {r}")).unwrap_or_default(),
@@ -318,11 +319,11 @@ fn read_summaries(out: &Path) -> Vec<Summary> {
 }
 
 fn status(out: &Path) -> Result<ExitStatus> {
-    let current = jixiao::snapshot::current_of(out);
+    let current = jixiao::store::snapshot::current_of(out);
     match &current {
         Some(c) => {
             outln!("current snapshot: {}", c.display());
-            let years = jixiao::stats::years_overview(c).context("reading the current snapshot")?;
+            let years = jixiao::analytics::years_overview(c).context("reading the current snapshot")?;
             outln!("{:>6} {:>9} {:>6} {:>22} {:>8}", "year", "projects", "units", "annual budget (yuan)", "quality");
             for y in years {
                 outln!(
@@ -374,8 +375,8 @@ fn status(out: &Path) -> Result<ExitStatus> {
 
 fn snapshots(out: &Path) -> Result<ExitStatus> {
     let current =
-        jixiao::snapshot::current_of(out).and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
-    let ids = jixiao::snapshot::list_snapshots(out);
+        jixiao::store::snapshot::current_of(out).and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let ids = jixiao::store::snapshot::list_snapshots(out);
     if ids.is_empty() {
         outln!("no snapshots in {}", out.display());
         return Ok(ExitStatus::Failure);
@@ -406,14 +407,14 @@ fn snapshots(out: &Path) -> Result<ExitStatus> {
 
 fn inspect(file: &Path, show_grid: bool) -> Result<ExitStatus> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let decoded = match jixiao::decode::decode(&bytes) {
+    let decoded = match jixiao::ingest::decode::decode(&bytes) {
         Ok(d) => d,
         Err(e) => {
             outln!("{}: {e}", file.display());
             return Ok(ExitStatus::Failure);
         }
     };
-    let kind = jixiao::layout::sniff::sniff(&decoded.text);
+    let kind = jixiao::ingest::layout::sniff::sniff(&decoded.text);
     outln!(
         "encoding {} (bom {}, decode errors {}), layout {}",
         decoded.encoding,
@@ -421,8 +422,8 @@ fn inspect(file: &Path, show_grid: bool) -> Result<ExitStatus> {
         decoded.decode_errors,
         kind.name()
     );
-    let grid = jixiao::layout::read(kind, &decoded.text);
-    let grid = jixiao::form::rows_for_reading(&grid);
+    let grid = jixiao::ingest::layout::read(kind, &decoded.text);
+    let grid = jixiao::ingest::form::rows_for_reading(&grid);
     if show_grid {
         for (i, row) in grid.rows.iter().enumerate() {
             let cells: Vec<String> =
@@ -430,7 +431,7 @@ fn inspect(file: &Path, show_grid: bool) -> Result<ExitStatus> {
             outln!("{i:>4} | {}", cells.join(" | "));
         }
     }
-    let reading = jixiao::form::read(&grid);
+    let reading = jixiao::ingest::form::read(&grid);
     for (i, t) in reading.tables.iter().enumerate() {
         outln!(
             "table {i}: {} {:?} year {:?} unit {:?} dept {:?} project {:?} midterm {:?} annual {:?} period {:?}-{:?} confidence {:.2} {:?} problem {:?}",

@@ -615,7 +615,7 @@ mod tests {
     /// by character index as pdftotext pads: 效益指标 and 绩效指标 span rows.
     #[test]
     fn display_aligned_form_with_rowspans() {
-        let text = include_str!("../../sample_data/layouts/foshan_2022_fixed_width.txt");
+        let text = include_str!("../../../sample_data/layouts/foshan_2022_fixed_width.txt");
         let expect = [
             "2022年度项目支出绩效目标表",
             "单位名称：佛山市民政局",

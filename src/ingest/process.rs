@@ -3,12 +3,12 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::decode::{self, DecodeError};
-use crate::form::{self, Table};
-use crate::layout::{self, sniff::LayoutKind};
-use crate::quality::{self, IndicatorInput, ProjectIndicator, ProjectInput};
-use crate::records::{FileRow, IndicatorRow, ProjectRow, Status};
-use crate::walk::Entry;
+use crate::ingest::decode::{self, DecodeError};
+use crate::ingest::form::{self, Table};
+use crate::ingest::layout::{self, sniff::LayoutKind};
+use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput};
+use crate::ingest::walk::Entry;
+use crate::store::records::{FileRow, IndicatorRow, ProjectRow, Status};
 
 /// Everything one input file contributes to the dataset.
 #[derive(Debug, Clone)]
@@ -183,7 +183,7 @@ fn layout_name(kind: LayoutKind, text: &str) -> &'static str {
 
 fn has_wrap_space(cell: &str) -> bool {
     let chars: Vec<char> = cell.chars().collect();
-    chars.windows(3).any(|w| crate::text::is_cjk(w[0]) && w[1] == ' ' && crate::text::is_cjk(w[2]))
+    chars.windows(3).any(|w| crate::ingest::text::is_cjk(w[0]) && w[1] == ' ' && crate::ingest::text::is_cjk(w[2]))
 }
 
 fn rows_of(
@@ -201,8 +201,8 @@ fn rows_of(
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
     let mut scored = Vec::with_capacity(t.indicators.len());
     for ind in &t.indicators {
-        let reading = quality::read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
-        let s = quality::score_indicator(&IndicatorInput {
+        let reading = score::read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
+        let s = score::score_indicator(&IndicatorInput {
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
             level2: &ind.level2,
@@ -227,7 +227,7 @@ fn rows_of(
             score: s.score,
         })
         .collect();
-    let project_score = quality::score_project(&ProjectInput { year, form: t.form, indicators: &project_inds });
+    let project_score = score::score_project(&ProjectInput { year, form: t.form, indicators: &project_inds });
     for (ind, (reading, s)) in t.indicators.iter().zip(scored) {
         indicators.push(IndicatorRow {
             year,

@@ -19,7 +19,7 @@ pub enum StatsError {
     #[error("polars over {path}: {source}")]
     Polars { path: PathBuf, source: PolarsError },
     #[error(transparent)]
-    Convert(#[from] crate::convert::ConvertError),
+    Convert(#[from] crate::store::parquet::ConvertError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }
@@ -183,9 +183,9 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
 
 fn save(lf: LazyFrame, path: &Path) -> Result<(), StatsError> {
     let mut df = lf.collect().map_err(pl(path))?;
-    let (schema, batches) = crate::convert::to_record_batches(&mut df)?;
+    let (schema, batches) = crate::store::parquet::to_record_batches(&mut df)?;
     let file = File::create(path).map_err(|source| StatsError::Io { path: path.to_path_buf(), source })?;
-    crate::convert::write_parquet(file, path, schema, &batches)?;
+    crate::store::parquet::write_parquet(file, path, schema, &batches)?;
     Ok(())
 }
 
@@ -440,7 +440,7 @@ pub fn report_data(root: &Path, year: i32, region: Option<&str>) -> Result<Optio
                 })
                 .collect();
             flags.push(FlagRow {
-                description: crate::quality::describe(&flag).to_string(),
+                description: crate::ingest::score::describe(&flag).to_string(),
                 flag,
                 count: int(&r["n"]),
                 examples,

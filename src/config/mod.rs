@@ -778,9 +778,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = include_str!("../pipelines/sample.toml");
-    const NIGHTLY: &str = include_str!("../pipelines/nightly.toml");
-    const DOCS: &str = include_str!("../docs/pipelines.md");
+    const SAMPLE: &str = include_str!("../../pipelines/sample.toml");
+    const NIGHTLY: &str = include_str!("../../pipelines/nightly.toml");
+    const DOCS: &str = include_str!("../../docs/pipelines.md");
 
     fn ok(text: &str) -> Pipeline {
         match parse(text, Path::new("test.toml")) {

@@ -1,0 +1,61 @@
+//! Run stage, publish: the stats of the staged snapshot, the run's summary, the snapshot
+//! switch and retention.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::RunError;
+use crate::store::sink::{self, Dataset};
+
+/// Writes the stats of the staged snapshot, or links the previous ones when no input changed.
+pub(super) fn stats(staging: &Path, old_root: Option<&Path>, nothing_changed: bool) -> Result<(), RunError> {
+    match old_root {
+        Some(old) if nothing_changed && old.join("stats").is_dir() => {
+            link_tree(&old.join("stats"), &staging.join("stats"))
+        }
+        _ => Ok(crate::analytics::write_all(staging)?),
+    }
+}
+
+pub(super) fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), RunError> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    std::fs::write(path, text).map_err(|source| RunError::Io { path: path.to_path_buf(), source })
+}
+
+fn link_tree(from: &Path, to: &Path) -> Result<(), RunError> {
+    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
+        if e.file_type().is_file()
+            && let Ok(rel) = e.path().strip_prefix(from)
+        {
+            sink::link_or_copy(e.path(), &to.join(rel))?;
+        }
+    }
+    Ok(())
+}
+
+/// Rows in a dataset of a snapshot, from Parquet footers only.
+pub fn count_rows(root: &Path, d: Dataset) -> u64 {
+    sink::list_parts(root)
+        .into_iter()
+        .filter(|k| k.dataset == d)
+        .filter_map(|k| File::open(root.join(k.rel_path())).ok())
+        .filter_map(|f| ParquetRecordBatchReaderBuilder::try_new(f).ok())
+        .map(|b| b.metadata().file_metadata().num_rows() as u64)
+        .sum()
+}
+
+/// Seconds per stage, in the order a run goes through them.
+#[derive(Debug, Default)]
+pub(super) struct Stages(pub BTreeMap<String, f64>);
+
+impl Stages {
+    pub fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> T {
+        let t = std::time::Instant::now();
+        let out = f();
+        self.0.insert(name.to_string(), t.elapsed().as_secs_f64());
+        out
+    }
+}

@@ -1,0 +1,300 @@
+//! Stage records: the Arrow schemas of the three datasets and the builders that fill them.
+//!
+//! Each dataset is declared once, in [`dataset!`]: a column's name, its Rust type and its Arrow
+//! type come from one line, and the row struct, the schema and the builder follow from it.
+//! `year` is not a column: it lives only in the Hive partition path (`year=2020/`), because
+//! pyarrow and pandas fail on a column that is both in the file and in the path.
+//! docs/schema.md documents every column; the `schema_doc_lists_every_column` test keeps the two in step.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{
+    ArrayBuilder, ArrayRef, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
+    RecordBatch, StringBuilder, UInt64Builder,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use rust_decimal::Decimal;
+
+/// Money: decimal(18,2) in yuan, exact to the fen.
+pub const MONEY: DataType = DataType::Decimal128(18, 2);
+
+/// A Rust value that has one Arrow column type: how it is typed, built and appended.
+pub trait Column {
+    type Builder: ArrayBuilder;
+    fn data_type() -> DataType;
+    fn nullable() -> bool {
+        false
+    }
+    fn builder() -> Self::Builder;
+    fn append(&self, b: &mut Self::Builder);
+}
+
+macro_rules! column {
+    ($t:ty, $builder:ty, $dt:expr, $nullable:expr, |$v:ident, $b:ident| $append:expr) => {
+        impl Column for $t {
+            type Builder = $builder;
+            fn data_type() -> DataType {
+                $dt
+            }
+            fn nullable() -> bool {
+                $nullable
+            }
+            fn builder() -> $builder {
+                <$builder>::new()
+            }
+            fn append(&self, $b: &mut $builder) {
+                let $v = self;
+                $append
+            }
+        }
+    };
+}
+
+column!(String, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
+column!(Option<String>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(v.as_deref()));
+column!(u64, UInt64Builder, DataType::UInt64, false, |v, b| b.append_value(*v));
+column!(i64, Int64Builder, DataType::Int64, false, |v, b| b.append_value(*v));
+column!(i32, Int32Builder, DataType::Int32, false, |v, b| b.append_value(*v));
+column!(Option<i32>, Int32Builder, DataType::Int32, true, |v, b| b.append_option(*v));
+column!(Option<bool>, BooleanBuilder, DataType::Boolean, true, |v, b| b.append_option(*v));
+column!(f64, Float64Builder, DataType::Float64, false, |v, b| b.append_value(*v));
+column!(Option<f64>, Float64Builder, DataType::Float64, true, |v, b| b.append_option(*v));
+column!(Status, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v.as_str()));
+
+impl Column for Vec<String> {
+    type Builder = ListBuilder<StringBuilder>;
+    fn data_type() -> DataType {
+        DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+    }
+    fn builder() -> Self::Builder {
+        ListBuilder::new(StringBuilder::new())
+    }
+    fn append(&self, b: &mut Self::Builder) {
+        for i in self {
+            b.values().append_value(i);
+        }
+        b.append(true);
+    }
+}
+
+impl Column for Option<Decimal> {
+    type Builder = Decimal128Builder;
+    fn data_type() -> DataType {
+        MONEY
+    }
+    fn nullable() -> bool {
+        true
+    }
+    fn builder() -> Decimal128Builder {
+        Decimal128Builder::new().with_data_type(MONEY)
+    }
+    fn append(&self, b: &mut Decimal128Builder) {
+        b.append_option(self.map(|mut d| {
+            d.rescale(2);
+            d.mantissa()
+        }));
+    }
+}
+
+/// Column builders of one dataset; rows go in, a record batch comes out.
+pub trait Rows: Default {
+    type Row;
+    fn push(&mut self, row: &Self::Row);
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn finish(&mut self) -> RecordBatch;
+}
+
+/// Declares a dataset: its row struct (with fields that are not columns, such as the
+/// partition `year`, listed first), its schema and its builder.
+macro_rules! dataset {
+    (
+        $(#[$meta:meta])*
+        $schema:ident, $row:ident, $builder:ident,
+        partition { $($pname:ident : $pty:ty),* $(,)? }
+        columns { $($(#[$cmeta:meta])* $name:ident : $ty:ty),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $row {
+            $(pub $pname: $pty,)*
+            $($(#[$cmeta])* pub $name: $ty,)+
+        }
+
+        pub static $schema: LazyLock<SchemaRef> = LazyLock::new(|| {
+            Arc::new(Schema::new(vec![
+                $(Field::new(stringify!($name), <$ty as Column>::data_type(), <$ty as Column>::nullable()),)+
+            ]))
+        });
+
+        pub struct $builder {
+            $($name: <$ty as Column>::Builder,)+
+            rows: usize,
+        }
+
+        impl Default for $builder {
+            fn default() -> Self {
+                $builder { $($name: <$ty as Column>::builder(),)+ rows: 0 }
+            }
+        }
+
+        impl Rows for $builder {
+            type Row = $row;
+            fn push(&mut self, r: &$row) {
+                $(Column::append(&r.$name, &mut self.$name);)+
+                self.rows += 1;
+            }
+            fn len(&self) -> usize {
+                self.rows
+            }
+            fn finish(&mut self) -> RecordBatch {
+                self.rows = 0;
+                let cols: Vec<ArrayRef> = vec![$(ArrayBuilder::finish(&mut self.$name),)+];
+                // The columns come from the same declaration as the schema; a mismatch is a
+                // bug the unit tests catch, not an input error.
+                RecordBatch::try_new($schema.clone(), cols).expect("record builders match their schema")
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Ok,
+    Partial,
+    Rejected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Partial => "partial",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
+dataset! {
+    /// One input file: what was detected, what was read, and its status.
+    FILES, FileRow, FilesBuilder,
+    partition {}
+    columns {
+        path: String,
+        size_bytes: u64,
+        mtime_ns: i64,
+        content_hash: Option<String>,
+        encoding: Option<String>,
+        had_bom: Option<bool>,
+        decode_errors: u64,
+        layout: Option<String>,
+        tables: i32,
+        status: Status,
+        error: Option<String>,
+    }
+}
+
+dataset! {
+    /// One table (a project's disclosure).
+    PROJECTS, ProjectRow, ProjectsBuilder,
+    partition { year: i32 }
+    columns {
+        project_id: String,
+        path: String,
+        table_index: i32,
+        form: String,
+        title: Option<String>,
+        region: Option<String>,
+        budget_unit: Option<String>,
+        department: Option<String>,
+        project_name: Option<String>,
+        midterm_budget_yuan: Option<Decimal>,
+        annual_budget_yuan: Option<Decimal>,
+        midterm_start_year: Option<i32>,
+        midterm_end_year: Option<i32>,
+        midterm_goal: Option<String>,
+        annual_goal: Option<String>,
+        approval_opinion: Option<String>,
+        indicators: i32,
+        parse_confidence: f64,
+        parse_notes: Vec<String>,
+        quality_score: Option<i32>,
+        quality_flags: Vec<String>,
+    }
+}
+
+dataset! {
+    /// One indicator row of a table, on one horizon (mid-term or annual).
+    INDICATORS, IndicatorRow, IndicatorsBuilder,
+    partition { year: i32 }
+    columns {
+        project_id: String,
+        path: String,
+        horizon: String,
+        level1: String,
+        level2: String,
+        level3: String,
+        value: String,
+        row_index: i32,
+        level1_code: String,
+        level2_code: String,
+        value_op: Option<String>,
+        value_number: Option<f64>,
+        value_unit: Option<String>,
+        value_kind: String,
+        quality_score: i32,
+        quality_flags: Vec<String>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_doc_lists_every_column() {
+        let doc = include_str!("../../docs/schema.md");
+        for schema in [&*FILES, &*PROJECTS, &*INDICATORS] {
+            for f in schema.fields() {
+                assert!(doc.contains(&format!("`{}`", f.name())), "docs/schema.md lacks `{}`", f.name());
+            }
+        }
+    }
+
+    #[test]
+    fn builders_match_schemas() {
+        let mut p = ProjectsBuilder::default();
+        p.push(&ProjectRow {
+            year: 2020,
+            project_id: "x".into(),
+            path: "a.txt".into(),
+            table_index: 0,
+            form: "approval".into(),
+            title: None,
+            region: None,
+            budget_unit: None,
+            department: None,
+            project_name: Some("p".into()),
+            midterm_budget_yuan: Some(Decimal::new(1200000, 1)),
+            annual_budget_yuan: None,
+            midterm_start_year: None,
+            midterm_end_year: None,
+            midterm_goal: None,
+            annual_goal: None,
+            approval_opinion: None,
+            indicators: 0,
+            parse_confidence: 1.0,
+            parse_notes: vec![],
+            quality_score: None,
+            quality_flags: vec!["A".into()],
+        });
+        let b = p.finish();
+        assert_eq!(b.num_rows(), 1);
+        let col = b.column(9).as_any().downcast_ref::<arrow::array::Decimal128Array>().unwrap();
+        assert_eq!(col.value_as_string(0), "120000.00");
+        assert_eq!(FilesBuilder::default().finish().num_columns(), FILES.fields().len());
+        assert_eq!(IndicatorsBuilder::default().finish().num_columns(), INDICATORS.fields().len());
+    }
+}
