@@ -19,94 +19,8 @@ use std::fmt::{self, Write as _};
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
 
-/// Headline numbers of one year.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Totals {
-    pub projects: u64,
-    pub budget_units: u64,
-    pub indicators: u64,
-    pub annual_budget_yuan: Decimal,
-    pub midterm_budget_yuan: Decimal,
-    pub mean_project_score: Option<f64>,
-    pub quantified_share: Option<f64>,
-}
-
-/// One budget unit (预算单位) of the year.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UnitRow {
-    pub region: Option<String>,
-    pub budget_unit: String,
-    pub projects: u64,
-    pub annual_budget_yuan: Decimal,
-    /// Share of the year's total annual budget, 0..1.
-    pub share: f64,
-    pub mean_quality: Option<f64>,
-}
-
-/// Indicator counts and value-kind shares for one level-2 indicator category.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CategoryRow {
-    pub level1_code: String,
-    pub level2_code: String,
-    pub indicators: u64,
-    /// Shares 0..1 of the category's indicators.
-    pub quantitative: f64,
-    pub qualitative: f64,
-    pub placeholder: f64,
-    pub empty: f64,
-    pub mean_score: Option<f64>,
-}
-
-/// One indicator that raised a flag, shown as an example.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct FlagExample {
-    pub budget_unit: String,
-    pub project_name: String,
-    pub level3: String,
-    pub value: String,
-}
-
-/// A quality flag and how often it was raised.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct FlagRow {
-    pub flag: String,
-    pub description: String,
-    pub count: u64,
-    pub examples: Vec<FlagExample>,
-}
-
-/// One of the projects with the largest annual budgets.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProjectRow {
-    pub budget_unit: String,
-    pub project_name: String,
-    pub annual_budget_yuan: Decimal,
-    pub quality_score: Option<f64>,
-    pub flags: Vec<String>,
-}
-
-/// Everything the yearly report shows, already aggregated.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReportData {
-    pub year: i32,
-    pub region: Option<String>,
-    /// e.g. "jixiao 0.1.0"
-    pub generated_by: String,
-    pub totals: Totals,
-    /// The year before, for year-over-year changes.
-    pub previous: Option<Totals>,
-    /// All units, sorted by annual budget, largest first.
-    pub units: Vec<UnitRow>,
-    /// Bucket label ("0–9" .. "90–100") and project count.
-    pub score_histogram: Vec<(String, u64)>,
-    pub categories: Vec<CategoryRow>,
-    /// Most frequent first.
-    pub flags: Vec<FlagRow>,
-    /// Largest annual budgets first.
-    pub top_projects: Vec<ProjectRow>,
-}
+use crate::analytics::model::{CategoryKinds, ReportData, UnitBudget, YearTotals};
 
 /// Units drawn individually; the rest are summed into one "其他" bar so the
 /// chart stays readable when a region has hundreds of units.
@@ -393,7 +307,7 @@ fn yuan_row(zh: &'static str, en: &'static str, cur: Decimal, prev: Option<Decim
     }
 }
 
-fn totals_rows(t: &Totals, p: Option<&Totals>) -> Vec<MetricRow> {
+fn totals_rows(t: &YearTotals, p: Option<&YearTotals>) -> Vec<MetricRow> {
     let score = finite(t.mean_project_score);
     let prev_score = p.and_then(|p| finite(p.mean_project_score));
     let share = finite(t.quantified_share);
@@ -445,8 +359,8 @@ fn rest_label(n: usize) -> String {
 
 /// Top units plus one bar for the rest. Sorts defensively (stable, so ties keep
 /// the upstream order) because "top 10" must not depend on the caller's order.
-fn unit_bars(units: &[UnitRow]) -> Vec<UnitBar<'_>> {
-    let mut sorted: Vec<&UnitRow> = units.iter().collect();
+fn unit_bars(units: &[UnitBudget]) -> Vec<UnitBar<'_>> {
+    let mut sorted: Vec<&UnitBudget> = units.iter().collect();
     sorted.sort_by_key(|u| std::cmp::Reverse(u.annual_budget_yuan));
     let (top, rest) = sorted.split_at(sorted.len().min(TOP_UNITS));
     let mut bars: Vec<UnitBar<'_>> = top
@@ -541,7 +455,7 @@ fn level2_label(code: &str) -> Option<&'static str> {
 
 /// Segment widths for the stacked bar: finite, clamped to 0..1 and scaled down
 /// if upstream rounding makes them sum above 1, so a bar never overflows.
-fn stack_shares(c: &CategoryRow) -> [f64; 4] {
+fn stack_shares(c: &CategoryKinds) -> [f64; 4] {
     let mut s = [c.quantitative, c.qualitative, c.placeholder, c.empty]
         .map(|v| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 });
     let sum: f64 = s.iter().sum();
@@ -815,7 +729,7 @@ fn svg_histogram(o: &mut String, buckets: &[(String, u64)]) -> fmt::Result {
     writeln!(o, "</svg>")
 }
 
-fn svg_categories(o: &mut String, cats: &[CategoryRow]) -> fmt::Result {
+fn svg_categories(o: &mut String, cats: &[CategoryKinds]) -> fmt::Result {
     const LABEL_W: f64 = 150.0;
     const RIGHT_W: f64 = 170.0;
     const ROW: f64 = 34.0;
@@ -1591,14 +1505,15 @@ fn md_projects(o: &mut String, d: &ReportData) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analytics::model::{FlagCount, FlagExample, ProjectLine};
     use std::str::FromStr;
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
     }
 
-    fn unit(name: &str, budget: &str) -> UnitRow {
-        UnitRow {
+    fn unit(name: &str, budget: &str) -> UnitBudget {
+        UnitBudget {
             region: Some("北京市".into()),
             budget_unit: name.into(),
             projects: 3,
@@ -1609,7 +1524,7 @@ mod tests {
     }
 
     /// Fills in shares from the Decimal budgets, as upstream would.
-    fn with_shares(mut units: Vec<UnitRow>) -> (Vec<UnitRow>, Decimal) {
+    fn with_shares(mut units: Vec<UnitBudget>) -> (Vec<UnitBudget>, Decimal) {
         let total = sum_decimal(units.iter().map(|u| u.annual_budget_yuan));
         for u in &mut units {
             u.share = dec_ratio(u.annual_budget_yuan, total);
@@ -1652,7 +1567,7 @@ mod tests {
         ("北京市民政局", "残疾人康复服务补贴", "1080000.00", 90.5),
     ];
 
-    fn flags_sample() -> Vec<FlagRow> {
+    fn flags_sample() -> Vec<FlagCount> {
         let ex = |u: &str, p: &str, l3: &str, v: &str| FlagExample {
             budget_unit: u.into(),
             project_name: p.into(),
@@ -1660,7 +1575,7 @@ mod tests {
             value: v.into(),
         };
         vec![
-            FlagRow {
+            FlagCount {
                 flag: "placeholder_value".into(),
                 description: "指标值为“完成”“达标”等没有实际目标的套话".into(),
                 count: 412,
@@ -1671,7 +1586,7 @@ mod tests {
                     ex("北京市体育局", "全民健身设施补短板工程", "第四条示例", "不应显示"),
                 ],
             },
-            FlagRow {
+            FlagCount {
                 flag: "missing_unit".into(),
                 description: "数值型指标缺少计量单位".into(),
                 count: 287,
@@ -1680,19 +1595,19 @@ mod tests {
                     ex("北京市农业农村局", "高标准农田建设补助", "新建高标准农田", "3.5"),
                 ],
             },
-            FlagRow {
+            FlagCount {
                 flag: "empty_value".into(),
                 description: "指标值未填写".into(),
                 count: 131,
                 examples: vec![ex("北京市文化和旅游局", "非物质文化遗产保护传承", "社会公众满意度", "")],
             },
-            FlagRow {
+            FlagCount {
                 flag: "percent_over_100".into(),
                 description: "百分比指标值超过 100%".into(),
                 count: 17,
                 examples: vec![ex("北京市生态环境局", "大气污染防治专项资金", "PM2.5 浓度下降比例", "≥120%")],
             },
-            FlagRow {
+            FlagCount {
                 flag: "duplicate_indicator".into(),
                 description: "同一项目内三级指标重复".into(),
                 count: 9,
@@ -1701,8 +1616,8 @@ mod tests {
         ]
     }
 
-    fn categories_sample() -> Vec<CategoryRow> {
-        let c = |l1: &str, l2: &str, n: u64, s: [f64; 4], m: f64| CategoryRow {
+    fn categories_sample() -> Vec<CategoryKinds> {
+        let c = |l1: &str, l2: &str, n: u64, s: [f64; 4], m: f64| CategoryKinds {
             level1_code: l1.into(),
             level2_code: l2.into(),
             indicators: n,
@@ -1745,7 +1660,7 @@ mod tests {
                 .iter()
                 .zip([78.4, 69.1, 61.7, 83.9, 66.0, 55.2, 74.8, 66.5])
                 .enumerate()
-                .map(|(i, ((name, budget), q))| UnitRow {
+                .map(|(i, ((name, budget), q))| UnitBudget {
                     region: Some("北京市".into()),
                     budget_unit: (*name).into(),
                     projects: [46, 38, 29, 17, 22, 15, 12, 6][i],
@@ -1758,7 +1673,7 @@ mod tests {
         let top_projects = PROJECTS
             .iter()
             .enumerate()
-            .map(|(i, (u, p, b, s))| ProjectRow {
+            .map(|(i, (u, p, b, s))| ProjectLine {
                 budget_unit: (*u).into(),
                 project_name: (*p).into(),
                 annual_budget_yuan: dec(b),
@@ -1775,7 +1690,7 @@ mod tests {
             year: 2024,
             region: Some("北京市".into()),
             generated_by: "jixiao 0.1.0".into(),
-            totals: Totals {
+            totals: YearTotals {
                 projects: 185,
                 budget_units: 8,
                 indicators: 7633,
@@ -1784,7 +1699,7 @@ mod tests {
                 mean_project_score: Some(68.37),
                 quantified_share: Some(0.5712),
             },
-            previous: Some(Totals {
+            previous: Some(YearTotals {
                 projects: 171,
                 budget_units: 8,
                 indicators: 7020,
@@ -1887,7 +1802,7 @@ mod tests {
     #[test]
     fn unit_bars_top_plus_rest_equal_totals_exactly() {
         // Amounts chosen so that a float sum would not be exact.
-        let raw: Vec<UnitRow> = (0..15)
+        let raw: Vec<UnitBudget> = (0..15)
             .map(|i| unit(&format!("单位{i}"), &format!("{}.{:02}", 100_000 + i * 7_919, (i * 37) % 100)))
             .chain([unit("零头", "0.01"), unit("大额", "987654321987.99")])
             .collect();
@@ -1910,8 +1825,11 @@ mod tests {
 
         // And what the report prints is that exact sum, with no warning.
         let rest_budget = format_yuan(rest.budget);
-        let d =
-            ReportData { units, totals: Totals { annual_budget_yuan: total, ..Totals::default() }, ..empty_report() };
+        let d = ReportData {
+            units,
+            totals: YearTotals { annual_budget_yuan: total, ..YearTotals::default() },
+            ..empty_report()
+        };
         let html = render_html(&d);
         let md = render_markdown(&d);
         assert!(html.contains(&format_yuan(total)));
@@ -1924,12 +1842,12 @@ mod tests {
     #[test]
     fn unit_bars_edge_counts() {
         assert!(unit_bars(&[]).is_empty());
-        let ten: Vec<UnitRow> = (0..10).map(|i| unit(&i.to_string(), "1.10")).collect();
+        let ten: Vec<UnitBudget> = (0..10).map(|i| unit(&i.to_string(), "1.10")).collect();
         let bars = unit_bars(&ten);
         assert_eq!(bars.len(), 10);
         assert!(bars.iter().all(|b| b.rest_units == 0));
         assert_eq!(bars_total(&bars), dec("11.00"));
-        let eleven: Vec<UnitRow> = (0..11).map(|i| unit(&i.to_string(), "1.10")).collect();
+        let eleven: Vec<UnitBudget> = (0..11).map(|i| unit(&i.to_string(), "1.10")).collect();
         let bars = unit_bars(&eleven);
         assert_eq!(bars.len(), 11);
         assert_eq!(bars[10].label, "其他 (1 unit)");
@@ -2041,7 +1959,7 @@ mod tests {
     #[test]
     fn year_over_year_changes() {
         let d = ReportData {
-            totals: Totals {
+            totals: YearTotals {
                 projects: 110,
                 budget_units: 5,
                 indicators: 90,
@@ -2050,7 +1968,7 @@ mod tests {
                 mean_project_score: Some(72.5),
                 quantified_share: Some(0.6),
             },
-            previous: Some(Totals {
+            previous: Some(YearTotals {
                 projects: 100,
                 budget_units: 5,
                 indicators: 100,
@@ -2099,10 +2017,10 @@ mod tests {
 
         // Zero everywhere, plus NaN and out-of-range values from upstream.
         let d = ReportData {
-            previous: Some(Totals::default()),
+            previous: Some(YearTotals::default()),
             units: vec![unit("零", "0"), unit("负", "-5.00")],
             score_histogram: vec![("0–9".into(), 0), ("10–19".into(), 0)],
-            categories: vec![CategoryRow {
+            categories: vec![CategoryKinds {
                 level1_code: "output".into(),
                 level2_code: "quantity".into(),
                 quantitative: f64::NAN,
@@ -2110,14 +2028,14 @@ mod tests {
                 placeholder: -1.0,
                 empty: f64::INFINITY,
                 mean_score: Some(f64::NAN),
-                ..CategoryRow::default()
+                ..CategoryKinds::default()
             }],
-            flags: vec![FlagRow { flag: "x".into(), count: 3, ..FlagRow::default() }],
-            top_projects: vec![ProjectRow { quality_score: Some(f64::NAN), ..ProjectRow::default() }],
-            totals: Totals {
+            flags: vec![FlagCount { flag: "x".into(), count: 3, ..FlagCount::default() }],
+            top_projects: vec![ProjectLine { quality_score: Some(f64::NAN), ..ProjectLine::default() }],
+            totals: YearTotals {
                 annual_budget_yuan: dec("-5.00"),
                 mean_project_score: Some(f64::NAN),
-                ..Totals::default()
+                ..YearTotals::default()
             },
             ..empty_report()
         };

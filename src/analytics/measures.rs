@@ -1,0 +1,77 @@
+//! Stage 7, analytics: the quantities the stats datasets and the report figures share, each
+//! built by one function, so `stats/budget_by_unit.parquet` and the report's unit table cannot
+//! disagree about what a unit's budget is.
+
+use polars::prelude::*;
+
+/// Value kinds in the order every table and chart lists them.
+pub(super) const KINDS: [&str; 4] = ["quantitative", "qualitative", "placeholder", "empty"];
+
+pub(super) fn share(part: Expr, whole: Expr) -> Expr {
+    part.cast(DataType::Float64) / whole.cast(DataType::Float64)
+}
+
+pub(super) fn kind_share(kind: &str) -> Expr {
+    share(col("value_kind").eq(lit(kind)).sum(), len()).alias(format!("share_{kind}"))
+}
+
+fn mean_score(alias: &str) -> Expr {
+    col("quality_score").cast(DataType::Float64).mean().alias(alias)
+}
+
+pub(super) fn unit_keys() -> [Expr; 3] {
+    [col("year"), col("region"), col("budget_unit")]
+}
+
+/// Projects, annual and mid-term budget and mean project quality per (year, region, budget
+/// unit); unsorted, callers order it for their readers.
+pub(super) fn budget_by_unit(projects: LazyFrame) -> LazyFrame {
+    projects.group_by(unit_keys()).agg([
+        len().cast(DataType::Int64).alias("projects"),
+        col("annual_budget_yuan").sum().alias("annual_budget_yuan"),
+        col("midterm_budget_yuan").sum().alias("midterm_budget_yuan"),
+        mean_score("mean_project_quality"),
+    ])
+}
+
+/// Projects, distinct budget units, budgets and mean project quality per year, by year: the
+/// report's headline and `jixiao status`.
+pub(super) fn totals_by_year(projects: LazyFrame) -> LazyFrame {
+    projects
+        .group_by([col("year")])
+        .agg([
+            len().cast(DataType::Int64).alias("projects"),
+            col("budget_unit").n_unique().cast(DataType::Int64).alias("budget_units"),
+            col("annual_budget_yuan").sum().alias("annual_budget_yuan"),
+            col("midterm_budget_yuan").sum().alias("midterm_budget_yuan"),
+            mean_score("mean_project_quality"),
+        ])
+        .sort_by_exprs([col("year")], SortMultipleOptions::default())
+}
+
+/// Indicators per (year, level-1, level-2 category): count, count and share of each value
+/// kind, mean indicator score; sorted by those keys.
+pub(super) fn kinds_by_category(indicators: LazyFrame) -> LazyFrame {
+    let keys = [col("year"), col("level1_code"), col("level2_code")];
+    let mut aggs = vec![len().cast(DataType::Int64).alias("indicators")];
+    for k in KINDS {
+        aggs.push(col("value_kind").eq(lit(k)).sum().cast(DataType::Int64).alias(k));
+        aggs.push(kind_share(k));
+    }
+    aggs.push(mean_score("mean_score"));
+    indicators.group_by(keys.clone()).agg(aggs).sort_by_exprs(keys, SortMultipleOptions::default())
+}
+
+/// One row per raised flag (`flag`), keeping `keep` of the flagged row; rows without flags go.
+pub(super) fn flag_rows(lf: LazyFrame, keep: &[&str]) -> LazyFrame {
+    let mut cols: Vec<Expr> = keep.iter().map(|c| col(*c)).collect();
+    cols.push(col("quality_flags").alias("flag"));
+    lf.select(cols)
+        .explode(by_name(["flag"], true, false), ExplodeOptions { empty_as_null: false, keep_nulls: false })
+        .filter(col("flag").is_not_null())
+}
+
+/// How often each flag was raised per year, from `flag_rows` that kept `year`; unsorted.
+pub(super) fn flag_counts(flag_rows: LazyFrame) -> LazyFrame {
+    flag_rows.group_by([col("year"), col("flag")]).agg([len().cast(DataType::Int64).alias("count")])
+}
