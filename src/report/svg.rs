@@ -3,16 +3,23 @@
 use std::fmt::{self, Write as _};
 
 use rust_decimal::Decimal;
+use unicode_width::UnicodeWidthChar;
 
 use super::format::*;
 use super::views::*;
 use super::{C_BAR, C_KINDS, C_REST, CHART_W, KIND_LABELS, KIND_TEXT_INVERTED};
 use crate::analytics::model::CategoryKinds;
 
-/// Rough advance width of a character in em: CJK glyphs are square, Latin is
-/// narrower. Overestimating a little only leaves some extra room.
+/// Rough advance width of a character in em, from its East Asian width in a CJK context, where
+/// ambiguous characters such as “ · … – are drawn full width: two columns are a square glyph,
+/// one column a Latin one (a little narrower than half a square in proportional fonts), and
+/// combining marks take no room. Overestimating a little only leaves some extra room.
 pub(super) fn char_em(c: char) -> f64 {
-    if c.is_ascii() { 0.6 } else { 1.0 }
+    match c.width_cjk() {
+        Some(0) => 0.0,
+        Some(2) => 1.0,
+        _ => 0.6,
+    }
 }
 
 pub(super) fn text_width(s: &str, font_px: f64) -> f64 {

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::format::*;
 use super::markdown::{text_bar, text_stack};
-use super::svg::{bar_len, fit_text, nice_axis, text_width};
+use super::svg::{bar_len, char_em, fit_text, nice_axis, text_width};
 use super::views::*;
 use super::*;
 use crate::analytics::model::{CategoryKinds, FlagCount, FlagExample, ProjectLine, UnitBudget, YearTotals};
@@ -604,6 +604,19 @@ fn helpers() {
     assert_eq!(bar_len(dec("0.0001"), dec("10"), 100.0), 1.0);
     assert_eq!(dec_ratio(dec("1"), dec("4")), 0.25);
     assert_eq!(dec_ratio(dec("1"), Decimal::ZERO), 0.0);
+}
+
+#[test]
+fn label_widths_follow_east_asian_width() {
+    // The estimate the hand-written rule gave (ASCII 0.6 em, everything else 1 em) holds for
+    // what labels contain: Latin, CJK, full-width and CJK-ambiguous punctuation.
+    for (c, em) in [('a', 0.6), ('(', 0.6), ('中', 1.0), ('（', 1.0), ('·', 1.0), ('–', 1.0), ('“', 1.0)] {
+        assert_eq!(char_em(c), em, "{c:?}");
+    }
+    // Combining marks and zero-width spaces no longer count as a full square.
+    assert_eq!(char_em('\u{301}'), 0.0);
+    assert_eq!(char_em('\u{200B}'), 0.0);
+    assert_eq!(text_width("单位 A", 10.0), 10.0 * (1.0 + 1.0 + 0.6 + 0.6));
 }
 
 /// Every variant renders to a complete, deterministic document: seven sections, closed tags,
