@@ -215,6 +215,8 @@ fn key_with_two_homes_names_both() {
         found[0].to_string(),
         "limits.dir: unknown key here; \"dir\" belongs in the [output] table or in the [report] table"
     );
+    let found = problems(&format!("{MINIMAL}\n[report]\nroot = \"x\"\n"));
+    assert_eq!(found[0].to_string(), "report.root: unknown key here; \"root\" belongs in an [[input]] table");
 }
 
 #[test]
