@@ -1,4 +1,4 @@
-//! The `jixiao` command: parses arguments and hands over to the library (see `cli.rs`).
+//! The `jixiao` command: parses arguments and hands over to the library (see `cli/`).
 
 mod cli;
 

@@ -812,3 +812,134 @@ fn run_with_two_roots_of_the_same_folder_name_keeps_both_roots_files() {
     assert_eq!(paths, vec!["a/data/seed.txt".to_string(), "b/data/seed.txt".to_string()]);
     assert_eq!(frame(&out, "projects").height(), 16, "both roots' eight tables");
 }
+
+#[test]
+fn inspect_shows_encoding_layout_tables_and_amounts() {
+    let file = repo().join("sample_data/layouts/foshan_2022_fixed_width.txt");
+    let o = jixiao(&["inspect", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "encoding utf-8 (bom false, decode errors 0), layout fixed_width", "{text}");
+    let tables: Vec<&&str> = lines.iter().filter(|l| l.starts_with("table ")).collect();
+    assert_eq!(tables.len(), 1, "{text}");
+    for part in [
+        "table 0: target",
+        "year Some(2022)",
+        "unit Some(\"佛山市民政局\")",
+        "project Some(\"社区养老服务补贴\")",
+        "midterm None",
+        // 126.50 万元 in the file, in yuan here.
+        "annual Some(1265000.00)",
+        "confidence 1.00",
+        "problem None",
+    ] {
+        assert!(tables[0].contains(part), "{part:?} in {}", tables[0]);
+    }
+    let indicators: Vec<&&str> = lines.iter().filter(|l| l.starts_with("  [")).collect();
+    assert_eq!(indicators.len(), 7, "{text}");
+    assert_eq!(*indicators[0], "  [9] annual output | 产出指标 | 数量指标 | 补贴站点数量 = \"≥120个\"");
+    assert!(text.contains("  annual goal: Some(\"为全市社区养老服务站点提供运营补贴"), "{text}");
+    assert!(!text.contains(" | 126.50"), "the grid only with --grid: {text}");
+
+    // --grid adds the rows the form reader saw, amounts as written.
+    let o = jixiao(&["inspect", "--grid", file.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.lines().any(|l| l == "   4 | 项目资金（万元） | 年度资金总额 | 126.50"), "{text}");
+    assert!(text.lines().any(|l| l == "   9 |  | 产出指标 | 数量指标 | 补贴站点数量 | ≥120个"), "{text}");
+
+    // The declared charset lies; the bytes are GBK.
+    let html = repo().join("sample_data/layouts/foshan_2022_meta_charset_lies.html");
+    let o = jixiao(&["inspect", html.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.starts_with("encoding gbk (bom false, decode errors 0), layout html\n"), "{text}");
+    assert!(text.contains("midterm Some(10095900.00) annual Some(3365300.00) period Some(2022)-Some(2024)"), "{text}");
+
+    // A file with no table exits 1.
+    let o = jixiao(&["inspect", repo().join("sample_data/README.md").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("table 0"));
+}
+
+/// `status` and `error` of each file of the current snapshot, by path.
+fn file_outcomes(out: &Path) -> BTreeMap<String, (String, String)> {
+    let f = frame(out, "files");
+    let (path, status, error) = (strings(&f, "path"), strings(&f, "status"), strings(&f, "error"));
+    (0..f.height())
+        .map(|k| (path[k].clone().unwrap(), (status[k].clone().unwrap(), error[k].clone().unwrap_or_default())))
+        .collect()
+}
+
+/// A pipeline file reading `input` into `out` with these `[limits]` lines.
+fn limits_pipeline(dir: &Path, input: &Path, out: &Path, limits: &str) -> PathBuf {
+    let pipeline = dir.join("limits.toml");
+    fs::write(
+        &pipeline,
+        format!("name = \"limits\"\n[[input]]\nroot = {input:?}\n[output]\ndir = {out:?}\n[limits]\n{limits}\n"),
+    )
+    .unwrap();
+    pipeline
+}
+
+#[test]
+fn files_over_max_file_bytes_are_rejected_too_large_and_the_others_read() {
+    let input = seed_dir();
+    let small = repo().join("sample_data/layouts/foshan_2022_fixed_width.txt");
+    fs::copy(&small, input.path().join("small.txt")).unwrap();
+    let limit = fs::metadata(&small).unwrap().len();
+    let seed = fs::metadata(input.path().join("seed.txt")).unwrap().len();
+    let tmp = tempfile::tempdir().unwrap();
+    let by_flag = tmp.path().join("by_flag");
+    let by_file = tmp.path().join("by_file");
+    // The same limit from the command line and from a pipeline file.
+    let o = ingest(input.path(), &by_flag, &["--max-file-bytes", &limit.to_string()]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let pipeline = limits_pipeline(tmp.path(), input.path(), &by_file, &format!("max_file_bytes = {limit}"));
+    let o = jixiao(&["run", pipeline.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    for out in [&by_flag, &by_file] {
+        let files = file_outcomes(out);
+        // A file exactly at the limit is not over it.
+        assert_eq!(files["small.txt"], ("ok".to_string(), String::new()));
+        assert_eq!(
+            files["seed.txt"],
+            ("rejected".to_string(), format!("too_large: {seed} bytes, over the {limit} byte limit"))
+        );
+        let p = frame(out, "projects");
+        assert_eq!(strings(&p, "project_name"), vec![Some("社区养老服务补贴".to_string())]);
+    }
+}
+
+#[test]
+fn a_file_over_max_file_seconds_is_rejected_too_slow_and_the_run_goes_on() {
+    let input = seed_dir();
+    fs::copy(repo().join("sample_data/layouts/foshan_2022_fixed_width.txt"), input.path().join("slow.txt")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN).args(args).env("JIXIAO_LOG", "error").env("JIXIAO_FAULT", "slow").output().unwrap()
+    };
+    // `JIXIAO_FAULT=slow` makes slow.txt take 1.5 s: within the default 30 s budget ...
+    let relaxed = tmp.path().join("relaxed");
+    let o = run(&["ingest", input.path().to_str().unwrap(), "--out", relaxed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(file_outcomes(&relaxed)["slow.txt"].0, "ok");
+
+    // ... over a 1 s one, from the command line or from a pipeline file.
+    let by_flag = tmp.path().join("by_flag");
+    let by_file = tmp.path().join("by_file");
+    let args =
+        ["ingest", input.path().to_str().unwrap(), "--out", by_flag.to_str().unwrap(), "--max-file-seconds", "1"];
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let pipeline = limits_pipeline(tmp.path(), input.path(), &by_file, "max_file_seconds = 1");
+    let o = run(&["run", pipeline.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    for out in [&by_flag, &by_file] {
+        let files = file_outcomes(out);
+        let (status, error) = &files["slow.txt"];
+        assert_eq!(status, "rejected");
+        assert!(error.starts_with("too_slow: parsing took 1.") && error.ends_with(" s, over the 1 s limit"), "{error}");
+        assert_eq!(files["seed.txt"], ("ok".to_string(), String::new()), "the run went on");
+        assert_eq!(frame(out, "projects").height(), 8, "only the seed's tables");
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::config::Limits;
 use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout::{self, sniff::LayoutKind};
@@ -17,20 +18,6 @@ pub struct Outcome {
     pub projects: Vec<ProjectRow>,
     pub indicators: Vec<IndicatorRow>,
     pub bytes_read: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_file_bytes: u64,
-    /// Parse time budget per file. Stages are checked against it between steps: a file over
-    /// budget is rejected (`too_slow`) instead of holding rows nobody can trust to be complete.
-    pub max_file_seconds: f64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits { max_file_bytes: 64 << 20, max_file_seconds: 30.0 }
-    }
 }
 
 pub fn content_hash(bytes: &[u8]) -> String {
@@ -71,12 +58,12 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
     let bytes_read = bytes.len() as u64;
     let started = std::time::Instant::now();
     match catch_unwind(AssertUnwindSafe(|| process_bytes(file.clone(), &bytes))) {
-        Ok(_) if started.elapsed().as_secs_f64() > limits.max_file_seconds => {
+        Ok(_) if started.elapsed() > limits.max_file_time => {
             file.content_hash = Some(content_hash(&bytes));
             file.error = Some(format!(
                 "too_slow: parsing took {:.1} s, over the {} s limit",
                 started.elapsed().as_secs_f64(),
-                limits.max_file_seconds
+                limits.max_file_time.as_secs_f64()
             ));
             tracing::warn!(path = %entry.rel, "{}", file.error.as_deref().unwrap_or_default());
             Outcome { file, projects: vec![], indicators: vec![], bytes_read }
@@ -105,6 +92,11 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
     // parser, so the tests can prove a panic stays within its file.
     if file.path.contains("panic") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "panic") {
         panic!("fault injected for {}", file.path);
+    }
+    // Test hook: `JIXIAO_FAULT=slow` makes files whose name contains "slow" take over a
+    // second, the smallest `max_file_seconds`, so the tests can prove the time limit holds.
+    if file.path.contains("slow") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "slow") {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
     }
     let hash = content_hash(bytes);
     file.content_hash = Some(hash.clone());

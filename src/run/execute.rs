@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::RunError;
 use super::plan::Known;
-use crate::ingest::process::Limits;
+use crate::config::Limits;
 use crate::ingest::process::{self, Outcome};
 use crate::ingest::walk::Entry;
 use crate::store::records::Status;
@@ -71,15 +71,15 @@ pub(super) fn problem_line(path: &str, status: &str, error: Option<&str>) -> Str
     format!("{path}: {status} {}", error.unwrap_or(""))
 }
 
-/// Reads `todo` on `jobs` threads and writes every outcome into `sink`, in walk order.
+/// Reads `todo` on `limits.thread_count()` threads and writes every outcome into `sink`, in walk order.
 pub(super) fn execute(
     todo: &[&Entry],
     known: &HashMap<String, Known>,
     mut sink: Sink,
-    jobs: usize,
     limits: Limits,
     progress: bool,
 ) -> Result<(Sink, Tally, Written), RunError> {
+    let jobs = limits.thread_count();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()

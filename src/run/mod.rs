@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::process::Limits;
+use crate::config::Limits;
 use crate::ingest::walk::Entry;
 use crate::store::sink::{self, Dataset, Sink};
 use crate::store::snapshot::{self, Output};
@@ -52,9 +52,8 @@ pub struct InputSpec {
 pub struct Options {
     pub inputs: Vec<InputSpec>,
     pub out: PathBuf,
-    /// 0 = all cores.
-    pub jobs: usize,
     pub full: bool,
+    /// Worker threads and per-file bounds.
     pub limits: Limits,
     pub keep_snapshots: usize,
     pub progress: bool,
@@ -130,7 +129,7 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     let sink = Sink::new(staging.clone(), old_root.as_deref().map(|r| plan.carry(r)))?;
     let todo: Vec<&Entry> = plan.todo().collect();
     let (sink, tally, seen) =
-        stages.time("parse", || execute::execute(&todo, &plan.known, sink, opts.jobs, opts.limits, opts.progress))?;
+        stages.time("parse", || execute::execute(&todo, &plan.known, sink, opts.limits, opts.progress))?;
     fault("mid_write");
     let written = stages.time("write", || sink.finish())?;
     let nothing_changed = plan.nothing_changed() && old_root.is_some();

@@ -1,0 +1,38 @@
+//! Command line: the one-screen summary of a run.
+
+use std::path::Path;
+
+use jixiao::run::Summary;
+
+pub(super) fn print_summary(out: &Path, s: &Summary) {
+    outln!("jixiao run {} → {}", s.run_id, out.join("current").display());
+    outln!("  files      {:>7}  ok {}  partial {}  rejected {}", s.files, s.ok, s.partial, s.rejected);
+    outln!("  changes    new {}  changed {}  unchanged {}  deleted {}", s.new, s.changed, s.unchanged, s.deleted);
+    outln!("  tables     {:>7}", s.tables);
+    outln!(
+        "  rows       {:>7} new  {} kept  ({} parts written, {} shared with the previous snapshot)",
+        s.rows_written,
+        s.rows_carried,
+        s.parts_written,
+        s.parts_linked
+    );
+    outln!("  indicators {:>7}", s.indicators);
+    outln!(
+        "  read       {:>7.2} MB in {:.2} s ({:.1} MB/s)",
+        s.bytes_read as f64 / 1e6,
+        s.elapsed_seconds,
+        s.throughput_mb_s
+    );
+    let stages: Vec<String> = s.stage_seconds.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect();
+    outln!("  stages     {}", stages.join("  "));
+    for p in s.problems.iter().take(10) {
+        outln!("  ! {p}");
+    }
+    if s.problems.len() > 10 {
+        outln!(
+            "  ! … {} more in {}",
+            s.problems.len() - 10,
+            out.join("runs").join(format!("{}.json", s.run_id)).display()
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! Command line, `jixiao ingest` and `jixiao run`: one folder with flags, or a pipeline file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::ExitStatus;
+use super::print::print_summary;
+use super::report::{latest_year, write_report};
+use jixiao::config::{self, Limits};
+use jixiao::run::{self, InputSpec, Options};
+
+/// `jixiao ingest`: the flags' limits; every other setting at its default.
+pub(super) fn ingest(input_dir: PathBuf, out: PathBuf, full: bool, limits: Limits, keep: usize) -> Result<ExitStatus> {
+    let opts = Options {
+        inputs: vec![InputSpec { root: input_dir, filter: None }],
+        out,
+        full,
+        limits,
+        keep_snapshots: keep,
+        progress: true,
+    };
+    finish_run(opts)
+}
+
+/// `jixiao run`: a checked pipeline file, then its report if it asks for one.
+pub(super) fn run_pipeline(pipeline: &Path, full: bool) -> Result<ExitStatus> {
+    let p = match config::load(pipeline) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let mut inputs = Vec::new();
+    for i in &p.inputs {
+        let m = i.matcher().with_context(|| format!("input {}", i.root.display()))?;
+        inputs.push(InputSpec { root: i.root.clone(), filter: Some(Box::new(move |rel: &str| m.is_match(rel))) });
+    }
+    let opts = Options {
+        inputs,
+        out: p.output.dir.clone(),
+        full,
+        limits: p.limits,
+        keep_snapshots: p.output.keep_snapshots as usize,
+        progress: true,
+    };
+    let status = finish_run(opts)?;
+    if p.report.enabled && status != ExitStatus::Error {
+        let data = jixiao::store::snapshot::current_of(&p.output.dir).context("no current snapshot after the run")?;
+        let year = match p.report.year {
+            Some(y) => i32::from(y),
+            None => latest_year(&data).context("no year in the dataset to report on")?,
+        };
+        write_report(&data, year, p.report.region.as_deref(), &p.report.dir)?;
+    }
+    Ok(status)
+}
+
+fn finish_run(opts: Options) -> Result<ExitStatus> {
+    let out = opts.out.clone();
+    let summary = run::run(opts).with_context(|| format!("run into {}", out.display()))?;
+    print_summary(&out, &summary);
+    Ok(if summary.exit_status == 0 { ExitStatus::Success } else { ExitStatus::Failure })
+}
