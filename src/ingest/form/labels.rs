@@ -1,5 +1,7 @@
 //! Stage 4, form: the form's vocabulary: label predicates, level1/level2 codes, `label：value` fields.
 
+use super::amount::parse_amount;
+use crate::ingest::layout::stream::{RunKind, Vocabulary};
 use crate::ingest::text::{clean, label_key, years};
 
 pub(super) enum TextField {
@@ -261,5 +263,66 @@ pub fn level2_code(key: &str) -> &'static str {
         "satisfaction"
     } else {
         "other"
+    }
+}
+
+/// The form's words for the layout stage's text-run reader, which rebuilds rows from them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FormLabels;
+
+impl Vocabulary for FormLabels {
+    fn kind(&self, run: &str) -> RunKind {
+        run_kind(&label_key(run))
+    }
+    fn is_whole_label(&self, run: &str) -> bool {
+        known_label(&label_key(run))
+    }
+    fn is_year_line(&self, run: &str) -> bool {
+        year_line(run).is_some()
+    }
+    fn is_level1(&self, run: &str) -> bool {
+        is_l1_label(&label_key(run))
+    }
+    fn is_amount(&self, run: &str) -> bool {
+        parse_amount(run).is_some()
+    }
+}
+
+/// A complete label of the form's vocabulary, not a fragment that happens to end in 指标.
+fn known_label(key: &str) -> bool {
+    match run_kind(key) {
+        RunKind::Other => false,
+        RunKind::L2 => level2_code(key) != "other",
+        _ => true,
+    }
+}
+
+fn run_kind(key: &str) -> RunKind {
+    if key.chars().count() > 20 {
+        // Labels are short; a long run is narrative or a value that mentions a label.
+        return RunKind::Other;
+    }
+    if is_title(key) {
+        RunKind::Title
+    } else if matches!(key, "一级指标" | "二级指标" | "三级指标") || is_value_label(key) {
+        RunKind::Header
+    } else if is_block_label(key) {
+        RunKind::Block
+    } else if goal_label(key).is_some() {
+        RunKind::Goal
+    } else if is_opinion_label(key) {
+        RunKind::Opinion
+    } else if is_head_label(key)
+        || matches!(key, "项目性质" | "项目类别" | "项目资金")
+        || key.starts_with("其中")
+        || key.ends_with("资金") && key.chars().count() <= 8
+    {
+        RunKind::Head
+    } else if is_pure_l1(key) {
+        RunKind::L1
+    } else if is_l2_label(key) {
+        RunKind::L2
+    } else {
+        RunKind::Other
     }
 }

@@ -6,11 +6,11 @@
 //! a row is classified by the labels in it, never by its position in the file, and indicator
 //! rows are mapped through the columns of their header row when the row lines up with it, or
 //! by the kind of each cell (一级/二级 label, name, value) when a PDF extractor shifted cells.
-//! No layout knowledge here: the grid may come from tab text, HTML, CSV or Markdown.
+//! No layout knowledge here: the grid may come from tab text, HTML, CSV, Markdown or PDF text
+//! runs, which the layout stage regrids with the words this stage supplies ([`FormLabels`]).
 
 mod amount;
 mod labels;
-mod stream;
 mod walker;
 
 use rust_decimal::Decimal;
@@ -19,8 +19,7 @@ use crate::ingest::layout::Grid;
 use crate::ingest::text::{clean, label_key};
 
 pub use amount::parse_amount;
-pub use labels::{level1_code, level2_code};
-pub use stream::rows_for_reading;
+pub use labels::{FormLabels, level1_code, level2_code};
 use walker::Walker;
 
 /// One performance-target table read from a grid.
@@ -71,8 +70,9 @@ pub struct Reading {
     pub tables: Vec<Table>,
 }
 
+/// Reads the tables of a grid as the layout stage laid it out (with [`FormLabels`] for a
+/// text-run stream).
 pub fn read(grid: &Grid) -> Reading {
-    let grid = rows_for_reading(grid);
     let mut walker = Walker::default();
     for (r, row) in grid.rows.iter().enumerate() {
         let cells: Vec<String> = row.iter().map(|c| if c.merged { String::new() } else { clean(&c.text) }).collect();

@@ -3,7 +3,7 @@ use rust_decimal::Decimal;
 use super::amount::{MoneyUnit, to_yuan};
 use super::labels::{goal_label, year_line};
 use super::*;
-use crate::ingest::layout::tsv;
+use crate::ingest::layout::{self, sniff::LayoutKind, tsv};
 
 const APPROVAL: &str = "# 东莞市财政项目支出绩效目标批复表\n\n（ 2020 年度）\n\n预算单位：中共东莞市直属机关工作委员会\n\n\
 项目名称\t党内统计工作经费\t中期市财政预算（万元）\t12.00\t本年度申请市财政预算资金（万元）\t4.00\t\t\n\
@@ -104,7 +104,7 @@ fn label_fragments_rejoin_but_values_do_not() {
     let lines = "财政项目支出绩效目标申报表\n（2026年度）\n项目名称\n测试项目\n项目资金\n（元）\n年度资金申请总额\n1,000.00\n\
 一级指标\n二级指标\n三级指标\n年度(/项目)指标值\n产出指标\n数量指标\n道路长度\n985米\n效益指标\n可持续影\n响指标\n\
 制度健全性\n健全\n满意度指\n标\n服务对象\n满意度指\n标\n居民满意度\n≥90%\n";
-    let t = &read(&tsv::read(lines)).tables[0];
+    let t = &read(&layout::read(LayoutKind::Lines, lines, &FormLabels).grid).tables[0];
     let got: Vec<(&str, &str, &str)> =
         t.indicators.iter().map(|i| (i.level2.as_str(), i.level3.as_str(), i.value.as_str())).collect();
     assert_eq!(
@@ -175,6 +175,7 @@ fn random_grids_of_form_words_never_panic() {
             let len = next(10);
             g.rows.push((0..len).map(|_| crate::ingest::layout::Cell::new(words[next(words.len())])).collect());
         }
-        let _ = read(&g);
+        // Through the text-run reader too: many of these grids are one-cell streams.
+        let _ = read(&layout::stream::regrid(g, &FormLabels));
     }
 }
