@@ -191,7 +191,7 @@ impl Walker {
         while i < nonblank.len() {
             let col = nonblank[i];
             let key = &keys[col];
-            let value_after = nonblank.get(i + 1).map(|&j| (j, &cells[j], &keys[j]));
+            let value_after = nonblank.get(i + 1).map(|&j| (&cells[j], &keys[j]));
             // A section label like 项目资金（元） sets the unit of the amounts that follow it.
             if let Some(unit) = money_unit_of(&cells[col])
                 && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key))
@@ -200,61 +200,16 @@ impl Walker {
             }
             let mut consumed = false;
             if let Some(field) = text_field(key) {
-                if let Some((_, v, _)) = value_after.filter(|(_, _, vk)| !is_head_label(vk)) {
-                    let t = self.table();
-                    let slot = match field {
-                        TextField::ProjectName => &mut t.project_name,
-                        TextField::Department => &mut t.department,
-                        TextField::Implementing => &mut t.implementing_unit,
-                        TextField::BudgetUnit => &mut t.budget_unit,
-                    };
-                    if slot.is_none() {
-                        *slot = Some(v.clone());
-                    }
-                    consumed = true;
-                }
+                consumed = self.head_text(field, value_after);
             } else if let Some(which) = amount_field(key) {
-                let label_unit = money_unit_of(&cells[col]);
-                // The amount is the first number after the label; PDF text may leave a stray
-                // empty or label cell in between.
-                let mut k = i + 1;
-                while k < nonblank.len() && k <= i + 2 {
-                    if let Some(v) = parse_amount(&cells[nonblank[k]]) {
-                        let unit = cell_money_unit(&cells[nonblank[k]]).or(label_unit).or(self.money_unit);
-                        if unit.is_none() {
-                            self.table().parse_notes.push(format!("{key}: no unit given, read as 万元"));
-                        }
-                        let yuan = to_yuan(v, unit.unwrap_or(MoneyUnit::Wan));
-                        let t = self.table();
-                        match which {
-                            Amount::Midterm => t.midterm_budget_yuan = t.midterm_budget_yuan.or(Some(yuan)),
-                            Amount::Annual => t.annual_budget_yuan = t.annual_budget_yuan.or(Some(yuan)),
-                        }
-                        i = k;
-                        break;
-                    }
-                    k += 1;
-                }
+                i = self.head_amount(which, key, i, cells, nonblank);
             } else if let Some(is_mid) = goal_label(key) {
-                if is_mid {
-                    let ys = years(&cells[col]);
-                    let t = self.table();
-                    if ys.len() >= 2 {
-                        t.midterm_start_year = t.midterm_start_year.or(Some(ys[0]));
-                        t.midterm_end_year = t.midterm_end_year.or(Some(ys[1]));
-                    }
-                }
-                match value_after
-                    .filter(|(_, v, vk)| !is_head_label(vk) && goal_label(vk).is_none() && v.chars().count() > 6)
-                {
-                    Some((_, v, _)) => {
-                        self.set_goal(is_mid, v.clone());
-                        consumed = true;
-                    }
-                    None => goal_labels.push((col, is_mid)),
+                consumed = self.head_goal(is_mid, &cells[col], value_after);
+                if !consumed {
+                    goal_labels.push((col, is_mid));
                 }
             } else if let Some(is_start) = date_label(key)
-                && let Some((_, v, _)) = value_after
+                && let Some((v, _)) = value_after
                 && let Some(&y) = years(v).first()
             {
                 let t = self.table();
@@ -270,6 +225,68 @@ impl Walker {
         if !goal_labels.is_empty() {
             self.goal_cols = goal_labels;
             self.section = Section::Goals;
+        }
+    }
+
+    /// A text field's value in the cell after its label; true when that cell was taken.
+    fn head_text(&mut self, field: TextField, value_after: Option<(&String, &String)>) -> bool {
+        let Some((v, _)) = value_after.filter(|(_, vk)| !is_head_label(vk)) else { return false };
+        let t = self.table();
+        let slot = match field {
+            TextField::ProjectName => &mut t.project_name,
+            TextField::Department => &mut t.department,
+            TextField::Implementing => &mut t.implementing_unit,
+            TextField::BudgetUnit => &mut t.budget_unit,
+        };
+        if slot.is_none() {
+            *slot = Some(v.clone());
+        }
+        true
+    }
+
+    /// Reads the amount after the label at `nonblank[i]`; returns the position of the amount
+    /// cell, or `i` when there is none.
+    fn head_amount(&mut self, which: Amount, key: &str, i: usize, cells: &[String], nonblank: &[usize]) -> usize {
+        let label_unit = money_unit_of(&cells[nonblank[i]]);
+        // The amount is the first number after the label; PDF text may leave a stray
+        // empty or label cell in between.
+        let mut k = i + 1;
+        while k < nonblank.len() && k <= i + 2 {
+            if let Some(v) = parse_amount(&cells[nonblank[k]]) {
+                let unit = cell_money_unit(&cells[nonblank[k]]).or(label_unit).or(self.money_unit);
+                if unit.is_none() {
+                    self.table().parse_notes.push(format!("{key}: no unit given, read as 万元"));
+                }
+                let yuan = to_yuan(v, unit.unwrap_or(MoneyUnit::Wan));
+                let t = self.table();
+                match which {
+                    Amount::Midterm => t.midterm_budget_yuan = t.midterm_budget_yuan.or(Some(yuan)),
+                    Amount::Annual => t.annual_budget_yuan = t.annual_budget_yuan.or(Some(yuan)),
+                }
+                return k;
+            }
+            k += 1;
+        }
+        i
+    }
+
+    /// A goal label (`label` is its cell): its period, and its text when the next cell holds
+    /// it; false when the text is to come on the next row.
+    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&String, &String)>) -> bool {
+        if is_mid {
+            let ys = years(label);
+            let t = self.table();
+            if ys.len() >= 2 {
+                t.midterm_start_year = t.midterm_start_year.or(Some(ys[0]));
+                t.midterm_end_year = t.midterm_end_year.or(Some(ys[1]));
+            }
+        }
+        match value_after.filter(|(v, vk)| !is_head_label(vk) && goal_label(vk).is_none() && v.chars().count() > 6) {
+            Some((v, _)) => {
+                self.set_goal(is_mid, v.clone());
+                true
+            }
+            None => false,
         }
     }
 
@@ -577,29 +594,7 @@ impl Walker {
             * t.parse_notes.iter().filter(|n| n.contains("read as 万元") || n.contains("by position")).count() as f64;
         t.parse_confidence = confidence.clamp(0.0, 1.0);
 
-        let complete = t.approval_opinion.is_some() || t.indicators.iter().any(|i| i.level1_code == "satisfaction");
-        if t.indicators.is_empty() {
-            t.problem = Some(format!(
-                "table {}: no indicator rows found",
-                t.project_name.as_deref().unwrap_or("without 项目名称")
-            ));
-        } else if !complete {
-            let label = |i: &Indicator| if i.level2.is_empty() { i.level3.clone() } else { i.level2.clone() };
-            // A row the cut went through has its name but lost its values: they are unknown, not
-            // empty targets, so the row is not kept as indicators.
-            let last_row = t.indicators.last().map(|i| i.row_index);
-            let cut_row: Vec<&Indicator> = t.indicators.iter().filter(|i| Some(i.row_index) == last_row).collect();
-            if !cut_row.is_empty() && cut_row.iter().all(|i| i.value.is_empty()) {
-                let name = label(cut_row[0]);
-                t.indicators.retain(|i| Some(i.row_index) != last_row);
-                t.problem = Some(format!("table cut off in the {name} row (its values are missing)"));
-            } else {
-                let last = t.indicators.last().map(label);
-                t.problem = Some(format!("table cut off after the {} row", last.unwrap_or_default()));
-            }
-        } else if t.year.is_none() {
-            t.problem = Some("no budget year (年度) found".into());
-        }
+        set_problem(&mut t);
         self.done.push(t);
     }
 
@@ -608,6 +603,32 @@ impl Walker {
             self.finish_table(t);
         }
         Reading { tables: self.done }
+    }
+}
+
+/// Says why a finished table is incomplete, if it is: no indicators, cut off before its
+/// satisfaction rows or opinion, or no budget year.
+fn set_problem(t: &mut Table) {
+    let complete = t.approval_opinion.is_some() || t.indicators.iter().any(|i| i.level1_code == "satisfaction");
+    if t.indicators.is_empty() {
+        t.problem =
+            Some(format!("table {}: no indicator rows found", t.project_name.as_deref().unwrap_or("without 项目名称")));
+    } else if !complete {
+        let label = |i: &Indicator| if i.level2.is_empty() { i.level3.clone() } else { i.level2.clone() };
+        // A row the cut went through has its name but lost its values: they are unknown, not
+        // empty targets, so the row is not kept as indicators.
+        let last_row = t.indicators.last().map(|i| i.row_index);
+        let cut_row: Vec<&Indicator> = t.indicators.iter().filter(|i| Some(i.row_index) == last_row).collect();
+        if !cut_row.is_empty() && cut_row.iter().all(|i| i.value.is_empty()) {
+            let name = label(cut_row[0]);
+            t.indicators.retain(|i| Some(i.row_index) != last_row);
+            t.problem = Some(format!("table cut off in the {name} row (its values are missing)"));
+        } else {
+            let last = t.indicators.last().map(label);
+            t.problem = Some(format!("table cut off after the {} row", last.unwrap_or_default()));
+        }
+    } else if t.year.is_none() {
+        t.problem = Some("no budget year (年度) found".into());
     }
 }
 
