@@ -103,3 +103,40 @@ impl Grid {
         self.rows.iter().map(|r| r.iter().map(|c| c.text.clone()).collect()).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::stream::RunKind;
+    use super::*;
+
+    struct NoWords;
+
+    impl Vocabulary for NoWords {
+        fn kind(&self, _: &str) -> RunKind {
+            RunKind::Other
+        }
+        fn is_whole_label(&self, _: &str) -> bool {
+            false
+        }
+        fn is_year_line(&self, _: &str) -> bool {
+            false
+        }
+        fn is_level1(&self, _: &str) -> bool {
+            false
+        }
+        fn is_amount(&self, _: &str) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn tab_text_with_wrap_spaces_is_named_tsv_pdf() {
+        let pdf = "项目名称\t应急物资储备工作 经费\n主管部门\t汕头市人力资 源和社会保障局\t实施单位\t汕头市 人力资源\n其他\t值\n";
+        let laid = read(LayoutKind::Tsv, pdf, &NoWords);
+        assert_eq!((laid.kind, laid.name), (LayoutKind::Tsv, "tsv_pdf"));
+        assert_eq!(laid.grid, tsv::read(pdf));
+        let plain = "项目名称\t应急物资储备工作经费\n主管部门\t汕头市人力资源和社会保障局\n其他\t值\n";
+        assert_eq!(read(LayoutKind::Tsv, plain, &NoWords).name, "tsv");
+        assert_eq!(read(LayoutKind::Lines, "a 甲 乙 丙\n", &NoWords).name, "lines");
+    }
+}

@@ -320,3 +320,94 @@ fn sentences(all: &str) -> Vec<String> {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy vocabulary: the mechanism must work with whatever words it is given.
+    struct Toy;
+
+    impl Vocabulary for Toy {
+        fn kind(&self, run: &str) -> RunKind {
+            match run {
+                "名称" | "金额" => RunKind::Head,
+                "目标" => RunKind::Goal,
+                "一级" | "二级" | "三级" | "值" => RunKind::Header,
+                "产出" => RunKind::L1,
+                "数量" | "质量" => RunKind::L2,
+                "意见" => RunKind::Opinion,
+                _ => RunKind::Other,
+            }
+        }
+        fn is_whole_label(&self, run: &str) -> bool {
+            self.kind(run) != RunKind::Other
+        }
+        fn is_year_line(&self, run: &str) -> bool {
+            run == "（2024年度）"
+        }
+        fn is_level1(&self, run: &str) -> bool {
+            run == "产出"
+        }
+        fn is_amount(&self, run: &str) -> bool {
+            run.parse::<f64>().is_ok()
+        }
+    }
+
+    fn lines(runs: &[&str]) -> Grid {
+        let mut g = Grid::default();
+        for r in runs {
+            g.push_line(*r);
+        }
+        g
+    }
+
+    /// Wrapped values rejoin, an amount is split from the label on its line, a wrapped 二级
+    /// label (数 / 量) joins, and each indicator row ends after its value.
+    #[test]
+    fn a_stream_is_regridded_by_the_words_it_is_given() {
+        let runs = [
+            "（2024年度）",
+            "名称",
+            "修路",
+            "工程",
+            "金额",
+            "12.5 目标",
+            "完成修路。",
+            "一级",
+            "二级",
+            "三级",
+            "值",
+            "产出",
+            "数",
+            "量",
+            "道路长度",
+            "985米",
+            "质量",
+            "验收",
+            "合格",
+            "意见",
+            "同意",
+        ];
+        let got = regrid(lines(&runs), &Toy).texts();
+        let want: Vec<Vec<&str>> = vec![
+            vec!["（2024年度）"],
+            vec!["名称", "修路工程"],
+            vec!["金额", "12.5"],
+            vec!["目标"],
+            vec!["完成修路。"],
+            vec!["一级", "二级", "三级", "值"],
+            vec!["产出", "数量", "道路长度", "985米"],
+            vec!["质量", "验收", "合格"],
+            vec!["意见", "同意"],
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_grid_with_rows_is_left_as_it_is() {
+        let mut g = lines(&["名称"; 12]);
+        g.rows[0].push(Cell::new("修路"));
+        assert_eq!(regrid(g.clone(), &Toy), g);
+    }
+}
