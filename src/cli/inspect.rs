@@ -23,8 +23,8 @@ pub(super) fn inspect(file: &Path, show_grid: bool) -> Result<ExitStatus> {
         decoded.decode_errors,
         kind.name()
     );
-    let grid = jixiao::ingest::layout::read(kind, &decoded.text);
-    let grid = jixiao::ingest::form::rows_for_reading(&grid);
+    // The grid the form stage reads: a text-run stream comes back regridded by the form's words.
+    let grid = jixiao::ingest::layout::read(kind, &decoded.text, &jixiao::ingest::form::FormLabels).grid;
     if show_grid {
         for (i, row) in grid.rows.iter().enumerate() {
             let cells: Vec<String> =

@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crate::config::Limits;
 use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
-use crate::ingest::layout::{self, sniff::LayoutKind};
+use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput};
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, ProjectRow, Status};
@@ -119,10 +119,9 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         file.error = Some("empty: the file holds only whitespace".into());
         return empty(file);
     }
-    let kind = layout::sniff::sniff(&decoded.text);
-    let grid = layout::read(kind, &decoded.text);
-    let reading = form::read(&grid);
-    file.layout = Some(layout_name(kind, &decoded.text).to_string());
+    let laid = layout::read(layout::sniff::sniff(&decoded.text), &decoded.text, &form::FormLabels);
+    let reading = form::read(&laid.grid);
+    file.layout = Some(laid.name.to_string());
 
     let mut problems: Vec<String> = Vec::new();
     let mut projects = Vec::new();
@@ -142,7 +141,7 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
             Some(p) => format!("incomplete: {p}"),
             None => format!(
                 "no_table: no performance-target table found ({} layout, {} lines)",
-                kind.name(),
+                laid.kind.name(),
                 decoded.text.lines().count()
             ),
         });
@@ -160,22 +159,6 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         file.status = Status::Ok;
     }
     Outcome { file, projects, indicators, bytes_read: 0 }
-}
-
-/// `tsv_pdf` tells analysts the tab text came from a PDF extractor (wrap spaces inside words).
-fn layout_name(kind: LayoutKind, text: &str) -> &'static str {
-    if kind == LayoutKind::Tsv {
-        let wrapped = text.split('\t').take(400).filter(|c| has_wrap_space(c)).count();
-        if wrapped >= 3 {
-            return "tsv_pdf";
-        }
-    }
-    kind.name()
-}
-
-fn has_wrap_space(cell: &str) -> bool {
-    let chars: Vec<char> = cell.chars().collect();
-    chars.windows(3).any(|w| crate::ingest::text::is_cjk(w[0]) && w[1] == ' ' && crate::ingest::text::is_cjk(w[2]))
 }
 
 fn rows_of(

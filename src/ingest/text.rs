@@ -6,10 +6,13 @@
 
 use std::borrow::Cow;
 
-/// CJK ideographs, CJK punctuation and full-width forms: the characters between which a PDF
-/// extractor's wrap spaces are never real spaces.
+/// CJK ideographs, CJK punctuation and full-width forms, plus the general punctuation Chinese
+/// text uses (“”‘’—…·): the characters between which a PDF extractor's wrap spaces are never
+/// real spaces. The union of the ranges the form helpers and the fixed-width reader used.
 pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xff00..=0xffef)
+    matches!(c as u32,
+        0xB7 | 0x2010..=0x2027 | 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
 }
 
 /// Cleans a cell for output: tags stripped, entities decoded, PDF wrap spaces between CJK

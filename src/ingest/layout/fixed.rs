@@ -53,6 +53,7 @@ use std::collections::HashMap;
 
 use super::sniff::lines;
 use super::{Cell, Grid};
+use crate::ingest::text::is_cjk;
 
 /// Columns two starts may differ by and still line up.
 const TOL: usize = 2;
@@ -182,13 +183,6 @@ fn is_page_footer(line: &str) -> bool {
         let rest = lower.trim_start_matches("page").replace("of", "/");
         rest.chars().all(|c| c.is_ascii_digit() || c == '/')
     }
-}
-
-fn is_cjk(c: char) -> bool {
-    // CJK blocks, plus the general punctuation Chinese text uses (“”‘’—…·).
-    matches!(c as u32,
-        0xB7 | 0x2010..=0x2027 | 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
 }
 
 /// Amounts, percentages, dates: text that never wraps inside a cell.

@@ -1,4 +1,5 @@
-//! Stage 3, layout: turns decoded text into a grid of cells with spans. No form knowledge here.
+//! Stage 3, layout: turns decoded text into a grid of cells with spans. No form knowledge here:
+//! the text-run reader gets the form's words as a parameter.
 //!
 //! Every reader returns the whole document in reading order: table rows as rows of cells,
 //! and text outside tables (titles, headings, paragraphs, narrative) as one-cell rows, so a
@@ -9,20 +10,52 @@ pub mod fixed;
 pub mod html;
 pub mod markdown;
 pub mod sniff;
+pub mod stream;
 pub mod tsv;
 
 use sniff::LayoutKind;
+use stream::Vocabulary;
 
-/// Reads text with the reader of its layout.
-pub fn read(kind: LayoutKind, text: &str) -> Grid {
-    match kind {
+use crate::ingest::text::is_cjk;
+
+/// What the layout stage read from one text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub kind: LayoutKind,
+    /// The name written to the dataset: the kind's, or `tsv_pdf` for tab text a PDF
+    /// extractor wrote (wrap spaces inside words tell analysts where to look).
+    pub name: &'static str,
+    /// The grid the form stage reads.
+    pub grid: Grid,
+}
+
+/// Reads text with the reader of its layout; a one-run-per-line stream is then regridded by
+/// the form's `words` (see [`stream`]).
+pub fn read(kind: LayoutKind, text: &str, words: &dyn Vocabulary) -> Layout {
+    let grid = match kind {
         LayoutKind::Html => html::read(text),
         LayoutKind::Markdown => markdown::read(text),
         LayoutKind::Csv => csv::read(text),
         LayoutKind::FixedWidth => fixed::read(text),
         // Lines without tabs become one-cell rows: the one-run-per-line reader is the tab reader.
         LayoutKind::Tsv | LayoutKind::Lines => tsv::read(text),
+    };
+    Layout { kind, name: name_of(kind, text), grid: stream::regrid(grid, words) }
+}
+
+fn name_of(kind: LayoutKind, text: &str) -> &'static str {
+    if kind == LayoutKind::Tsv {
+        let wrapped = text.split('\t').take(400).filter(|c| has_wrap_space(c)).count();
+        if wrapped >= 3 {
+            return "tsv_pdf";
+        }
     }
+    kind.name()
+}
+
+fn has_wrap_space(cell: &str) -> bool {
+    let chars: Vec<char> = cell.chars().collect();
+    chars.windows(3).any(|w| is_cjk(w[0]) && w[1] == ' ' && is_cjk(w[2]))
 }
 
 /// One cell of a grid. A cell spanning several rows or columns is stored once, at its
@@ -68,5 +101,42 @@ impl Grid {
     #[cfg(test)]
     pub(crate) fn texts(&self) -> Vec<Vec<String>> {
         self.rows.iter().map(|r| r.iter().map(|c| c.text.clone()).collect()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stream::RunKind;
+    use super::*;
+
+    struct NoWords;
+
+    impl Vocabulary for NoWords {
+        fn kind(&self, _: &str) -> RunKind {
+            RunKind::Other
+        }
+        fn is_whole_label(&self, _: &str) -> bool {
+            false
+        }
+        fn is_year_line(&self, _: &str) -> bool {
+            false
+        }
+        fn is_level1(&self, _: &str) -> bool {
+            false
+        }
+        fn is_amount(&self, _: &str) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn tab_text_with_wrap_spaces_is_named_tsv_pdf() {
+        let pdf = "项目名称\t应急物资储备工作 经费\n主管部门\t汕头市人力资 源和社会保障局\t实施单位\t汕头市 人力资源\n其他\t值\n";
+        let laid = read(LayoutKind::Tsv, pdf, &NoWords);
+        assert_eq!((laid.kind, laid.name), (LayoutKind::Tsv, "tsv_pdf"));
+        assert_eq!(laid.grid, tsv::read(pdf));
+        let plain = "项目名称\t应急物资储备工作经费\n主管部门\t汕头市人力资源和社会保障局\n其他\t值\n";
+        assert_eq!(read(LayoutKind::Tsv, plain, &NoWords).name, "tsv");
+        assert_eq!(read(LayoutKind::Lines, "a 甲 乙 丙\n", &NoWords).name, "lines");
     }
 }

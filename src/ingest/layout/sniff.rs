@@ -285,7 +285,8 @@ mod tests {
     }
 
     /// Random soups of the characters and fragments the readers react to: no reader may
-    /// panic, and every kind must come back from `sniff`.
+    /// panic, and every kind must come back from `sniff` (so the soups reach every reader's
+    /// decision).
     #[test]
     fn fuzz_all_readers() {
         use super::super::{csv, fixed, html, markdown};
@@ -348,13 +349,14 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
+        let mut seen = std::collections::HashSet::new();
         for _ in 0..1500 {
             let len = (next() % 120) as usize;
             let mut doc = String::new();
             for _ in 0..len {
                 doc.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
             }
-            let _ = sniff(&doc).name();
+            seen.insert(sniff(&doc));
             for g in [html::read(&doc), csv::read(&doc), markdown::read(&doc), fixed::read(&doc)] {
                 for row in &g.rows {
                     for c in row {
@@ -363,5 +365,15 @@ mod tests {
                 }
             }
         }
+        let all = [
+            LayoutKind::Html,
+            LayoutKind::Markdown,
+            LayoutKind::Csv,
+            LayoutKind::Tsv,
+            LayoutKind::FixedWidth,
+            LayoutKind::Lines,
+        ];
+        let missing: Vec<&str> = all.iter().filter(|k| !seen.contains(k)).map(|k| k.name()).collect();
+        assert!(missing.is_empty(), "no soup was sniffed as {missing:?}");
     }
 }

@@ -1,0 +1,641 @@
+//! Stage 4, form: the row walker, which classifies each row by its labels and fills tables.
+
+use super::amount::{MoneyUnit, cell_money_unit, money_unit_of, money_unit_word, parse_amount, to_yuan};
+use super::labels::{
+    Amount, TextField, amount_field, colon_fields, date_label, goal_label, is_amount_label, is_block_label,
+    is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1, is_short_l2, is_title, is_value_label,
+    level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
+};
+use super::{Indicator, Reading, Table};
+use crate::ingest::text::{label_key, years};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Section {
+    #[default]
+    Head,
+    Goals,
+    Indicators,
+    Done,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Side {
+    horizon: &'static str,
+    l2: Option<usize>,
+    l3: Option<usize>,
+    value: Option<usize>,
+    nature: Option<usize>,
+    unit: Option<usize>,
+    remark: Option<usize>,
+    carry_l2: String,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Walker {
+    done: Vec<Table>,
+    cur: Option<Table>,
+    section: Section,
+    money_unit: Option<MoneyUnit>,
+    goal_cols: Vec<(usize, bool)>, // (column, is_midterm) awaiting text on the next row
+    l1_col: Option<usize>,
+    /// Columns up to the last labelled one of the indicator header row.
+    header_width: usize,
+    sides: Vec<Side>,
+    carry_l1: String,
+    realigned_rows: usize,
+    /// Metadata seen after a complete table: title/year/unit of the next one.
+    pending: Option<Table>,
+}
+
+impl Walker {
+    fn table(&mut self) -> &mut Table {
+        self.cur.get_or_insert_with(Table::default)
+    }
+
+    /// A table has a body once it has a project name or indicators; title lines after that
+    /// belong to the next table.
+    fn has_body(&self) -> bool {
+        self.cur.as_ref().is_some_and(|t| t.project_name.is_some() || !t.indicators.is_empty())
+    }
+
+    fn start_new(&mut self, inherit: bool) {
+        let prev = self.cur.take();
+        let mut next = self.pending.take().unwrap_or_default();
+        if let Some(prev) = prev {
+            if inherit {
+                // Files with several tables under one title repeat only the body.
+                next.title = next.title.or_else(|| prev.title.clone());
+                next.region = next.region.or_else(|| prev.region.clone());
+                next.year = next.year.or(prev.year);
+                next.budget_unit = next.budget_unit.or_else(|| prev.budget_unit.clone());
+                next.form = prev.form;
+            }
+            self.finish_table(prev);
+        }
+        self.cur = Some(next);
+        self.section = Section::Head;
+        self.goal_cols.clear();
+        self.sides.clear();
+        self.l1_col = None;
+        self.carry_l1.clear();
+        self.realigned_rows = 0;
+    }
+
+    fn meta_target(&mut self) -> &mut Table {
+        if self.has_body() { self.pending.get_or_insert_with(Table::default) } else { self.table() }
+    }
+
+    pub(super) fn row(&mut self, r: u32, cells: &[String], keys: &[String]) {
+        let nonblank: Vec<usize> = (0..cells.len()).filter(|&i| !cells[i].is_empty()).collect();
+        let first = nonblank[0];
+
+        // Title, year and unit lines stand alone in their row.
+        if nonblank.len() == 1 && self.section != Section::Indicators || nonblank.len() == 1 && is_title(&keys[first]) {
+            let key = &keys[first];
+            if is_title(key) {
+                if self.has_body() || self.cur.as_ref().is_some_and(|t| t.title.is_some()) {
+                    self.start_new(false);
+                }
+                let title = cells[first].trim_matches(['#', '*', ' ']).to_string();
+                let t = self.table();
+                t.region = region_of(&title);
+                t.form = if title.contains("批复") { "approval" } else { "target" };
+                if let Some(y) = years(&title).first() {
+                    t.year = Some(*y);
+                }
+                t.title = Some(title);
+                return;
+            }
+            if let Some(y) = year_line(&cells[first]) {
+                self.meta_target().year = Some(y);
+                return;
+            }
+            if self.colon_row(cells) {
+                return;
+            }
+        }
+
+        if self.section == Section::Goals
+            && !self.goal_cols.is_empty()
+            && !nonblank.iter().any(|&i| is_head_label(&keys[i]))
+        {
+            self.goal_texts(cells, &nonblank);
+            return;
+        }
+
+        if nonblank.iter().any(|&i| is_opinion_label(&keys[i])) {
+            self.opinion(cells, keys, &nonblank);
+            return;
+        }
+
+        let l_count = ["一级指标", "二级指标", "三级指标"].iter().filter(|l| keys.iter().any(|k| k == *l)).count();
+        if l_count >= 2 {
+            self.indicator_header(keys);
+            return;
+        }
+
+        if self.section == Section::Indicators {
+            // Text outside the table (a 注： line, a footer) comes as a one-cell row: the
+            // indicator block has ended. A name-only indicator row still has its other cells.
+            if cells.len() == 1 && !is_l1_label(&keys[0]) && !is_l2_label(&keys[0]) {
+                self.section = Section::Done;
+                return;
+            }
+            self.indicator_row(r, cells, keys);
+            return;
+        }
+
+        self.head_row(cells, keys, &nonblank);
+    }
+
+    /// Applies `label：value` cells (预算单位, 金额单位 …); true when the row held nothing else.
+    fn colon_row(&mut self, cells: &[String]) -> bool {
+        let mut all = true;
+        for cell in cells.iter().filter(|c| !c.is_empty()) {
+            let fields = colon_fields(cell);
+            if fields.is_empty() {
+                all = false;
+                continue;
+            }
+            for (label, value) in fields {
+                match label {
+                    "预算单位" | "单位名称" | "填报单位" | "部门名称" | "申报单位" | "编制单位" | "项目单位"
+                        if !value.is_empty() && value.chars().count() <= 40 =>
+                    {
+                        self.meta_target().budget_unit = Some(value);
+                    }
+                    "金额单位" | "计量单位" | "单位" => {
+                        if let Some(u) = money_unit_word(&value) {
+                            self.money_unit = Some(u);
+                        } else if label == "单位" && !value.is_empty() && value.chars().count() <= 40 {
+                            self.meta_target().budget_unit = Some(value);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        all
+    }
+
+    fn head_row(&mut self, cells: &[String], keys: &[String], nonblank: &[usize]) {
+        if cells.iter().any(|c| c.contains(':') || c.contains('：')) && self.colon_row(cells) {
+            return;
+        }
+        // A 项目名称 row after a finished body starts the next table of the file.
+        if nonblank.iter().any(|&i| keys[i] == "项目名称") && self.has_body() {
+            self.start_new(true);
+        }
+        let mut goal_labels = Vec::new();
+        let mut i = 0;
+        while i < nonblank.len() {
+            let col = nonblank[i];
+            let key = &keys[col];
+            let value_after = nonblank.get(i + 1).map(|&j| (&cells[j], &keys[j]));
+            // A section label like 项目资金（元） sets the unit of the amounts that follow it.
+            if let Some(unit) = money_unit_of(&cells[col])
+                && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key))
+            {
+                self.money_unit = Some(unit);
+            }
+            let mut consumed = false;
+            if let Some(field) = text_field(key) {
+                consumed = self.head_text(field, value_after);
+            } else if let Some(which) = amount_field(key) {
+                i = self.head_amount(which, key, i, cells, nonblank);
+            } else if let Some(is_mid) = goal_label(key) {
+                consumed = self.head_goal(is_mid, &cells[col], value_after);
+                if !consumed {
+                    goal_labels.push((col, is_mid));
+                }
+            } else if let Some(is_start) = date_label(key)
+                && let Some((v, _)) = value_after
+                && let Some(&y) = years(v).first()
+            {
+                let t = self.table();
+                if is_start {
+                    t.midterm_start_year = t.midterm_start_year.or(Some(y));
+                } else {
+                    t.midterm_end_year = t.midterm_end_year.or(Some(y));
+                }
+                consumed = true;
+            }
+            i += if consumed { 2 } else { 1 };
+        }
+        if !goal_labels.is_empty() {
+            self.goal_cols = goal_labels;
+            self.section = Section::Goals;
+        }
+    }
+
+    /// A text field's value in the cell after its label; true when that cell was taken.
+    fn head_text(&mut self, field: TextField, value_after: Option<(&String, &String)>) -> bool {
+        let Some((v, _)) = value_after.filter(|(_, vk)| !is_head_label(vk)) else { return false };
+        let t = self.table();
+        let slot = match field {
+            TextField::ProjectName => &mut t.project_name,
+            TextField::Department => &mut t.department,
+            TextField::Implementing => &mut t.implementing_unit,
+            TextField::BudgetUnit => &mut t.budget_unit,
+        };
+        if slot.is_none() {
+            *slot = Some(v.clone());
+        }
+        true
+    }
+
+    /// Reads the amount after the label at `nonblank[i]`; returns the position of the amount
+    /// cell, or `i` when there is none.
+    fn head_amount(&mut self, which: Amount, key: &str, i: usize, cells: &[String], nonblank: &[usize]) -> usize {
+        let label_unit = money_unit_of(&cells[nonblank[i]]);
+        // The amount is the first number after the label; PDF text may leave a stray
+        // empty or label cell in between.
+        let mut k = i + 1;
+        while k < nonblank.len() && k <= i + 2 {
+            if let Some(v) = parse_amount(&cells[nonblank[k]]) {
+                let unit = cell_money_unit(&cells[nonblank[k]]).or(label_unit).or(self.money_unit);
+                if unit.is_none() {
+                    self.table().parse_notes.push(format!("{key}: no unit given, read as 万元"));
+                }
+                let yuan = to_yuan(v, unit.unwrap_or(MoneyUnit::Wan));
+                let t = self.table();
+                match which {
+                    Amount::Midterm => t.midterm_budget_yuan = t.midterm_budget_yuan.or(Some(yuan)),
+                    Amount::Annual => t.annual_budget_yuan = t.annual_budget_yuan.or(Some(yuan)),
+                }
+                return k;
+            }
+            k += 1;
+        }
+        i
+    }
+
+    /// A goal label (`label` is its cell): its period, and its text when the next cell holds
+    /// it; false when the text is to come on the next row.
+    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&String, &String)>) -> bool {
+        if is_mid {
+            let ys = years(label);
+            let t = self.table();
+            if ys.len() >= 2 {
+                t.midterm_start_year = t.midterm_start_year.or(Some(ys[0]));
+                t.midterm_end_year = t.midterm_end_year.or(Some(ys[1]));
+            }
+        }
+        match value_after.filter(|(v, vk)| !is_head_label(vk) && goal_label(vk).is_none() && v.chars().count() > 6) {
+            Some((v, _)) => {
+                self.set_goal(is_mid, v.clone());
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn set_goal(&mut self, is_mid: bool, text: String) {
+        let t = self.table();
+        let slot = if is_mid { &mut t.midterm_goal } else { &mut t.annual_goal };
+        if slot.is_none() {
+            *slot = Some(text);
+        }
+    }
+
+    fn goal_texts(&mut self, cells: &[String], nonblank: &[usize]) {
+        let cols = std::mem::take(&mut self.goal_cols);
+        // A leading row label (总体目标) whose rowspan a layout did not expand.
+        let texts: Vec<usize> = nonblank.iter().copied().filter(|&i| label_key(&cells[i]) != "总体目标").collect();
+        if texts.len() == cols.len() {
+            for (&(_, is_mid), &i) in cols.iter().zip(&texts) {
+                self.set_goal(is_mid, cells[i].clone());
+            }
+        } else {
+            // Shifted cells: give each goal the nearest text at or right of its column.
+            for (n, &(col, is_mid)) in cols.iter().enumerate() {
+                let limit = cols.get(n + 1).map_or(usize::MAX, |c| c.0);
+                if let Some(&i) = texts.iter().find(|&&i| i >= col && i < limit).or_else(|| texts.get(n)) {
+                    self.set_goal(is_mid, cells[i].clone());
+                }
+            }
+            self.table().parse_notes.push("goal texts placed by position".into());
+        }
+        self.section = Section::Head;
+    }
+
+    fn opinion(&mut self, cells: &[String], keys: &[String], nonblank: &[usize]) {
+        let at = nonblank.iter().position(|&i| is_opinion_label(&keys[i])).unwrap_or(0);
+        let text: Vec<&str> = nonblank[at + 1..].iter().map(|&i| cells[i].as_str()).collect();
+        if !text.is_empty() {
+            self.table().approval_opinion = Some(text.join(""));
+        }
+        self.section = Section::Done;
+    }
+
+    fn indicator_header(&mut self, keys: &[String]) {
+        self.header_width = keys.iter().rposition(|k| !k.is_empty()).map_or(0, |i| i + 1);
+        self.sides.clear();
+        self.l1_col = None;
+        self.carry_l1.clear();
+        for (c, key) in keys.iter().enumerate() {
+            match key.as_str() {
+                "一级指标" => self.l1_col = Some(c),
+                "二级指标" => self.sides.push(Side { l2: Some(c), ..Side::default() }),
+                "三级指标" => {
+                    if self.sides.last().is_none_or(|s| s.l3.is_some()) {
+                        self.sides.push(Side::default());
+                    }
+                    if let Some(s) = self.sides.last_mut() {
+                        s.l3 = Some(c);
+                    }
+                }
+                k if is_value_label(k) => {
+                    if let Some(s) = self.sides.last_mut()
+                        && s.value.is_none()
+                    {
+                        s.value = Some(c);
+                        s.horizon = if k.contains("中期") {
+                            "midterm"
+                        } else if k.contains("年度") {
+                            "annual"
+                        } else {
+                            ""
+                        };
+                    }
+                }
+                k if k.contains("指标性质") || k == "性质" => {
+                    if let Some(s) = self.sides.last_mut() {
+                        s.nature = Some(c);
+                    }
+                }
+                k if k.contains("度量单位") || k.contains("计量单位") || k == "单位" => {
+                    if let Some(s) = self.sides.last_mut() {
+                        s.unit = Some(c);
+                    }
+                }
+                // Known so that a filled 备注 cell doesn't make a row look shifted; not a value.
+                "备注" | "说明" | "分值" | "权重" | "指标权重" | "分值权重" | "评分标准" => {
+                    if let Some(s) = self.sides.last_mut() {
+                        s.remark = Some(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let n = self.sides.len();
+        for (i, s) in self.sides.iter_mut().enumerate() {
+            if s.horizon.is_empty() {
+                s.horizon = if n >= 2 && i == 0 { "midterm" } else { "annual" };
+            }
+        }
+        if n >= 2 {
+            self.table().form = "approval";
+        } else if self.cur.as_ref().is_some_and(|t| t.form.is_empty()) {
+            self.table().form = "target";
+        }
+        self.section = Section::Indicators;
+    }
+
+    fn indicator_row(&mut self, r: u32, cells: &[String], keys: &[String]) {
+        if self.sides.is_empty() {
+            return;
+        }
+        let parsed = self.positional(cells, keys).or_else(|| {
+            self.realigned_rows += 1;
+            Some(self.semantic(cells, keys))
+        });
+        let Some((l1, per_side)) = parsed else { return };
+        if let Some(l1) = l1
+            && l1 != self.carry_l1
+        {
+            self.carry_l1 = l1;
+            for s in &mut self.sides {
+                s.carry_l2.clear();
+            }
+        }
+        let level1 = self.carry_l1.clone();
+        let mut out = Vec::new();
+        for (side, parsed) in self.sides.iter_mut().zip(per_side) {
+            let Some(p) = parsed else { continue };
+            if let Some(l2) = p.l2 {
+                side.carry_l2 = l2;
+            }
+            if p.l3.is_empty() && p.value.is_empty() {
+                continue;
+            }
+            out.push(Indicator {
+                horizon: side.horizon,
+                level1_code: level1_code(&label_key(&level1)),
+                level2_code: level2_code(&label_key(&side.carry_l2)),
+                level1: level1.clone(),
+                level2: side.carry_l2.clone(),
+                level3: p.l3,
+                value: p.value,
+                unit_column: p.unit,
+                row_index: r,
+            });
+        }
+        self.table().indicators.extend(out);
+    }
+
+    /// Maps a row through the header's columns, if the row lines up with them.
+    fn positional(&self, cells: &[String], keys: &[String]) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
+        let mut known: Vec<usize> = self.l1_col.into_iter().collect();
+        for s in &self.sides {
+            known.extend([s.l2, s.l3, s.value, s.nature, s.unit, s.remark].into_iter().flatten());
+        }
+        for (c, cell) in cells.iter().enumerate() {
+            if cell.is_empty() || known.contains(&c) {
+                continue;
+            }
+            if Some(c) < self.l1_col.or(Some(1)) && is_block_label(&keys[c]) {
+                continue;
+            }
+            return None;
+        }
+        let get = |c: Option<usize>| c.and_then(|c| cells.get(c)).filter(|s| !s.is_empty());
+        let l1 = get(self.l1_col);
+        if l1.is_some() && self.l1_col.is_some_and(|c| !is_l1_label(&keys[c])) {
+            return None;
+        }
+        let mut per_side = Vec::new();
+        for s in &self.sides {
+            let l2 = get(s.l2);
+            // Rows are often shorter than their header: only a cell that exists has a key.
+            let key = |c: usize| keys.get(c).map_or("", String::as_str);
+            let short_l2 = s.l2.is_some_and(|c| !is_l2_label(key(c)) && is_short_l2(key(c)));
+            if l2.is_some() && s.l2.is_some_and(|c| !is_l2_label(key(c))) && !short_l2 {
+                return None;
+            }
+            // A short 二级 word (数量, 服务对象满意度) is also a 三级 name: trust it in the 二级
+            // column only when the name and value columns are both filled.
+            if short_l2 && (get(s.l3).is_none() || get(s.value).is_none()) {
+                return None;
+            }
+            let l3 = get(s.l3);
+            if let Some(c) = s.l3
+                && l3.is_some()
+                && (is_l2_label(&keys[c]) || is_l1_label(&keys[c]))
+            {
+                return None;
+            }
+            let mut value = String::new();
+            for part in [get(s.nature), get(s.value), get(s.unit)].into_iter().flatten() {
+                value.push_str(part);
+            }
+            if l3.is_none() && !value.is_empty() && get(s.value).is_none() {
+                return None;
+            }
+            per_side.push(Some(SideCells {
+                l2: l2.cloned(),
+                l3: l3.cloned().unwrap_or_default(),
+                value,
+                unit: get(s.unit).cloned(),
+            }));
+        }
+        // Every name cell empty while values are present: a shifted row (PDF text adds cells),
+        // unless the row is no wider than its header (a value published without a 三级 name).
+        let width = cells.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
+        if per_side.iter().flatten().all(|p| p.l3.is_empty() && p.l2.is_none())
+            && (width > self.header_width || !per_side.iter().flatten().all(|p| looks_like_value(&p.value)))
+        {
+            return None;
+        }
+        Some((l1.cloned(), per_side))
+    }
+
+    /// Reads a shifted row by what each cell is: 一级 label, 二级 label, then name and value.
+    fn semantic(&self, cells: &[String], keys: &[String]) -> (Option<String>, Vec<Option<SideCells>>) {
+        let toks: Vec<usize> =
+            (0..cells.len()).filter(|&i| !cells[i].is_empty() && !is_block_label(&keys[i])).collect();
+        let mut k = 0;
+        let mut l1 = None;
+        if let Some(&t) = toks.first() {
+            let next_is_l2 = toks.get(1).is_some_and(|&n| is_l2_label(&keys[n]));
+            if is_pure_l1(&keys[t]) || is_l1_label(&keys[t]) && next_is_l2 {
+                l1 = Some(cells[t].clone());
+                k = 1;
+            }
+        }
+        let n_sides = self.sides.len();
+        let mut per_side = Vec::new();
+        for side_i in 0..n_sides {
+            if k >= toks.len() {
+                per_side.push(None);
+                continue;
+            }
+            let mut l2 = None;
+            if is_l2_label(&keys[toks[k]]) {
+                l2 = Some(cells[toks[k]].clone());
+                k += 1;
+            }
+            let more_sides = side_i + 1 < n_sides;
+            let take = |k: &mut usize| -> String {
+                match toks.get(*k) {
+                    Some(&t) if !(more_sides && is_l2_label(&keys[t])) => {
+                        *k += 1;
+                        cells[t].clone()
+                    }
+                    _ => String::new(),
+                }
+            };
+            let l3 = take(&mut k);
+            let value = if more_sides {
+                take(&mut k)
+            } else {
+                // The last side may have its value split over 指标性质/指标值/度量单位 cells.
+                let rest: Vec<&str> = toks[k.min(toks.len())..].iter().map(|&t| cells[t].as_str()).collect();
+                k = toks.len();
+                rest.concat()
+            };
+            per_side.push(Some(SideCells { l2, l3, value, unit: None }));
+        }
+        (l1, per_side)
+    }
+
+    fn finish_table(&mut self, mut t: Table) {
+        if t.project_name.is_none() && t.indicators.is_empty() {
+            return;
+        }
+        if t.form.is_empty() {
+            t.form = "target";
+        }
+        if t.budget_unit.is_none() {
+            t.budget_unit = t.implementing_unit.clone();
+        }
+        if t.year.is_none() {
+            t.year = t.midterm_start_year;
+            if t.year.is_some() {
+                t.parse_notes.push("budget year taken from the mid-term period".into());
+            }
+        }
+        let mut confidence: f64 = 1.0;
+        let mut missing = Vec::new();
+        if t.project_name.is_none() {
+            missing.push("项目名称");
+        }
+        if t.annual_budget_yuan.is_none() {
+            missing.push("年度预算");
+        }
+        if t.annual_goal.is_none() && t.midterm_goal.is_none() {
+            missing.push("目标");
+        }
+        if t.budget_unit.is_none() {
+            missing.push("预算单位");
+        }
+        if t.indicators.is_empty() {
+            missing.push("绩效指标");
+        }
+        if !missing.is_empty() {
+            confidence -= 0.15 * missing.len() as f64;
+            t.parse_notes.push(format!("labels missing: {}", missing.join(", ")));
+        }
+        if self.realigned_rows > 0 {
+            confidence -= (0.02 * self.realigned_rows as f64).min(0.2);
+            t.parse_notes.push(format!("{} indicator rows realigned by label (cells shifted)", self.realigned_rows));
+        }
+        confidence -= 0.05
+            * t.parse_notes.iter().filter(|n| n.contains("read as 万元") || n.contains("by position")).count() as f64;
+        t.parse_confidence = confidence.clamp(0.0, 1.0);
+
+        set_problem(&mut t);
+        self.done.push(t);
+    }
+
+    pub(super) fn finish(mut self) -> Reading {
+        if let Some(t) = self.cur.take() {
+            self.finish_table(t);
+        }
+        Reading { tables: self.done }
+    }
+}
+
+/// Says why a finished table is incomplete, if it is: no indicators, cut off before its
+/// satisfaction rows or opinion, or no budget year.
+fn set_problem(t: &mut Table) {
+    let complete = t.approval_opinion.is_some() || t.indicators.iter().any(|i| i.level1_code == "satisfaction");
+    if t.indicators.is_empty() {
+        t.problem =
+            Some(format!("table {}: no indicator rows found", t.project_name.as_deref().unwrap_or("without 项目名称")));
+    } else if !complete {
+        let label = |i: &Indicator| if i.level2.is_empty() { i.level3.clone() } else { i.level2.clone() };
+        // A row the cut went through has its name but lost its values: they are unknown, not
+        // empty targets, so the row is not kept as indicators.
+        let last_row = t.indicators.last().map(|i| i.row_index);
+        let cut_row: Vec<&Indicator> = t.indicators.iter().filter(|i| Some(i.row_index) == last_row).collect();
+        if !cut_row.is_empty() && cut_row.iter().all(|i| i.value.is_empty()) {
+            let name = label(cut_row[0]);
+            t.indicators.retain(|i| Some(i.row_index) != last_row);
+            t.problem = Some(format!("table cut off in the {name} row (its values are missing)"));
+        } else {
+            let last = t.indicators.last().map(label);
+            t.problem = Some(format!("table cut off after the {} row", last.unwrap_or_default()));
+        }
+    } else if t.year.is_none() {
+        t.problem = Some("no budget year (年度) found".into());
+    }
+}
+
+#[derive(Debug)]
+struct SideCells {
+    l2: Option<String>,
+    l3: String,
+    value: String,
+    unit: Option<String>,
+}

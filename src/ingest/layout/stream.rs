@@ -1,0 +1,413 @@
+//! Stage 3, layout: the text-run reader, which rebuilds rows from a PDF extraction that wrote one run per line.
+//!
+//! Such a stream has no rows left to split: where a row began can only be told from the
+//! form's labels. This reader has the mechanism (which runs start, continue or end a row)
+//! and asks a [`Vocabulary`] for the words, so the layout stage knows no form labels itself.
+
+use super::{Cell, Grid};
+
+/// What a run of text is to the form it belongs to, as told by a [`Vocabulary`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// A form title or a budget-year line: a row of its own.
+    Title,
+    /// A head-block label (项目名称, 年度资金总额 …): starts a row; the runs after it are its value.
+    Head,
+    /// A goal label: the goal texts follow all goal labels of the row.
+    Goal,
+    /// A column label of the indicator header (一级指标, 指标值 …): starts the indicator block.
+    Header,
+    /// A 一级 label in the indicator block.
+    L1,
+    /// A 二级 label in the indicator block.
+    L2,
+    /// A row-block label (绩效指标) that holds no cell of its own: dropped.
+    Block,
+    /// The approval-opinion label: ends the indicator block.
+    Opinion,
+    /// Not a label: a value, narrative, or a fragment of a wrapped label.
+    Other,
+}
+
+/// The words of a form, supplied by the form stage. Every method gets a run as extracted
+/// (wrap spaces, brackets and all).
+pub trait Vocabulary {
+    /// What the run is as a whole.
+    fn kind(&self, run: &str) -> RunKind;
+    /// A complete label, not a fragment that happens to look like one (a run ending in 指标).
+    fn is_whole_label(&self, run: &str) -> bool;
+    /// A line naming the budget year (`（2022年度）`).
+    fn is_year_line(&self, run: &str) -> bool;
+    /// A 一级 label, which may sit between the two lines of a wrapped 二级 label.
+    fn is_level1(&self, run: &str) -> bool;
+    /// An amount, which an extractor may put on one line with the label after it.
+    fn is_amount(&self, run: &str) -> bool;
+}
+
+/// The grid the form reads: `grid` itself, or its rows rebuilt by `words` when it is a
+/// one-run-per-line stream.
+pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
+    if is_stream(&grid) { stream_rows(&grid, words) } else { grid }
+}
+
+/// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
+/// recovered from its labels.
+fn is_stream(grid: &Grid) -> bool {
+    let multi = grid.rows.iter().filter(|r| r.iter().filter(|c| !c.is_blank()).count() > 1).count();
+    grid.rows.len() >= 10 && multi * 20 <= grid.rows.len()
+}
+
+/// Rebuilds rows from a one-run-per-line stream by its labels: a head label and the runs up
+/// to the next label form a row (wrapped values rejoin); label fragments that a narrow cell
+/// wrapped (满意度指 / 标) are joined first; in the indicator block, [一级] [二级] 三级 值 form a row.
+fn stream_rows(grid: &Grid, words: &dyn Vocabulary) -> Grid {
+    let runs = runs(grid, words);
+    let mut rows = Rows::default();
+    for (text, kind) in tokens(&runs, words) {
+        rows.push(text, kind, words);
+    }
+    rows.finish()
+}
+
+/// The non-blank runs of the grid in reading order.
+fn runs(grid: &Grid, words: &dyn Vocabulary) -> Vec<String> {
+    let mut raw: Vec<String> = Vec::new();
+    for row in &grid.rows {
+        for c in row.iter().filter(|c| !c.is_blank()) {
+            // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
+            let parts: Vec<&str> = c.text.split_whitespace().collect();
+            if parts.len() == 2 && words.is_amount(parts[0]) && words.kind(parts[1]) != RunKind::Other {
+                raw.push(parts[0].to_string());
+                raw.push(parts[1].to_string());
+            } else {
+                raw.push(c.text.trim().to_string());
+            }
+        }
+    }
+    raw
+}
+
+/// Classifies the runs, joining the fragments of labels a narrow cell wrapped.
+fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
+    let mut toks: Vec<(String, RunKind)> = Vec::new();
+    // Mirrors the row builder: inside the indicator block, the run after a 三级 name is its
+    // value and never joins a label fragment that follows it.
+    let (mut in_ind, mut fill) = (false, 0usize);
+    let mut i = 0;
+    while i < raw.len() {
+        let mut taken = 1;
+        let mut kind = words.kind(&raw[i]);
+        if words.is_year_line(&raw[i]) {
+            kind = RunKind::Title;
+        }
+        let expecting_value = in_ind && fill == 1;
+        if kind == RunKind::Other && !expecting_value {
+            // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
+            if in_ind
+                && fill == 0
+                && let Some(next) = raw.get(i + 1)
+                && words.is_level1(next)
+                && words.is_whole_label(&format!("{}{next}", raw[i]))
+            {
+                toks.push((next.clone(), RunKind::L1));
+                toks.push((format!("{}{next}", raw[i]), RunKind::L2));
+                i += 2;
+                continue;
+            }
+            if let Some((k, n)) = joined_label(&raw[i..], words) {
+                (kind, taken) = (k, n);
+            }
+        }
+        match kind {
+            RunKind::Header => (in_ind, fill) = (true, 0),
+            RunKind::L1 | RunKind::L2 => fill = 0,
+            RunKind::Other if in_ind => fill = if fill == 1 { 0 } else { fill + 1 },
+            RunKind::Opinion | RunKind::Title => in_ind = false,
+            _ => {}
+        }
+        toks.push((raw[i..i + taken].concat(), kind));
+        i += taken;
+    }
+    toks
+}
+
+/// A label wrapped over the first two or three of `runs`: its kind and how many runs it takes.
+fn joined_label(runs: &[String], words: &dyn Vocabulary) -> Option<(RunKind, usize)> {
+    for k in 2..=3 {
+        if k > runs.len() {
+            break;
+        }
+        // Only fragments join: a run that is a label by itself starts its own token.
+        if words.is_whole_label(&runs[k - 1]) {
+            break;
+        }
+        let joined: String = runs[..k].concat();
+        let jk = words.kind(&joined);
+        if jk != RunKind::Other && runs[..k].iter().all(|t| t.chars().count() <= 8) {
+            return Some((jk, k));
+        }
+    }
+    None
+}
+
+/// The row builder: takes classified runs in order and closes a row where the labels say one ends.
+#[derive(Default)]
+struct Rows {
+    out: Grid,
+    row: Vec<String>,
+    in_indicators: bool,
+    goal_labels: usize,
+    goal_text: Vec<String>,
+    /// Cells of the current indicator row after its labels.
+    ind_fill: usize,
+}
+
+impl Rows {
+    fn flush(&mut self) {
+        if !self.row.is_empty() {
+            self.out.rows.push(self.row.drain(..).map(Cell::new).collect());
+        }
+    }
+
+    /// Writes the goal texts collected after the goal labels, if any.
+    fn end_goals(&mut self) {
+        if self.goal_labels > 0 {
+            push_goal_texts(&mut self.out, &mut self.goal_text, self.goal_labels);
+            self.goal_labels = 0;
+        }
+    }
+
+    fn push(&mut self, text: String, kind: RunKind, words: &dyn Vocabulary) {
+        let unit_only = text.starts_with(['（', '(']) && !self.row.is_empty() && text.chars().count() <= 16;
+        match kind {
+            _ if unit_only && !self.in_indicators => {
+                if let Some(last) = self.row.last_mut() {
+                    last.push_str(&text);
+                }
+            }
+            RunKind::Header => {
+                self.end_goals();
+                if !self.in_indicators {
+                    self.flush();
+                    self.in_indicators = true;
+                }
+                self.row.push(text);
+                self.ind_fill = 0;
+            }
+            RunKind::Block => {}
+            RunKind::Title => {
+                self.flush();
+                self.out.push_line(text);
+            }
+            RunKind::Opinion => {
+                self.flush();
+                self.in_indicators = false;
+                self.row.push(text);
+            }
+            _ if self.in_indicators => self.indicator_run(text, kind, words),
+            RunKind::Goal => {
+                if self.goal_labels == 0 {
+                    self.flush();
+                }
+                self.row.push(text);
+                self.goal_labels += 1;
+            }
+            RunKind::Head | RunKind::L1 | RunKind::L2 => {
+                self.end_goals();
+                self.flush();
+                self.row.push(text);
+            }
+            RunKind::Other => self.other_run(text),
+        }
+    }
+
+    /// In the indicator block, [一级] [二级] 三级 值 form a row.
+    fn indicator_run(&mut self, text: String, kind: RunKind, words: &dyn Vocabulary) {
+        let is_header = |c: &String| words.kind(c) == RunKind::Header;
+        if matches!(kind, RunKind::L1 | RunKind::L2) {
+            if self.ind_fill > 0 || self.row.iter().any(is_header) {
+                if self.ind_fill == 1 {
+                    // A name without a value: keep the value cell so the row stays a row.
+                    self.row.push(String::new());
+                }
+                self.flush();
+                self.ind_fill = 0;
+            }
+            self.row.push(text);
+            return;
+        }
+        if self.row.first().is_some_and(is_header) {
+            self.flush();
+        }
+        self.row.push(text);
+        self.ind_fill += 1;
+        if self.ind_fill == 2 {
+            self.flush();
+            self.ind_fill = 0;
+        }
+    }
+
+    /// A run that is no label: a goal text, the value of the row's label, or a line of its own.
+    fn other_run(&mut self, text: String) {
+        if self.goal_labels > 0 {
+            if self.goal_text.is_empty() {
+                self.flush();
+            }
+            self.goal_text.push(text);
+        } else if self.row.is_empty() {
+            // Narrative, titles and year lines stay one-cell rows.
+            self.out.push_line(text);
+        } else if self.row.len() == 1 {
+            self.row.push(text);
+        } else if let Some(last) = self.row.last_mut() {
+            last.push_str(&text);
+        }
+    }
+
+    fn finish(mut self) -> Grid {
+        self.end_goals();
+        self.flush();
+        self.out
+    }
+}
+
+/// Splits the runs after the goal labels into one text per label: by quotes when the texts
+/// are quoted, else at sentence ends.
+fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
+    let all = runs.concat();
+    runs.clear();
+    let mut texts: Vec<String> = Vec::new();
+    if all.starts_with('"') {
+        texts = all.split('"').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+    }
+    if texts.len() != labels {
+        texts.clear();
+        let mut cur = String::new();
+        for run in sentences(&all) {
+            cur.push_str(&run);
+            if cur.ends_with('。') || cur.ends_with('"') {
+                texts.push(std::mem::take(&mut cur));
+            }
+        }
+        if !cur.is_empty() {
+            texts.push(cur);
+        }
+        // More sentences than labels: the later ones continue the last text.
+        while texts.len() > labels.max(1) {
+            let last = texts.pop().unwrap_or_default();
+            if let Some(prev) = texts.last_mut() {
+                prev.push_str(&last);
+            }
+        }
+    }
+    if !texts.is_empty() {
+        out.rows.push(texts.into_iter().map(Cell::new).collect());
+    }
+}
+
+fn sentences(all: &str) -> Vec<String> {
+    // Sentences end at 。 ; keep the mark with its sentence.
+    let mut v = Vec::new();
+    let mut cur = String::new();
+    for c in all.chars() {
+        cur.push(c);
+        if c == '。' {
+            v.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        v.push(cur);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy vocabulary: the mechanism must work with whatever words it is given.
+    struct Toy;
+
+    impl Vocabulary for Toy {
+        fn kind(&self, run: &str) -> RunKind {
+            match run {
+                "名称" | "金额" => RunKind::Head,
+                "目标" => RunKind::Goal,
+                "一级" | "二级" | "三级" | "值" => RunKind::Header,
+                "产出" => RunKind::L1,
+                "数量" | "质量" => RunKind::L2,
+                "意见" => RunKind::Opinion,
+                _ => RunKind::Other,
+            }
+        }
+        fn is_whole_label(&self, run: &str) -> bool {
+            self.kind(run) != RunKind::Other
+        }
+        fn is_year_line(&self, run: &str) -> bool {
+            run == "（2024年度）"
+        }
+        fn is_level1(&self, run: &str) -> bool {
+            run == "产出"
+        }
+        fn is_amount(&self, run: &str) -> bool {
+            run.parse::<f64>().is_ok()
+        }
+    }
+
+    fn lines(runs: &[&str]) -> Grid {
+        let mut g = Grid::default();
+        for r in runs {
+            g.push_line(*r);
+        }
+        g
+    }
+
+    /// Wrapped values rejoin, an amount is split from the label on its line, a wrapped 二级
+    /// label (数 / 量) joins, and each indicator row ends after its value.
+    #[test]
+    fn a_stream_is_regridded_by_the_words_it_is_given() {
+        let runs = [
+            "（2024年度）",
+            "名称",
+            "修路",
+            "工程",
+            "金额",
+            "12.5 目标",
+            "完成修路。",
+            "一级",
+            "二级",
+            "三级",
+            "值",
+            "产出",
+            "数",
+            "量",
+            "道路长度",
+            "985米",
+            "质量",
+            "验收",
+            "合格",
+            "意见",
+            "同意",
+        ];
+        let got = regrid(lines(&runs), &Toy).texts();
+        let want: Vec<Vec<&str>> = vec![
+            vec!["（2024年度）"],
+            vec!["名称", "修路工程"],
+            vec!["金额", "12.5"],
+            vec!["目标"],
+            vec!["完成修路。"],
+            vec!["一级", "二级", "三级", "值"],
+            vec!["产出", "数量", "道路长度", "985米"],
+            vec!["质量", "验收", "合格"],
+            vec!["意见", "同意"],
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_grid_with_rows_is_left_as_it_is() {
+        let mut g = lines(&["名称"; 12]);
+        g.rows[0].push(Cell::new("修路"));
+        assert_eq!(regrid(g.clone(), &Toy), g);
+    }
+}
