@@ -220,18 +220,38 @@ fn every_sample_file_is_accounted_for_with_a_reason() {
 }
 
 #[test]
-fn stats_sums_equal_the_project_rows() {
+fn stats_sums_equal_the_distinct_project_rows() {
     let out = tempfile::tempdir().unwrap();
     ingest(&repo().join("sample_data"), out.path(), &[]);
     let p = frame(out.path(), "projects");
     let root = current(out.path());
+    // sample_data holds several copies of the seed tables; the stats count each table once.
+    let copies = stats(out.path(), "table_copies");
+    assert_eq!(copies.height(), p.height(), "one copy relation per project row");
+    let counted: std::collections::HashSet<String> = strings(&copies, "project_id")
+        .into_iter()
+        .zip(strings(&copies, "copy_of"))
+        .filter(|(_, c)| c.is_none())
+        .map(|(id, _)| id.unwrap())
+        .collect();
+    assert!(counted.len() < p.height(), "sample_data has copies");
+    let ids = strings(&p, "project_id");
+    let keep: Vec<bool> = ids.iter().map(|id| counted.contains(id.as_deref().unwrap())).collect();
+    let distinct = p.filter(&BooleanChunked::from_slice("keep".into(), &keep)).unwrap();
     let s = stats(out.path(), "budget_by_unit");
-    assert_eq!(money_sum(&s, "annual_budget_yuan"), money_sum(&p, "annual_budget_yuan"));
-    assert_eq!(money_sum(&s, "midterm_budget_yuan"), money_sum(&p, "midterm_budget_yuan"));
+    assert_eq!(money_sum(&s, "annual_budget_yuan"), money_sum(&distinct, "annual_budget_yuan"));
+    assert_eq!(money_sum(&s, "midterm_budget_yuan"), money_sum(&distinct, "midterm_budget_yuan"));
     let n: i64 = s.column("projects").unwrap().i64().unwrap().sum().unwrap();
-    assert_eq!(n as usize, p.height());
-    for f in ["quality_by_unit", "quality_by_category", "flags", "duplicate_projects"] {
+    assert_eq!(n as usize, distinct.height());
+    let c: i64 = s.column("copies_collapsed").unwrap().i64().unwrap().sum().unwrap();
+    assert_eq!(n + c, p.height() as i64, "every row is counted or collapsed");
+    for f in ["quality_by_unit", "quality_by_category", "flags", "duplicate_projects", "table_copies"] {
         assert!(root.join("stats").join(format!("{f}.parquet")).is_file(), "{f}");
+    }
+    // Byte counts are Int64: Spark reads UInt64 as decimal(20,0).
+    let f = frame(out.path(), "files");
+    for col in ["size_bytes", "decode_errors"] {
+        assert_eq!(f.column(col).unwrap().dtype(), &DataType::Int64, "{col}");
     }
 }
 
@@ -652,7 +672,7 @@ fn the_same_disclosure_at_two_paths_does_not_multiply_joined_rows() {
     assert_eq!(ids.len(), 16, "one id per table per file");
     let q = stats(out.path(), "quality_by_unit");
     let n: i64 = q.column("indicators").unwrap().i64().unwrap().sum().unwrap();
-    assert_eq!(n as usize, frame(out.path(), "indicators").height());
+    assert_eq!(2 * n as usize, frame(out.path(), "indicators").height(), "each table's indicators counted once");
     // Both copies stay in the dataset; stats/duplicate_projects names each table published twice.
     let d = stats(out.path(), "duplicate_projects");
     assert_eq!(d.height(), 8);

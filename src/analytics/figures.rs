@@ -120,6 +120,7 @@ impl Scope<'_> {
         };
         Ok(Some(YearTotals {
             projects: int(&r["projects"]),
+            copies_collapsed: int(&r["copies_collapsed"]),
             budget_units: int(&r["budget_units"]),
             indicators,
             annual_budget_yuan: dec(&r["annual_budget_yuan"]),
@@ -144,6 +145,7 @@ fn unit_budgets(p: LazyFrame, total: Decimal, root: &Path) -> Result<Vec<UnitBud
                 region: text(&r["region"]),
                 budget_unit: text(&r["budget_unit"]).unwrap_or_else(|| "(未注明单位)".into()),
                 projects: int(&r["projects"]),
+                copies_collapsed: int(&r["copies_collapsed"]),
                 annual_budget_yuan: annual,
                 share: ratio(annual, total),
                 mean_quality: float(&r["mean_project_quality"]),

@@ -15,6 +15,12 @@ pub(super) fn kind_share(kind: &str) -> Expr {
     share(col("value_kind").eq(lit(kind)).sum(), len()).alias(format!("share_{kind}"))
 }
 
+/// Rows of the group that were copies of a counted table, left out of every sum. `copies`
+/// comes with the distinct project rows (analytics::projects) and counts the table itself.
+fn copies_collapsed() -> Expr {
+    (col("copies") - lit(1i64)).sum().cast(DataType::Int64).alias("copies_collapsed")
+}
+
 fn mean_score(alias: &str) -> Expr {
     col("quality_score").cast(DataType::Float64).mean().alias(alias)
 }
@@ -23,11 +29,12 @@ pub(super) fn unit_keys() -> [Expr; 3] {
     [col("year"), col("region"), col("budget_unit")]
 }
 
-/// Projects, annual and mid-term budget and mean project quality per (year, region, budget
-/// unit); unsorted, callers order it for their readers.
+/// Distinct projects, copies collapsed, annual and mid-term budget and mean project quality
+/// per (year, region, budget unit); unsorted, callers order it for their readers.
 pub(super) fn budget_by_unit(projects: LazyFrame) -> LazyFrame {
     projects.group_by(unit_keys()).agg([
         len().cast(DataType::Int64).alias("projects"),
+        copies_collapsed(),
         col("annual_budget_yuan").sum().alias("annual_budget_yuan"),
         col("midterm_budget_yuan").sum().alias("midterm_budget_yuan"),
         mean_score("mean_project_quality"),
@@ -41,6 +48,7 @@ pub(super) fn totals_by_year(projects: LazyFrame) -> LazyFrame {
         .group_by([col("year")])
         .agg([
             len().cast(DataType::Int64).alias("projects"),
+            copies_collapsed(),
             col("budget_unit").n_unique().cast(DataType::Int64).alias("budget_units"),
             col("annual_budget_yuan").sum().alias("annual_budget_yuan"),
             col("midterm_budget_yuan").sum().alias("midterm_budget_yuan"),

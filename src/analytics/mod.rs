@@ -4,6 +4,12 @@
 //! Money stays decimal(18,2) from the Parquet files through polars' decimal sums to the stats
 //! files and the report, so a sum in a report equals the sum of the rows to the fen.
 //!
+//! A table published in several files (the same PDF saved from two URLs, a GBK and a UTF-16
+//! copy) is counted once: `projects` keeps every row with its `table_fingerprint`, and the
+//! copy relation is decided here, over the whole snapshot, every time the stats are written.
+//! It cannot live in the rows themselves: an incremental run carries unchanged files' rows
+//! from the previous snapshot, and a changed or deleted file can change which copy comes first.
+//!
 //! - `measures`: the quantities both consumers share (budget by unit, totals by year, value
 //!   kinds by category, flag counts), one function each.
 //! - `stats`: writes `stats/*.parquet` from them.
@@ -54,11 +60,42 @@ pub fn scan(root: &Path, dataset: &str) -> Result<LazyFrame, StatsError> {
     LazyFrame::scan_parquet(PlRefPath::new(glob.as_str()), args).map_err(pl(root))
 }
 
-/// Projects with their partition year, as an analyst sees them.
-fn projects(root: &Path) -> Result<LazyFrame, StatsError> {
+/// Every project row with its partition year, copies included, as an analyst sees them.
+fn all_projects(root: &Path) -> Result<LazyFrame, StatsError> {
     Ok(scan(root, "projects")?.with_columns([col("year").cast(DataType::Int32)]))
 }
 
+/// Each project row with its copy relation: `copies`, the rows sharing its
+/// `table_fingerprint` (itself included), and `copy_of`, the `project_id` of the canonical
+/// row, the first by (`path`, `table_index`), null on the canonical row itself.
+fn with_copies(p: LazyFrame) -> LazyFrame {
+    let canonical = p.clone().group_by([col("table_fingerprint")]).agg([
+        col("project_id")
+            .sort_by([col("path"), col("table_index")], SortMultipleOptions::default())
+            .first()
+            .alias("canonical_id"),
+        len().cast(DataType::Int64).alias("copies"),
+    ]);
+    p.join(canonical, [col("table_fingerprint")], [col("table_fingerprint")], JoinArgs::new(JoinType::Left))
+        .with_columns([when(col("project_id").eq(col("canonical_id")))
+            .then(lit(NULL).cast(DataType::String))
+            .otherwise(col("canonical_id"))
+            .alias("copy_of")])
+}
+
+/// The distinct tables: one row per `table_fingerprint` (the canonical one), with `copies`.
+/// Every stat and report figure counts these.
+fn projects(root: &Path) -> Result<LazyFrame, StatsError> {
+    Ok(with_copies(all_projects(root)?).filter(col("copy_of").is_null()))
+}
+
+/// Indicators of the distinct tables only, so a table's indicators are counted once too.
 fn indicators(root: &Path) -> Result<LazyFrame, StatsError> {
-    Ok(scan(root, "indicators")?.with_columns([col("year").cast(DataType::Int32)]))
+    let distinct = projects(root)?.select([col("project_id")]);
+    Ok(scan(root, "indicators")?.with_columns([col("year").cast(DataType::Int32)]).join(
+        distinct,
+        [col("project_id")],
+        [col("project_id")],
+        JoinArgs::new(JoinType::Inner),
+    ))
 }

@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 /// Headline numbers of one year.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct YearTotals {
+    /// Distinct tables: a table published in several files counts once.
     pub projects: u64,
+    /// Project rows left out because they copy a counted table (same `table_fingerprint`).
+    #[serde(default)]
+    pub copies_collapsed: u64,
     pub budget_units: u64,
     pub indicators: u64,
     pub annual_budget_yuan: Decimal,
@@ -25,6 +29,8 @@ pub struct UnitBudget {
     pub region: Option<String>,
     pub budget_unit: String,
     pub projects: u64,
+    #[serde(default)]
+    pub copies_collapsed: u64,
     pub annual_budget_yuan: Decimal,
     /// Share of the year's total annual budget, 0..1.
     pub share: f64,

@@ -6,7 +6,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::measures::{budget_by_unit, flag_counts, flag_rows, kind_share, kinds_by_category, share, unit_keys};
-use super::{StatsError, has_parts, indicators, pl, projects};
+use super::{StatsError, all_projects, has_parts, indicators, pl, projects, with_copies};
 
 /// Writes `stats/*.parquet` for a finished staging snapshot.
 pub fn write_all(root: &Path) -> Result<(), StatsError> {
@@ -16,8 +16,10 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
     let dir = root.join("stats");
     std::fs::create_dir_all(&dir).map_err(|source| StatsError::Io { path: dir.clone(), source })?;
     let p = projects(root)?;
+    let every_row = with_copies(all_projects(root)?);
     save(units(p.clone()), &dir.join("budget_by_unit.parquet"))?;
-    save(duplicates(p.clone()), &dir.join("duplicate_projects.parquet"))?;
+    save(table_copies(every_row.clone()), &dir.join("table_copies.parquet"))?;
+    save(duplicates(every_row), &dir.join("duplicate_projects.parquet"))?;
     if has_parts(root, "indicators") {
         let ind = indicators(root)?;
         save(quality_by_unit(ind.clone(), p.clone()), &dir.join("quality_by_unit.parquet"))?;
@@ -64,6 +66,7 @@ fn units(p: LazyFrame) -> LazyFrame {
             col("region"),
             col("budget_unit"),
             col("projects"),
+            col("copies_collapsed"),
             col("annual_budget_yuan"),
             col("midterm_budget_yuan"),
             col("share_of_region_year"),
@@ -72,25 +75,45 @@ fn units(p: LazyFrame) -> LazyFrame {
         .sort_by_exprs(unit_keys(), by_keys_nulls_last())
 }
 
-/// The same table published in several files (two scrapes, two formats) is counted once per
-/// file in the sums; this lists such groups so an analyst can decide.
-fn duplicates(p: LazyFrame) -> LazyFrame {
-    let same_table = [
-        col("year"),
-        col("region"),
-        col("budget_unit"),
-        col("project_name"),
-        col("annual_budget_yuan"),
-        col("midterm_budget_yuan"),
-    ];
-    p.group_by(same_table.clone())
+/// The copy relation of every project row, for joining to `projects`: `copy_of` is null on
+/// the row that is counted; `copies` is the size of its fingerprint group.
+fn table_copies(every_row: LazyFrame) -> LazyFrame {
+    let keys = [col("year"), col("path"), col("table_index")];
+    every_row
+        .select([
+            col("year"),
+            col("project_id"),
+            col("path"),
+            col("table_index"),
+            col("table_fingerprint"),
+            col("copies"),
+            col("copy_of"),
+        ])
+        .sort_by_exprs(keys, SortMultipleOptions::default())
+}
+
+/// Tables published in several files (two scrapes, two formats, mirrors): one row per
+/// fingerprint with more than one row, naming the counted row and every copy.
+fn duplicates(every_row: LazyFrame) -> LazyFrame {
+    let by_path = || [col("path"), col("table_index")];
+    every_row
+        .group_by([col("year"), col("table_fingerprint")])
         .agg([
+            col("region").sort_by(by_path(), SortMultipleOptions::default()).first(),
+            col("budget_unit").sort_by(by_path(), SortMultipleOptions::default()).first(),
+            col("project_name").sort_by(by_path(), SortMultipleOptions::default()).first(),
+            col("annual_budget_yuan").sort_by(by_path(), SortMultipleOptions::default()).first(),
+            col("midterm_budget_yuan").sort_by(by_path(), SortMultipleOptions::default()).first(),
             len().cast(DataType::Int64).alias("copies"),
+            col("project_id").sort_by(by_path(), SortMultipleOptions::default()).first().alias("counted_project_id"),
             col("path").sort(SortOptions::default()).alias("paths"),
-            col("project_id").sort(SortOptions::default()).alias("project_ids"),
+            col("project_id").sort_by(by_path(), SortMultipleOptions::default()).alias("project_ids"),
         ])
         .filter(col("copies").gt(lit(1)))
-        .sort_by_exprs(same_table, by_keys_nulls_last())
+        .sort_by_exprs(
+            [col("year"), col("budget_unit"), col("project_name"), col("table_fingerprint")],
+            by_keys_nulls_last(),
+        )
 }
 
 /// Value-kind shares and mean indicator score per budget unit.

@@ -35,6 +35,8 @@ pub(super) fn write_report(root: &Path, year: i32, region: Option<&str>, out: &P
     let md = out.join("report.md");
     std::fs::write(&html, jixiao::report::render_html(&data)).with_context(|| format!("writing {}", html.display()))?;
     std::fs::write(&md, jixiao::report::render_markdown(&data)).with_context(|| format!("writing {}", md.display()))?;
-    outln!("report for {year}: {} and {}", html.display(), md.display());
+    let xlsx = out.join("report.xlsx");
+    jixiao::report::write_xlsx(&data, &xlsx)?;
+    outln!("report for {year}: {}, {} and {}", html.display(), md.display(), xlsx.display());
     Ok(ExitStatus::Success)
 }

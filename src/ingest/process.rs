@@ -24,12 +24,46 @@ pub fn content_hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex()[..32].to_string()
 }
 
+/// A byte or error count as the Int64 the datasets store; no file comes near 2^63 bytes.
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// What makes two tables the same disclosure, whatever file, encoding or layout carried it:
+/// year, unit, project, both amounts and every indicator (horizon, category codes, name,
+/// value), each with full-width forms folded and whitespace dropped, so a GBK text copy, a
+/// UTF-16 copy and an HTML copy of one table share it. Title, region and goals are left out:
+/// layouts differ in whether they carry them, and they never tell two budgets apart.
+pub fn table_fingerprint(year: i32, t: &Table) -> String {
+    fn norm(out: &mut String, s: &str) {
+        out.extend(
+            crate::ingest::text::clean(s).chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()),
+        );
+        // Unit and record separators cannot occur in cleaned text, so fields never run together.
+        out.push('\u{1f}');
+    }
+    let money = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
+    let mut key = String::with_capacity(256);
+    norm(&mut key, &year.to_string());
+    norm(&mut key, t.budget_unit.as_deref().unwrap_or_default());
+    norm(&mut key, t.project_name.as_deref().unwrap_or_default());
+    norm(&mut key, &money(t.midterm_budget_yuan));
+    norm(&mut key, &money(t.annual_budget_yuan));
+    for ind in &t.indicators {
+        key.push('\u{1e}');
+        for field in [ind.horizon, ind.level1_code, ind.level2_code, &ind.level3, &ind.value] {
+            norm(&mut key, field);
+        }
+    }
+    blake3::hash(key.as_bytes()).to_hex()[..32].to_string()
+}
+
 /// Reads and processes one file. Never panics: a panic inside a stage becomes the file's
 /// rejection with the panic message, and the run goes on.
 pub fn process(entry: &Entry, limits: Limits) -> Outcome {
     let mut file = FileRow {
         path: entry.rel.clone(),
-        size_bytes: entry.size,
+        size_bytes: count(entry.size),
         mtime_ns: entry.mtime_ns,
         content_hash: None,
         encoding: None,
@@ -54,7 +88,7 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
             return Outcome { file, projects: vec![], indicators: vec![], bytes_read: 0 };
         }
     };
-    file.size_bytes = bytes.len() as u64;
+    file.size_bytes = count(bytes.len() as u64);
     let bytes_read = bytes.len() as u64;
     let started = std::time::Instant::now();
     match catch_unwind(AssertUnwindSafe(|| process_bytes(file.clone(), &bytes))) {
@@ -114,7 +148,7 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
     };
     file.encoding = Some(decoded.encoding.clone());
     file.had_bom = Some(decoded.had_bom);
-    file.decode_errors = decoded.decode_errors;
+    file.decode_errors = count(decoded.decode_errors);
     if decoded.text.trim().is_empty() {
         file.error = Some("empty: the file holds only whitespace".into());
         return empty(file);
@@ -229,6 +263,7 @@ fn rows_of(
         project_id,
         path: path.to_string(),
         table_index: table_index as i32,
+        table_fingerprint: table_fingerprint(year, t),
         form: t.form.to_string(),
         title: t.title.clone(),
         region: t.region.clone(),

@@ -1,4 +1,5 @@
-//! Stage 8, report: renders the yearly summary as self-contained HTML and Markdown.
+//! Stage 8, report: renders the yearly summary as self-contained HTML and Markdown, and its
+//! tables as an `.xlsx` workbook (`xlsx`).
 //!
 //! The numbers are computed upstream, once, by `analytics` into its `model`; this module only
 //! lays them out: `views` (what both formats draw), `format` (numbers, escaping), `svg` (charts),
@@ -24,10 +25,12 @@ mod svg;
 #[cfg(test)]
 mod tests;
 mod views;
+mod xlsx;
 
 use crate::analytics::model::ReportData;
 
 pub use format::format_yuan;
+pub use xlsx::{XlsxWriteError, write_xlsx, xlsx_bytes};
 
 /// Units drawn individually; the rest are summed into one "其他" bar so the
 /// chart stays readable when a region has hundreds of units.
@@ -63,7 +66,7 @@ const SECTIONS: [(&str, &str); 7] = [
 ];
 
 /// (Chinese, English) pairs; constant text, shared by both formats.
-const HOW_TO_READ: [(&str, &str); 5] = [
+const HOW_TO_READ: [(&str, &str); 6] = [
     (
         "质量评分：每个项目 0–100 分，按 docs/quality.md 中的规则计算；分数越高，绩效目标越具体、越可衡量。",
         "Quality score: 0–100 per project, computed with the rules in docs/quality.md; higher means more specific, measurable targets.",
@@ -79,6 +82,10 @@ const HOW_TO_READ: [(&str, &str); 5] = [
     (
         "同比：与上一年度比较；“—”表示没有上年数据或上年数值为零；pp 为百分点。",
         "Year over year: compared with the year before; \"—\" means no previous year or a zero base; pp = percentage points.",
+    ),
+    (
+        "重复副本：同一张表以多个文件发布（不同网址、编码或格式）时只计一次；“合并的重复副本”为未计入的副本数，明细见 stats/duplicate_projects。",
+        "Copies: a table published in several files (other URLs, encodings or formats) counts once; \"Copies collapsed\" is the number of copies left out, listed in stats/duplicate_projects.",
     ),
     (
         "问题标记：一条指标可能同时触发多个标记；示例只是抽样，每个标记最多 3 条。",

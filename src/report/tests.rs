@@ -20,6 +20,7 @@ fn unit(name: &str, budget: &str) -> UnitBudget {
         region: Some("北京市".into()),
         budget_unit: name.into(),
         projects: 3,
+        copies_collapsed: 0,
         annual_budget_yuan: dec(budget),
         share: 0.0,
         mean_quality: Some(70.0),
@@ -167,6 +168,7 @@ fn sample() -> ReportData {
                 region: Some("北京市".into()),
                 budget_unit: (*name).into(),
                 projects: [46, 38, 29, 17, 22, 15, 12, 6][i],
+                copies_collapsed: 0,
                 annual_budget_yuan: dec(budget),
                 share: 0.0,
                 mean_quality: Some(q),
@@ -195,6 +197,7 @@ fn sample() -> ReportData {
         generated_by: "jixiao 0.1.0".into(),
         totals: YearTotals {
             projects: 185,
+            copies_collapsed: 0,
             budget_units: 8,
             indicators: 7633,
             annual_budget_yuan: total,
@@ -204,6 +207,7 @@ fn sample() -> ReportData {
         },
         previous: Some(YearTotals {
             projects: 171,
+            copies_collapsed: 0,
             budget_units: 8,
             indicators: 7020,
             annual_budget_yuan: dec("115230480.00"),
@@ -464,6 +468,7 @@ fn year_over_year_changes() {
     let d = ReportData {
         totals: YearTotals {
             projects: 110,
+            copies_collapsed: 0,
             budget_units: 5,
             indicators: 90,
             annual_budget_yuan: dec("1100.00"),
@@ -473,6 +478,7 @@ fn year_over_year_changes() {
         },
         previous: Some(YearTotals {
             projects: 100,
+            copies_collapsed: 0,
             budget_units: 5,
             indicators: 100,
             annual_budget_yuan: dec("1000.00"),

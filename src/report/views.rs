@@ -69,6 +69,8 @@ pub(super) fn totals_rows(t: &YearTotals, p: Option<&YearTotals>) -> Vec<MetricR
                 .map_or_else(|| DASH.to_string(), |(c, p)| format!("{} pp", with_sign(fmt_fixed((c - p) * 100.0, 1)))),
             pct: both(share, prev_share).map_or_else(|| DASH.to_string(), |(c, p)| pct_change_f64(c, p)),
         },
+        // Last, so the headline rows keep their places; copies are a footnote to "Projects".
+        count_row("合并的重复副本", "Copies collapsed", t.copies_collapsed, p.map(|p| p.copies_collapsed)),
     ]
 }
 

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, Int32Array, Int64Array, StringArray, UInt64Array};
+use arrow::array::{Array, Int32Array, Int64Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{InputSpec, RunError};
@@ -158,7 +158,7 @@ fn read_known(batch: &arrow::array::RecordBatch, out: &mut HashMap<String, Known
     }
     let (Some(p), Some(s), Some(m), Some(h), Some(st), Some(tb), Some(er)) = (
         col::<StringArray>(batch, "path"),
-        col::<UInt64Array>(batch, "size_bytes"),
+        col::<Int64Array>(batch, "size_bytes"),
         col::<Int64Array>(batch, "mtime_ns"),
         col::<StringArray>(batch, "content_hash"),
         col::<StringArray>(batch, "status"),
@@ -172,7 +172,8 @@ fn read_known(batch: &arrow::array::RecordBatch, out: &mut HashMap<String, Known
         out.insert(
             p.value(i).to_string(),
             Known {
-                size: s.value(i),
+                // Sizes are stored as Int64 (see store::records); the walk reports u64.
+                size: u64::try_from(s.value(i)).unwrap_or(0),
                 mtime_ns: m.value(i),
                 hash: (!h.is_null(i)).then(|| h.value(i).to_string()),
                 status: st.value(i).to_string(),

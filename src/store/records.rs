@@ -4,13 +4,14 @@
 //! type come from one line, and the row struct, the schema and the builder follow from it.
 //! `year` is not a column: it lives only in the Hive partition path (`year=2020/`), because
 //! pyarrow and pandas fail on a column that is both in the file and in the path.
+//! Counts are Int64, never UInt64: Spark reads an unsigned 64-bit column as decimal(20,0).
 //! docs/schema.md documents every column; the `schema_doc_lists_every_column` test keeps the two in step.
 
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
     ArrayBuilder, ArrayRef, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
-    RecordBatch, StringBuilder, UInt64Builder,
+    RecordBatch, StringBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rust_decimal::Decimal;
@@ -52,7 +53,6 @@ macro_rules! column {
 
 column!(String, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
 column!(Option<String>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(v.as_deref()));
-column!(u64, UInt64Builder, DataType::UInt64, false, |v, b| b.append_value(*v));
 column!(i64, Int64Builder, DataType::Int64, false, |v, b| b.append_value(*v));
 column!(i32, Int32Builder, DataType::Int32, false, |v, b| b.append_value(*v));
 column!(Option<i32>, Int32Builder, DataType::Int32, true, |v, b| b.append_option(*v));
@@ -183,12 +183,12 @@ dataset! {
     partition {}
     columns {
         path: String,
-        size_bytes: u64,
+        size_bytes: i64,
         mtime_ns: i64,
         content_hash: Option<String>,
         encoding: Option<String>,
         had_bom: Option<bool>,
-        decode_errors: u64,
+        decode_errors: i64,
         layout: Option<String>,
         tables: i32,
         status: Status,
@@ -204,6 +204,7 @@ dataset! {
         project_id: String,
         path: String,
         table_index: i32,
+        table_fingerprint: String,
         form: String,
         title: Option<String>,
         region: Option<String>,
@@ -271,6 +272,7 @@ mod tests {
             project_id: "x".into(),
             path: "a.txt".into(),
             table_index: 0,
+            table_fingerprint: "f".into(),
             form: "approval".into(),
             title: None,
             region: None,
@@ -292,7 +294,7 @@ mod tests {
         });
         let b = p.finish();
         assert_eq!(b.num_rows(), 1);
-        let col = b.column(9).as_any().downcast_ref::<arrow::array::Decimal128Array>().unwrap();
+        let col = b.column(10).as_any().downcast_ref::<arrow::array::Decimal128Array>().unwrap();
         assert_eq!(col.value_as_string(0), "120000.00");
         assert_eq!(FilesBuilder::default().finish().num_columns(), FILES.fields().len());
         assert_eq!(IndicatorsBuilder::default().finish().num_columns(), INDICATORS.fields().len());
