@@ -105,7 +105,7 @@ enum Command {
     },
     /// Check a pipeline file and print every problem in it.
     Validate { pipeline: PathBuf },
-    /// Write the yearly summary report (HTML + Markdown).
+    /// Write the yearly summary report (HTML + Markdown, and its tables as an .xlsx workbook).
     Report {
         /// Output directory of a run (or a snapshot directory).
         #[arg(long)]

@@ -239,3 +239,50 @@ fn projects_sheet(ws: &mut Worksheet, d: &ReportData, f: &Formats) -> Result<(),
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::analytics::model::{ProjectLine, YearTotals};
+
+    fn entry(bytes: &[u8], name: &str) -> String {
+        let mut z = ::zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut s = String::new();
+        z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    }
+
+    fn sheet(bytes: &[u8], n: usize) -> String {
+        entry(bytes, &format!("xl/worksheets/sheet{n}.xml"))
+    }
+
+    #[test]
+    fn money_is_a_number_up_to_15_digits_and_exact_text_beyond() {
+        let line = |name: &str, v: &str| ProjectLine {
+            project_name: name.into(),
+            annual_budget_yuan: Decimal::from_str(v).unwrap(),
+            ..ProjectLine::default()
+        };
+        let d = ReportData {
+            totals: YearTotals {
+                annual_budget_yuan: Decimal::from_str("9999999999999.99").unwrap(),
+                ..Default::default()
+            },
+            top_projects: vec![line("a", "1234567890123456.78"), line("b", "0.10"), line("-1", "12.345")],
+            ..ReportData::default()
+        };
+        let bytes = xlsx_bytes(&d).unwrap();
+        assert!(sheet(&bytes, 1).contains("<v>9999999999999.99</v>"), "15 digits: a number");
+        let top = sheet(&bytes, 5);
+        assert!(!top.contains("<v>1234567890123456"), "18 digits are not rounded into a double: {top}");
+        assert!(top.contains("<v>0.1</v>"));
+        assert!(top.contains("<v>12.35</v>") || top.contains("<v>12.34</v>"), "rounded to the fen: {top}");
+        assert!(!top.contains("<f>"));
+        let strings = entry(&bytes, "xl/sharedStrings.xml");
+        assert!(strings.contains(">1234567890123456.78</t>"), "the exact amount as text: {strings}");
+        assert!(strings.contains(">-1</t>"), "a name that looks like a number stays text");
+    }
+}
