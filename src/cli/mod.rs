@@ -115,7 +115,7 @@ enum Command {
         /// Only this region (e.g. 东莞市).
         #[arg(long)]
         region: Option<String>,
-        /// Where report.html and report.md go.
+        /// Where report.html, report.md and report.xlsx go.
         #[arg(long)]
         out: PathBuf,
     },
