@@ -5,6 +5,10 @@
 //! UTF-16 without BOM from the NUL-byte pattern; a `<meta charset>` that the bytes agree with;
 //! chardetng for the rest. GBK and GB2312 labels are decoded with the GB18030 decoder, a superset.
 
+mod charset;
+
+pub use charset::declared_charset;
+
 use encoding_rs::{Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
 
 /// What the decoder found out about a file.
@@ -170,8 +174,7 @@ fn binary_reason(bytes: &[u8]) -> Option<&'static str> {
 }
 
 fn guess(bytes: &[u8]) -> &'static Encoding {
-    if let Some(enc) =
-        crate::ingest::layout::html::declared_charset(bytes).and_then(|label| Encoding::for_label(label.as_bytes()))
+    if let Some(enc) = declared_charset(bytes).and_then(|label| Encoding::for_label(label.as_bytes()))
         && enc != UTF_8
         && enc != UTF_16LE
         && enc != UTF_16BE
