@@ -1,4 +1,4 @@
-//! Stage 4, form (helpers): cleaning cell text and normalising labels, shared by every form reader.
+//! Stage ingest (text helpers): cleaning cell text, normalising labels, and the one `is_cjk` and width fold.
 //!
 //! Scraped cells carry HTML tags and entities, PDF line-wrap spaces inside words, and
 //! full-width variants of brackets and digits. Values keep what was published; labels are
@@ -7,9 +7,17 @@
 use std::borrow::Cow;
 
 /// CJK ideographs, CJK punctuation and full-width forms: the characters between which a PDF
-/// extractor's wrap spaces are never real spaces.
+/// extractor's wrap spaces are never real spaces, and that make a UTF-16 guess plausible.
+/// The one definition for every stage (the union of the ranges form, decode and the value
+/// reader used to spell out separately).
 pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xff00..=0xffef)
+    is_han(c) || matches!(c as u32, 0x3000..=0x303f | 0x4dc0..=0x4dff | 0xf900..=0xfaff | 0xff00..=0xffef)
+}
+
+/// The unified Han ideographs (basic block and extension A): the part of [`is_cjk`] that is
+/// a word character, not punctuation or a full-width form. A one-char unit (`个`, `项`) is one.
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff)
 }
 
 /// Cleans a cell for output: tags stripped, entities decoded, PDF wrap spaces between CJK

@@ -11,6 +11,8 @@ pub use charset::declared_charset;
 
 use encoding_rs::{Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
 
+use crate::ingest::text::is_cjk;
+
 /// What the decoder found out about a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
@@ -153,8 +155,7 @@ fn cjk_share(enc: &'static Encoding, sample: &[u8]) -> f64 {
             continue;
         }
         total += 1;
-        cjk +=
-            (matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x9fff | 0xff00..=0xffef) || c.is_ascii_graphic()) as usize;
+        cjk += (is_cjk(c) || c.is_ascii_graphic()) as usize;
     }
     if total == 0 { 0.0 } else { cjk as f64 / total as f64 }
 }

@@ -4,8 +4,9 @@ use rust_decimal::Decimal;
 
 use super::rules::*;
 use super::{IndicatorInput, Scored};
+use crate::ingest::text::fold_width;
 use crate::ingest::value::{
-    ValueKind, ValueReading, contains_any, core_label, fold, is_generic_label, is_punct, lexicon, trim_cell,
+    ValueKind, ValueReading, contains_any, core_label, is_generic_label, is_punct, lexicon, trim_cell,
 };
 
 /// Rate-like indicators, where a target needs a direction.
@@ -196,11 +197,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
     let wrong = if l2 == "cost" && is_money {
         up && !down
     } else if rate_value && (is_rate || pol.is_some()) {
-        match pol {
-            Some(Polarity::Good) => down && !up,
-            Some(Polarity::Bad) => up && !down,
-            None => false,
-        }
+        against_polarity(pol, up, down)
     } else if count_value && l2 == "quantity" {
         // A floor on outputs, unless the thing counted is bad (`事故发生数≤3起`).
         match pol {
@@ -222,17 +219,31 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
         flags.push(COPIES_GOAL);
     }
 
-    if let Some(n) = r.number
-        && quant
-    {
-        let growth = says_up || contains_any(level3, &["增长", "增幅", "增加", "提高", "带动", "同比", "倍", "增速"]);
-        let over_100 = is_pct && n > Decimal::ONE_HUNDRED && !growth;
-        let negative_count = n.is_sign_negative() && !is_pct && !growth && l2 == "quantity";
-        let bad_month = is_deadline(v, r) && r.unit.as_deref() == Some("月") && n > Decimal::from(12);
-        if over_100 || negative_count || bad_month {
-            flags.push(IMPLAUSIBLE);
-        }
+    if quant && implausible(ind, v, level3, says_up) {
+        flags.push(IMPLAUSIBLE);
     }
+}
+
+/// A direction that rewards failure: a ceiling on a good rate or a floor on a bad one.
+fn against_polarity(pol: Option<Polarity>, up: bool, down: bool) -> bool {
+    match pol {
+        Some(Polarity::Good) => down && !up,
+        Some(Polarity::Bad) => up && !down,
+        None => false,
+    }
+}
+
+/// A number the indicator cannot reach or that makes no sense: a rate over 100% (unless it
+/// measures growth), a negative count, a month past 12.
+fn implausible(ind: &IndicatorInput, v: &str, level3: &str, says_up: bool) -> bool {
+    let r = ind.reading;
+    let Some(n) = r.number else { return false };
+    let is_pct = r.unit.as_deref() == Some("%");
+    let growth = says_up || contains_any(level3, &["增长", "增幅", "增加", "提高", "带动", "同比", "倍", "增速"]);
+    let over_100 = is_pct && n > Decimal::ONE_HUNDRED && !growth;
+    let negative_count = n.is_sign_negative() && !is_pct && !growth && ind.level2_code == "quantity";
+    let bad_month = is_deadline(v, r) && r.unit.as_deref() == Some("月") && n > Decimal::from(12);
+    over_100 || negative_count || bad_month
 }
 
 /// Whether the value measures what its level-2 category asks for.
@@ -303,5 +314,5 @@ fn copies_goal(v: &str, goals: &[&str]) -> bool {
 
 /// Text without whitespace or quotes, full-width forms folded.
 fn squash(s: &str) -> String {
-    s.chars().map(fold).filter(|c| !c.is_whitespace() && !matches!(c, '"' | '“' | '”')).collect()
+    s.chars().map(fold_width).filter(|c| !c.is_whitespace() && !matches!(c, '"' | '“' | '”')).collect()
 }

@@ -1,26 +1,15 @@
 //! Stage 5, records (value): character and cell helpers shared by the value reader and the scorer.
 
-/// Full-width ASCII (`０-９`, `％`, `．`, `＞` ...) to its half-width form; the rest unchanged.
-pub(crate) fn fold(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
-    }
-}
-
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
-}
+use crate::ingest::text::fold_width;
 
 /// The char at byte `i`, folded; `None` at the end.
 pub(crate) fn char_at(s: &str, i: usize) -> Option<char> {
-    s.get(i..).and_then(|t| t.chars().next()).map(fold)
+    s.get(i..).and_then(|t| t.chars().next()).map(fold_width)
 }
 
 /// The char before byte `i`, folded.
 pub(crate) fn char_before(s: &str, i: usize) -> Option<char> {
-    s.get(..i).and_then(|t| t.chars().next_back()).map(fold)
+    s.get(..i).and_then(|t| t.chars().next_back()).map(fold_width)
 }
 
 /// Byte index after the char at `i`.
@@ -77,7 +66,7 @@ pub(crate) fn bracket_pos(s: &str) -> Option<usize> {
 }
 
 pub(crate) fn is_punct(c: char) -> bool {
-    "!\"#'*,.:;?@\\^_`|~、。，；：？！…·“”‘’".contains(fold(c))
+    "!\"#'*,.:;?@\\^_`|~、。，；：？！…·“”‘’".contains(fold_width(c))
 }
 
 /// Equal after dropping whitespace and folding full-width forms, without allocating.
@@ -89,8 +78,8 @@ pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
     if !may_fold(a) && !may_fold(b) {
         return false;
     }
-    let mut x = a.chars().filter(|c| !c.is_whitespace()).map(fold);
-    let mut y = b.chars().filter(|c| !c.is_whitespace()).map(fold);
+    let mut x = a.chars().filter(|c| !c.is_whitespace()).map(fold_width);
+    let mut y = b.chars().filter(|c| !c.is_whitespace()).map(fold_width);
     loop {
         match (x.next(), y.next()) {
             (None, None) => return true,
@@ -100,12 +89,12 @@ pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
     }
 }
 
-/// Whether `s` holds whitespace or full-width forms, i.e. whether [`fold`] and whitespace
+/// Whether `s` holds whitespace or full-width forms, i.e. whether [`fold_width`] and whitespace
 /// removal can change it. A byte scan first: only ASCII whitespace and the lead bytes C2
 /// (U+00A0), E2 (U+2000..), E3 (U+3000) and EF (U+FF01..) can start such a char.
 pub(crate) fn may_fold(s: &str) -> bool {
     s.bytes().any(|b| b.is_ascii_whitespace() || matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF))
-        && s.chars().any(|c| c.is_whitespace() || ('\u{FF01}'..='\u{FF5E}').contains(&c))
+        && s.chars().any(|c| c.is_whitespace() || fold_width(c) != c)
 }
 
 /// For the short inline word lists; the long ones go through a [`Lexicon`].

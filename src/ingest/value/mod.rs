@@ -22,7 +22,9 @@ use numbers::{NumTok, range_end, scan_numbers};
 use ops::read_op;
 use units::{normalize_unit_column, unit_after};
 
-pub(crate) use chars::{contains_any, core_label, fold, is_punct, loose_eq, may_fold, trim_cell};
+use crate::ingest::text::fold_width;
+
+pub(crate) use chars::{contains_any, core_label, is_punct, loose_eq, may_fold, trim_cell};
 pub(crate) use lexicon::{Lexicon, lexicon};
 
 /// What kind of target a value states.
@@ -102,7 +104,7 @@ fn is_empty_value(v: &str) -> bool {
     v.chars().all(|c| {
         c.is_whitespace()
             || matches!(
-                fold(c),
+                fold_width(c),
                 '-' | '—' | '–' | '－' | '─' | '/' | '\\' | '、' | '.' | '。' | '…' | '_' | '*' | '~' | 'x' | 'X'
             )
     })

@@ -2,8 +2,8 @@
 
 use std::sync::LazyLock;
 
-use super::chars::fold;
 use super::lexicon::Lexicon;
+use crate::ingest::text::fold_width;
 
 const OP_WORDS: &[(&str, &str)] = &[
     ("不少于", ">="),
@@ -41,7 +41,7 @@ static OP_LEX: LazyLock<Lexicon> = LazyLock::new(|| {
 pub(super) fn read_op(v: &str) -> Option<&'static str> {
     let mut prev: Option<char> = None;
     let mut sym: Option<&'static str> = None;
-    for c in v.chars().map(fold) {
+    for c in v.chars().map(fold_width) {
         let op = match (prev, c) {
             (_, '±') => Some("±"),
             (_, '≥' | '≧' | '⩾') => Some(">="),

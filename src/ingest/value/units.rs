@@ -1,9 +1,10 @@
 //! Stage 5, records (value): the unit after a number (`个`, `万元`, `%`, `km`).
 
-use super::chars::{after, char_at, is_cjk, trim_cell};
+use super::chars::{after, char_at, trim_cell};
 use super::is_empty_value;
 use super::lexicon;
 use super::numbers::is_chinese_digit;
+use crate::ingest::text::is_han;
 
 /// Units after a number, matched longest first. Classifiers (量词) are one char; every
 /// common longer unit is listed so the one-char fallback below stays a fallback.
@@ -104,7 +105,7 @@ pub(super) fn unit_after(s: &str, end: usize) -> Option<String> {
     }
     // Fallback: one CJK char that is not the start of an obvious following word. Classifiers
     // are one char; taking more would swallow the noun after them (`237个直管党组织`).
-    if is_cjk(first) && !UNIT_STOP.contains(&first) && !is_chinese_digit(first) {
+    if is_han(first) && !UNIT_STOP.contains(&first) && !is_chinese_digit(first) {
         return Some(first.to_string());
     }
     None
