@@ -239,6 +239,19 @@ mod tests {
     }
 
     #[test]
+    fn cjk_covers_punctuation_and_full_width_han_only_ideographs() {
+        for c in ['项', '㐀', '，', '、', '（', '０', '\u{3000}', '\u{F900}'] {
+            assert!(is_cjk(c), "{c:?}");
+        }
+        assert!(is_han('项') && is_han('㐀'));
+        assert!(!is_han('，') && !is_han('（') && !is_han('０'));
+        assert!(!is_cjk('a') && !is_cjk('—') && !is_han('a'));
+        assert_eq!(fold_width('９'), '9');
+        assert_eq!(fold_width('\u{3000}'), ' ');
+        assert_eq!(fold_width('项'), '项');
+    }
+
+    #[test]
     fn tags_and_entities_are_removed() {
         assert_eq!(clean("<p>1、建立</p><p>2、使</p>"), "1、建立2、使");
         assert_eq!(clean("a&nbsp;&amp;&lt;b&#x4e00;"), "a &<b一");

@@ -52,6 +52,8 @@ const READ_CASES: &[ReadCase] = &[
     ("20km", "道路长度", "数量指标", None, None, Some("20"), Some("km"), Quantitative),
     ("20-30人", "参训人数", "数量指标", None, None, Some("20"), Some("人"), Quantitative),
     ("2020--2022年", "项目周期", "时效指标", None, None, Some("2020"), Some("年"), Quantitative),
+    // Full-width punctuation is CJK text but never a one-char unit.
+    ("约5，视情况增加", "培训场次", "数量指标", None, None, Some("5"), None, Quantitative),
     ("0%", "补助款结算争议率", "效益指标", None, None, Some("0"), Some("%"), Quantitative),
     ("全年", "时效", "时效指标", None, None, None, None, Qualitative),
     ("良好", "效益", "社会、经济、生态效益指标", None, None, None, None, Qualitative),
