@@ -78,7 +78,7 @@ fn is_vague(v: &str) -> bool {
     let mut matched_any = false;
     while i < v.len() {
         let tail = &v[i..];
-        if let Some(w) = VAGUE_LEX.at(v, i).next() {
+        if let Some(w) = VAGUE_LEX.at(v, i) {
             i += w.len();
             matched_any = true;
             continue;
