@@ -5,7 +5,7 @@
 //! (quantitative / qualitative / placeholder / empty); [`crate::ingest::score`] then judges it.
 //!
 //! This runs once per indicator on millions of rows, so everything here is plain string
-//! scanning over `&str`: no regex, word lists indexed once (`LazyLock`), and the only
+//! scanning over `&str`: no regex, word lists compiled once into automata, and the only
 //! allocation is the `unit` string of a reading. `docs/quality.md` explains the reading with
 //! worked examples.
 
