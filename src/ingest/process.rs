@@ -8,6 +8,7 @@ use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput};
+use crate::ingest::value::read_value;
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, ProjectRow, Status};
 
@@ -37,9 +38,12 @@ fn count(n: u64) -> i64 {
 pub fn table_fingerprint(year: i32, t: &Table) -> String {
     fn norm(out: &mut String, s: &str) {
         out.extend(
-            crate::ingest::text::clean(s).chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()),
+            crate::ingest::text::clean(s)
+                .chars()
+                .map(crate::ingest::text::fold_width)
+                .filter(|c| !c.is_whitespace() && !c.is_control()),
         );
-        // Unit and record separators cannot occur in cleaned text, so fields never run together.
+        // Control characters were dropped, so the unit and record separators keep fields apart.
         out.push('\u{1f}');
     }
     let money = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
@@ -210,7 +214,7 @@ fn rows_of(
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
     let mut scored = Vec::with_capacity(t.indicators.len());
     for ind in &t.indicators {
-        let reading = score::read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
+        let reading = read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
