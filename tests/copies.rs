@@ -134,6 +134,10 @@ fn the_workbook_keeps_formula_like_text_as_text() {
         let xml = zip_entry(&xlsx, &format!("xl/worksheets/sheet{sheet}.xml"));
         assert!(!xml.contains("<f>") && !xml.contains("<f "), "sheet {sheet} holds a formula");
     }
+    let top = zip_entry(&xlsx, "xl/worksheets/sheet5.xml");
+    let styles = zip_entry(&xlsx, "xl/styles.xml");
+    assert!(styles.contains("quotePrefix=\"1\""), "formula-like text is quote-prefixed: {styles}");
+    assert!(top.contains("t=\"s\""), "{top}");
     // Totals: the annual budget is a number cell of the exact sum.
     let totals = zip_entry(&xlsx, "xl/worksheets/sheet1.xml");
     let annual = Decimal::from_str("1727800").unwrap();

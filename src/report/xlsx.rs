@@ -3,7 +3,9 @@
 //! Two rules keep a spreadsheet from lying or attacking its reader:
 //!
 //! - Text from disclosures is always a string cell (`write_string`), never a formula, however
-//!   it starts: a project named `=HYPERLINK(…)` or `+1` or `@SUM` stays that text.
+//!   it starts: a project named `=HYPERLINK(…)` or `+1` or `@SUM` stays that text. Such a cell
+//!   also gets Excel's quote prefix, so editing it and pressing Enter does not turn it into a
+//!   formula either.
 //! - Money comes from the exact `Decimal`s. Excel numbers are doubles, which hold any amount of
 //!   up to 15 significant digits exactly to the fen once rounded to 2 decimals (the number
 //!   format shows 2); an amount of 16 or more significant digits (over 9,999,999,999,999.99
@@ -78,6 +80,8 @@ fn header(ws: &mut Worksheet, name: &str, cols: &[&str], f: &Formats) -> Result<
 
 /// Text from a disclosure: always a string cell, cut to what a cell holds.
 fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
+    // The characters that start a formula (or a DDE payload) when a cell is typed in.
+    const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
     let mut units = 0;
     let end = s
         .char_indices()
@@ -86,7 +90,11 @@ fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> Result<(), XlsxError
             units > MAX_CELL_UTF16
         })
         .map_or(s.len(), |(i, _)| i);
-    ws.write_string(row, col, &s[..end])?;
+    if s.starts_with(FORMULA_START) {
+        ws.write_string_with_format(row, col, &s[..end], &Format::new().set_quote_prefix())?;
+    } else {
+        ws.write_string(row, col, &s[..end])?;
+    }
     Ok(())
 }
 
