@@ -80,7 +80,7 @@ fn amounts_parse_exactly() {
     assert_eq!(parse_amount("10,308,000.00"), Some(Decimal::new(1030800000, 2)));
     assert_eq!(parse_amount("724 1. 16"), Some(Decimal::new(724116, 2)));
     assert_eq!(parse_amount("良好"), None);
-    assert_eq!(to_yuan(Decimal::new(1234567, 6), MoneyUnit::Wan), Decimal::new(1234567, 2));
+    assert_eq!(to_yuan(Decimal::new(1234567, 6), MoneyUnit::Wan, "123.4567"), Ok(Decimal::new(1234567, 2)));
 }
 
 #[test]
