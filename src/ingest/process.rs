@@ -25,6 +25,9 @@ pub fn content_hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex()[..32].to_string()
 }
 
+/// Budget years a disclosure can state: performance budgeting began in the 2000s.
+const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2099;
+
 /// Reads and processes one file. Never panics: a panic inside a stage becomes the file's
 /// rejection with the panic message, and the run goes on.
 pub fn process(entry: &Entry, limits: Limits) -> Outcome {
@@ -173,6 +176,12 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
             amount_problems.push(format!("{p} (table {}, 项目名称 {name})", i + 1));
         }
         let Some(year) = table.year else { continue };
+        // A year outside what a disclosure can hold (a typo, 99999) would make its own
+        // partition and skew every per-year figure: the table is not kept.
+        if !PLAUSIBLE_YEARS.contains(&year) {
+            problems.push(format!("year {year} is not a plausible budget year (table {}, 项目名称 {name})", i + 1));
+            continue;
+        }
         rows_of(&file.path, &hash, i, year, table, &mut projects, &mut indicators);
     }
     file.tables = projects.len() as i32;
