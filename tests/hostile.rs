@@ -108,8 +108,11 @@ fn files(out: &Path) -> (BTreeMap<String, FileOutcome>, usize) {
     (map, f.height())
 }
 
+/// Per path: (project_name, annual_budget_yuan as text) of each table.
+type Budgets = BTreeMap<String, Vec<(Option<String>, Option<String>)>>;
+
 /// project_name → annual_budget_yuan as text (None when null), for one file.
-fn budgets(out: &Path) -> BTreeMap<String, Vec<(Option<String>, Option<String>)>> {
+fn budgets(out: &Path) -> Budgets {
     let p = frame(out, "projects");
     let (path, name, annual) = (strings(&p, "path"), strings(&p, "project_name"), strings(&p, "annual_budget_yuan"));
     let mut m: BTreeMap<String, Vec<_>> = BTreeMap::new();
@@ -148,11 +151,7 @@ fn good_files(input: &Path) -> Vec<(&'static str, &'static str)> {
         .replace("237个直管党组织", "@SUM(1+1)")
         .replace("按照党内统计工作要求", "+1+1<img src=x onerror=alert(1)>");
     write(input, "formula_html.txt", html);
-    vec![
-        ("good.txt", "40000.00"),
-        ("year=2020/region=东莞/good.txt", "35000.00"),
-        ("formula_html.txt", "12500.00"),
-    ]
+    vec![("good.txt", "40000.00"), ("year=2020/region=东莞/good.txt", "35000.00"), ("formula_html.txt", "12500.00")]
 }
 
 /// Files whose amounts are not money: each is `partial` with the amount null.
@@ -282,9 +281,11 @@ fn a_hostile_tree_gives_every_file_its_reason_and_the_good_files_exact_sums() {
     assert!(years.iter().all(|y| y == "2020"), "{years:?}");
 }
 
-fn assert_encodings(f: &BTreeMap<String, FileOutcome>, b: &BTreeMap<String, Vec<(Option<String>, Option<String>)>>) {
+fn assert_encodings(f: &BTreeMap<String, FileOutcome>, b: &Budgets) {
     let four = [(Some("党内统计工作经费".to_string()), Some("40000.00".to_string()))];
-    for (path, enc) in [("truncated_utf8.txt", "utf-8"), ("broken_gb18030.txt", "gbk"), ("broken_utf16.txt", "utf-16le")] {
+    for (path, enc) in
+        [("truncated_utf8.txt", "utf-8"), ("broken_gb18030.txt", "gbk"), ("broken_utf16.txt", "utf-16le")]
+    {
         let o = &f[path];
         assert_eq!((o.status.as_str(), o.encoding.as_deref(), o.tables), ("partial", Some(enc), 1), "{path}: {o:?}");
         assert!(o.decode_errors >= 1 && o.decode_errors <= 2, "{path}: {o:?}");
@@ -310,11 +311,7 @@ fn assert_rejections(f: &BTreeMap<String, FileOutcome>) {
 }
 
 #[cfg(unix)]
-fn assert_unix(
-    f: &BTreeMap<String, FileOutcome>,
-    b: &BTreeMap<String, Vec<(Option<String>, Option<String>)>>,
-    unreadable: bool,
-) {
+fn assert_unix(f: &BTreeMap<String, FileOutcome>, b: &Budgets, unreadable: bool) {
     // Both non-UTF-8 names are there, escaped, each with its own budget.
     assert_eq!(f["\\xb6\\xab.txt"].status, "ok");
     assert_eq!(f["\\xb6\\xac.txt"].status, "ok");
@@ -328,7 +325,10 @@ fn assert_unix(
     }
     assert!(b.values().flatten().all(|r| r.0.as_deref() != Some("外部文件")));
     let pipe = &f["pipe.txt"];
-    assert_eq!((pipe.status.as_str(), pipe.error.as_str()), ("rejected", "not_regular: a FIFO, not a regular file; never opened"));
+    assert_eq!(
+        (pipe.status.as_str(), pipe.error.as_str()),
+        ("rejected", "not_regular: a FIFO, not a regular file; never opened")
+    );
     let locked = &f["locked.txt"];
     if unreadable {
         assert_eq!(locked.status, "rejected", "{locked:?}");
@@ -344,7 +344,11 @@ fn assert_unix(
 fn a_page_of_100000_nested_elements_is_rejected_in_seconds() {
     let tmp = tempfile::tempdir().unwrap();
     let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
-    write(&input, "nested.html", format!("<html><body>{}项目名称{}", "<div>".repeat(100_000), "</div>".repeat(100_000)));
+    write(
+        &input,
+        "nested.html",
+        format!("<html><body>{}项目名称{}", "<div>".repeat(100_000), "</div>".repeat(100_000)),
+    );
     write(&input, "good.txt", good("党内统计工作经费", "4.00"));
     let (o, took) = run(&input, &out);
     assert!(took < Duration::from_secs(10), "took {took:?}");
@@ -372,6 +376,7 @@ fn a_table_with_200000_rows_finishes_in_seconds() {
     assert_eq!(f["good.txt"].status, "ok");
     assert_ne!(f["big_table.txt"].status, "", "{:?}", f["big_table.txt"]);
     let p = frame(&out, "projects");
-    let total: Decimal = strings(&p, "annual_budget_yuan").into_iter().flatten().map(|s| Decimal::from_str(&s).unwrap()).sum();
+    let total: Decimal =
+        strings(&p, "annual_budget_yuan").into_iter().flatten().map(|s| Decimal::from_str(&s).unwrap()).sum();
     assert_eq!(total, Decimal::from_str("80000.00").unwrap(), "both tables' budgets, exact");
 }

@@ -47,7 +47,8 @@ pub fn list(roots: &[Root<'_>]) -> Vec<Entry> {
                         Err(err) => (0, 0, Some(format!("unreadable: {err}"))),
                     };
                     if !e.file_type().is_file() {
-                        error = Some(format!("not_regular: {}, not a regular file; never opened", kind(&e.file_type())));
+                        error =
+                            Some(format!("not_regular: {}, not a regular file; never opened", kind(&e.file_type())));
                     }
                     out.push(Entry { abs: e.path().to_path_buf(), rel, size, mtime_ns, error });
                 }

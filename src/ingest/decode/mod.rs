@@ -269,7 +269,8 @@ mod tests {
 
     #[test]
     fn gb18030_with_a_broken_sequence_is_still_gb() {
-        let s = "东莞市财政项目支出绩效目标批复表\n预算单位：中共东莞市直属机关工作委员会\n项目名称\t党内统计工作经费\n";
+        let s =
+            "东莞市财政项目支出绩效目标批复表\n预算单位：中共东莞市直属机关工作委员会\n项目名称\t党内统计工作经费\n";
         let (bytes, _, _) = GB18030.encode(s);
         let mut b = bytes.into_owned();
         b.insert(20, 0x81);
