@@ -312,3 +312,52 @@ fn rows_of(
         quality_flags: project_score.flags.iter().map(|f| f.to_string()).collect(),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry_of(path: &std::path::Path) -> Entry {
+        let m = std::fs::metadata(path).unwrap();
+        Entry {
+            abs: path.to_path_buf(),
+            rel: "x.txt".into(),
+            size: m.len(),
+            mtime_ns: crate::ingest::walk::mtime_ns(&m),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_file_that_changes_or_vanishes_after_the_walk_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.txt");
+        std::fs::write(&path, "项目名称").unwrap();
+        let entry = entry_of(&path);
+        assert_eq!(read_stable(&entry, 1 << 20).unwrap(), "项目名称".as_bytes());
+
+        std::fs::write(&path, "项目名称 and more").unwrap();
+        let out = process(&entry, Limits::default());
+        assert_eq!(out.file.status, Status::Rejected);
+        assert!(out.file.error.as_deref().unwrap().starts_with("changed: the file changed while it was read"));
+
+        std::fs::remove_file(&path).unwrap();
+        let out = process(&entry, Limits::default());
+        assert_eq!(out.file.error.as_deref(), Some("vanished: the file was removed after the walk listed it"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_by_a_fifo_is_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.txt");
+        std::fs::write(&path, "项目名称").unwrap();
+        let entry = entry_of(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
+        assert_eq!(
+            read_stable(&entry, 1 << 20).unwrap_err(),
+            "changed: no longer a regular file when it was read; never opened"
+        );
+    }
+}
