@@ -62,6 +62,9 @@ pub fn table_fingerprint(year: i32, t: &Table) -> String {
     blake3::hash(key.as_bytes()).to_hex()[..32].to_string()
 }
 
+/// Budget years a disclosure can state: performance budgeting began in the 2000s.
+const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2099;
+
 /// Reads and processes one file. Never panics: a panic inside a stage becomes the file's
 /// rejection with the panic message, and the run goes on.
 pub fn process(entry: &Entry, limits: Limits) -> Outcome {
@@ -85,10 +88,10 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
         file.error = Some(format!("too_large: {} bytes, over the {} byte limit", entry.size, limits.max_file_bytes));
         return Outcome { file, projects: vec![], indicators: vec![], bytes_read: 0 };
     }
-    let bytes = match std::fs::read(&entry.abs) {
+    let bytes = match read_stable(entry, limits.max_file_bytes) {
         Ok(b) => b,
-        Err(e) => {
-            file.error = Some(format!("unreadable: {e}"));
+        Err(why) => {
+            file.error = Some(why);
             return Outcome { file, projects: vec![], indicators: vec![], bytes_read: 0 };
         }
     };
@@ -122,6 +125,42 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
             Outcome { file, projects: vec![], indicators: vec![], bytes_read }
         }
     }
+}
+
+/// Reads a file the walk listed, making sure it is still that file: a regular file (never a
+/// FIFO swapped in, which would block the run), and with the size and mtime the walk saw
+/// both before and after the read. Otherwise the reason names what happened; the next run
+/// sees the new size or mtime and reads it again.
+fn read_stable(entry: &Entry, max_bytes: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let vanished = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => "vanished: the file was removed after the walk listed it".to_string(),
+        _ => format!("unreadable: {e}"),
+    };
+    let before = std::fs::symlink_metadata(&entry.abs).map_err(vanished)?;
+    if !before.is_file() {
+        return Err("changed: no longer a regular file when it was read; never opened".into());
+    }
+    let stamp = |m: &std::fs::Metadata| (m.len(), crate::ingest::walk::mtime_ns(m));
+    let walked = (entry.size, entry.mtime_ns);
+    let changed = |now: (u64, i64)| {
+        format!(
+            "changed: the file changed while it was read ({} bytes, mtime {} when listed; {} bytes, mtime {} when read)",
+            walked.0, walked.1, now.0, now.1
+        )
+    };
+    if stamp(&before) != walked {
+        return Err(changed(stamp(&before)));
+    }
+    let mut f = std::fs::File::open(&entry.abs).map_err(vanished)?;
+    let mut bytes = Vec::with_capacity(entry.size as usize);
+    // One byte past the limit is enough to tell a file that grew over it.
+    (&mut f).take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| format!("unreadable: {e}"))?;
+    let after = f.metadata().map_err(|e| format!("unreadable: {e}"))?;
+    if stamp(&after) != walked || bytes.len() as u64 != entry.size {
+        return Err(changed((bytes.len() as u64, stamp(&after).1)));
+    }
+    Ok(bytes)
 }
 
 /// The pure part of [`process`]: bytes in, rows out.
@@ -162,14 +201,24 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
     file.layout = Some(laid.name.to_string());
 
     let mut problems: Vec<String> = Vec::new();
+    let mut amount_problems: Vec<String> = Vec::new();
     let mut projects = Vec::new();
     let mut indicators = Vec::new();
     for (i, table) in reading.tables.iter().enumerate() {
+        let name = table.project_name.as_deref().unwrap_or("?");
         if let Some(p) = &table.problem {
-            let name = table.project_name.as_deref().unwrap_or("?");
             problems.push(format!("{p} (table {}, 项目名称 {name})", i + 1));
         }
+        for p in &table.amount_problems {
+            amount_problems.push(format!("{p} (table {}, 项目名称 {name})", i + 1));
+        }
         let Some(year) = table.year else { continue };
+        // A year outside what a disclosure can hold (a typo, 99999) would make its own
+        // partition and skew every per-year figure: the table is not kept.
+        if !PLAUSIBLE_YEARS.contains(&year) {
+            problems.push(format!("year {year} is not a plausible budget year (table {}, 项目名称 {name})", i + 1));
+            continue;
+        }
         rows_of(&file.path, &hash, i, year, table, &mut projects, &mut indicators);
     }
     file.tables = projects.len() as i32;
@@ -183,10 +232,9 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
                 decoded.text.lines().count()
             ),
         });
-    } else if !problems.is_empty() {
+    } else if !problems.is_empty() || !amount_problems.is_empty() {
         file.status = Status::Partial;
-        let code = if problems.iter().any(|p| p.contains("cut off")) { "truncated" } else { "incomplete" };
-        file.error = Some(format!("{code}: {}", problems.join("; ")));
+        file.error = Some(partial_reason(&problems, &amount_problems));
     } else if decoded.decode_errors > 0 {
         file.status = Status::Partial;
         file.error = Some(format!(
@@ -197,6 +245,20 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         file.status = Status::Ok;
     }
     Outcome { file, projects, indicators, bytes_read: 0 }
+}
+
+/// `truncated: …` / `incomplete: …` for tables, then `amount: …` for amounts stored as null,
+/// joined with `; ` when a file has both.
+fn partial_reason(problems: &[String], amount_problems: &[String]) -> String {
+    let mut parts = Vec::new();
+    if !problems.is_empty() {
+        let code = if problems.iter().any(|p| p.contains("cut off")) { "truncated" } else { "incomplete" };
+        parts.push(format!("{code}: {}", problems.join("; ")));
+    }
+    if !amount_problems.is_empty() {
+        parts.push(format!("amount: {}", amount_problems.join("; ")));
+    }
+    parts.join("; ")
 }
 
 fn rows_of(
@@ -287,4 +349,53 @@ fn rows_of(
         quality_score: Some(i32::from(project_score.score)),
         quality_flags: project_score.flags.iter().map(|f| f.to_string()).collect(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry_of(path: &std::path::Path) -> Entry {
+        let m = std::fs::metadata(path).unwrap();
+        Entry {
+            abs: path.to_path_buf(),
+            rel: "x.txt".into(),
+            size: m.len(),
+            mtime_ns: crate::ingest::walk::mtime_ns(&m),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_file_that_changes_or_vanishes_after_the_walk_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.txt");
+        std::fs::write(&path, "项目名称").unwrap();
+        let entry = entry_of(&path);
+        assert_eq!(read_stable(&entry, 1 << 20).unwrap(), "项目名称".as_bytes());
+
+        std::fs::write(&path, "项目名称 and more").unwrap();
+        let out = process(&entry, Limits::default());
+        assert_eq!(out.file.status, Status::Rejected);
+        assert!(out.file.error.as_deref().unwrap().starts_with("changed: the file changed while it was read"));
+
+        std::fs::remove_file(&path).unwrap();
+        let out = process(&entry, Limits::default());
+        assert_eq!(out.file.error.as_deref(), Some("vanished: the file was removed after the walk listed it"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_by_a_fifo_is_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.txt");
+        std::fs::write(&path, "项目名称").unwrap();
+        let entry = entry_of(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
+        assert_eq!(
+            read_stable(&entry, 1 << 20).unwrap_err(),
+            "changed: no longer a regular file when it was read; never opened"
+        );
+    }
 }

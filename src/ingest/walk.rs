@@ -1,8 +1,13 @@
 //! Stage 1, walk: lists every regular file under the input roots in a deterministic order.
 //!
-//! Symlinks are never followed, so a link can't pull files from outside a root into the
-//! dataset. Entries that can't be listed (permission denied) are kept with their error: every
-//! input ends up in the `files` dataset.
+//! Symlinks are never followed (nor listed), so a link can't pull files from outside a root,
+//! or loop, into the dataset. Entries that can't be listed (permission denied) and entries
+//! that are not regular files (FIFOs, sockets, devices) are kept with their error and never
+//! opened: every input ends up in the `files` dataset, once.
+//!
+//! A path is text in the dataset. Names that are not valid UTF-8 (old GBK archives unpacked
+//! as bytes) are escaped so that no two files share a path and every path maps back to its
+//! bytes: an invalid byte is written `\xNN` and a backslash `\\` ([`path_bytes`] undoes it).
 
 use std::path::{Path, PathBuf};
 
@@ -31,18 +36,22 @@ pub fn list(roots: &[Root<'_>]) -> Vec<Entry> {
         let walker = walkdir::WalkDir::new(&root.dir).follow_links(false).sort_by_file_name();
         for item in walker {
             match item {
-                Ok(e) if e.file_type().is_file() => {
+                Ok(e) if e.file_type().is_dir() || e.file_type().is_symlink() => {}
+                Ok(e) => {
                     let rel = rel_path(root, e.path());
                     if root.filter.is_some_and(|f| !f(&rel)) {
                         continue;
                     }
-                    let (size, mtime_ns, error) = match e.metadata() {
+                    let (size, mtime_ns, mut error) = match e.metadata() {
                         Ok(m) => (m.len(), mtime_ns(&m), None),
                         Err(err) => (0, 0, Some(format!("unreadable: {err}"))),
                     };
+                    if !e.file_type().is_file() {
+                        error =
+                            Some(format!("not_regular: {}, not a regular file; never opened", kind(&e.file_type())));
+                    }
                     out.push(Entry { abs: e.path().to_path_buf(), rel, size, mtime_ns, error });
                 }
-                Ok(_) => {}
                 Err(err) => {
                     // A directory or file we may not read: report it under its path.
                     if let Some(p) = err.path() {
@@ -66,11 +75,71 @@ pub fn list(roots: &[Root<'_>]) -> Vec<Entry> {
 
 fn rel_path(root: &Root<'_>, p: &Path) -> String {
     let rel = p.strip_prefix(&root.dir).unwrap_or(p);
-    let mut s: String = rel.iter().map(|c| c.to_string_lossy()).collect::<Vec<_>>().join("/");
+    let mut s: String = rel.iter().map(escape_name).collect::<Vec<_>>().join("/");
     if let Some(prefix) = &root.prefix {
         s = format!("{prefix}/{s}");
     }
     s
+}
+
+/// A name as dataset text: UTF-8 names unchanged unless they hold a backslash; invalid bytes
+/// as `\xNN`.
+fn escape_name(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(name);
+    #[cfg(not(unix))]
+    let lossy = name.to_string_lossy();
+    #[cfg(not(unix))]
+    let bytes = lossy.as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// The bytes of a path the walk wrote (relative, `/`-separated): the inverse of the escaping,
+/// for finding a file whose name is not UTF-8 from its `files.path`.
+pub fn path_bytes(path: &str) -> Vec<u8> {
+    let b = path.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'\\') {
+            out.push(b'\\');
+            i += 2;
+        } else if b[i] == b'\\'
+            && b.get(i + 1) == Some(&b'x')
+            && let Some(v) = b.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok())
+            && let Ok(v) = u8::from_str_radix(v, 16)
+        {
+            out.push(v);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        } else if ft.is_socket() {
+            return "a socket";
+        } else if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = ft;
+    "a special file"
 }
 
 pub fn mtime_ns(m: &std::fs::Metadata) -> i64 {
@@ -95,5 +164,36 @@ mod tests {
         let got = list(&[Root { dir: dir.path().to_path_buf(), prefix: None, filter: None }]);
         let rels: Vec<_> = got.iter().map(|e| e.rel.as_str()).collect();
         assert_eq!(rels, ["a", "b/c/x.TXT"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_distinct_and_round_trip() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let names: [&[u8]; 4] = [b"\xb6\xab.txt", b"\xb6\xac.txt", b"back\\x41slash", "项目.txt".as_bytes()];
+        for n in names {
+            std::fs::write(dir.path().join(std::ffi::OsStr::from_bytes(n)), "1").unwrap();
+        }
+        let got = list(&[Root { dir: dir.path().to_path_buf(), prefix: None, filter: None }]);
+        assert_eq!(got.len(), 4);
+        let mut back: Vec<Vec<u8>> = got.iter().map(|e| path_bytes(&e.rel)).collect();
+        back.sort();
+        let mut want: Vec<Vec<u8>> = names.iter().map(|n| n.to_vec()).collect();
+        want.sort();
+        assert_eq!(back, want);
+        assert!(got.iter().any(|e| e.rel == "\\xb6\\xab.txt"));
+        assert!(got.iter().any(|e| e.rel == "项目.txt"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_are_listed_as_not_regular() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.txt");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let got = list(&[Root { dir: dir.path().to_path_buf(), prefix: None, filter: None }]);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].error.as_deref().unwrap().starts_with("not_regular: a FIFO"), "{:?}", got[0]);
     }
 }

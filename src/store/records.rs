@@ -89,11 +89,18 @@ impl Column for Option<Decimal> {
         Decimal128Builder::new().with_data_type(MONEY)
     }
     fn append(&self, b: &mut Decimal128Builder) {
-        b.append_option(self.map(|mut d| {
-            d.rescale(2);
-            d.mantissa()
-        }));
+        b.append_option(self.and_then(money_mantissa));
     }
+}
+
+/// The decimal(18,2) mantissa of an amount, or None when it does not fit: the form stage
+/// already rejects such amounts with a reason, and this keeps a wrapped or out-of-range value
+/// from ever reaching a file (Parquet readers would show it as a different number).
+pub fn money_mantissa(d: Decimal) -> Option<i128> {
+    const LIMIT: i128 = 1_000_000_000_000_000_000; // 10^18: 18 digits at scale 2
+    let mut d = d.round_dp(2);
+    d.rescale(2);
+    (d.scale() == 2 && d.mantissa().abs() < LIMIT).then(|| d.mantissa())
 }
 
 /// Column builders of one dataset; rows go in, a record batch comes out.
@@ -262,6 +269,14 @@ mod tests {
                 assert!(doc.contains(&format!("`{}`", f.name())), "docs/schema.md lacks `{}`", f.name());
             }
         }
+    }
+
+    #[test]
+    fn money_beyond_decimal_18_2_is_never_written() {
+        assert_eq!(money_mantissa(Decimal::new(999_999_999_999_999_999, 2)), Some(999_999_999_999_999_999));
+        assert_eq!(money_mantissa(Decimal::new(1_000_000_000_000_000_000, 2)), None);
+        assert_eq!(money_mantissa(Decimal::from_i128_with_scale(10i128.pow(26), 0)), None);
+        assert_eq!(money_mantissa(Decimal::new(-125, 1)), Some(-1250));
     }
 
     #[test]

@@ -11,7 +11,10 @@
 //! ```
 //! A run writes its snapshot under `.staging`, renames it into `snapshots/` and then renames a
 //! fresh symlink over `current`: each step is one atomic rename, so a reader, or a run killed
-//! at any point, sees the old snapshot or the new one, never a mix.
+//! at any point, sees the old snapshot or the new one, never a mix. Before the first rename
+//! every file and directory of the snapshot is fsynced, and each rename is followed by an
+//! fsync of the directory it changed, so a power cut cannot leave `current` naming a snapshot
+//! whose bytes never reached the disk.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -104,13 +107,20 @@ impl Output {
         fs::create_dir_all(&snapshots).map_err(io(&snapshots))?;
         let from = self.staging_dir(run_id);
         let to = snapshots.join(run_id);
+        sync_tree(&from)?;
         fs::rename(&from, &to).map_err(io(&to))?;
+        sync_dir(&snapshots)?;
+        sync_dir(&self.root.join(".staging"))?;
+        // A first run just created `snapshots/` itself: its name in OUT must be durable
+        // before `current` points through it.
+        sync_dir(&self.root)?;
         fault("before_switch");
         let tmp = self.root.join(format!(".current.{}", std::process::id()));
         let _ = fs::remove_file(&tmp);
         symlink(&Path::new("snapshots").join(run_id), &tmp).map_err(io(&tmp))?;
         let current = self.root.join("current");
         fs::rename(&tmp, &current).map_err(io(&current))?;
+        sync_dir(&self.root)?;
         fault("after_switch");
         // `OUT/projects` etc. resolve through `current`, so the paths of the dataset contract
         // (`OUT/projects/year=2020/…`) always name the published snapshot.
@@ -120,6 +130,7 @@ impl Output {
                 symlink(&Path::new("current").join(name), &link).map_err(io(&link))?;
             }
         }
+        sync_dir(&self.root)?;
         Ok(to)
     }
 
@@ -147,6 +158,32 @@ impl Drop for Output {
         let _ = self.lock.set_len(0);
         let _ = self.lock.unlock();
     }
+}
+
+/// Flushes every regular file under `dir`, then each directory after its entries, so the
+/// directory entries naming the files are durable too. Symlinks are not followed.
+fn sync_tree(dir: &Path) -> Result<(), SnapshotError> {
+    for e in fs::read_dir(dir).map_err(io(dir))? {
+        let e = e.map_err(io(dir))?;
+        let path = e.path();
+        let ft = e.file_type().map_err(io(&path))?;
+        if ft.is_dir() {
+            sync_tree(&path)?;
+        } else if ft.is_file() {
+            File::open(&path).and_then(|f| f.sync_all()).map_err(io(&path))?;
+        }
+    }
+    sync_dir(dir)
+}
+
+/// fsync on a directory makes its entries (renames, new names) durable. Windows cannot open
+/// a directory as a file; there NTFS journals the metadata and this is a no-op.
+fn sync_dir(dir: &Path) -> Result<(), SnapshotError> {
+    #[cfg(unix)]
+    File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 pub fn current_of(root: &Path) -> Option<PathBuf> {

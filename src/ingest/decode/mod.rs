@@ -69,7 +69,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     if let Some(why) = binary_reason(bytes) {
         return Err(DecodeError::Binary(why));
     }
-    if std::str::from_utf8(bytes).is_ok() {
+    if std::str::from_utf8(bytes).is_ok() || mostly_utf8(bytes) {
         return Ok(run(UTF_8, bytes, false));
     }
     let enc = guess(bytes);
@@ -105,6 +105,18 @@ fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, u64) {
         }
     }
     (out, errors)
+}
+
+/// UTF-8 with a few malformed sequences (a download cut inside its last character, a stray
+/// byte): many well-formed multi-byte characters per error. Legacy GB bytes read as UTF-8
+/// give an error at nearly every character, so they never pass.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut multibyte, mut errors) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        errors += !chunk.invalid().is_empty() as usize;
+    }
+    errors > 0 && multibyte >= 4 && multibyte >= 20 * errors
 }
 
 fn looks_like_bmp(bytes: &[u8]) -> bool {
@@ -143,7 +155,8 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
         return None;
     };
     let (_, errors) = decode_counting(enc, sample);
-    (errors <= units as u64 / 100 && cjk_share(enc, sample) > 0.6).then_some(enc)
+    // One broken sequence (a lone surrogate, a cut) is allowed even in a short file.
+    (errors <= (units as u64 / 100).max(1) && cjk_share(enc, sample) > 0.6).then_some(enc)
 }
 
 fn cjk_share(enc: &'static Encoding, sample: &[u8]) -> f64 {
@@ -242,6 +255,41 @@ mod tests {
         bytes.extend_from_slice(&[0x81, 0x20, 0xff]);
         let d = decode(&bytes).unwrap();
         assert!(d.decode_errors >= 1, "{d:?}");
+    }
+
+    #[test]
+    fn utf8_cut_inside_its_last_character_stays_utf8() {
+        let s = "东莞市财政项目支出绩效目标批复表\n项目名称\t党内统计工作经费\n预算单位\t中共东莞市直属机关工作委员会";
+        let mut b = s.as_bytes().to_vec();
+        b.truncate(b.len() - 1);
+        let d = decode(&b).unwrap();
+        assert_eq!((d.encoding.as_str(), d.decode_errors), ("utf-8", 1));
+        assert!(d.text.ends_with("委员\u{FFFD}"), "{:?}", d.text);
+    }
+
+    #[test]
+    fn gb18030_with_a_broken_sequence_is_still_gb() {
+        let s =
+            "东莞市财政项目支出绩效目标批复表\n预算单位：中共东莞市直属机关工作委员会\n项目名称\t党内统计工作经费\n";
+        let (bytes, _, _) = GB18030.encode(s);
+        let mut b = bytes.into_owned();
+        b.insert(20, 0x81);
+        b.push(0xfe);
+        let d = decode(&b).unwrap();
+        assert!(matches!(d.encoding.as_str(), "gbk" | "gb18030"), "{}", d.encoding);
+        assert!(d.decode_errors >= 1, "{d:?}");
+        assert!(d.text.contains("项目名称"));
+    }
+
+    #[test]
+    fn utf16_with_a_lone_surrogate_and_odd_length_counts_errors() {
+        let s = "东莞市财政项目支出绩效目标批复表\n项目名称\t党内统计工作经费 12.00\n";
+        let mut le: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        le.extend_from_slice(&[0x00, 0xd8, 0x41]);
+        let d = decode(&le).unwrap();
+        assert_eq!(d.encoding, "utf-16le");
+        assert!(d.decode_errors >= 1, "{d:?}");
+        assert!(d.text.starts_with(s));
     }
 
     #[test]

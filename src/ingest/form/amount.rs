@@ -60,12 +60,50 @@ pub fn parse_amount(raw: &str) -> Option<Decimal> {
     s.parse::<Decimal>().ok()
 }
 
-pub(super) fn to_yuan(v: Decimal, unit: MoneyUnit) -> Decimal {
-    let mut y = match unit {
-        MoneyUnit::Wan => v * Decimal::from(10_000),
-        MoneyUnit::Yuan => v,
+/// Why an amount cell was not stored: the money columns hold exact values or nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("'{0}' is not a decimal amount")]
+    NotDecimal(String),
+    #[error("'{0}' does not fit decimal(18,2) in yuan")]
+    TooLarge(String),
+    #[error("'{0}' is negative")]
+    Negative(String),
+}
+
+/// A cell after an amount label that failed [`parse_amount`] but was meant as a number:
+/// digits with stray letters (`1e308`, `12.5.3`), or the float words NaN/inf that
+/// spreadsheet exports write. Text (a label, 无, `100万元（含结转）`) is not an amount and
+/// stays silent.
+pub(super) fn looks_numeric(raw: &str) -> bool {
+    if raw.chars().any(|c| crate::ingest::text::is_han(c) && !matches!(c, '万' | '元')) {
+        return false;
     }
-    .round_dp(2);
+    let folded: String = raw.chars().map(crate::ingest::text::fold_width).collect();
+    let word = folded.trim().trim_start_matches(['+', '-']).to_ascii_lowercase();
+    folded.bytes().any(|b| b.is_ascii_digit()) || matches!(word.as_str(), "nan" | "inf" | "infinity")
+}
+
+/// 万元 → 元, rounded to the fen. Errors instead of wrapping or panicking: a value past
+/// decimal(18,2) (or past `Decimal` itself in the multiply) is too large, a negative one is
+/// not a budget.
+pub(super) fn to_yuan(v: Decimal, unit: MoneyUnit, raw: &str) -> Result<Decimal, AmountError> {
+    let y = match unit {
+        MoneyUnit::Wan => v.checked_mul(Decimal::from(10_000)),
+        MoneyUnit::Yuan => Some(v),
+    }
+    .map(|y| y.round_dp(2))
+    .filter(|y| y.abs() <= max_yuan())
+    .ok_or_else(|| AmountError::TooLarge(raw.to_string()))?;
+    if y.is_sign_negative() && !y.is_zero() {
+        return Err(AmountError::Negative(raw.to_string()));
+    }
+    let mut y = y;
     y.rescale(2);
-    y
+    Ok(y)
+}
+
+/// 10^16 − 0.01: the largest value of decimal(18,2).
+pub fn max_yuan() -> Decimal {
+    Decimal::new(999_999_999_999_999_999, 2)
 }

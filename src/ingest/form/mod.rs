@@ -47,6 +47,9 @@ pub struct Table {
     pub parse_notes: Vec<String>,
     /// Set when the table is incomplete (the file is then `partial`).
     pub problem: Option<String>,
+    /// Amount cells that were not stored (not a number, too large, negative), each naming
+    /// its label and cell; the amount is then null and the file `partial`.
+    pub amount_problems: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 use rust_decimal::Decimal;
 
-use super::amount::{MoneyUnit, to_yuan};
+use super::amount::{AmountError, MoneyUnit, looks_numeric, to_yuan};
 use super::labels::{goal_label, year_line};
 use super::*;
 use crate::ingest::layout::{self, sniff::LayoutKind, tsv};
@@ -80,7 +80,26 @@ fn amounts_parse_exactly() {
     assert_eq!(parse_amount("10,308,000.00"), Some(Decimal::new(1030800000, 2)));
     assert_eq!(parse_amount("724 1. 16"), Some(Decimal::new(724116, 2)));
     assert_eq!(parse_amount("良好"), None);
-    assert_eq!(to_yuan(Decimal::new(1234567, 6), MoneyUnit::Wan), Decimal::new(1234567, 2));
+    assert_eq!(to_yuan(Decimal::new(1234567, 6), MoneyUnit::Wan, "123.4567"), Ok(Decimal::new(1234567, 2)));
+}
+
+#[test]
+fn amounts_that_are_not_money_are_errors_not_wraps_or_panics() {
+    let nines = parse_amount("９９９９９９９９９９９９９９９９").unwrap();
+    assert_eq!(to_yuan(nines, MoneyUnit::Wan, "n"), Err(AmountError::TooLarge("n".into())));
+    let big = parse_amount("12345678901234567890123456").unwrap();
+    assert_eq!(to_yuan(big, MoneyUnit::Wan, "b"), Err(AmountError::TooLarge("b".into())));
+    assert_eq!(to_yuan(Decimal::new(-500, 2), MoneyUnit::Wan, "-5"), Err(AmountError::Negative("-5".into())));
+    // The largest decimal(18,2) value fits; one fen more does not.
+    let max = Decimal::new(999_999_999_999_999_999, 2);
+    assert_eq!(to_yuan(max, MoneyUnit::Yuan, "m"), Ok(max));
+    assert!(to_yuan(max + Decimal::new(1, 2), MoneyUnit::Yuan, "m").is_err());
+    for raw in ["1e308", "NaN", "inf", "-Infinity", "1.2.3", "１ｅ３"] {
+        assert!(parse_amount(raw).is_none() && looks_numeric(raw), "{raw}");
+    }
+    for raw in ["无", "良好", "100万元（含结转）", "其中：财政拨款"] {
+        assert!(!looks_numeric(raw), "{raw}");
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Stage 4, form: the row walker, which classifies each row by its labels and fills tables.
 
-use super::amount::{MoneyUnit, cell_money_unit, money_unit_of, money_unit_word, parse_amount, to_yuan};
+use super::amount::{
+    AmountError, MoneyUnit, cell_money_unit, looks_numeric, money_unit_of, money_unit_word, parse_amount, to_yuan,
+};
 use super::labels::{
     Amount, TextField, amount_field, colon_fields, date_label, goal_label, is_amount_label, is_block_label,
     is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1, is_short_l2, is_title, is_value_label,
@@ -257,15 +259,28 @@ impl Walker {
                 if unit.is_none() {
                     self.table().parse_notes.push(format!("{key}: no unit given, read as 万元"));
                 }
-                let yuan = to_yuan(v, unit.unwrap_or(MoneyUnit::Wan));
+                let raw = &cells[nonblank[k]];
                 let t = self.table();
-                match which {
-                    Amount::Midterm => t.midterm_budget_yuan = t.midterm_budget_yuan.or(Some(yuan)),
-                    Amount::Annual => t.annual_budget_yuan = t.annual_budget_yuan.or(Some(yuan)),
+                match to_yuan(v, unit.unwrap_or(MoneyUnit::Wan), raw) {
+                    Ok(yuan) => match which {
+                        Amount::Midterm => t.midterm_budget_yuan = t.midterm_budget_yuan.or(Some(yuan)),
+                        Amount::Annual => t.annual_budget_yuan = t.annual_budget_yuan.or(Some(yuan)),
+                    },
+                    Err(e) => t.amount_problems.push(format!("{key} {e}")),
                 }
                 return k;
             }
             k += 1;
+        }
+        // The cell right after the label was meant as the amount but is no decimal: say so
+        // rather than store nothing silently.
+        if let Some(&j) = nonblank.get(i + 1)
+            && looks_numeric(&cells[j])
+            && !is_head_label(&label_key(&cells[j]))
+        {
+            let e = AmountError::NotDecimal(cells[j].clone());
+            self.table().amount_problems.push(format!("{key} {e}"));
+            return i + 1;
         }
         i
     }
