@@ -4,6 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::config::Limits;
+use crate::ingest::deadline;
 use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
@@ -58,8 +59,14 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
     file.size_bytes = bytes.len() as u64;
     let bytes_read = bytes.len() as u64;
     let started = std::time::Instant::now();
-    match catch_unwind(AssertUnwindSafe(|| process_bytes(file.clone(), &bytes))) {
-        Ok(_) if started.elapsed() > limits.max_file_time => {
+    // The stages check this deadline in their loops and return early once it has passed; what
+    // they return then is incomplete, so the file is rejected whatever it holds.
+    let guard = deadline::arm(limits.max_file_time);
+    let result = catch_unwind(AssertUnwindSafe(|| process_bytes(file.clone(), &bytes)));
+    let too_slow = deadline::passed() || started.elapsed() > limits.max_file_time;
+    drop(guard);
+    match result {
+        Ok(_) if too_slow => {
             file.content_hash = Some(content_hash(&bytes));
             file.error = Some(format!(
                 "too_slow: parsing took {:.1} s, over the {} s limit",
@@ -113,6 +120,9 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
             return empty(file);
         }
     };
+    if deadline::passed() {
+        return empty(file);
+    }
     file.encoding = Some(decoded.encoding.clone());
     file.had_bom = Some(decoded.had_bom);
     file.decode_errors = decoded.decode_errors;
@@ -121,6 +131,9 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         return empty(file);
     }
     let laid = layout::read(layout::sniff::sniff(&decoded.text), &decoded.text, &form::FormLabels);
+    if deadline::passed() {
+        return empty(file);
+    }
     let reading = form::read(&laid.grid);
     file.layout = Some(laid.name.to_string());
 
@@ -128,6 +141,9 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
     let mut projects = Vec::new();
     let mut indicators = Vec::new();
     for (i, table) in reading.tables.iter().enumerate() {
+        if deadline::tick() {
+            break;
+        }
         if let Some(p) = &table.problem {
             let name = table.project_name.as_deref().unwrap_or("?");
             problems.push(format!("{p} (table {}, 项目名称 {name})", i + 1));
@@ -177,6 +193,9 @@ fn rows_of(
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
     let mut scored = Vec::with_capacity(t.indicators.len());
     for ind in &t.indicators {
+        if deadline::tick() {
+            return;
+        }
         let reading = read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
             level1_code: ind.level1_code,
