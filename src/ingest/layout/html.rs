@@ -445,49 +445,70 @@ fn lay_out(table: TableBuild) -> Vec<Row> {
     let mut out: Vec<Row> = lines.into_iter().map(|l| vec![Cell::new(l)]).collect();
     let single_column = rows.iter().all(|r| r.len() <= 1);
     if single_column && rows.iter().flatten().any(CellBuild::has_nested) {
-        // Page layout: read the content in order, as if the table were not there.
-        for cell in rows.into_iter().flatten() {
-            for part in cell.into_parts() {
-                match part {
-                    Part::Text(t) => out.extend(t.lines().map(|l| vec![Cell::new(l)])),
-                    Part::Nested(nested) => out.extend(nested),
-                }
-            }
-        }
+        page_layout(rows, &mut out);
         return out;
     }
+    let placed = place(rows);
+    emit(placed, &mut out);
+    out
+}
 
+/// A one-column table holding nested tables is page layout: its content is read in order,
+/// as if the table were not there.
+fn page_layout(rows: Vec<Vec<CellBuild>>, out: &mut Vec<Row>) {
+    for cell in rows.into_iter().flatten() {
+        for part in cell.into_parts() {
+            match part {
+                Part::Text(t) => out.extend(t.lines().map(|l| vec![Cell::new(l)])),
+                Part::Nested(nested) => out.extend(nested),
+            }
+        }
+    }
+}
+
+/// A table's cells on the grid of positions their spans cover.
+struct Placed {
+    /// grid[r][c]: None = free; Some(cell) placed (origin or covered).
+    grid: Vec<Vec<Option<Cell>>>,
+    /// Nested tables' rows, emitted after the outer row that holds them.
+    nested_after: Vec<Vec<Row>>,
+    /// Difference array: +1 at a rowspan's first row, -1 at its last; the running sum after
+    /// row r counts the rowspans that cross from row r into row r + 1.
+    crossing: Vec<i64>,
+}
+
+/// A cell's own text (its lines joined by newlines); nested tables go to `nested`.
+fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> String {
+    let mut text = String::new();
+    for part in cell.into_parts() {
+        match part {
+            Part::Text(mut t) => {
+                let piece = t.take_cell_text();
+                if !piece.is_empty() {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(&piece);
+                }
+            }
+            Part::Nested(rows) => nested.extend(rows),
+        }
+    }
+    text
+}
+
+fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
     let n = rows.len();
-    // grid[r][c]: None = free; Some(cell) placed (origin or covered).
-    let mut grid: Vec<Vec<Option<Cell>>> = vec![Vec::new(); n];
-    // Nested rows to emit after a given outer row.
-    let mut nested_after: Vec<Vec<Row>> = vec![Vec::new(); n];
-    // Difference array: +1 at a rowspan's first row, -1 at its last; the running sum after
-    // row r counts the rowspans that cross from row r into row r + 1.
-    let mut crossing: Vec<i64> = vec![0; n + 1];
+    let mut p = Placed { grid: vec![Vec::new(); n], nested_after: vec![Vec::new(); n], crossing: vec![0; n + 1] };
     let mut positions = 0usize;
     for (r, row) in rows.into_iter().enumerate() {
         let mut col = 0;
         for cell in row {
-            while grid[r].get(col).is_some_and(Option::is_some) {
+            while p.grid[r].get(col).is_some_and(Option::is_some) {
                 col += 1;
             }
             let (row_span, col_span) = (cell.row_span, cell.col_span);
-            let mut text = String::new();
-            for part in cell.into_parts() {
-                match part {
-                    Part::Text(mut t) => {
-                        let piece = t.take_cell_text();
-                        if !piece.is_empty() {
-                            if !text.is_empty() {
-                                text.push('\n');
-                            }
-                            text.push_str(&piece);
-                        }
-                    }
-                    Part::Nested(rows) => nested_after[r].extend(rows),
-                }
-            }
+            let mut text = cell_text(cell, &mut p.nested_after[r]);
             let left = n - r;
             let mut rs = if row_span == 0 { left } else { row_span.min(left) };
             let mut cs = col_span;
@@ -500,11 +521,11 @@ fn lay_out(table: TableBuild) -> Vec<Row> {
             }
             positions = positions.saturating_add(cost(rs, cs));
             if rs > 1 {
-                crossing[r] += 1;
-                crossing[r + rs - 1] -= 1;
+                p.crossing[r] += 1;
+                p.crossing[r + rs - 1] -= 1;
             }
             let end = col + cs;
-            for (k, grid_row) in grid[r..r + rs].iter_mut().enumerate() {
+            for (k, grid_row) in p.grid[r..r + rs].iter_mut().enumerate() {
                 if grid_row.len() < end {
                     grid_row.resize(end, None);
                 }
@@ -521,7 +542,13 @@ fn lay_out(table: TableBuild) -> Vec<Row> {
             col += cs;
         }
     }
+    p
+}
 
+/// Rows in order; a nested table's rows wait until no rowspan crosses into the next row,
+/// so they never split a block of merged cells.
+fn emit(placed: Placed, out: &mut Vec<Row>) {
+    let Placed { grid, nested_after, crossing } = placed;
     let mut pending: Vec<Row> = Vec::new();
     let mut open_spans = 0i64;
     for (r, (grid_row, nested)) in grid.into_iter().zip(nested_after).enumerate() {
@@ -536,7 +563,6 @@ fn lay_out(table: TableBuild) -> Vec<Row> {
         }
     }
     out.append(&mut pending);
-    out
 }
 
 #[cfg(test)]
