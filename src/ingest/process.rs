@@ -78,6 +78,7 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
         }
         Ok(mut out) => {
             out.bytes_read = bytes_read;
+            cap_reason(&mut out.file.error);
             out
         }
         Err(panic) => {
@@ -91,6 +92,19 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
             file.error = Some(format!("internal: the parser failed on this file ({msg}); please report it"));
             Outcome { file, projects: vec![], indicators: vec![], bytes_read }
         }
+    }
+}
+
+/// Longest reason kept, in chars: a reason quotes cells, and a hostile file's one 50 MB line is
+/// one cell; the `files` row must not carry it.
+const MAX_REASON_CHARS: usize = 2000;
+
+fn cap_reason(reason: &mut Option<String>) {
+    if let Some(r) = reason
+        && let Some((at, _)) = r.char_indices().nth(MAX_REASON_CHARS)
+    {
+        r.truncate(at);
+        r.push_str("…");
     }
 }
 
