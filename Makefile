@@ -45,5 +45,5 @@ fuzz-seed:
 
 fuzz-smoke: fuzz-seed
 	for t in $(FUZZ_TARGETS); do \
-		$(CARGO) +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 || exit 1; \
+		$(CARGO) +nightly fuzz run -O $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 || exit 1; \
 	done
