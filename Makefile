@@ -3,7 +3,7 @@
 CARGO ?= cargo
 BIN = $${CARGO_TARGET_DIR:-target}/release/jixiao
 
-.PHONY: all build run test lint fmt unit bench clean
+.PHONY: all build run test lint fmt unit bench clean fuzz-seed fuzz-smoke
 
 all: build
 
@@ -34,3 +34,16 @@ bench: build
 
 clean:
 	rm -rf out
+
+# Fuzz targets of the readers (fuzz/, its own workspace, nightly + cargo-fuzz). Seeds come
+# from sample_data/; fuzz-smoke runs each target for FUZZ_SECONDS (default 5) seconds.
+FUZZ_TARGETS = decode layout_tsv layout_csv layout_markdown layout_fixed layout_html layout_stream form value
+FUZZ_SECONDS ?= 5
+
+fuzz-seed:
+	fuzz/seed.sh
+
+fuzz-smoke: fuzz-seed
+	for t in $(FUZZ_TARGETS); do \
+		$(CARGO) +nightly fuzz run -O $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 || exit 1; \
+	done

@@ -11,9 +11,12 @@
 //! - [`report`]: renders those figures as HTML and Markdown; no computing.
 //! - [`config`]: the pipeline file schema: keys, types, defaults and docs in one table.
 
+#[cfg(feature = "polars")]
 pub mod analytics;
 pub mod config;
 pub mod ingest;
+#[cfg(feature = "polars")]
 pub mod report;
+#[cfg(feature = "polars")]
 pub mod run;
 pub mod store;

@@ -47,9 +47,14 @@ fn good(project: &str, annual: &str) -> String {
 }
 
 fn run(input: &Path, out: &Path) -> (Output, Duration) {
+    run_with(input, out, &[])
+}
+
+fn run_with(input: &Path, out: &Path, extra: &[&str]) -> (Output, Duration) {
     let started = Instant::now();
     let o = Command::new(BIN)
         .args(["ingest", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "2"])
+        .args(extra)
         .env("JIXIAO_LOG", "error")
         .output()
         .expect("run jixiao");
@@ -338,9 +343,9 @@ fn assert_unix(f: &BTreeMap<String, FileOutcome>, b: &Budgets, unreadable: bool)
     }
 }
 
-/// 100,000 nested elements: today the HTML reader takes tens of seconds on them.
+/// 100,000 nested elements: the HTML parser is quadratic in depth (tens of seconds); the
+/// deadline checked between the parser's input chunks stops it at the file's time limit.
 #[test]
-#[ignore = "needs the deadline work (branch i9c)"]
 fn a_page_of_100000_nested_elements_is_rejected_in_seconds() {
     let tmp = tempfile::tempdir().unwrap();
     let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
@@ -350,18 +355,18 @@ fn a_page_of_100000_nested_elements_is_rejected_in_seconds() {
         format!("<html><body>{}项目名称{}", "<div>".repeat(100_000), "</div>".repeat(100_000)),
     );
     write(&input, "good.txt", good("党内统计工作经费", "4.00"));
-    let (o, took) = run(&input, &out);
+    let (o, took) = run_with(&input, &out, &["--max-file-seconds", "2"]);
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     let (f, _) = files(&out);
     assert_eq!(f["good.txt"].status, "ok");
     assert_eq!(f["nested.html"].status, "rejected");
-    assert!(f["nested.html"].error.starts_with("no_table: "), "{:?}", f["nested.html"]);
+    let reason = &f["nested.html"].error;
+    assert!(reason.starts_with("too_slow: ") || reason.starts_with("no_table: "), "{:?}", f["nested.html"]);
 }
 
 /// 200,000 indicator rows in one table: the run must finish in seconds, the table read.
 #[test]
-#[ignore = "needs the deadline work (branch i9c)"]
 fn a_table_with_200000_rows_finishes_in_seconds() {
     let tmp = tempfile::tempdir().unwrap();
     let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));

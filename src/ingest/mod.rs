@@ -1,5 +1,6 @@
 //! Stage ingest: one input file from bytes to rows — walk → decode → layout → form → value/score.
 
+pub mod deadline;
 pub mod decode;
 pub mod form;
 pub mod layout;

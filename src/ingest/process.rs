@@ -4,6 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::config::Limits;
+use crate::ingest::deadline;
 use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
@@ -98,8 +99,14 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
     file.size_bytes = count(bytes.len() as u64);
     let bytes_read = bytes.len() as u64;
     let started = std::time::Instant::now();
-    match catch_unwind(AssertUnwindSafe(|| process_bytes(file.clone(), &bytes))) {
-        Ok(_) if started.elapsed() > limits.max_file_time => {
+    // The stages check this deadline in their loops and return early once it has passed; what
+    // they return then is incomplete, so the file is rejected whatever it holds.
+    let guard = deadline::arm(limits.max_file_time);
+    let result = catch_unwind(AssertUnwindSafe(|| process_bytes(file.clone(), &bytes)));
+    let too_slow = deadline::passed() || started.elapsed() > limits.max_file_time;
+    drop(guard);
+    match result {
+        Ok(_) if too_slow => {
             file.content_hash = Some(content_hash(&bytes));
             file.error = Some(format!(
                 "too_slow: parsing took {:.1} s, over the {} s limit",
@@ -111,6 +118,7 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
         }
         Ok(mut out) => {
             out.bytes_read = bytes_read;
+            cap_reason(&mut out.file.error);
             out
         }
         Err(panic) => {
@@ -163,6 +171,19 @@ fn read_stable(entry: &Entry, max_bytes: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Longest reason kept, in chars: a reason quotes cells, and a hostile file's one 50 MB line is
+/// one cell; the `files` row must not carry it.
+const MAX_REASON_CHARS: usize = 2000;
+
+fn cap_reason(reason: &mut Option<String>) {
+    if let Some(r) = reason
+        && let Some((at, _)) = r.char_indices().nth(MAX_REASON_CHARS)
+    {
+        r.truncate(at);
+        r.push_str("…");
+    }
+}
+
 /// The pure part of [`process`]: bytes in, rows out.
 pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
     // Test hook: `JIXIAO_FAULT=panic` makes files whose name contains "panic" fail inside the
@@ -189,6 +210,9 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
             return empty(file);
         }
     };
+    if deadline::passed() {
+        return empty(file);
+    }
     file.encoding = Some(decoded.encoding.clone());
     file.had_bom = Some(decoded.had_bom);
     file.decode_errors = count(decoded.decode_errors);
@@ -197,6 +221,9 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         return empty(file);
     }
     let laid = layout::read(layout::sniff::sniff(&decoded.text), &decoded.text, &form::FormLabels);
+    if deadline::passed() {
+        return empty(file);
+    }
     let reading = form::read(&laid.grid);
     file.layout = Some(laid.name.to_string());
 
@@ -205,6 +232,9 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
     let mut projects = Vec::new();
     let mut indicators = Vec::new();
     for (i, table) in reading.tables.iter().enumerate() {
+        if deadline::tick() {
+            break;
+        }
         let name = table.project_name.as_deref().unwrap_or("?");
         if let Some(p) = &table.problem {
             problems.push(format!("{p} (table {}, 项目名称 {name})", i + 1));
@@ -276,6 +306,9 @@ fn rows_of(
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
     let mut scored = Vec::with_capacity(t.indicators.len());
     for ind in &t.indicators {
+        if deadline::tick() {
+            return;
+        }
         let reading = read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
             level1_code: ind.level1_code,

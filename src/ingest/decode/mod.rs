@@ -91,6 +91,9 @@ fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, u64) {
     let mut errors = 0u64;
     let mut input = bytes;
     loop {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
         let (result, read) = decoder.decode_to_string_without_replacement(input, &mut out, true);
         input = &input[read..];
         match result {

@@ -78,6 +78,9 @@ pub struct Reading {
 pub fn read(grid: &Grid) -> Reading {
     let mut walker = Walker::default();
     for (r, row) in grid.rows.iter().enumerate() {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
         let cells: Vec<String> = row.iter().map(|c| if c.merged { String::new() } else { clean(&c.text) }).collect();
         if cells.iter().all(|c| c.is_empty()) {
             continue;

@@ -18,6 +18,9 @@ pub fn read(text: &str) -> Grid {
     let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut grid = Grid::default();
     for record in reader.byte_records() {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
         // Reading from a `&str` cannot fail on I/O or UTF-8; any other error concerns this
         // record alone, so skipping it keeps the rest of the file.
         let Ok(record) = record else { continue };

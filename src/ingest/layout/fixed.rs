@@ -68,6 +68,9 @@ pub fn read(text: &str) -> Grid {
     // `None` is a page break: a line break that also ends continuations.
     let mut pieces: Vec<Option<&str>> = Vec::new();
     for line in lines(text) {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
         for (i, piece) in line.split('\x0c').enumerate() {
             if i > 0 {
                 pieces.push(None);

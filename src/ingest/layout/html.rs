@@ -22,7 +22,10 @@
 //!   keeps its own text, so the outer row stays aligned. A single-column table holding a
 //!   nested table is page layout outright and is unwrapped: its content reads in order.
 
-use scraper::{Html, Node};
+use html5ever::tendril::{StrTendril, TendrilSink};
+use scraper::{Html, HtmlTreeSink, Node};
+
+use crate::ingest::deadline;
 
 use super::{Cell, Grid, Row};
 
@@ -32,9 +35,27 @@ const MAX_COLSPAN: usize = 100;
 /// hostile `rowspan`/`colspan` mix cannot blow up memory.
 const MAX_SPAN_POSITIONS: usize = 2_000_000;
 
+/// [`Html::parse_document`] fed in pieces: html5ever's tree builder scans the open elements
+/// for many start tags, quadratic in nesting depth (100,000 nested `<div>` take minutes), so
+/// the per-file deadline is checked between pieces.
+fn parse(text: &str) -> Html {
+    const PIECE: usize = 16 * 1024;
+    let mut parser = html5ever::parse_document(HtmlTreeSink::new(Html::new_document()), Default::default());
+    let mut rest = text;
+    while !rest.is_empty() && !deadline::passed() {
+        let mut cut = rest.len().min(PIECE);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        parser.process(StrTendril::from_slice(&rest[..cut]));
+        rest = &rest[cut..];
+    }
+    parser.finish()
+}
+
 /// Reads an HTML page into rows: table rows as cells, other text as one-cell rows.
 pub fn read(text: &str) -> Grid {
-    let html = Html::parse_document(text);
+    let html = parse(text);
     let mut w = Walker::default();
     let root = html.tree.root();
     let mut node = root;
@@ -42,6 +63,9 @@ pub fn read(text: &str) -> Grid {
     // its root and move to the next sibling, climbing (and closing) as needed. Nodes `open`
     // declines to enter (text, skipped elements) are not closed.
     'walk: loop {
+        if deadline::tick() {
+            break;
+        }
         let descend = w.open(node.value());
         if descend && let Some(child) = node.first_child() {
             node = child;

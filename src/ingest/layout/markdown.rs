@@ -49,6 +49,9 @@ pub fn read(text: &str) -> Grid {
     let mut grid = Grid::default();
     let mut start = 0;
     while start < all.len() {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
         if all[start].trim().is_empty() {
             start += 1;
             continue;

@@ -58,6 +58,9 @@ pub fn sniff(text: &str) -> LayoutKind {
     // Field count -> number of lines with that many comma fields (3 or more).
     let mut comma_counts: Vec<usize> = Vec::new();
     for line in lines(text) {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
         if unescaped_pipes(line) >= 2 {
             pipe_lines += 1;
         }

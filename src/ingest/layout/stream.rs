@@ -64,6 +64,9 @@ fn stream_rows(grid: &Grid, words: &dyn Vocabulary) -> Grid {
     let runs = runs(grid, words);
     let mut rows = Rows::default();
     for (text, kind) in tokens(&runs, words) {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
         rows.push(text, kind, words);
     }
     rows.finish()
@@ -95,6 +98,9 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
     let (mut in_ind, mut fill) = (false, 0usize);
     let mut i = 0;
     while i < raw.len() {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
         let mut taken = 1;
         let mut kind = words.kind(&raw[i]);
         if words.is_year_line(&raw[i]) {

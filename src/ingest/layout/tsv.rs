@@ -8,6 +8,9 @@ use super::{Cell, Grid};
 pub fn read(text: &str) -> Grid {
     let mut grid = Grid::default();
     for line in text.split(['\n', '\x0c']) {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;

@@ -1,7 +1,10 @@
 //! Stage 5, records (score): how complete and consistent one project's set of indicators is.
 
+use std::collections::{HashMap, VecDeque};
+
 use super::rules::*;
 use super::{ProjectIndicator, ProjectInput, Scored};
+use crate::ingest::deadline;
 use crate::ingest::value::{ValueKind, core_label, loose_eq, trim_cell};
 
 fn filled(p: &ProjectIndicator) -> bool {
@@ -76,14 +79,19 @@ fn compare_horizons(inds: &[ProjectIndicator]) -> (bool, bool) {
     let mut all_same = true;
     let mut exceeds = false;
     let mut annual_seen = 0usize;
-    // Keys once per project: the pairing below is quadratic in the (small) row count.
-    let keys: Vec<(&str, &str)> = inds.iter().map(pair_key).collect();
-    for (ai, a) in inds.iter().enumerate().filter(|(_, i)| i.horizon == "annual") {
+    // The k-th annual of a key pairs with the k-th midterm of that key: midterm rows queued
+    // per key once, then taken in order, so a table of 200,000 rows is not scored in
+    // quadratic time.
+    let mut midterms: HashMap<(&str, &str), VecDeque<&ProjectIndicator>> = HashMap::new();
+    for m in inds.iter().filter(|i| i.horizon == "midterm") {
+        midterms.entry(pair_key(m)).or_default().push_back(m);
+    }
+    for a in inds.iter().filter(|i| i.horizon == "annual") {
+        if deadline::tick() {
+            break;
+        }
         annual_seen += 1;
-        let key = keys[ai];
-        let k = (0..ai).filter(|&j| inds[j].horizon == "annual" && keys[j] == key).count();
-        let m = (0..inds.len()).filter(|&j| inds[j].horizon == "midterm" && keys[j] == key).nth(k).map(|j| &inds[j]);
-        let Some(m) = m else {
+        let Some(m) = midterms.get_mut(&pair_key(a)).and_then(VecDeque::pop_front) else {
             all_same = false;
             continue;
         };

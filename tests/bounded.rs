@@ -1,0 +1,167 @@
+//! Integration tests of the per-file time bound: the real `jixiao` binary on hostile files
+//! (huge tables, deep HTML, one endless line), with the dataset read back with polars.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read_parquet(glob: &Path) -> DataFrame {
+    LazyFrame::scan_parquet(PlRefPath::new(glob.to_str().unwrap()), ScanArgsParquet::default())
+        .unwrap()
+        .collect()
+        .unwrap()
+}
+
+fn frame(out: &Path, dataset: &str) -> DataFrame {
+    let root = jixiao::store::snapshot::current_of(out).expect("a published snapshot");
+    if dataset == "files" {
+        read_parquet(&root.join("files/*.parquet"))
+    } else {
+        jixiao::analytics::scan(&root, dataset).unwrap().collect().unwrap()
+    }
+}
+
+fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
+    let s = df.column(col).unwrap().cast(&DataType::String).unwrap();
+    let ca = s.str().unwrap();
+    (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
+}
+
+/// path → (status, error) of every `files` row.
+fn file_outcomes(out: &Path) -> BTreeMap<String, (String, String)> {
+    let f = frame(out, "files");
+    let (path, status, error) = (strings(&f, "path"), strings(&f, "status"), strings(&f, "error"));
+    (0..f.height())
+        .map(|k| (path[k].clone().unwrap(), (status[k].clone().unwrap(), error[k].clone().unwrap_or_default())))
+        .collect()
+}
+
+/// Runs a pipeline reading `input` into `out` with these `[limits]` lines; the output and
+/// how long the run took.
+fn run_with_limits(input: &Path, out: &Path, limits: &str) -> (Output, Duration) {
+    let pipeline = out.with_extension("toml");
+    let text =
+        format!("name = \"bounded\"\n[[input]]\nroot = {input:?}\n[output]\ndir = {out:?}\n[limits]\n{limits}\n");
+    fs::write(&pipeline, text).unwrap();
+    let started = Instant::now();
+    let o = Command::new(BIN).args(["run", pipeline.to_str().unwrap()]).env("JIXIAO_LOG", "error").output().unwrap();
+    (o, started.elapsed())
+}
+
+/// A complete tab-text 申报表 (sample variant v04) with `extra` more 数量指标 rows.
+fn long_table(extra: usize) -> String {
+    let v04 = fs::read_to_string(repo().join("sample_data/variants/v04_tsv_nianduzhibiaozhi.txt")).unwrap();
+    let mut out = String::with_capacity(v04.len() + extra * 48);
+    for line in v04.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.contains("开展课后服务学校数") {
+            for i in 0..extra {
+                out.push_str(&format!("\t\t\t参与课后服务学生人数{}\t≥{}人\n", i % 50, 60000 + i));
+            }
+        }
+    }
+    out
+}
+
+/// 100,000 nested `<div>`s around a table: html5ever's tree builder takes minutes on it.
+fn deep_html() -> String {
+    let depth = 100_000;
+    let mut s = String::from("<html><body>");
+    s.push_str(&"<div>".repeat(depth));
+    s.push_str("<table><tr><td>项目名称</td><td>深</td></tr></table>");
+    s.push_str(&"</div>".repeat(depth));
+    s.push_str("</body></html>");
+    s
+}
+
+fn seed_into(dir: &Path) {
+    fs::copy(repo().join("sample_data/dongguan_2020_seed.txt"), dir.join("seed.txt")).unwrap();
+}
+
+fn annual_budget_of(out: &Path, path: &str) -> Decimal {
+    let p = frame(out, "projects");
+    let (paths, budgets) = (strings(&p, "path"), strings(&p, "annual_budget_yuan"));
+    paths
+        .iter()
+        .zip(budgets)
+        .filter(|(p, _)| p.as_deref() == Some(path))
+        .filter_map(|(_, b)| b.map(|b| Decimal::from_str(&b).unwrap()))
+        .sum()
+}
+
+#[test]
+fn a_table_of_200000_indicator_rows_is_read_in_seconds() {
+    // Regression: pairing annual with midterm indicators was quadratic in the row count and
+    // kept ingest busy for over 10 minutes on this table.
+    let input = tempfile::tempdir().unwrap();
+    fs::write(input.path().join("long.txt"), long_table(200_000)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (o, took) = run_with_limits(input.path(), &out, "max_file_seconds = 60");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert_eq!(file_outcomes(&out)["long.txt"], ("ok".to_string(), String::new()));
+    assert_eq!(frame(&out, "indicators").height(), 200_008);
+}
+
+#[test]
+fn with_a_tiny_time_limit_a_deep_html_file_is_too_slow_and_a_small_good_file_next_to_it_is_ok() {
+    let input = tempfile::tempdir().unwrap();
+    seed_into(input.path());
+    fs::write(input.path().join("deep.html"), deep_html()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (o, took) = run_with_limits(input.path(), &out, "max_file_seconds = 1");
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    // The limit is enforced inside the HTML parser, not after it returns (minutes).
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    let files = file_outcomes(&out);
+    let (status, error) = &files["deep.html"];
+    assert_eq!(status, "rejected");
+    assert!(error.starts_with("too_slow: parsing took ") && error.ends_with(" s, over the 1 s limit"), "{error}");
+    assert_eq!(files["seed.txt"], ("ok".to_string(), String::new()));
+    assert_eq!(annual_budget_of(&out, "seed.txt"), Decimal::from_str("1727800.00").unwrap());
+}
+
+#[test]
+fn a_tree_of_hostile_files_finishes_in_about_the_time_of_its_good_files() {
+    let input = tempfile::tempdir().unwrap();
+    seed_into(input.path());
+    fs::write(input.path().join("deep.html"), deep_html()).unwrap();
+    fs::write(input.path().join("long.txt"), long_table(200_000)).unwrap();
+    // One 50 MB line, and a million one-character cells.
+    fs::write(input.path().join("line.txt"), format!("项目名称\t{}\n", "甲乙丙丁，1,2;".repeat(50 << 20 >> 4)))
+        .unwrap();
+    let row = vec!["1"; 1000].join("\t");
+    fs::write(input.path().join("cells.txt"), format!("{row}\n").repeat(1000)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (o, took) = run_with_limits(input.path(), &out, "max_file_seconds = 2");
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    // Each hostile file costs at most about its 2 s; unbounded, deep.html alone takes minutes.
+    assert!(took < Duration::from_secs(40), "took {took:?}");
+    let files = file_outcomes(&out);
+    assert_eq!(files.len(), 5, "{files:?}");
+    assert_eq!(files["seed.txt"], ("ok".to_string(), String::new()));
+    assert_eq!(files["deep.html"].0, "rejected");
+    assert!(files["deep.html"].1.starts_with("too_slow: "), "{:?}", files["deep.html"]);
+    for name in ["line.txt", "cells.txt"] {
+        assert_eq!(files[name].0, "rejected", "{name}: {:?}", files[name]);
+    }
+    // The reason quotes the line's one cell, cut short: not 50 MB in the `files` row.
+    assert!(files["line.txt"].1.chars().count() <= 2001, "{}", files["line.txt"].1.len());
+    assert_eq!(annual_budget_of(&out, "seed.txt"), Decimal::from_str("1727800.00").unwrap());
+}
