@@ -75,7 +75,14 @@ pub struct Reading {
 pub fn read(grid: &Grid) -> Reading {
     let mut walker = Walker::default();
     for (r, row) in grid.rows.iter().enumerate() {
-        let cells: Vec<String> = row.iter().map(|c| if c.merged { String::new() } else { clean(&c.text) }).collect();
+        let mut cells: Vec<String> = Vec::with_capacity(row.len());
+        for c in row {
+            if c.merged {
+                cells.push(String::new());
+            } else {
+                cells.extend(split_value_and_label(&c.text));
+            }
+        }
         if cells.iter().all(|c| c.is_empty()) {
             continue;
         }
@@ -83,6 +90,19 @@ pub fn read(grid: &Grid) -> Reading {
         walker.row(r as u32, &cells, &keys);
     }
     walker.finish()
+}
+
+/// An amount and the next cell's label that an extractor left in one cell, one space apart
+/// (`4,100,000.00 年度资金申请总额`): two cells, so the label finds its own amount.
+fn split_value_and_label(raw: &str) -> Vec<String> {
+    let text = clean(raw);
+    if let Some((value, label)) = text.split_once(' ')
+        && parse_amount(value).is_some()
+        && labels::is_head_label(&label_key(label))
+    {
+        return vec![value.to_string(), label.trim().to_string()];
+    }
+    vec![text]
 }
 
 #[cfg(test)]

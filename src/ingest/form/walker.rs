@@ -192,9 +192,10 @@ impl Walker {
             let col = nonblank[i];
             let key = &keys[col];
             let value_after = nonblank.get(i + 1).map(|&j| (&cells[j], &keys[j]));
-            // A section label like 项目资金（元） sets the unit of the amounts that follow it.
+            // A section label like 项目资金（元） sets the unit of the amounts that follow it;
+            // so does the bracketed unit alone, where an extractor split it from its label.
             if let Some(unit) = money_unit_of(&cells[col])
-                && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key))
+                && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key) || key.is_empty())
             {
                 self.money_unit = Some(unit);
             }

@@ -79,12 +79,33 @@ fn runs(grid: &Grid, words: &dyn Vocabulary) -> Vec<String> {
             if parts.len() == 2 && words.is_amount(parts[0]) && words.kind(parts[1]) != RunKind::Other {
                 raw.push(parts[0].to_string());
                 raw.push(parts[1].to_string());
+            } else if let Some((value, label)) = split_trailing_label(c.text.trim(), words) {
+                raw.push(value.to_string());
+                raw.push(label.to_string());
             } else {
                 raw.push(c.text.trim().to_string());
             }
         }
     }
     raw
+}
+
+/// A run an extractor merged across two cells, a value and the head label of the next cell
+/// (`经常性项目项目类别`, `4,563,800.00年度资金申请总额`): split where the longest trailing head
+/// label begins. A run that is a label as a whole is never split (项目资金总额 ends in 资金总额).
+fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a str, &'a str)> {
+    if words.kind(run) != RunKind::Other {
+        return None;
+    }
+    let starts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).collect();
+    starts.into_iter().find_map(|i| {
+        let (value, label) = (run[..i].trim_end(), &run[i..]);
+        let head = words.kind(label) == RunKind::Head && words.is_whole_label(label);
+        // Values merged this way are short cells; a narrative line that happens to end in
+        // 资金 is not a value and a label.
+        let short = value.chars().count() <= 16 || words.is_amount(value);
+        (head && short && label.chars().count() >= 4 && !value.is_empty()).then_some((value, label))
+    })
 }
 
 /// Classifies the runs, joining the fragments of labels a narrow cell wrapped.
@@ -196,7 +217,11 @@ impl Rows {
             }
             RunKind::Block => {}
             RunKind::Title => {
+                // A title starts the next form: its head block is no indicator row.
+                self.end_goals();
                 self.flush();
+                self.in_indicators = false;
+                self.ind_fill = 0;
                 self.out.push_line(text);
             }
             RunKind::Opinion => {
@@ -275,9 +300,9 @@ impl Rows {
 /// are quoted, else at sentence ends.
 fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
     let all = runs.concat();
+    let mut texts: Vec<String> = by_line_width(runs, labels);
     runs.clear();
-    let mut texts: Vec<String> = Vec::new();
-    if all.starts_with('"') {
+    if texts.is_empty() && all.starts_with('"') {
         texts = all.split('"').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
     }
     if texts.len() != labels {
@@ -303,6 +328,31 @@ fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
     if !texts.is_empty() {
         out.rows.push(texts.into_iter().map(Cell::new).collect());
     }
+}
+
+/// Goal texts side by side come out column after column, each wrapped at its own cell's
+/// width: a column's lines are about equally long and its last line is no longer than they
+/// are. Splits the runs into `labels` such columns, or returns nothing when the widths do not
+/// tell (then sentences do).
+fn by_line_width(runs: &[String], labels: usize) -> Vec<String> {
+    let len = |i: usize| runs[i].chars().count();
+    if labels != 2 || runs.len() < 2 {
+        return Vec::new();
+    }
+    if runs.len() == 2 {
+        return runs.to_vec();
+    }
+    // Widths of a column differ by a character or two where digits or Latin letters sit.
+    let near = |a: usize, b: usize| a.abs_diff(b) <= 2;
+    let column_ok = |from: usize, to: usize| (from..to.saturating_sub(1)).all(|i| near(len(i), len(from)));
+    for k in 1..runs.len() {
+        let ends_short = len(k - 1) + 2 < len(0);
+        let new_width = !near(len(k), len(0));
+        if (ends_short || new_width) && column_ok(0, k) && column_ok(k, runs.len()) {
+            return vec![runs[..k].concat(), runs[k..].concat()];
+        }
+    }
+    Vec::new()
 }
 
 fn sentences(all: &str) -> Vec<String> {
