@@ -6,4 +6,5 @@ pub mod layout;
 pub mod process;
 pub mod score;
 pub mod text;
+pub mod value;
 pub mod walk;

@@ -8,6 +8,7 @@ use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput};
+use crate::ingest::value::read_value;
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, ProjectRow, Status};
 
@@ -176,7 +177,7 @@ fn rows_of(
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
     let mut scored = Vec::with_capacity(t.indicators.len());
     for ind in &t.indicators {
-        let reading = score::read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
+        let reading = read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,

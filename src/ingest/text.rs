@@ -1,4 +1,4 @@
-//! Stage 4, form (helpers): cleaning cell text and normalising labels, shared by every form reader.
+//! Stage ingest (text helpers): cleaning cell text, normalising labels, and the one `is_cjk` and width fold.
 //!
 //! Scraped cells carry HTML tags and entities, PDF line-wrap spaces inside words, and
 //! full-width variants of brackets and digits. Values keep what was published; labels are
@@ -13,6 +13,12 @@ pub fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0xB7 | 0x2010..=0x2027 | 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
             | 0xFF00..=0xFFEF | 0x20000..=0x2FA1F)
+}
+
+/// The unified Han ideographs (basic block and extension A): the part of [`is_cjk`] that is
+/// a word character, not punctuation or a full-width form. A one-char unit (`个`, `项`) is one.
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff)
 }
 
 /// Cleans a cell for output: tags stripped, entities decoded, PDF wrap spaces between CJK
@@ -231,6 +237,21 @@ mod tests {
         assert_eq!(clean("2019年至 2021年"), "2019年至2021年");
         assert_eq!(clean("Wi-Fi 覆盖"), "Wi-Fi 覆盖");
         assert_eq!(clean("≥95%\n（抽检）"), "≥95%（抽检）");
+    }
+
+    #[test]
+    fn cjk_covers_punctuation_and_full_width_han_only_ideographs() {
+        for c in ['项', '㐀', '，', '、', '（', '０', '\u{3000}', '\u{F900}'] {
+            assert!(is_cjk(c), "{c:?}");
+        }
+        assert!(is_han('项') && is_han('㐀'));
+        assert!(!is_han('，') && !is_han('（') && !is_han('０'));
+        assert!(!is_cjk('a') && !is_han('a') && !is_han('—'));
+        // General punctuation Chinese text uses counts: a wrap space next to it is not a real space.
+        assert!(is_cjk('—') && is_cjk('“'));
+        assert_eq!(fold_width('９'), '9');
+        assert_eq!(fold_width('\u{3000}'), ' ');
+        assert_eq!(fold_width('项'), '项');
     }
 
     #[test]

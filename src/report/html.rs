@@ -268,17 +268,12 @@ pub(super) fn html_categories(o: &mut String, d: &ReportData) -> fmt::Result {
         th("平均评分", "Mean score", true),
     )?;
     for c in cats {
+        let figures: String = category_figures(c).iter().map(|f| format!(r#"<td class="num">{f}</td>"#)).collect();
         writeln!(
             o,
-            r#"<tr><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+            "<tr><td>{}</td><td>{}</td>{figures}</tr>",
             html_code_label(&c.level1_code, level1_label(&c.level1_code)),
             html_code_label(&c.level2_code, level2_label(&c.level2_code)),
-            fmt_count(c.indicators),
-            fmt_pct(c.quantitative),
-            fmt_pct(c.qualitative),
-            fmt_pct(c.placeholder),
-            fmt_pct(c.empty),
-            fmt_score(c.mean_score),
         )?;
     }
     writeln!(o, "</tbody></table>")?;

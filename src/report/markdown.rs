@@ -186,20 +186,13 @@ pub(super) fn md_categories(o: &mut String, d: &ReportData) -> fmt::Result {
         ],
     )?;
     for c in &d.categories {
-        md_row(
-            o,
-            &[
-                md_code_label(&c.level1_code, level1_label(&c.level1_code)),
-                md_code_label(&c.level2_code, level2_label(&c.level2_code)),
-                fmt_count(c.indicators),
-                fmt_pct(c.quantitative),
-                fmt_pct(c.qualitative),
-                fmt_pct(c.placeholder),
-                fmt_pct(c.empty),
-                fmt_score(c.mean_score),
-                md_bar(text_stack(stack_shares(c), TEXT_BAR_W)),
-            ],
-        )?;
+        let mut cells = vec![
+            md_code_label(&c.level1_code, level1_label(&c.level1_code)),
+            md_code_label(&c.level2_code, level2_label(&c.level2_code)),
+        ];
+        cells.extend(category_figures(c));
+        cells.push(md_bar(text_stack(stack_shares(c), TEXT_BAR_W)));
+        md_row(o, &cells)?;
     }
     Ok(())
 }

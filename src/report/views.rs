@@ -188,6 +188,19 @@ pub(super) fn level2_label(code: &str) -> Option<&'static str> {
 
 /// Segment widths for the stacked bar: finite, clamped to 0..1 and scaled down
 /// if upstream rounding makes them sum above 1, so a bar never overflows.
+/// A category row's figures as both formats print them: indicators, the four kinds' shares,
+/// the mean score.
+pub(super) fn category_figures(c: &CategoryKinds) -> [String; 6] {
+    [
+        fmt_count(c.indicators),
+        fmt_pct(c.quantitative),
+        fmt_pct(c.qualitative),
+        fmt_pct(c.placeholder),
+        fmt_pct(c.empty),
+        fmt_score(c.mean_score),
+    ]
+}
+
 pub(super) fn stack_shares(c: &CategoryKinds) -> [f64; 4] {
     let mut s = [c.quantitative, c.qualitative, c.placeholder, c.empty]
         .map(|v| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 });

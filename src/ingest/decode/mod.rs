@@ -5,7 +5,13 @@
 //! UTF-16 without BOM from the NUL-byte pattern; a `<meta charset>` that the bytes agree with;
 //! chardetng for the rest. GBK and GB2312 labels are decoded with the GB18030 decoder, a superset.
 
+mod charset;
+
+pub use charset::declared_charset;
+
 use encoding_rs::{Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
+
+use crate::ingest::text::is_cjk;
 
 /// What the decoder found out about a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,8 +155,7 @@ fn cjk_share(enc: &'static Encoding, sample: &[u8]) -> f64 {
             continue;
         }
         total += 1;
-        cjk +=
-            (matches!(c as u32, 0x3000..=0x303f | 0x3400..=0x9fff | 0xff00..=0xffef) || c.is_ascii_graphic()) as usize;
+        cjk += (is_cjk(c) || c.is_ascii_graphic()) as usize;
     }
     if total == 0 { 0.0 } else { cjk as f64 / total as f64 }
 }
@@ -170,8 +175,7 @@ fn binary_reason(bytes: &[u8]) -> Option<&'static str> {
 }
 
 fn guess(bytes: &[u8]) -> &'static Encoding {
-    if let Some(enc) =
-        crate::ingest::layout::html::declared_charset(bytes).and_then(|label| Encoding::for_label(label.as_bytes()))
+    if let Some(enc) = declared_charset(bytes).and_then(|label| Encoding::for_label(label.as_bytes()))
         && enc != UTF_8
         && enc != UTF_16LE
         && enc != UTF_16BE

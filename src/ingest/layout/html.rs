@@ -70,66 +70,6 @@ pub fn read(text: &str) -> Grid {
     w.finish()
 }
 
-/// Finds the charset a page declares in its first 4 KiB: `<meta charset=…>`,
-/// `<meta http-equiv="Content-Type" content="…; charset=…">`, or an XML declaration's
-/// `encoding="…"`. Returns the label in lowercase. NUL bytes are skipped first, so a page
-/// saved as UTF-16 without a BOM still shows its declaration.
-pub fn declared_charset(bytes: &[u8]) -> Option<String> {
-    let head: Vec<u8> = bytes
-        .iter()
-        .take(8 * 1024)
-        .copied()
-        .filter(|&b| b != 0)
-        .take(4 * 1024)
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
-    let mut from = 0;
-    while let Some(at) = find(&head[from..], b"<meta").map(|i| from + i) {
-        let end = head[at..].iter().position(|&b| b == b'>').map_or(head.len(), |i| at + i);
-        if let Some(label) = value_after(&head[at..end], b"charset") {
-            return Some(label);
-        }
-        from = at + 5;
-    }
-    if head.starts_with(b"<?xml")
-        && let Some(end) = find(&head, b"?>")
-    {
-        return value_after(&head[..end], b"encoding");
-    }
-    None
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The value of `key = "value"` (quotes optional) inside a tag's bytes.
-fn value_after(tag: &[u8], key: &[u8]) -> Option<String> {
-    let mut from = 0;
-    while let Some(at) = find(&tag[from..], key).map(|i| from + i) {
-        let mut i = at + key.len();
-        from = i;
-        while tag.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        if tag.get(i) != Some(&b'=') {
-            continue;
-        }
-        i += 1;
-        while tag.get(i).is_some_and(|b| b.is_ascii_whitespace() || *b == b'"' || *b == b'\'') {
-            i += 1;
-        }
-        let start = i;
-        while tag.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.')) {
-            i += 1;
-        }
-        if i > start {
-            return Some(String::from_utf8_lossy(&tag[start..i]).into_owned());
-        }
-    }
-    None
-}
-
 /// Elements whose content is not page text.
 fn is_skipped(name: &str) -> bool {
     matches!(
@@ -481,49 +421,70 @@ fn lay_out(table: TableBuild) -> Vec<Row> {
     let mut out: Vec<Row> = lines.into_iter().map(|l| vec![Cell::new(l)]).collect();
     let single_column = rows.iter().all(|r| r.len() <= 1);
     if single_column && rows.iter().flatten().any(CellBuild::has_nested) {
-        // Page layout: read the content in order, as if the table were not there.
-        for cell in rows.into_iter().flatten() {
-            for part in cell.into_parts() {
-                match part {
-                    Part::Text(t) => out.extend(t.lines().map(|l| vec![Cell::new(l)])),
-                    Part::Nested(nested) => out.extend(nested),
-                }
-            }
-        }
+        page_layout(rows, &mut out);
         return out;
     }
+    let placed = place(rows);
+    emit(placed, &mut out);
+    out
+}
 
+/// A one-column table holding nested tables is page layout: its content is read in order,
+/// as if the table were not there.
+fn page_layout(rows: Vec<Vec<CellBuild>>, out: &mut Vec<Row>) {
+    for cell in rows.into_iter().flatten() {
+        for part in cell.into_parts() {
+            match part {
+                Part::Text(t) => out.extend(t.lines().map(|l| vec![Cell::new(l)])),
+                Part::Nested(nested) => out.extend(nested),
+            }
+        }
+    }
+}
+
+/// A table's cells on the grid of positions their spans cover.
+struct Placed {
+    /// grid[r][c]: None = free; Some(cell) placed (origin or covered).
+    grid: Vec<Vec<Option<Cell>>>,
+    /// Nested tables' rows, emitted after the outer row that holds them.
+    nested_after: Vec<Vec<Row>>,
+    /// Difference array: +1 at a rowspan's first row, -1 at its last; the running sum after
+    /// row r counts the rowspans that cross from row r into row r + 1.
+    crossing: Vec<i64>,
+}
+
+/// A cell's own text (its lines joined by newlines); nested tables go to `nested`.
+fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> String {
+    let mut text = String::new();
+    for part in cell.into_parts() {
+        match part {
+            Part::Text(mut t) => {
+                let piece = t.take_cell_text();
+                if !piece.is_empty() {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(&piece);
+                }
+            }
+            Part::Nested(rows) => nested.extend(rows),
+        }
+    }
+    text
+}
+
+fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
     let n = rows.len();
-    // grid[r][c]: None = free; Some(cell) placed (origin or covered).
-    let mut grid: Vec<Vec<Option<Cell>>> = vec![Vec::new(); n];
-    // Nested rows to emit after a given outer row.
-    let mut nested_after: Vec<Vec<Row>> = vec![Vec::new(); n];
-    // Difference array: +1 at a rowspan's first row, -1 at its last; the running sum after
-    // row r counts the rowspans that cross from row r into row r + 1.
-    let mut crossing: Vec<i64> = vec![0; n + 1];
+    let mut p = Placed { grid: vec![Vec::new(); n], nested_after: vec![Vec::new(); n], crossing: vec![0; n + 1] };
     let mut positions = 0usize;
     for (r, row) in rows.into_iter().enumerate() {
         let mut col = 0;
         for cell in row {
-            while grid[r].get(col).is_some_and(Option::is_some) {
+            while p.grid[r].get(col).is_some_and(Option::is_some) {
                 col += 1;
             }
             let (row_span, col_span) = (cell.row_span, cell.col_span);
-            let mut text = String::new();
-            for part in cell.into_parts() {
-                match part {
-                    Part::Text(mut t) => {
-                        let piece = t.take_cell_text();
-                        if !piece.is_empty() {
-                            if !text.is_empty() {
-                                text.push('\n');
-                            }
-                            text.push_str(&piece);
-                        }
-                    }
-                    Part::Nested(rows) => nested_after[r].extend(rows),
-                }
-            }
+            let mut text = cell_text(cell, &mut p.nested_after[r]);
             let left = n - r;
             let mut rs = if row_span == 0 { left } else { row_span.min(left) };
             let mut cs = col_span;
@@ -536,11 +497,11 @@ fn lay_out(table: TableBuild) -> Vec<Row> {
             }
             positions = positions.saturating_add(cost(rs, cs));
             if rs > 1 {
-                crossing[r] += 1;
-                crossing[r + rs - 1] -= 1;
+                p.crossing[r] += 1;
+                p.crossing[r + rs - 1] -= 1;
             }
             let end = col + cs;
-            for (k, grid_row) in grid[r..r + rs].iter_mut().enumerate() {
+            for (k, grid_row) in p.grid[r..r + rs].iter_mut().enumerate() {
                 if grid_row.len() < end {
                     grid_row.resize(end, None);
                 }
@@ -557,7 +518,13 @@ fn lay_out(table: TableBuild) -> Vec<Row> {
             col += cs;
         }
     }
+    p
+}
 
+/// Rows in order; a nested table's rows wait until no rowspan crosses into the next row,
+/// so they never split a block of merged cells.
+fn emit(placed: Placed, out: &mut Vec<Row>) {
+    let Placed { grid, nested_after, crossing } = placed;
     let mut pending: Vec<Row> = Vec::new();
     let mut open_spans = 0i64;
     for (r, (grid_row, nested)) in grid.into_iter().zip(nested_after).enumerate() {
@@ -572,7 +539,6 @@ fn lay_out(table: TableBuild) -> Vec<Row> {
         }
     }
     out.append(&mut pending);
-    out
 }
 
 #[cfg(test)]
@@ -680,21 +646,6 @@ mod tests {
         assert_eq!(t[1], ["（ 2021 年度）"]);
         assert_eq!(t[2], ["单位名称：中山市商务局"]);
         assert_eq!(t[3], ["项目名称", "对口帮扶 协作经费"]);
-    }
-
-    #[test]
-    fn declared_charsets() {
-        assert_eq!(
-            declared_charset(b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=GB2312\">")
-                .as_deref(),
-            Some("gb2312")
-        );
-        assert_eq!(declared_charset(b"<META CHARSET='UTF-8'>").as_deref(), Some("utf-8"));
-        assert_eq!(declared_charset(b"<meta name=\"x\"><p>charset=gbk</p>"), None);
-        assert_eq!(declared_charset(b"<?xml version=\"1.0\" encoding=\"GBK\"?><html>").as_deref(), Some("gbk"));
-        let utf16: Vec<u8> = "<meta charset=\"gbk\">".bytes().flat_map(|b| [b, 0]).collect();
-        assert_eq!(declared_charset(&utf16).as_deref(), Some("gbk"));
-        assert_eq!(declared_charset(b""), None);
     }
 
     #[test]

@@ -1,0 +1,318 @@
+//! Stage 5, records (score): how measurable one indicator's target is.
+
+use rust_decimal::Decimal;
+
+use super::rules::*;
+use super::{IndicatorInput, Scored};
+use crate::ingest::text::fold_width;
+use crate::ingest::value::{
+    ValueKind, ValueReading, contains_any, core_label, is_generic_label, is_punct, lexicon, trim_cell,
+};
+
+/// Rate-like indicators, where a target needs a direction.
+const RATE_MARKERS: &[&str] = &["率", "满意度", "覆盖", "知晓", "占比", "比例", "比重"];
+
+/// What makes a rate or count "good" (more is better). Matched against the level-3 name.
+#[rustfmt::skip]
+const GOOD_MARKERS: &[&str] = &[
+    "合格", "覆盖", "满意", "知晓", "执行", "完成", "达标", "及时", "准确", "正确", "到位", "参与",
+    "使用率", "利用", "入学", "就业", "通过", "普及", "受益", "治愈", "回收", "处理", "处置",
+    "上线", "出勤", "完好", "优良", "合规", "办结", "结案", "响应", "接通", "兑现", "发放", "支付",
+    "验收", "销项", "达成", "按时", "准时", "成功", "存活", "成活", "运行", "在线", "可用", "竣工",
+    "修复", "整改", "录入", "归档", "查处", "解决", "认可", "好评", "参保", "完整", "规范",
+];
+
+/// What makes a rate or count "bad" (less is better).
+#[rustfmt::skip]
+const BAD_MARKERS: &[&str] = &[
+    "不合格", "不达标", "不满意", "误差", "偏差", "差错", "错误", "失误", "事故", "投诉", "返工",
+    "流失", "空置", "超标", "逾期", "延误", "死亡", "发病", "犯罪", "损失", "故障", "漏报", "漏检",
+    "争议", "辍学", "退回", "拖欠", "闲置", "超支", "误报", "隐患", "发生数", "发生率", "发生次数",
+    "发案", "能耗", "排放量", "上访", "违规率", "差评", "重复率", "缺陷",
+];
+
+lexicon!(GOOD_LEX, GOOD_MARKERS);
+lexicon!(BAD_LEX, BAD_MARKERS);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Polarity {
+    Good,
+    Bad,
+}
+
+/// The polarity of the name: whichever marker ends last is the thing measured
+/// (`事故处理及时率` is a good rate, `补助款结算误差率` a bad one); on a tie the longer
+/// marker wins (`不合格率` over `合格`).
+fn polarity(name: &str) -> Option<Polarity> {
+    match (GOOD_LEX.last_end(name), BAD_LEX.last_end(name)) {
+        (Some(g), Some(b)) => Some(if b >= g { Polarity::Bad } else { Polarity::Good }),
+        (Some(_), None) => Some(Polarity::Good),
+        (None, Some(_)) => Some(Polarity::Bad),
+        (None, None) => None,
+    }
+}
+
+lexicon!(RATE_LEX, RATE_MARKERS);
+lexicon!(UP_LEX, UP_WORDS);
+lexicon!(DOWN_LEX, DOWN_WORDS);
+
+/// Words that state a change with its direction (`提高5%`, `降低`).
+const UP_WORDS: &[&str] = &["提高", "提升", "增加", "增长", "上升", "扩大", "增强"];
+const DOWN_WORDS: &[&str] = &["降低", "减少", "下降", "压缩", "缩短", "减低"];
+
+/// Words that carry no measurable content on their own. A value made only of these (plus
+/// the filler below and at most two other chars) is vague.
+#[rustfmt::skip]
+const VAGUE_WORDS: &[&str] = &[
+    "稳步推进", "发挥作用", "达到预期", "进一步", "良好", "有效", "显著", "提高", "提升", "较好",
+    "明显", "改善", "改进", "加强", "增强", "促进", "推进", "持续", "长期", "可持续", "逐步",
+    "不断", "大幅", "有所", "降低", "减少", "下降", "增加", "优化", "合理", "可控", "较高", "较大",
+    "一定", "积极", "显现", "很好", "更好", "好", "高", "强", "大", "得到", "有", "的", "地",
+];
+
+lexicon!(VAGUE_LEX, VAGUE_WORDS);
+
+fn is_vague(v: &str) -> bool {
+    let mut rest_chars = 0usize;
+    let mut i = 0;
+    let mut matched_any = false;
+    while i < v.len() {
+        let tail = &v[i..];
+        if let Some(w) = VAGUE_LEX.at(v, i) {
+            i += w.len();
+            matched_any = true;
+            continue;
+        }
+        let Some(c) = tail.chars().next() else { break };
+        if !c.is_whitespace() && !is_punct(c) {
+            rest_chars += 1;
+        }
+        i += c.len_utf8();
+    }
+    // `质量良好`, `效果显著`: the other two chars only name the category again.
+    matched_any && rest_chars <= 2
+}
+
+/// Words of a qualitative quality target that name a standard an evaluator can check.
+#[rustfmt::skip]
+const STANDARD_WORDS: &[&str] = &[
+    "合格", "达标", "符合", "标准", "规范", "验收", "优良", "优秀", "等级", "要求", "规定", "通过",
+    "无差错", "零差错", "准确", "无误", "达到", "国家", "行业", "合规", "一级", "二级", "甲级",
+];
+
+lexicon!(STANDARD_LEX, STANDARD_WORDS);
+lexicon!(PERIOD_LEX, PERIOD_WORDS);
+
+const MONEY_UNITS: &[&str] = &["元", "万元", "亿元", "千元", "百元", "万"];
+#[rustfmt::skip]
+const TIME_UNITS: &[&str] = &[
+    "天", "日", "周", "月", "年", "个月", "小时", "分钟", "工作日", "个工作日", "季度", "学时",
+    "课时",
+];
+/// Words that make a timeliness value a period even without a number (`年内完成`).
+#[rustfmt::skip]
+const PERIOD_WORDS: &[&str] = &[
+    "底前", "年内", "月内", "季度内", "日内", "天内", "年底", "月底", "年末", "上半年", "下半年",
+    "前完成", "内完成", "当年", "当月", "即时", "实时",
+];
+
+fn unit_is(reading: &ValueReading, set: &[&str]) -> bool {
+    reading.unit.as_deref().is_some_and(|u| set.contains(&u))
+}
+
+/// `6月底前`, `2021年12月前`, a bare year: a point in time.
+fn is_deadline(v: &str, r: &ValueReading) -> bool {
+    r.kind == ValueKind::Quantitative
+        && unit_is(r, &["月", "年", "日"])
+        && (contains_any(v, &["底", "前", "末", "上旬", "中旬", "下旬", "份"]) || r.unit.as_deref() == Some("年"))
+}
+
+/// Scores one indicator: 100 minus the weights of the [`INDICATOR_RULES`] it breaks.
+pub fn score_indicator(ind: &IndicatorInput) -> Scored {
+    let mut flags: Vec<&'static str> = Vec::new();
+    let r = ind.reading;
+    let v = trim_cell(ind.value);
+    let level3 = trim_cell(ind.level3);
+
+    let c3 = core_label(level3);
+    // Only bare category words: `服务对象满意度` repeats its level-2 label too, but it says
+    // whose satisfaction is measured, which is what 指向明确 asks.
+    if c3.is_empty() || is_generic_label(c3) {
+        flags.push(GENERIC_NAME);
+    }
+
+    match r.kind {
+        ValueKind::Empty => flags.push(EMPTY),
+        ValueKind::Placeholder => flags.push(PLACEHOLDER),
+        ValueKind::Quantitative | ValueKind::Qualitative => value_flags(ind, v, level3, &mut flags),
+    }
+
+    // Keep table order, so equal inputs give equal flag lists whatever the check order.
+    flags.sort_by_key(|f| INDICATOR_RULES.iter().position(|r| r.code == *f));
+    let score = 100u32.saturating_sub(penalty(INDICATOR_RULES, &flags));
+    Scored { score: score.min(100) as u8, flags }
+}
+
+fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'static str>) {
+    let r = ind.reading;
+    let quant = r.kind == ValueKind::Quantitative;
+    let is_pct = r.unit.as_deref() == Some("%");
+    let is_rate = RATE_LEX.contains(level3) || RATE_LEX.contains(v);
+    // The name carries the polarity; a value with its own label (`合格率≤90%` under `作用`)
+    // does when the name says nothing.
+    let says_up = UP_LEX.contains(v);
+    let up = r.op.is_some_and(|o| o == ">=" || o == ">") || says_up;
+    let down = r.op.is_some_and(|o| o == "<=" || o == "<") || DOWN_LEX.contains(v);
+    // Only a stated direction can be wrong, so the name is not scanned otherwise.
+    let pol = if up || down { polarity(level3).or_else(|| polarity(v)) } else { None };
+    let l2 = ind.level2_code;
+    let is_money = unit_is(r, MONEY_UNITS);
+
+    if !quant {
+        flags.push(NOT_QUANTIFIED);
+        if is_vague(v) {
+            flags.push(VAGUE);
+        }
+    } else if r.unit.is_none() {
+        flags.push(NO_UNIT);
+    }
+
+    // What the number measures decides which direction rule applies: a share or a score
+    // takes the polarity of the rate it names, money under cost wants a ceiling, a count of
+    // outputs wants a floor. A value in another unit (`减少7起` under `服务覆盖率`) measures
+    // something else than its name; that is not a direction question.
+    let score_like = unit_is(r, &["分", "‰"]);
+    let rate_value = !quant || is_pct || score_like || r.unit.is_none();
+    let count_value = quant && !rate_value && !is_money && !unit_is(r, TIME_UNITS);
+
+    // Direction: a rate target needs one. 100% and 0% need none (there is nothing above or
+    // below them), nor does a stated change (`提高5%`).
+    if quant && is_rate && (is_pct || score_like || r.unit.is_none()) && r.op.is_none() && !up && !down {
+        let extreme = r.number.is_some_and(|n| n == Decimal::ONE_HUNDRED || n.is_zero());
+        if !extreme {
+            flags.push(NO_DIRECTION);
+        }
+    }
+
+    let wrong = if l2 == "cost" && is_money {
+        up && !down
+    } else if rate_value && (is_rate || pol.is_some()) {
+        against_polarity(pol, up, down)
+    } else if count_value && l2 == "quantity" {
+        // A floor on outputs, unless the thing counted is bad (`事故发生数≤3起`).
+        match pol {
+            Some(Polarity::Bad) => up && !down,
+            _ => down && !up,
+        }
+    } else {
+        false
+    };
+    if wrong {
+        flags.push(WRONG_DIRECTION);
+    }
+
+    if category_mismatch(ind, v, level3) {
+        flags.push(CATEGORY_MISMATCH);
+    }
+
+    if copies_goal(v, ind.goal_texts) {
+        flags.push(COPIES_GOAL);
+    }
+
+    if quant && implausible(ind, v, level3, says_up) {
+        flags.push(IMPLAUSIBLE);
+    }
+}
+
+/// A direction that rewards failure: a ceiling on a good rate or a floor on a bad one.
+fn against_polarity(pol: Option<Polarity>, up: bool, down: bool) -> bool {
+    match pol {
+        Some(Polarity::Good) => down && !up,
+        Some(Polarity::Bad) => up && !down,
+        None => false,
+    }
+}
+
+/// A number the indicator cannot reach or that makes no sense: a rate over 100% (unless it
+/// measures growth), a negative count, a month past 12.
+fn implausible(ind: &IndicatorInput, v: &str, level3: &str, says_up: bool) -> bool {
+    let r = ind.reading;
+    let Some(n) = r.number else { return false };
+    let is_pct = r.unit.as_deref() == Some("%");
+    let growth = says_up || contains_any(level3, &["增长", "增幅", "增加", "提高", "带动", "同比", "倍", "增速"]);
+    let over_100 = is_pct && n > Decimal::ONE_HUNDRED && !growth;
+    let negative_count = n.is_sign_negative() && !is_pct && !growth && ind.level2_code == "quantity";
+    let bad_month = is_deadline(v, r) && r.unit.as_deref() == Some("月") && n > Decimal::from(12);
+    over_100 || negative_count || bad_month
+}
+
+/// Whether the value measures what its level-2 category asks for.
+fn category_mismatch(ind: &IndicatorInput, v: &str, level3: &str) -> bool {
+    let r = ind.reading;
+    let quant = r.kind == ValueKind::Quantitative;
+    let is_pct = r.unit.as_deref() == Some("%");
+    let time = unit_is(r, TIME_UNITS);
+    let money = unit_is(r, MONEY_UNITS);
+    let score_like = unit_is(r, &["分", "级", "星", "‰"]);
+    match ind.level2_code {
+        // A count: a share is fine only when the name is a rate or a share of a plan.
+        "quantity" => {
+            quant
+                && ((is_pct && !contains_any(level3, &["率", "比例", "占比", "计划", "完成", "覆盖"]))
+                    || is_deadline(v, r))
+        }
+        // A rate, a score or a named standard; not a head count or a date.
+        "quality" => {
+            if quant {
+                !(is_pct || score_like || r.unit.is_none() || v.contains('率') || STANDARD_LEX.contains(v))
+            } else {
+                !STANDARD_LEX.contains(v)
+            }
+        }
+        // A date, a period or an on-time rate; `及时`, `全年` alone are none of these.
+        "timeliness" => {
+            if quant {
+                !(time || is_pct || is_deadline(v, r))
+            } else {
+                !PERIOD_LEX.contains(v)
+            }
+        }
+        // Money or a share of the budget. Social and ecological costs (101号) may be words.
+        "cost" => {
+            if contains_any(ind.level2, &["社会成本", "生态", "环境成本"]) {
+                false
+            } else if quant {
+                !(money || is_pct)
+            } else {
+                true
+            }
+        }
+        // A surveyed share: ≥N% (or a score).
+        "satisfaction" => !(quant && (is_pct || score_like)),
+        _ => false,
+    }
+}
+
+/// The value restates a goal: it is long enough to be a sentence and a goal contains it.
+fn copies_goal(v: &str, goals: &[&str]) -> bool {
+    const MIN_CHARS: usize = 12;
+    let core = trim_cell(v).trim_end_matches(is_punct);
+    if goals.is_empty() || core.chars().nth(MIN_CHARS - 1).is_none() {
+        return false;
+    }
+    if goals.iter().any(|g| g.contains(core)) {
+        return true;
+    }
+    // PDF text wraps cells with spaces and line breaks that the goal cell may not have, or
+    // the other way round: compare without whitespace. Allocates, but only for such text.
+    if !core.contains(char::is_whitespace) && !goals.iter().any(|g| g.contains(char::is_whitespace)) {
+        return false;
+    }
+    let nv = squash(core);
+    nv.chars().nth(MIN_CHARS - 1).is_some() && goals.iter().any(|g| squash(g).contains(nv.as_str()))
+}
+
+/// Text without whitespace or quotes, full-width forms folded.
+fn squash(s: &str) -> String {
+    s.chars().map(fold_width).filter(|c| !c.is_whitespace() && !matches!(c, '"' | '“' | '”')).collect()
+}

@@ -1,0 +1,105 @@
+//! Stage 5, records (score): how complete and consistent one project's set of indicators is.
+
+use super::rules::*;
+use super::{ProjectIndicator, ProjectInput, Scored};
+use crate::ingest::value::{ValueKind, core_label, loose_eq, trim_cell};
+
+fn filled(p: &ProjectIndicator) -> bool {
+    matches!(p.reading.kind, ValueKind::Quantitative | ValueKind::Qualitative)
+}
+
+/// Scores one project table: the mean of its indicator scores minus the [`PROJECT_RULES`]
+/// it breaks.
+///
+/// Coverage checks look at annual indicators (every form has them; a midterm-only table
+/// falls back to all its indicators) and count only filled-in ones: a template row left
+/// blank or repeating its name does not cover its category.
+pub fn score_project(p: &ProjectInput) -> Scored {
+    let inds = p.indicators;
+    let mut flags: Vec<&'static str> = Vec::new();
+    let base: u32 = if inds.is_empty() {
+        0
+    } else {
+        let sum: u32 = inds.iter().map(|i| u32::from(i.score.min(100))).sum();
+        // Rounded mean.
+        (sum + inds.len() as u32 / 2) / inds.len() as u32
+    };
+
+    let has_annual = inds.iter().any(|i| i.horizon == "annual");
+    let side = |i: &&ProjectIndicator| !has_annual || i.horizon == "annual";
+    let covers = |pred: &dyn Fn(&ProjectIndicator) -> bool| inds.iter().filter(side).any(|i| filled(i) && pred(i));
+
+    if !covers(&|i| i.level2_code == "quantity") {
+        flags.push(MISSING_QUANTITY);
+    }
+    if !covers(&|i| i.level2_code == "quality") {
+        flags.push(MISSING_QUALITY);
+    }
+    if !covers(&|i| i.level2_code == "timeliness") {
+        flags.push(MISSING_TIMELINESS);
+    }
+    if !covers(&|i| i.level1_code == "outcome") {
+        flags.push(MISSING_OUTCOME);
+    }
+    if !covers(&|i| i.level1_code == "satisfaction" || i.level2_code == "satisfaction") {
+        flags.push(MISSING_SATISFACTION);
+    }
+    if p.year >= 2021 && !covers(&|i| i.level1_code == "cost" || i.level2_code == "cost") {
+        flags.push(MISSING_COST);
+    }
+    if inds.iter().filter(side).filter(|i| filled(i)).count() < 3 {
+        flags.push(TOO_FEW_INDICATORS);
+    }
+
+    let (same, exceeds) = compare_horizons(inds);
+    if p.form == "approval" && same {
+        flags.push(ANNUAL_SAME_AS_MIDTERM);
+    }
+    if exceeds {
+        flags.push(ANNUAL_EXCEEDS_MIDTERM);
+    }
+
+    let score = base.saturating_sub(penalty(PROJECT_RULES, &flags));
+    Scored { score: score.min(100) as u8, flags }
+}
+
+fn pair_key<'a>(i: &ProjectIndicator<'a>) -> (&'a str, &'a str) {
+    (i.level2_code, core_label(i.level3))
+}
+
+/// Pairs each annual indicator with the midterm one of the same level-2 code and level-3
+/// name (the k-th annual with the k-th midterm when a name repeats). Returns whether every
+/// annual value equals its counterpart (with at least one pair, and every annual paired) and
+/// whether some annual quantity exceeds its midterm one in the same unit.
+fn compare_horizons(inds: &[ProjectIndicator]) -> (bool, bool) {
+    let mut pairs = 0usize;
+    let mut all_same = true;
+    let mut exceeds = false;
+    let mut annual_seen = 0usize;
+    // Keys once per project: the pairing below is quadratic in the (small) row count.
+    let keys: Vec<(&str, &str)> = inds.iter().map(pair_key).collect();
+    for (ai, a) in inds.iter().enumerate().filter(|(_, i)| i.horizon == "annual") {
+        annual_seen += 1;
+        let key = keys[ai];
+        let k = (0..ai).filter(|&j| inds[j].horizon == "annual" && keys[j] == key).count();
+        let m = (0..inds.len()).filter(|&j| inds[j].horizon == "midterm" && keys[j] == key).nth(k).map(|j| &inds[j]);
+        let Some(m) = m else {
+            all_same = false;
+            continue;
+        };
+        pairs += 1;
+        if !loose_eq(trim_cell(a.value), trim_cell(m.value)) {
+            all_same = false;
+        }
+        if a.level2_code == "quantity"
+            && let (Some(an), Some(mn)) = (a.reading.number, m.reading.number)
+            && a.reading.unit == m.reading.unit
+            && a.reading.kind == ValueKind::Quantitative
+            && m.reading.kind == ValueKind::Quantitative
+            && an > mn
+        {
+            exceeds = true;
+        }
+    }
+    (pairs > 0 && pairs == annual_seen && all_same, exceeds)
+}

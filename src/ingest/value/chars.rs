@@ -1,0 +1,103 @@
+//! Stage 5, records (value): character and cell helpers shared by the value reader and the scorer.
+
+use crate::ingest::text::fold_width;
+
+/// The char at byte `i`, folded; `None` at the end.
+pub(crate) fn char_at(s: &str, i: usize) -> Option<char> {
+    s.get(i..).and_then(|t| t.chars().next()).map(fold_width)
+}
+
+/// The char before byte `i`, folded.
+pub(crate) fn char_before(s: &str, i: usize) -> Option<char> {
+    s.get(..i).and_then(|t| t.chars().next_back()).map(fold_width)
+}
+
+/// Byte index after the char at `i`.
+pub(crate) fn after(s: &str, i: usize) -> usize {
+    i + s.get(i..).and_then(|t| t.chars().next()).map_or(1, char::len_utf8)
+}
+
+/// Quotes, whitespace and stray punctuation that wrap a cell without meaning anything.
+pub(crate) fn trim_cell(s: &str) -> &str {
+    s.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '\u{FEFF}')
+    })
+}
+
+/// A name reduced to its core for comparison: no bracketed note (`数量指标（或建筑规模指标）`),
+/// no leading `N、`/`1.` numbering, no trailing `指标` or punctuation.
+pub(crate) fn core_label(s: &str) -> &str {
+    let mut s = trim_cell(s);
+    // A name that *starts* with a bracket keeps its text; only trailing notes go.
+    if let Some(i) = bracket_pos(s)
+        && i > 0
+    {
+        s = &s[..i];
+    }
+    // Numbering such as `1、数量` or `2.质量`.
+    if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        let t = s.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '、' | '.' | '．'));
+        if !t.is_empty() {
+            s = t;
+        }
+    }
+    let mut s = s.trim_end_matches(|c: char| c.is_whitespace() || is_punct(c));
+    for suf in ["指标值", "指标"] {
+        if let Some(t) = s.strip_suffix(suf)
+            && !t.is_empty()
+        {
+            s = t;
+            break;
+        }
+    }
+    s.trim()
+}
+
+/// Byte position of the first `(`, `[`, `（` or `【`; a byte scan, as this runs on every name.
+pub(crate) fn bracket_pos(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len()).find(|&i| match b[i] {
+        b'(' | b'[' => true,
+        // `（` is EF BC 88, `【` is E3 80 90.
+        0xEF => b.get(i + 1..i + 3) == Some(&[0xBC, 0x88]),
+        0xE3 => b.get(i + 1..i + 3) == Some(&[0x80, 0x90]),
+        _ => false,
+    })
+}
+
+pub(crate) fn is_punct(c: char) -> bool {
+    "!\"#'*,.:;?@\\^_`|~、。，；：？！…·“”‘’".contains(fold_width(c))
+}
+
+/// Equal after dropping whitespace and folding full-width forms, without allocating.
+pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
+    // Most names are plain: compare bytes and only walk chars when something may fold.
+    if a == b {
+        return true;
+    }
+    if !may_fold(a) && !may_fold(b) {
+        return false;
+    }
+    let mut x = a.chars().filter(|c| !c.is_whitespace()).map(fold_width);
+    let mut y = b.chars().filter(|c| !c.is_whitespace()).map(fold_width);
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p == q => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Whether `s` holds whitespace or full-width forms, i.e. whether [`fold_width`] and whitespace
+/// removal can change it. A byte scan first: only ASCII whitespace and the lead bytes C2
+/// (U+00A0), E2 (U+2000..), E3 (U+3000) and EF (U+FF01..) can start such a char.
+pub(crate) fn may_fold(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_whitespace() || matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF))
+        && s.chars().any(|c| c.is_whitespace() || fold_width(c) != c)
+}
+
+/// For the short inline word lists; the long ones go through a [`Lexicon`].
+pub(crate) fn contains_any(s: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| s.contains(w))
+}

@@ -1,0 +1,191 @@
+//! Stage 5, records (value): reading an indicator value into operator, number, unit and kind.
+//!
+//! [`read_value`] splits an indicator value (指标值) such as `≥90%`, `控制在123万元以内` or
+//! `6月底前完成` into a comparison operator, a number, a unit and a kind
+//! (quantitative / qualitative / placeholder / empty); [`crate::ingest::score`] then judges it.
+//!
+//! This runs once per indicator on millions of rows, so everything here is plain string
+//! scanning over `&str`: no regex, word lists compiled once into automata, and the only
+//! allocation is the `unit` string of a reading. `docs/quality.md` explains the reading with
+//! worked examples.
+
+mod chars;
+mod lexicon;
+mod numbers;
+mod ops;
+mod units;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use numbers::{NumTok, range_end, scan_numbers};
+use ops::read_op;
+use units::{normalize_unit_column, unit_after};
+
+use crate::ingest::text::fold_width;
+
+pub(crate) use chars::{contains_any, core_label, is_punct, loose_eq, may_fold, trim_cell};
+pub(crate) use lexicon::{Lexicon, lexicon};
+
+/// What kind of target a value states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueKind {
+    /// A number that can be checked afterwards (`≥90%`, `237个`, `6月底前完成`).
+    Quantitative,
+    /// Words only (`验收合格`, `良好`, `按时完成`).
+    Qualitative,
+    /// The cell repeats the indicator's own name (`数量`, `预算执行率`): a template left unfilled.
+    Placeholder,
+    /// Nothing there (``, `无`, `/`, `—`).
+    Empty,
+}
+
+impl ValueKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueKind::Quantitative => "quantitative",
+            ValueKind::Qualitative => "qualitative",
+            ValueKind::Placeholder => "placeholder",
+            ValueKind::Empty => "empty",
+        }
+    }
+}
+
+/// An indicator value read into its parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueReading {
+    /// One of `>=`, `<=`, `=`, `>`, `<`, `±`.
+    pub op: Option<&'static str>,
+    /// The first number that measures something (see [`read_value`] for what is skipped).
+    pub number: Option<Decimal>,
+    /// `%` for any percent spelling, else the unit word after the number, else the unit column.
+    pub unit: Option<String>,
+    pub kind: ValueKind,
+}
+
+/// A narrative sentence rather than a target: clause punctuation or long.
+fn is_narrative(v: &str) -> bool {
+    v.contains(['，', '。', '；', ';']) || v.chars().count() > 30
+}
+
+/// Values that mean "nothing here".
+#[rustfmt::skip]
+const EMPTY_WORDS: &[&str] = &[
+    "无", "暂无", "空", "没有", "无此项", "不涉及", "不适用", "n/a", "N/A", "NA", "null", "NULL",
+    "None", "none", "nan", "NaN",
+];
+
+/// Category labels that say nothing about what is measured. A value equal to one is a
+/// placeholder, a level-3 name equal to one is generic.
+#[rustfmt::skip]
+const GENERIC_LABELS: &[&str] = &[
+    "数量", "质量", "时效", "时效性", "成本", "效益", "效果", "成效", "满意度", "可持续性",
+    "可持续影响", "社会效益", "经济效益", "生态效益", "社会、经济、生态效益", "产出", "预期产出",
+    "预算", "目标", "目的", "作用", "其他",
+];
+
+/// Whether a core label is one of [`GENERIC_LABELS`] (which are plain text, so a plain label
+/// needs only byte comparisons).
+pub(crate) fn is_generic_label(c: &str) -> bool {
+    if may_fold(c) {
+        // The longest label has 10 chars: a sentence is never one, whatever it folds to.
+        c.chars().filter(|c| !c.is_whitespace()).nth(12).is_none() && GENERIC_LABELS.iter().any(|g| loose_eq(c, g))
+    } else {
+        GENERIC_LABELS.contains(&c)
+    }
+}
+
+fn is_empty_value(v: &str) -> bool {
+    if v.is_empty() || EMPTY_WORDS.contains(&v) {
+        return true;
+    }
+    // Only dashes, slashes, dots and the like: `—`, `--`, `／`, `…`.
+    v.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(
+                fold_width(c),
+                '-' | '—' | '–' | '－' | '─' | '/' | '\\' | '、' | '.' | '。' | '…' | '_' | '*' | '~' | 'x' | 'X'
+            )
+    })
+}
+
+fn is_placeholder(v: &str, level3: &str, level2: &str) -> bool {
+    // Names are short, even with a bracketed note; a sentence is not compared at all.
+    if v.len() > 150 {
+        return false;
+    }
+    let cv = core_label(v);
+    if cv.is_empty() {
+        return false;
+    }
+    let cv_plain = !may_fold(cv);
+    let same = |name: &str| {
+        // The core of `name` is a slice of it: when nothing folds, `name` must contain the
+        // value, and a substring search is much cheaper than taking the core.
+        if cv_plain && !name.contains(cv) && !may_fold(name) {
+            return false;
+        }
+        let c = core_label(name);
+        !c.is_empty() && loose_eq(cv, c)
+    };
+    same(level3) || same(level2) || is_generic_label(cv)
+}
+
+/// Reads an indicator value.
+///
+/// * `op`: from symbols (`≥ ≤ ＞ ＜ >= <= = ＝ ±`) or words (不少于/不低于/达到/以上 → `>=`,
+///   不超过/不高于/以内/以下 → `<=`, 大于/高于/超过 → `>`, 小于/低于 → `<`); `±` beats `以内`.
+/// * `number`: the first number that measures something, Arabic (full-width, `1,234.5`) or a
+///   short Chinese count followed by a unit (`三个`). Labels are skipped (`1、`, `88号`).
+///   A calendar year (`2020年`) is taken only when no other number follows.
+/// * `unit`: `%` for `%`/`％`/`(%)`/`百分之`; else the longest known unit right after the
+///   number (`个`, `人次`, `万元`, `个工作日`...), else one CJK char that does not start an
+///   obvious following word; else `unit_column`.
+/// * `kind`: Empty, then Placeholder (the value is the level-3 or level-2 name or a bare
+///   category label), then Quantitative when a measuring number was found — a date or
+///   deadline (`6月底前完成`, `2021年底前`) counts as one, since it can be checked —
+///   then Qualitative. A year inside a narrative sentence (`2022年至2024年持续推进…`) is a
+///   period being talked about, not a target: such a value stays Qualitative.
+pub fn read_value(value: &str, level3: &str, level2: &str, unit_column: Option<&str>) -> ValueReading {
+    let v = trim_cell(value);
+    if is_empty_value(v) {
+        return ValueReading { op: None, number: None, unit: None, kind: ValueKind::Empty };
+    }
+    if is_placeholder(v, level3, level2) {
+        return ValueReading { op: None, number: None, unit: None, kind: ValueKind::Placeholder };
+    }
+    let mut first_year: Option<NumTok> = None;
+    let mut measure: Option<NumTok> = None;
+    scan_numbers(v, |t| {
+        if t.is_year {
+            if first_year.is_none() {
+                first_year = Some(t);
+            }
+            true
+        } else {
+            measure = Some(t);
+            false
+        }
+    });
+    let chosen = match (measure, first_year) {
+        (Some(m), _) => Some(m),
+        // Only years: a short date (`2021年`, `2021年底前完成`) is a target, a sentence is not.
+        (None, Some(y)) if !is_narrative(v) => Some(y),
+        _ => None,
+    };
+    let Some(tok) = chosen else {
+        return ValueReading { op: read_op(v), number: None, unit: None, kind: ValueKind::Qualitative };
+    };
+    let unit = if tok.percent_prefix {
+        Some("%".to_string())
+    } else {
+        // A range (`20-30人`, `2020-2022年`) carries its unit after the second number.
+        unit_after(v, tok.end).or_else(|| range_end(v, tok.end).and_then(|e| unit_after(v, e)))
+    };
+    let unit = unit.or_else(|| unit_column.and_then(normalize_unit_column));
+    ValueReading { op: read_op(v), number: Some(tok.value), unit, kind: ValueKind::Quantitative }
+}
+
+#[cfg(test)]
+mod tests;
