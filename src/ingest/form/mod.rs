@@ -10,6 +10,7 @@
 //! runs, which the layout stage regrids with the words this stage supplies ([`FormLabels`]).
 
 mod amount;
+mod centred;
 mod labels;
 mod walker;
 
@@ -95,14 +96,14 @@ pub fn read(grid: &Grid) -> Reading {
 /// An amount and the next cell's label that an extractor left in one cell, one space apart
 /// (`4,100,000.00 年度资金申请总额`): two cells, so the label finds its own amount.
 fn split_value_and_label(raw: &str) -> Vec<String> {
-    let text = clean(raw);
-    if let Some((value, label)) = text.split_once(' ')
+    // Split before cleaning: cleaning reads a space between a digit and CJK as a PDF wrap.
+    if let Some((value, label)) = raw.trim().split_once(char::is_whitespace)
         && parse_amount(value).is_some()
         && labels::is_head_label(&label_key(label))
     {
-        return vec![value.to_string(), label.trim().to_string()];
+        return vec![clean(value), clean(label)];
     }
-    vec![text]
+    vec![clean(raw)]
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@ use super::labels::{
     is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1, is_short_l2, is_title, is_value_label,
     level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
 };
-use super::{Indicator, Reading, Table};
+use super::{Indicator, Reading, Table, centred};
+use rust_decimal::Decimal;
 use crate::ingest::text::{label_key, years};
+
+const NO_UNIT_NOTE: &str = ": no unit given, read as 万元";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Section {
@@ -43,6 +46,13 @@ pub(super) struct Walker {
     sides: Vec<Side>,
     carry_l1: String,
     realigned_rows: usize,
+    /// Amounts of the current table read before any unit was printed, as (is mid-term,
+    /// number): a unit label centred below them (项目资金 / （元）) still applies.
+    unitless: Vec<(bool, Decimal)>,
+    /// Whether the current table printed a money unit of its own yet.
+    unit_in_table: bool,
+    /// Per indicator of the current table: whether its row printed its own 一级 and 二级 label.
+    printed: Vec<(bool, bool)>,
     /// Metadata seen after a complete table: title/year/unit of the next one.
     pending: Option<Table>,
 }
@@ -79,6 +89,28 @@ impl Walker {
         self.l1_col = None;
         self.carry_l1.clear();
         self.realigned_rows = 0;
+        self.unitless.clear();
+        self.unit_in_table = false;
+        self.printed.clear();
+    }
+
+    /// A money unit printed in the head block; amounts read before it without one take it.
+    fn set_unit(&mut self, unit: MoneyUnit) {
+        self.money_unit = Some(unit);
+        self.unit_in_table = true;
+        let unitless = std::mem::take(&mut self.unitless);
+        if unitless.is_empty() {
+            return;
+        }
+        let t = self.table();
+        for (is_mid, v) in unitless {
+            let slot = if is_mid { &mut t.midterm_budget_yuan } else { &mut t.annual_budget_yuan };
+            *slot = Some(to_yuan(v, unit));
+        }
+        let had_none = t.parse_notes.iter().any(|n| n.ends_with(NO_UNIT_NOTE));
+        t.parse_notes.retain(|n| !n.ends_with(NO_UNIT_NOTE));
+        let why = if had_none { "no unit before them" } else { "the unit before them came from outside the table" };
+        t.parse_notes.push(format!("amounts read with the unit printed after them ({why})"));
     }
 
     fn meta_target(&mut self) -> &mut Table {
@@ -97,6 +129,8 @@ impl Walker {
                     self.start_new(false);
                 }
                 let title = cells[first].trim_matches(['#', '*', ' ']).to_string();
+                self.unit_in_table = false;
+                self.unitless.clear();
                 let t = self.table();
                 t.region = region_of(&title);
                 t.form = if title.contains("批复") { "approval" } else { "target" };
@@ -166,7 +200,7 @@ impl Walker {
                     }
                     "金额单位" | "计量单位" | "单位" => {
                         if let Some(u) = money_unit_word(&value) {
-                            self.money_unit = Some(u);
+                            self.set_unit(u);
                         } else if label == "单位" && !value.is_empty() && value.chars().count() <= 40 {
                             self.meta_target().budget_unit = Some(value);
                         }
@@ -197,7 +231,7 @@ impl Walker {
             if let Some(unit) = money_unit_of(&cells[col])
                 && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key) || key.is_empty())
             {
-                self.money_unit = Some(unit);
+                self.set_unit(unit);
             }
             let mut consumed = false;
             if let Some(field) = text_field(key) {
@@ -254,9 +288,15 @@ impl Walker {
         let mut k = i + 1;
         while k < nonblank.len() && k <= i + 2 {
             if let Some(v) = parse_amount(&cells[nonblank[k]]) {
-                let unit = cell_money_unit(&cells[nonblank[k]]).or(label_unit).or(self.money_unit);
+                let own = cell_money_unit(&cells[nonblank[k]]).or(label_unit);
+                let unit = own.or(self.money_unit);
                 if unit.is_none() {
-                    self.table().parse_notes.push(format!("{key}: no unit given, read as 万元"));
+                    self.table().parse_notes.push(format!("{key}{NO_UNIT_NOTE}"));
+                }
+                // A unit from before this table (a budget table's 单位：万元 earlier in the
+                // document) is a guess: a unit printed in this table's head replaces it.
+                if own.is_none() && !self.unit_in_table {
+                    self.unitless.push((matches!(which, Amount::Midterm), v));
                 }
                 let yuan = to_yuan(v, unit.unwrap_or(MoneyUnit::Wan));
                 let t = self.table();
@@ -402,6 +442,7 @@ impl Walker {
             Some(self.semantic(cells, keys))
         });
         let Some((l1, per_side)) = parsed else { return };
+        let l1_printed = l1.is_some();
         if let Some(l1) = l1
             && l1 != self.carry_l1
         {
@@ -412,14 +453,17 @@ impl Walker {
         }
         let level1 = self.carry_l1.clone();
         let mut out = Vec::new();
+        let mut printed = Vec::new();
         for (side, parsed) in self.sides.iter_mut().zip(per_side) {
             let Some(p) = parsed else { continue };
+            let l2_printed = p.l2.is_some();
             if let Some(l2) = p.l2 {
                 side.carry_l2 = l2;
             }
             if p.l3.is_empty() && p.value.is_empty() {
                 continue;
             }
+            printed.push((l1_printed, l2_printed));
             out.push(Indicator {
                 horizon: side.horizon,
                 level1_code: level1_code(&label_key(&level1)),
@@ -433,6 +477,7 @@ impl Walker {
             });
         }
         self.table().indicators.extend(out);
+        self.printed.extend(printed);
     }
 
     /// Maps a row through the header's columns, if the row lines up with them.
@@ -567,6 +612,13 @@ impl Walker {
             }
         }
         let mut confidence: f64 = 1.0;
+        let moved = centred::relabel(&mut t.indicators, &std::mem::take(&mut self.printed));
+        if moved > 0 {
+            confidence -= 0.05 + (0.01 * moved as f64).min(0.1);
+            t.parse_notes.push(format!(
+                "{moved} indicators took their 一级/二级 label from one printed at the middle of its block"
+            ));
+        }
         let mut missing = Vec::new();
         if t.project_name.is_none() {
             missing.push("项目名称");
