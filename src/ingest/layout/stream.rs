@@ -47,7 +47,42 @@ pub trait Vocabulary {
 /// The grid the form reads: `grid` itself, or its rows rebuilt by `words` when it is a
 /// one-run-per-line stream.
 pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
-    if is_stream(&grid) { stream_rows(&grid, words) } else { grid }
+    if !is_stream(&grid) {
+        grid
+    } else if is_space_joined(&grid, words) {
+        stream_rows(&space_runs(&grid), words)
+    } else {
+        stream_rows(&grid, words)
+    }
+}
+
+/// A layout-keeping extractor (pdfplumber's text) writes a row's cells on one line joined by
+/// single spaces, and the rows of neighbouring columns interleaved line by line. Such a line
+/// has a whole label after its first word (`项目名称 拆违经费 项目性质 …`); when many lines do,
+/// every space is read as a cell boundary and the words as runs, which the labels then regroup.
+fn is_space_joined(grid: &Grid, words: &dyn Vocabulary) -> bool {
+    let joined = grid
+        .rows
+        .iter()
+        .filter(|r| {
+            let words_of: Vec<&str> = r.iter().flat_map(|c| c.text.split_whitespace()).collect();
+            words_of.len() >= 2 && words_of[1..].iter().any(|w| words.is_whole_label(w) && words.kind(w) != RunKind::Other)
+        })
+        .count();
+    joined >= 8
+}
+
+/// The grid with every space-separated word on a line of its own.
+fn space_runs(grid: &Grid) -> Grid {
+    let mut out = Grid::default();
+    for row in &grid.rows {
+        for cell in row {
+            for w in cell.text.split_whitespace() {
+                out.push_line(w);
+            }
+        }
+    }
+    out
 }
 
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
@@ -110,6 +145,7 @@ fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a
 
 /// Classifies the runs, joining the fragments of labels a narrow cell wrapped.
 fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
+    let mut raw = raw.to_vec();
     let mut toks: Vec<(String, RunKind)> = Vec::new();
     // Mirrors the row builder: inside the indicator block, the run after a 三级 name is its
     // value and never joins a label fragment that follows it.
@@ -135,6 +171,25 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
                 i += 2;
                 continue;
             }
+            // A 二级 label wrapped around the middle of its block: its head above the row and
+            // its tail below it (服务对象满意度 / 满意度指标 居民满意度 满意度 / 指标).
+            if in_ind
+                && fill == 0
+                && let Some(tail) = wrapped_tail(&raw, i, words)
+            {
+                let label = format!("{}{}", raw[i], raw[tail]);
+                raw.remove(tail);
+                if raw.get(i + 1).is_some_and(|n| words.is_level1(n)) {
+                    toks.push((raw[i + 1].clone(), RunKind::L1));
+                    toks.push((label, RunKind::L2));
+                    i += 2;
+                } else {
+                    toks.push((label, RunKind::L2));
+                    i += 1;
+                }
+                fill = 0;
+                continue;
+            }
             if let Some((k, n)) = joined_label(&raw[i..], words) {
                 (kind, taken) = (k, n);
             }
@@ -150,6 +205,23 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
         i += taken;
     }
     toks
+}
+
+/// Where the tail of a 二级 label begins whose head is `raw[i]`: a short fragment within the
+/// next few runs that completes it (the row's 一级, name and value may sit in between).
+fn wrapped_tail(raw: &[String], i: usize, words: &dyn Vocabulary) -> Option<usize> {
+    let head = &raw[i];
+    if words.is_whole_label(head) || head.chars().count() > 10 {
+        return None;
+    }
+    (i + 1..raw.len().min(i + 6)).find(|&j| {
+        let tail = &raw[j];
+        let joined = format!("{head}{tail}");
+        tail.chars().count() <= 4
+            && !words.is_whole_label(tail)
+            && words.kind(&joined) == RunKind::L2
+            && words.is_whole_label(&joined)
+    })
 }
 
 /// A label wrapped over the first two or three of `runs`: its kind and how many runs it takes.
@@ -201,6 +273,12 @@ impl Rows {
     fn push(&mut self, text: String, kind: RunKind, words: &dyn Vocabulary) {
         let unit_only = text.starts_with(['（', '(']) && !self.row.is_empty() && text.chars().count() <= 16;
         match kind {
+            // A bracketed remark completes a label standing alone (项目资金 / （元）); after a
+            // label and its value it belongs to neither and stands on its own.
+            _ if unit_only && !self.in_indicators && self.row.len() >= 2 => {
+                self.flush();
+                self.out.push_line(text);
+            }
             _ if unit_only && !self.in_indicators => {
                 if let Some(last) = self.row.last_mut() {
                     last.push_str(&text);
