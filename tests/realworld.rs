@@ -94,7 +94,11 @@ fn chaiwei_space_joined_layout() {
 
 #[test]
 fn lanxilu_wrapped_labels() {
-    assert_reads("putuo_2026_lanxilu_cells.txt", "ok", &[("兰溪路-真南路下立交工程", "771325800.00", "226145100.00", 9)]);
+    assert_reads(
+        "putuo_2026_lanxilu_cells.txt",
+        "ok",
+        &[("兰溪路-真南路下立交工程", "771325800.00", "226145100.00", 9)],
+    );
 }
 
 #[test]
@@ -117,6 +121,30 @@ fn wanli_2023_amounts_from_pdftotext_and_pymupdf() {
         let want: Vec<(&str, &str, &str)> = WANLI_2023.iter().map(|w| (w.0, w.1, w.2)).collect();
         assert_eq!(got, want, "{name}");
     }
+}
+
+/// The pdftotext file's centred labels are inferred: its tables say so and are listed for review.
+#[test]
+fn inferred_readings_lower_confidence_and_are_listed_for_review() {
+    let src: PathBuf = [env!("CARGO_MANIFEST_DIR"), "sample_data", "realworld"].iter().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .args(["ingest", src.to_str().unwrap(), "--out", dir.path().to_str().unwrap()])
+        .env("JIXIAO_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(o.status.code().is_some_and(|c| c <= 1));
+    let root = jixiao::store::snapshot::current_of(dir.path()).unwrap();
+    let review = scan(&root.join("stats/review.parquet"));
+    let (paths, conf) = (strings(&review, "path"), strings(&review, "parse_confidence"));
+    assert!(review.height() > 0);
+    let conf: Vec<f64> = conf.iter().map(|c| c.as_deref().unwrap().parse().unwrap()).collect();
+    let k = paths.iter().position(|p| p.as_deref() == Some("putuo_2023_wanli_fulldoc_pdftotext_layout.txt")).unwrap();
+    assert!(conf[k] < 0.95, "{}", conf[k]);
+    let status = strings(&review, "file_status");
+    // Tables of files that are not ok come first.
+    let first_ok = status.iter().position(|s| s.as_deref() == Some("ok")).unwrap_or(status.len());
+    assert!(status[first_ok..].iter().all(|s| s.as_deref() == Some("ok")), "{status:?}");
 }
 
 #[test]
