@@ -136,7 +136,13 @@ mod tests {
         let got: Vec<(&str, &str)> = inds.iter().map(|i| (i.level1.as_str(), i.level2.as_str())).collect();
         assert_eq!(
             got,
-            [("产出指标", "数量指标"), ("产出指标", "数量指标"), ("产出指标", "质量指标"), ("效益指标", "社会效益指标"), ("效益指标", "社会效益指标")]
+            [
+                ("产出指标", "数量指标"),
+                ("产出指标", "数量指标"),
+                ("产出指标", "质量指标"),
+                ("效益指标", "社会效益指标"),
+                ("效益指标", "社会效益指标")
+            ]
         );
         assert_eq!(n, 2);
         assert_eq!(inds[0].level1_code, "output");
@@ -144,7 +150,8 @@ mod tests {
 
     #[test]
     fn labels_on_the_first_row_of_their_block_are_left_alone() {
-        let mut inds = vec![ind(0, "产出指标", "数量指标"), ind(1, "产出指标", "数量指标"), ind(2, "效益指标", "社会效益指标")];
+        let mut inds =
+            vec![ind(0, "产出指标", "数量指标"), ind(1, "产出指标", "数量指标"), ind(2, "效益指标", "社会效益指标")];
         let before = inds.clone();
         assert_eq!(relabel(&mut inds, &[(true, true), (false, false), (true, true)]), 0);
         assert_eq!(inds, before);

@@ -7,8 +7,8 @@ use super::labels::{
     level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
 };
 use super::{Indicator, Reading, Table, centred};
-use rust_decimal::Decimal;
 use crate::ingest::text::{label_key, years};
+use rust_decimal::Decimal;
 
 const NO_UNIT_NOTE: &str = ": no unit given, read as 万元";
 

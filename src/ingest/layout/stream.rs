@@ -66,7 +66,8 @@ fn is_space_joined(grid: &Grid, words: &dyn Vocabulary) -> bool {
         .iter()
         .filter(|r| {
             let words_of: Vec<&str> = r.iter().flat_map(|c| c.text.split_whitespace()).collect();
-            words_of.len() >= 2 && words_of[1..].iter().any(|w| words.is_whole_label(w) && words.kind(w) != RunKind::Other)
+            words_of.len() >= 2
+                && words_of[1..].iter().any(|w| words.is_whole_label(w) && words.kind(w) != RunKind::Other)
         })
         .count();
     joined >= 8
@@ -145,7 +146,7 @@ fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a
 
 /// Classifies the runs, joining the fragments of labels a narrow cell wrapped.
 fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
-    let mut raw = raw.to_vec();
+    let mut raw = join_quoted(raw, words);
     let mut toks: Vec<(String, RunKind)> = Vec::new();
     // Mirrors the row builder: inside the indicator block, the run after a 三级 name is its
     // value and never joins a label fragment that follows it.
@@ -158,6 +159,18 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
             kind = RunKind::Title;
         }
         let expecting_value = in_ind && fill == 1;
+        if kind == RunKind::Other
+            && in_ind
+            && fill == 0
+            && let Some(cut) = leading_level1(&raw[i], words)
+            && completes_level2(&raw[i][cut..], &raw[i + 1..], words)
+        {
+            // 满意度指标服务对象满意: a 一级 label merged with the head of the 二级 label after it.
+            let rest = raw[i][cut..].to_string();
+            raw[i].truncate(cut);
+            raw.insert(i + 1, rest);
+            kind = RunKind::L1;
+        }
         if kind == RunKind::Other && !expecting_value {
             // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
             if in_ind
@@ -207,6 +220,37 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
     toks
 }
 
+/// A name or text in quotes that an extractor wrapped over several runs
+/// (`"提升居民、驻区单位质量 … 提升驻区企` / `业，依法统计意识 优化营商环境"`) is one run.
+fn join_quoted(raw: &[String], words: &dyn Vocabulary) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let run = &raw[i];
+        let open = run.starts_with('"') && run.matches('"').count() == 1;
+        let close = (i + 1..raw.len().min(i + 4))
+            .take_while(|&j| words.kind(&raw[j]) == RunKind::Other)
+            .find(|&j| raw[j].matches('"').count() == 1 && raw[j].ends_with('"'));
+        match close {
+            Some(end) if open => {
+                out.push(raw[i..=end].concat());
+                i = end + 1;
+            }
+            _ => {
+                out.push(run.clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Where a 一级 label ends that begins a longer run, if the rest is no label of its own.
+fn leading_level1(run: &str, words: &dyn Vocabulary) -> Option<usize> {
+    let cuts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).collect();
+    cuts.into_iter().rev().find(|&c| words.kind(&run[..c]) == RunKind::L1 && words.is_level1(&run[..c]))
+}
+
 /// Where the tail of a 二级 label begins whose head is `raw[i]`: a short fragment within the
 /// next few runs that completes it (the row's 一级, name and value may sit in between).
 fn wrapped_tail(raw: &[String], i: usize, words: &dyn Vocabulary) -> Option<usize> {
@@ -216,12 +260,20 @@ fn wrapped_tail(raw: &[String], i: usize, words: &dyn Vocabulary) -> Option<usiz
     }
     (i + 1..raw.len().min(i + 6)).find(|&j| {
         let tail = &raw[j];
-        let joined = format!("{head}{tail}");
-        tail.chars().count() <= 4
-            && !words.is_whole_label(tail)
-            && words.kind(&joined) == RunKind::L2
-            && words.is_whole_label(&joined)
+        tail.chars().count() <= 4 && !words.is_whole_label(tail) && is_level2(&format!("{head}{tail}"), words)
     })
+}
+
+fn is_level2(run: &str, words: &dyn Vocabulary) -> bool {
+    words.kind(run) == RunKind::L2 && words.is_whole_label(run)
+}
+
+/// Whether `rest` (what follows a 一级 label in a merged run) is a 二级 label or the head of
+/// one whose tail is among the next runs: a 三级 name that begins with 效益指标 is not split.
+fn completes_level2(rest: &str, next: &[String], words: &dyn Vocabulary) -> bool {
+    is_level2(rest, words)
+        || rest.chars().count() <= 10
+            && next.iter().take(5).any(|t| t.chars().count() <= 4 && is_level2(&format!("{rest}{t}"), words))
 }
 
 /// A label wrapped over the first two or three of `runs`: its kind and how many runs it takes.
