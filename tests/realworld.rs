@@ -87,7 +87,6 @@ fn chaiwei_in_every_encoding() {
 }
 
 #[test]
-#[ignore = "pdfplumber-style space-joined, interleaved rows are not read yet (issue 10)"]
 fn chaiwei_space_joined_layout() {
     assert_reads("putuo_2026_chaiwei_layout.txt", "ok", CHAIWEI);
 }
@@ -154,13 +153,13 @@ fn wanli_2023_pdftotext_layout() {
 }
 
 #[test]
-#[ignore = "PyMuPDF runs: the 43-row table's 服务对象满意 / 度指标 label is not rejoined yet (issue 10)"]
+#[ignore = "PyMuPDF runs: a 三级 name wrapped over two runs (牢固树 / 立全心全意…) is read as name and value (issue 10)"]
 fn wanli_2023_pymupdf_runs() {
     assert_reads("putuo_2023_wanli_perfpages_pymupdf_cells.txt", "ok", WANLI_2023);
 }
 
 #[test]
-#[ignore = "pdfplumber-style space-joined, interleaved rows are not read yet (issue 10)"]
+#[ignore = "pdfplumber-style interleaved rows: a name wrapped over lines becomes an extra indicator (issue 10)"]
 fn wanli_2023_pdfplumber_layout() {
     assert_reads("putuo_2023_wanli_perfpages_pdfplumber_layout.txt", "ok", WANLI_2023);
 }

@@ -130,17 +130,21 @@ fn runs(grid: &Grid, words: &dyn Vocabulary) -> Vec<String> {
 /// (`经常性项目项目类别`, `4,563,800.00年度资金申请总额`): split where the longest trailing head
 /// label begins. A run that is a label as a whole is never split (项目资金总额 ends in 资金总额).
 fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a str, &'a str)> {
-    if words.kind(run) != RunKind::Other {
-        return None;
-    }
+    // A run read as a label as a whole may still be an amount glued to one
+    // (`4,563,800.00年度资金申请总额` mentions 资金 and 年度).
+    let labelled = words.kind(run) != RunKind::Other;
     let starts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).collect();
     starts.into_iter().find_map(|i| {
         let (value, label) = (run[..i].trim_end(), &run[i..]);
-        let head = words.kind(label) == RunKind::Head && words.is_whole_label(label);
+        // A label starts with a word, not inside the number before it.
+        let starts_word = label.chars().next().is_some_and(|c| !c.is_ascii_digit() && !c.is_ascii_punctuation());
+        let head = starts_word && words.kind(label) == RunKind::Head && words.is_whole_label(label);
         // Values merged this way are short cells; a narrative line that happens to end in
         // 资金 is not a value and a label.
-        let short = value.chars().count() <= 16 || words.is_amount(value);
-        (head && short && label.chars().count() >= 4 && !value.is_empty()).then_some((value, label))
+        let amount = words.is_amount(value);
+        let short = value.chars().count() <= 16 || amount;
+        let ok = head && short && label.chars().count() >= 4 && !value.is_empty() && (amount || !labelled);
+        ok.then_some((value, label))
     })
 }
 
@@ -159,9 +163,9 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
             kind = RunKind::Title;
         }
         let expecting_value = in_ind && fill == 1;
+        // Checked at any place in a row: a wrapped name before it may have shifted the count.
         if kind == RunKind::Other
             && in_ind
-            && fill == 0
             && let Some(cut) = leading_level1(&raw[i], words)
             && completes_level2(&raw[i][cut..], &raw[i + 1..], words)
         {
