@@ -594,4 +594,21 @@ mod tests {
         g.rows[0].push(Cell::new("修路"));
         assert_eq!(regrid(g.clone(), &Toy), g);
     }
+
+    #[test]
+    fn side_by_side_texts_split_where_the_line_width_changes() {
+        let runs: Vec<String> =
+            ["甲乙丙丁戊己庚辛壬癸", "甲乙丙丁戊己庚辛壬癸", "子丑", "寅卯辰巳午", "寅卯辰巳午", "未申"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        assert_eq!(
+            by_line_width(&runs, 2),
+            ["甲乙丙丁戊己庚辛壬癸甲乙丙丁戊己庚辛壬癸子丑", "寅卯辰巳午寅卯辰巳午未申"]
+        );
+        // One label, or widths that do not tell: nothing (sentences decide).
+        assert!(by_line_width(&runs, 1).is_empty());
+        let even: Vec<String> = ["甲乙丙丁", "甲乙丙丁", "甲乙丙丁"].iter().map(|s| s.to_string()).collect();
+        assert!(by_line_width(&even, 2).is_empty());
+    }
 }
