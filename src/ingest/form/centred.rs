@@ -12,6 +12,9 @@ use super::Indicator;
 use super::labels::{level1_code, level2_code};
 use crate::ingest::text::label_key;
 
+/// A row of the indicator block that held only labels: (grid row, 一级, 二级).
+pub(super) type LabelRow = (u32, Option<String>, Option<String>);
+
 /// One row of the indicator block as the walker read it.
 struct Row {
     /// Indicators of this row (two for a two-sided form).
@@ -23,22 +26,27 @@ struct Row {
 /// Reassigns 一级 and 二级 labels of `inds` when they were printed centred; `printed` tells,
 /// per indicator, whether its row printed its own 一级 and 二级 label. Returns how many rows
 /// changed label, for the table's notes.
-pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)]) -> usize {
+pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)], label_rows: &[LabelRow]) -> usize {
     if printed.len() != inds.len() || inds.is_empty() {
         return 0;
     }
-    let mut rows: Vec<Row> = Vec::new();
+    let mut rows: Vec<(u32, Row)> = Vec::new();
     for (i, ind) in inds.iter().enumerate() {
         let (p1, p2) = printed[i];
         match rows.last_mut() {
-            Some(r) if inds[r.members[0]].row_index == ind.row_index => r.members.push(i),
-            _ => rows.push(Row {
-                members: vec![i],
-                l1: p1.then(|| ind.level1.clone()),
-                l2: p2.then(|| ind.level2.clone()),
-            }),
+            Some((r, row)) if *r == ind.row_index => row.members.push(i),
+            _ => rows.push((
+                ind.row_index,
+                Row { members: vec![i], l1: p1.then(|| ind.level1.clone()), l2: p2.then(|| ind.level2.clone()) },
+            )),
         }
     }
+    // Rows holding only a label (its block's middle line) mark where the label sits.
+    for (r, l1, l2) in label_rows {
+        rows.push((*r, Row { members: Vec::new(), l1: l1.clone(), l2: l2.clone() }));
+    }
+    rows.sort_by_key(|(r, _)| *r);
+    let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
     let l1_printed: Vec<Option<String>> = rows.iter().map(|r| r.l1.clone()).collect();
     if !is_centred(&l1_printed) {
         return 0;
@@ -132,7 +140,7 @@ mod tests {
             ind(4, "效益指标", "社会效益指标"),
         ];
         let printed = [(false, true), (true, false), (false, true), (false, false), (true, true)];
-        let n = relabel(&mut inds, &printed);
+        let n = relabel(&mut inds, &printed, &[]);
         let got: Vec<(&str, &str)> = inds.iter().map(|i| (i.level1.as_str(), i.level2.as_str())).collect();
         assert_eq!(
             got,
@@ -149,11 +157,20 @@ mod tests {
     }
 
     #[test]
+    fn a_label_alone_on_its_middle_line_labels_the_rows_around_it() {
+        let mut inds = vec![ind(0, "", "数量指标"), ind(2, "产出指标", "质量指标"), ind(3, "效益指标", "社会效益指标")];
+        let printed = [(false, true), (false, true), (true, true)];
+        relabel(&mut inds, &printed, &[(1, Some("产出指标".into()), None)]);
+        let l1: Vec<&str> = inds.iter().map(|i| i.level1.as_str()).collect();
+        assert_eq!(l1, ["产出指标", "产出指标", "效益指标"]);
+    }
+
+    #[test]
     fn labels_on_the_first_row_of_their_block_are_left_alone() {
         let mut inds =
             vec![ind(0, "产出指标", "数量指标"), ind(1, "产出指标", "数量指标"), ind(2, "效益指标", "社会效益指标")];
         let before = inds.clone();
-        assert_eq!(relabel(&mut inds, &[(true, true), (false, false), (true, true)]), 0);
+        assert_eq!(relabel(&mut inds, &[(true, true), (false, false), (true, true)], &[]), 0);
         assert_eq!(inds, before);
     }
 }

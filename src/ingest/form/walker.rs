@@ -53,6 +53,8 @@ pub(super) struct Walker {
     unit_in_table: bool,
     /// Per indicator of the current table: whether its row printed its own 一级 and 二级 label.
     printed: Vec<(bool, bool)>,
+    /// Rows of the current table's indicator block that held only labels.
+    label_rows: Vec<centred::LabelRow>,
     /// Metadata seen after a complete table: title/year/unit of the next one.
     pending: Option<Table>,
 }
@@ -92,6 +94,7 @@ impl Walker {
         self.unitless.clear();
         self.unit_in_table = false;
         self.printed.clear();
+        self.label_rows.clear();
     }
 
     /// A money unit printed in the head block; amounts read before it without one take it.
@@ -454,9 +457,13 @@ impl Walker {
         let level1 = self.carry_l1.clone();
         let mut out = Vec::new();
         let mut printed = Vec::new();
+        let mut printed_l2: Option<String> = None;
         for (side, parsed) in self.sides.iter_mut().zip(per_side) {
             let Some(p) = parsed else { continue };
             let l2_printed = p.l2.is_some();
+            if printed_l2.is_none() {
+                printed_l2.clone_from(&p.l2);
+            }
             if let Some(l2) = p.l2 {
                 side.carry_l2 = l2;
             }
@@ -475,6 +482,9 @@ impl Walker {
                 unit_column: p.unit,
                 row_index: r,
             });
+        }
+        if out.is_empty() && (l1_printed || printed_l2.is_some()) {
+            self.label_rows.push((r, l1_printed.then(|| level1.clone()), printed_l2));
         }
         self.table().indicators.extend(out);
         self.printed.extend(printed);
@@ -612,7 +622,11 @@ impl Walker {
             }
         }
         let mut confidence: f64 = 1.0;
-        let moved = centred::relabel(&mut t.indicators, &std::mem::take(&mut self.printed));
+        let moved = centred::relabel(
+            &mut t.indicators,
+            &std::mem::take(&mut self.printed),
+            &std::mem::take(&mut self.label_rows),
+        );
         if moved > 0 {
             confidence -= 0.05 + (0.01 * moved as f64).min(0.1);
             t.parse_notes.push(format!(
