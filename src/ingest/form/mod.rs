@@ -12,6 +12,7 @@
 mod amount;
 mod centred;
 mod labels;
+mod problem;
 mod walker;
 
 use rust_decimal::Decimal;
