@@ -18,6 +18,7 @@
 mod figures;
 mod measures;
 pub mod model;
+mod review;
 mod stats;
 
 use std::path::{Path, PathBuf};

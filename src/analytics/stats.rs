@@ -6,7 +6,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::measures::{budget_by_unit, flag_counts, flag_rows, kind_share, kinds_by_category, share, unit_keys};
-use super::{StatsError, all_projects, has_parts, indicators, pl, projects, with_copies};
+use super::{StatsError, all_projects, has_parts, indicators, pl, projects, scan, with_copies};
 
 /// Writes `stats/*.parquet` for a finished staging snapshot.
 pub fn write_all(root: &Path) -> Result<(), StatsError> {
@@ -20,6 +20,9 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
     save(units(p.clone()), &dir.join("budget_by_unit.parquet"))?;
     save(table_copies(every_row.clone()), &dir.join("table_copies.parquet"))?;
     save(duplicates(every_row), &dir.join("duplicate_projects.parquet"))?;
+    if has_parts(root, "files") {
+        save(super::review::review(all_projects(root)?, scan(root, "files")?), &dir.join("review.parquet"))?;
+    }
     if has_parts(root, "indicators") {
         let ind = indicators(root)?;
         save(quality_by_unit(ind.clone(), p.clone()), &dir.join("quality_by_unit.parquet"))?;

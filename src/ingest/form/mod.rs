@@ -10,7 +10,9 @@
 //! runs, which the layout stage regrids with the words this stage supplies ([`FormLabels`]).
 
 mod amount;
+mod centred;
 mod labels;
+mod problem;
 mod walker;
 
 use rust_decimal::Decimal;
@@ -81,7 +83,14 @@ pub fn read(grid: &Grid) -> Reading {
         if crate::ingest::deadline::tick() {
             break;
         }
-        let cells: Vec<String> = row.iter().map(|c| if c.merged { String::new() } else { clean(&c.text) }).collect();
+        let mut cells: Vec<String> = Vec::with_capacity(row.len());
+        for c in row {
+            if c.merged {
+                cells.push(String::new());
+            } else {
+                cells.extend(split_value_and_label(&c.text));
+            }
+        }
         if cells.iter().all(|c| c.is_empty()) {
             continue;
         }
@@ -89,6 +98,19 @@ pub fn read(grid: &Grid) -> Reading {
         walker.row(r as u32, &cells, &keys);
     }
     walker.finish()
+}
+
+/// An amount and the next cell's label that an extractor left in one cell, one space apart
+/// (`4,100,000.00 年度资金申请总额`): two cells, so the label finds its own amount.
+fn split_value_and_label(raw: &str) -> Vec<String> {
+    // Split before cleaning: cleaning reads a space between a digit and CJK as a PDF wrap.
+    if let Some((value, label)) = raw.trim().split_once(char::is_whitespace)
+        && parse_amount(value).is_some()
+        && labels::is_head_label(&label_key(label))
+    {
+        return vec![clean(value), clean(label)];
+    }
+    vec![clean(raw)]
 }
 
 #[cfg(test)]

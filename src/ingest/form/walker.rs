@@ -8,8 +8,12 @@ use super::labels::{
     is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1, is_short_l2, is_title, is_value_label,
     level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
 };
-use super::{Indicator, Reading, Table};
+use super::problem::set_problem;
+use super::{Indicator, Reading, Table, centred};
 use crate::ingest::text::{label_key, years};
+use rust_decimal::Decimal;
+
+const NO_UNIT_NOTE: &str = ": no unit given, read as 万元";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Section {
@@ -45,6 +49,15 @@ pub(super) struct Walker {
     sides: Vec<Side>,
     carry_l1: String,
     realigned_rows: usize,
+    /// Amounts of the current table read before any unit was printed, as (is mid-term,
+    /// number): a unit label centred below them (项目资金 / （元）) still applies.
+    unitless: Vec<(bool, Decimal)>,
+    /// Whether the current table printed a money unit of its own yet.
+    unit_in_table: bool,
+    /// Per indicator of the current table: whether its row printed its own 一级 and 二级 label.
+    printed: Vec<(bool, bool)>,
+    /// Rows of the current table's indicator block that held only labels.
+    label_rows: Vec<centred::LabelRow>,
     /// Metadata seen after a complete table: title/year/unit of the next one.
     pending: Option<Table>,
 }
@@ -81,6 +94,35 @@ impl Walker {
         self.l1_col = None;
         self.carry_l1.clear();
         self.realigned_rows = 0;
+        self.unitless.clear();
+        self.unit_in_table = false;
+        self.printed.clear();
+        self.label_rows.clear();
+    }
+
+    /// A money unit printed in the head block; amounts read before it without one take it.
+    fn set_unit(&mut self, unit: MoneyUnit) {
+        self.money_unit = Some(unit);
+        self.unit_in_table = true;
+        let unitless = std::mem::take(&mut self.unitless);
+        if unitless.is_empty() {
+            return;
+        }
+        let t = self.table();
+        for (is_mid, v) in unitless {
+            let slot = if is_mid { &mut t.midterm_budget_yuan } else { &mut t.annual_budget_yuan };
+            match to_yuan(v, unit, &v.to_string()) {
+                Ok(y) => *slot = Some(y),
+                Err(e) => {
+                    *slot = None;
+                    t.amount_problems.push(format!("{} {e}", if is_mid { "midterm" } else { "annual" }));
+                }
+            }
+        }
+        let had_none = t.parse_notes.iter().any(|n| n.ends_with(NO_UNIT_NOTE));
+        t.parse_notes.retain(|n| !n.ends_with(NO_UNIT_NOTE));
+        let why = if had_none { "no unit before them" } else { "the unit before them came from outside the table" };
+        t.parse_notes.push(format!("amounts read with the unit printed after them ({why})"));
     }
 
     fn meta_target(&mut self) -> &mut Table {
@@ -99,6 +141,8 @@ impl Walker {
                     self.start_new(false);
                 }
                 let title = cells[first].trim_matches(['#', '*', ' ']).to_string();
+                self.unit_in_table = false;
+                self.unitless.clear();
                 let t = self.table();
                 t.region = region_of(&title);
                 t.form = if title.contains("批复") { "approval" } else { "target" };
@@ -168,7 +212,7 @@ impl Walker {
                     }
                     "金额单位" | "计量单位" | "单位" => {
                         if let Some(u) = money_unit_word(&value) {
-                            self.money_unit = Some(u);
+                            self.set_unit(u);
                         } else if label == "单位" && !value.is_empty() && value.chars().count() <= 40 {
                             self.meta_target().budget_unit = Some(value);
                         }
@@ -194,11 +238,12 @@ impl Walker {
             let col = nonblank[i];
             let key = &keys[col];
             let value_after = nonblank.get(i + 1).map(|&j| (&cells[j], &keys[j]));
-            // A section label like 项目资金（元） sets the unit of the amounts that follow it.
+            // A section label like 项目资金（元） sets the unit of the amounts that follow it;
+            // so does the bracketed unit alone, where an extractor split it from its label.
             if let Some(unit) = money_unit_of(&cells[col])
-                && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key))
+                && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key) || key.is_empty())
             {
-                self.money_unit = Some(unit);
+                self.set_unit(unit);
             }
             let mut consumed = false;
             if let Some(field) = text_field(key) {
@@ -255,9 +300,15 @@ impl Walker {
         let mut k = i + 1;
         while k < nonblank.len() && k <= i + 2 {
             if let Some(v) = parse_amount(&cells[nonblank[k]]) {
-                let unit = cell_money_unit(&cells[nonblank[k]]).or(label_unit).or(self.money_unit);
+                let own = cell_money_unit(&cells[nonblank[k]]).or(label_unit);
+                let unit = own.or(self.money_unit);
                 if unit.is_none() {
-                    self.table().parse_notes.push(format!("{key}: no unit given, read as 万元"));
+                    self.table().parse_notes.push(format!("{key}{NO_UNIT_NOTE}"));
+                }
+                // A unit from before this table (a budget table's 单位：万元 earlier in the
+                // document) is a guess: a unit printed in this table's head replaces it.
+                if own.is_none() && !self.unit_in_table {
+                    self.unitless.push((matches!(which, Amount::Midterm), v));
                 }
                 let raw = &cells[nonblank[k]];
                 let t = self.table();
@@ -416,6 +467,7 @@ impl Walker {
             Some(self.semantic(cells, keys))
         });
         let Some((l1, per_side)) = parsed else { return };
+        let l1_printed = l1.is_some();
         if let Some(l1) = l1
             && l1 != self.carry_l1
         {
@@ -426,14 +478,21 @@ impl Walker {
         }
         let level1 = self.carry_l1.clone();
         let mut out = Vec::new();
+        let mut printed = Vec::new();
+        let mut printed_l2: Option<String> = None;
         for (side, parsed) in self.sides.iter_mut().zip(per_side) {
             let Some(p) = parsed else { continue };
+            let l2_printed = p.l2.is_some();
+            if printed_l2.is_none() {
+                printed_l2.clone_from(&p.l2);
+            }
             if let Some(l2) = p.l2 {
                 side.carry_l2 = l2;
             }
             if p.l3.is_empty() && p.value.is_empty() {
                 continue;
             }
+            printed.push((l1_printed, l2_printed));
             out.push(Indicator {
                 horizon: side.horizon,
                 level1_code: level1_code(&label_key(&level1)),
@@ -446,7 +505,11 @@ impl Walker {
                 row_index: r,
             });
         }
+        if out.is_empty() && (l1_printed || printed_l2.is_some()) {
+            self.label_rows.push((r, l1_printed.then(|| level1.clone()), printed_l2));
+        }
         self.table().indicators.extend(out);
+        self.printed.extend(printed);
     }
 
     /// Maps a row through the header's columns, if the row lines up with them.
@@ -581,6 +644,17 @@ impl Walker {
             }
         }
         let mut confidence: f64 = 1.0;
+        let moved = centred::relabel(
+            &mut t.indicators,
+            &std::mem::take(&mut self.printed),
+            &std::mem::take(&mut self.label_rows),
+        );
+        if moved > 0 {
+            confidence -= 0.05 + (0.01 * moved as f64).min(0.1);
+            t.parse_notes.push(format!(
+                "{moved} indicators took their 一级/二级 label from one printed at the middle of its block"
+            ));
+        }
         let mut missing = Vec::new();
         if t.project_name.is_none() {
             missing.push("项目名称");
@@ -618,32 +692,6 @@ impl Walker {
             self.finish_table(t);
         }
         Reading { tables: self.done }
-    }
-}
-
-/// Says why a finished table is incomplete, if it is: no indicators, cut off before its
-/// satisfaction rows or opinion, or no budget year.
-fn set_problem(t: &mut Table) {
-    let complete = t.approval_opinion.is_some() || t.indicators.iter().any(|i| i.level1_code == "satisfaction");
-    if t.indicators.is_empty() {
-        t.problem =
-            Some(format!("table {}: no indicator rows found", t.project_name.as_deref().unwrap_or("without 项目名称")));
-    } else if !complete {
-        let label = |i: &Indicator| if i.level2.is_empty() { i.level3.clone() } else { i.level2.clone() };
-        // A row the cut went through has its name but lost its values: they are unknown, not
-        // empty targets, so the row is not kept as indicators.
-        let last_row = t.indicators.last().map(|i| i.row_index);
-        let cut_row: Vec<&Indicator> = t.indicators.iter().filter(|i| Some(i.row_index) == last_row).collect();
-        if !cut_row.is_empty() && cut_row.iter().all(|i| i.value.is_empty()) {
-            let name = label(cut_row[0]);
-            t.indicators.retain(|i| Some(i.row_index) != last_row);
-            t.problem = Some(format!("table cut off in the {name} row (its values are missing)"));
-        } else {
-            let last = t.indicators.last().map(label);
-            t.problem = Some(format!("table cut off after the {} row", last.unwrap_or_default()));
-        }
-    } else if t.year.is_none() {
-        t.problem = Some("no budget year (年度) found".into());
     }
 }
 

@@ -47,7 +47,43 @@ pub trait Vocabulary {
 /// The grid the form reads: `grid` itself, or its rows rebuilt by `words` when it is a
 /// one-run-per-line stream.
 pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
-    if is_stream(&grid) { stream_rows(&grid, words) } else { grid }
+    if !is_stream(&grid) {
+        grid
+    } else if is_space_joined(&grid, words) {
+        stream_rows(&space_runs(&grid), words)
+    } else {
+        stream_rows(&grid, words)
+    }
+}
+
+/// A layout-keeping extractor (pdfplumber's text) writes a row's cells on one line joined by
+/// single spaces, and the rows of neighbouring columns interleaved line by line. Such a line
+/// has a whole label after its first word (`项目名称 拆违经费 项目性质 …`); when many lines do,
+/// every space is read as a cell boundary and the words as runs, which the labels then regroup.
+fn is_space_joined(grid: &Grid, words: &dyn Vocabulary) -> bool {
+    let joined = grid
+        .rows
+        .iter()
+        .filter(|r| {
+            let words_of: Vec<&str> = r.iter().flat_map(|c| c.text.split_whitespace()).collect();
+            words_of.len() >= 2
+                && words_of[1..].iter().any(|w| words.is_whole_label(w) && words.kind(w) != RunKind::Other)
+        })
+        .count();
+    joined >= 8
+}
+
+/// The grid with every space-separated word on a line of its own.
+fn space_runs(grid: &Grid) -> Grid {
+    let mut out = Grid::default();
+    for row in &grid.rows {
+        for cell in row {
+            for w in cell.text.split_whitespace() {
+                out.push_line(w);
+            }
+        }
+    }
+    out
 }
 
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
@@ -82,6 +118,9 @@ fn runs(grid: &Grid, words: &dyn Vocabulary) -> Vec<String> {
             if parts.len() == 2 && words.is_amount(parts[0]) && words.kind(parts[1]) != RunKind::Other {
                 raw.push(parts[0].to_string());
                 raw.push(parts[1].to_string());
+            } else if let Some((value, label)) = split_trailing_label(c.text.trim(), words) {
+                raw.push(value.to_string());
+                raw.push(label.to_string());
             } else {
                 raw.push(c.text.trim().to_string());
             }
@@ -90,8 +129,31 @@ fn runs(grid: &Grid, words: &dyn Vocabulary) -> Vec<String> {
     raw
 }
 
+/// A run an extractor merged across two cells, a value and the head label of the next cell
+/// (`经常性项目项目类别`, `4,563,800.00年度资金申请总额`): split where the longest trailing head
+/// label begins. A run that is a label as a whole is never split (项目资金总额 ends in 资金总额).
+fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a str, &'a str)> {
+    // A run read as a label as a whole may still be an amount glued to one
+    // (`4,563,800.00年度资金申请总额` mentions 资金 and 年度).
+    let labelled = words.kind(run) != RunKind::Other;
+    let starts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).collect();
+    starts.into_iter().find_map(|i| {
+        let (value, label) = (run[..i].trim_end(), &run[i..]);
+        // A label starts with a word, not inside the number before it.
+        let starts_word = label.chars().next().is_some_and(|c| !c.is_ascii_digit() && !c.is_ascii_punctuation());
+        let head = starts_word && words.kind(label) == RunKind::Head && words.is_whole_label(label);
+        // Values merged this way are short cells; a narrative line that happens to end in
+        // 资金 is not a value and a label.
+        let amount = words.is_amount(value);
+        let short = value.chars().count() <= 16 || amount;
+        let ok = head && short && label.chars().count() >= 4 && !value.is_empty() && (amount || !labelled);
+        ok.then_some((value, label))
+    })
+}
+
 /// Classifies the runs, joining the fragments of labels a narrow cell wrapped.
 fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
+    let mut raw = join_quoted(raw, words);
     let mut toks: Vec<(String, RunKind)> = Vec::new();
     // Mirrors the row builder: inside the indicator block, the run after a 三级 name is its
     // value and never joins a label fragment that follows it.
@@ -107,6 +169,18 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
             kind = RunKind::Title;
         }
         let expecting_value = in_ind && fill == 1;
+        // Checked at any place in a row: a wrapped name before it may have shifted the count.
+        if kind == RunKind::Other
+            && in_ind
+            && let Some(cut) = leading_level1(&raw[i], words)
+            && completes_level2(&raw[i][cut..], &raw[i + 1..], words)
+        {
+            // 满意度指标服务对象满意: a 一级 label merged with the head of the 二级 label after it.
+            let rest = raw[i][cut..].to_string();
+            raw[i].truncate(cut);
+            raw.insert(i + 1, rest);
+            kind = RunKind::L1;
+        }
         if kind == RunKind::Other && !expecting_value {
             // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
             if in_ind
@@ -118,6 +192,25 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
                 toks.push((next.clone(), RunKind::L1));
                 toks.push((format!("{}{next}", raw[i]), RunKind::L2));
                 i += 2;
+                continue;
+            }
+            // A 二级 label wrapped around the middle of its block: its head above the row and
+            // its tail below it (服务对象满意度 / 满意度指标 居民满意度 满意度 / 指标).
+            if in_ind
+                && fill == 0
+                && let Some(tail) = wrapped_tail(&raw, i, words)
+            {
+                let label = format!("{}{}", raw[i], raw[tail]);
+                raw.remove(tail);
+                if raw.get(i + 1).is_some_and(|n| words.is_level1(n)) {
+                    toks.push((raw[i + 1].clone(), RunKind::L1));
+                    toks.push((label, RunKind::L2));
+                    i += 2;
+                } else {
+                    toks.push((label, RunKind::L2));
+                    i += 1;
+                }
+                fill = 0;
                 continue;
             }
             if let Some((k, n)) = joined_label(&raw[i..], words) {
@@ -135,6 +228,62 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
         i += taken;
     }
     toks
+}
+
+/// A name or text in quotes that an extractor wrapped over several runs
+/// (`"提升居民、驻区单位质量 … 提升驻区企` / `业，依法统计意识 优化营商环境"`) is one run.
+fn join_quoted(raw: &[String], words: &dyn Vocabulary) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let run = &raw[i];
+        let open = run.starts_with('"') && run.matches('"').count() == 1;
+        let close = (i + 1..raw.len().min(i + 4))
+            .take_while(|&j| words.kind(&raw[j]) == RunKind::Other)
+            .find(|&j| raw[j].matches('"').count() == 1 && raw[j].ends_with('"'));
+        match close {
+            Some(end) if open => {
+                out.push(raw[i..=end].concat());
+                i = end + 1;
+            }
+            _ => {
+                out.push(run.clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Where a 一级 label ends that begins a longer run, if the rest is no label of its own.
+fn leading_level1(run: &str, words: &dyn Vocabulary) -> Option<usize> {
+    let cuts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).collect();
+    cuts.into_iter().rev().find(|&c| words.kind(&run[..c]) == RunKind::L1 && words.is_level1(&run[..c]))
+}
+
+/// Where the tail of a 二级 label begins whose head is `raw[i]`: a short fragment within the
+/// next few runs that completes it (the row's 一级, name and value may sit in between).
+fn wrapped_tail(raw: &[String], i: usize, words: &dyn Vocabulary) -> Option<usize> {
+    let head = &raw[i];
+    if words.is_whole_label(head) || head.chars().count() > 10 {
+        return None;
+    }
+    (i + 1..raw.len().min(i + 6)).find(|&j| {
+        let tail = &raw[j];
+        tail.chars().count() <= 4 && !words.is_whole_label(tail) && is_level2(&format!("{head}{tail}"), words)
+    })
+}
+
+fn is_level2(run: &str, words: &dyn Vocabulary) -> bool {
+    words.kind(run) == RunKind::L2 && words.is_whole_label(run)
+}
+
+/// Whether `rest` (what follows a 一级 label in a merged run) is a 二级 label or the head of
+/// one whose tail is among the next runs: a 三级 name that begins with 效益指标 is not split.
+fn completes_level2(rest: &str, next: &[String], words: &dyn Vocabulary) -> bool {
+    is_level2(rest, words)
+        || rest.chars().count() <= 10
+            && next.iter().take(5).any(|t| t.chars().count() <= 4 && is_level2(&format!("{rest}{t}"), words))
 }
 
 /// A label wrapped over the first two or three of `runs`: its kind and how many runs it takes.
@@ -186,6 +335,12 @@ impl Rows {
     fn push(&mut self, text: String, kind: RunKind, words: &dyn Vocabulary) {
         let unit_only = text.starts_with(['（', '(']) && !self.row.is_empty() && text.chars().count() <= 16;
         match kind {
+            // A bracketed remark completes a label standing alone (项目资金 / （元）); after a
+            // label and its value it belongs to neither and stands on its own.
+            _ if unit_only && !self.in_indicators && self.row.len() >= 2 => {
+                self.flush();
+                self.out.push_line(text);
+            }
             _ if unit_only && !self.in_indicators => {
                 if let Some(last) = self.row.last_mut() {
                     last.push_str(&text);
@@ -202,7 +357,11 @@ impl Rows {
             }
             RunKind::Block => {}
             RunKind::Title => {
+                // A title starts the next form: its head block is no indicator row.
+                self.end_goals();
                 self.flush();
+                self.in_indicators = false;
+                self.ind_fill = 0;
                 self.out.push_line(text);
             }
             RunKind::Opinion => {
@@ -281,9 +440,9 @@ impl Rows {
 /// are quoted, else at sentence ends.
 fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
     let all = runs.concat();
+    let mut texts: Vec<String> = by_line_width(runs, labels);
     runs.clear();
-    let mut texts: Vec<String> = Vec::new();
-    if all.starts_with('"') {
+    if texts.is_empty() && all.starts_with('"') {
         texts = all.split('"').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
     }
     if texts.len() != labels {
@@ -309,6 +468,31 @@ fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
     if !texts.is_empty() {
         out.rows.push(texts.into_iter().map(Cell::new).collect());
     }
+}
+
+/// Goal texts side by side come out column after column, each wrapped at its own cell's
+/// width: a column's lines are about equally long and its last line is no longer than they
+/// are. Splits the runs into `labels` such columns, or returns nothing when the widths do not
+/// tell (then sentences do).
+fn by_line_width(runs: &[String], labels: usize) -> Vec<String> {
+    let len = |i: usize| runs[i].chars().count();
+    if labels != 2 || runs.len() < 2 {
+        return Vec::new();
+    }
+    if runs.len() == 2 {
+        return runs.to_vec();
+    }
+    // Widths of a column differ by a character or two where digits or Latin letters sit.
+    let near = |a: usize, b: usize| a.abs_diff(b) <= 2;
+    let column_ok = |from: usize, to: usize| (from..to.saturating_sub(1)).all(|i| near(len(i), len(from)));
+    for k in 1..runs.len() {
+        let ends_short = len(k - 1) + 2 < len(0);
+        let new_width = !near(len(k), len(0));
+        if (ends_short || new_width) && column_ok(0, k) && column_ok(k, runs.len()) {
+            return vec![runs[..k].concat(), runs[k..].concat()];
+        }
+    }
+    Vec::new()
 }
 
 fn sentences(all: &str) -> Vec<String> {
@@ -415,5 +599,22 @@ mod tests {
         let mut g = lines(&["名称"; 12]);
         g.rows[0].push(Cell::new("修路"));
         assert_eq!(regrid(g.clone(), &Toy), g);
+    }
+
+    #[test]
+    fn side_by_side_texts_split_where_the_line_width_changes() {
+        let runs: Vec<String> =
+            ["甲乙丙丁戊己庚辛壬癸", "甲乙丙丁戊己庚辛壬癸", "子丑", "寅卯辰巳午", "寅卯辰巳午", "未申"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        assert_eq!(
+            by_line_width(&runs, 2),
+            ["甲乙丙丁戊己庚辛壬癸甲乙丙丁戊己庚辛壬癸子丑", "寅卯辰巳午寅卯辰巳午未申"]
+        );
+        // One label, or widths that do not tell: nothing (sentences decide).
+        assert!(by_line_width(&runs, 1).is_empty());
+        let even: Vec<String> = ["甲乙丙丁", "甲乙丙丁", "甲乙丙丁"].iter().map(|s| s.to_string()).collect();
+        assert!(by_line_width(&even, 2).is_empty());
     }
 }

@@ -1,0 +1,176 @@
+//! Stage 4, form: 一级/二级 labels printed once at the vertical middle of their block.
+//!
+//! A PDF table draws a merged label cell once, and text extractors print its text at the
+//! cell's vertical middle, so the rows above the label belong to it as much as the rows below.
+//! Read top-down, those rows get no label or the previous block's. When the first indicator
+//! row of a table has no label of a level but a later row has one, the labels of that level
+//! are taken as centred: each label's block runs from where the previous one ended to as far
+//! below the label as it reaches above it, and rows left between two blocks go to the later
+//! label (a label is printed at or below its block's middle row when rows differ in height).
+
+use super::Indicator;
+use super::labels::{level1_code, level2_code};
+use crate::ingest::text::label_key;
+
+/// A row of the indicator block that held only labels: (grid row, 一级, 二级).
+pub(super) type LabelRow = (u32, Option<String>, Option<String>);
+
+/// One row of the indicator block as the walker read it.
+struct Row {
+    /// Indicators of this row (two for a two-sided form).
+    members: Vec<usize>,
+    l1: Option<String>,
+    l2: Option<String>,
+}
+
+/// Reassigns 一级 and 二级 labels of `inds` when they were printed centred; `printed` tells,
+/// per indicator, whether its row printed its own 一级 and 二级 label. Returns how many rows
+/// changed label, for the table's notes.
+pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)], label_rows: &[LabelRow]) -> usize {
+    if printed.len() != inds.len() || inds.is_empty() {
+        return 0;
+    }
+    let mut rows: Vec<(u32, Row)> = Vec::new();
+    for (i, ind) in inds.iter().enumerate() {
+        let (p1, p2) = printed[i];
+        match rows.last_mut() {
+            Some((r, row)) if *r == ind.row_index => row.members.push(i),
+            _ => rows.push((
+                ind.row_index,
+                Row { members: vec![i], l1: p1.then(|| ind.level1.clone()), l2: p2.then(|| ind.level2.clone()) },
+            )),
+        }
+    }
+    // Rows holding only a label (its block's middle line) mark where the label sits.
+    for (r, l1, l2) in label_rows {
+        rows.push((*r, Row { members: Vec::new(), l1: l1.clone(), l2: l2.clone() }));
+    }
+    rows.sort_by_key(|(r, _)| *r);
+    let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
+    let l1_printed: Vec<Option<String>> = rows.iter().map(|r| r.l1.clone()).collect();
+    if !is_centred(&l1_printed) {
+        return 0;
+    }
+    let l1_blocks = blocks(&l1_printed);
+    let mut changed = 0;
+    for (start, end, l1) in l1_blocks {
+        let l2_printed: Vec<Option<String>> = rows[start..=end].iter().map(|r| r.l2.clone()).collect();
+        let l2_blocks = if is_centred(&l2_printed) { blocks(&l2_printed) } else { carried(&l2_printed) };
+        for (s2, e2, l2) in l2_blocks {
+            for row in &rows[start + s2..=start + e2] {
+                for &m in &row.members {
+                    let ind = &mut inds[m];
+                    if ind.level1 != l1 || ind.level2 != l2 {
+                        changed += 1;
+                    }
+                    ind.level1_code = level1_code(&label_key(&l1));
+                    ind.level2_code = level2_code(&label_key(&l2));
+                    ind.level1 = l1.clone();
+                    ind.level2 = l2.clone();
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// Labels of one level are centred when the first row has none and a later row has one.
+fn is_centred(printed: &[Option<String>]) -> bool {
+    printed.first().is_some_and(Option::is_none) && printed.iter().any(Option::is_some)
+}
+
+/// The blocks of centred labels as (first row, last row, label), covering every row.
+fn blocks(printed: &[Option<String>]) -> Vec<(usize, usize, String)> {
+    let at: Vec<usize> = (0..printed.len()).filter(|&i| printed[i].is_some()).collect();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (j, &p) in at.iter().enumerate() {
+        let last = printed.len() - 1;
+        let end = match at.get(j + 1) {
+            Some(&next) => (2 * p).saturating_sub(start).clamp(p, next - 1),
+            None => last,
+        };
+        out.push((start, end, printed[p].clone().unwrap_or_default()));
+        start = end + 1;
+    }
+    out
+}
+
+/// Labels printed on the first row of their block: each holds until the next one.
+fn carried(printed: &[Option<String>]) -> Vec<(usize, usize, String)> {
+    let mut out: Vec<(usize, usize, String)> = Vec::new();
+    for (i, l) in printed.iter().enumerate() {
+        match (l, out.last_mut()) {
+            (Some(l), _) => out.push((i, i, l.clone())),
+            (None, Some(b)) => b.1 = i,
+            (None, None) => out.push((i, i, String::new())),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ind(row: u32, l1: &str, l2: &str) -> Indicator {
+        Indicator {
+            horizon: "annual",
+            level1: l1.into(),
+            level2: l2.into(),
+            level3: format!("n{row}"),
+            value: "v".into(),
+            level1_code: "other",
+            level2_code: "other",
+            unit_column: None,
+            row_index: row,
+        }
+    }
+
+    #[test]
+    fn labels_printed_at_the_middle_of_their_block_cover_the_rows_above() {
+        // 产出指标 centred on rows 0-2 (printed on row 1), 数量指标 on rows 0-1 printed on row 0
+        // would be top-aligned; here 数量指标 sits on row 0 alone, 质量指标 on row 2; 效益指标 on
+        // rows 3-4 printed on row 4 (lower middle of two rows).
+        let mut inds = vec![
+            ind(0, "", "数量指标"),
+            ind(1, "产出指标", "数量指标"),
+            ind(2, "产出指标", "质量指标"),
+            ind(3, "产出指标", "质量指标"),
+            ind(4, "效益指标", "社会效益指标"),
+        ];
+        let printed = [(false, true), (true, false), (false, true), (false, false), (true, true)];
+        let n = relabel(&mut inds, &printed, &[]);
+        let got: Vec<(&str, &str)> = inds.iter().map(|i| (i.level1.as_str(), i.level2.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("产出指标", "数量指标"),
+                ("产出指标", "数量指标"),
+                ("产出指标", "质量指标"),
+                ("效益指标", "社会效益指标"),
+                ("效益指标", "社会效益指标")
+            ]
+        );
+        assert_eq!(n, 2);
+        assert_eq!(inds[0].level1_code, "output");
+    }
+
+    #[test]
+    fn a_label_alone_on_its_middle_line_labels_the_rows_around_it() {
+        let mut inds = vec![ind(0, "", "数量指标"), ind(2, "产出指标", "质量指标"), ind(3, "效益指标", "社会效益指标")];
+        let printed = [(false, true), (false, true), (true, true)];
+        relabel(&mut inds, &printed, &[(1, Some("产出指标".into()), None)]);
+        let l1: Vec<&str> = inds.iter().map(|i| i.level1.as_str()).collect();
+        assert_eq!(l1, ["产出指标", "产出指标", "效益指标"]);
+    }
+
+    #[test]
+    fn labels_on_the_first_row_of_their_block_are_left_alone() {
+        let mut inds =
+            vec![ind(0, "产出指标", "数量指标"), ind(1, "产出指标", "数量指标"), ind(2, "效益指标", "社会效益指标")];
+        let before = inds.clone();
+        assert_eq!(relabel(&mut inds, &[(true, true), (false, false), (true, true)], &[]), 0);
+        assert_eq!(inds, before);
+    }
+}
