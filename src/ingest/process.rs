@@ -180,7 +180,7 @@ fn cap_reason(reason: &mut Option<String>) {
         && let Some((at, _)) = r.char_indices().nth(MAX_REASON_CHARS)
     {
         r.truncate(at);
-        r.push_str("…");
+        r.push('…');
     }
 }
 
