@@ -8,8 +8,8 @@ use crate::ingest::deadline;
 use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
-use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput};
-use crate::ingest::value::read_value;
+use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput, Scored};
+use crate::ingest::value::{ValueReading, read_value};
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, ProjectRow, Status};
 
@@ -252,29 +252,44 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         rows_of(&file.path, &hash, i, year, table, &mut projects, &mut indicators);
     }
     file.tables = projects.len() as i32;
-    if projects.is_empty() {
-        file.status = Status::Rejected;
-        file.error = Some(match problems.first() {
-            Some(p) => format!("incomplete: {p}"),
-            None => format!(
-                "no_table: no performance-target table found ({} layout, {} lines)",
-                laid.kind.name(),
-                decoded.text.lines().count()
-            ),
-        });
+    let no_table = || {
+        format!(
+            "no_table: no performance-target table found ({} layout, {} lines)",
+            laid.kind.name(),
+            decoded.text.lines().count()
+        )
+    };
+    settle(&mut file, projects.is_empty(), &problems, &amount_problems, &decoded, no_table);
+    Outcome { file, projects, indicators, bytes_read: 0 }
+}
+
+/// A read file's status and reason: rejected when no table was kept, partial when a table
+/// or an amount had a problem or bytes were malformed, ok otherwise.
+fn settle(
+    file: &mut FileRow,
+    nothing_kept: bool,
+    problems: &[String],
+    amount_problems: &[String],
+    decoded: &decode::Decoded,
+    no_table: impl FnOnce() -> String,
+) {
+    let (status, error) = if nothing_kept {
+        (Status::Rejected, Some(problems.first().map_or_else(no_table, |p| format!("incomplete: {p}"))))
     } else if !problems.is_empty() || !amount_problems.is_empty() {
-        file.status = Status::Partial;
-        file.error = Some(partial_reason(&problems, &amount_problems));
+        (Status::Partial, Some(partial_reason(problems, amount_problems)))
     } else if decoded.decode_errors > 0 {
-        file.status = Status::Partial;
-        file.error = Some(format!(
+        let reason = format!(
             "decode: {} malformed byte sequences in {} replaced by U+FFFD",
             decoded.decode_errors, decoded.encoding
-        ));
+        );
+        (Status::Partial, Some(reason))
     } else {
-        file.status = Status::Ok;
+        (Status::Ok, None)
+    };
+    file.status = status;
+    if error.is_some() {
+        file.error = error;
     }
-    Outcome { file, projects, indicators, bytes_read: 0 }
 }
 
 /// `truncated: …` / `incomplete: …` for tables, then `amount: …` for amounts stored as null,
@@ -291,6 +306,28 @@ fn partial_reason(problems: &[String], amount_problems: &[String]) -> String {
     parts.join("; ")
 }
 
+/// Every indicator's value reading and score; `None` once the file's deadline has passed.
+fn score_indicators(t: &Table, goals: &[&str]) -> Option<Vec<(ValueReading, Scored)>> {
+    let mut scored = Vec::with_capacity(t.indicators.len());
+    for ind in &t.indicators {
+        if deadline::tick() {
+            return None;
+        }
+        let reading = read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
+        let s = score::score_indicator(&IndicatorInput {
+            level1_code: ind.level1_code,
+            level2_code: ind.level2_code,
+            level2: &ind.level2,
+            level3: &ind.level3,
+            value: &ind.value,
+            reading: &reading,
+            goal_texts: goals,
+        });
+        scored.push((reading, s));
+    }
+    Some(scored)
+}
+
 fn rows_of(
     path: &str,
     hash: &str,
@@ -304,23 +341,7 @@ fn rows_of(
     // is two files in the dataset, and joins on project_id must not multiply their rows.
     let project_id = blake3::hash(format!("{path}\n{hash}\n{table_index}").as_bytes()).to_hex()[..16].to_string();
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
-    let mut scored = Vec::with_capacity(t.indicators.len());
-    for ind in &t.indicators {
-        if deadline::tick() {
-            return;
-        }
-        let reading = read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
-        let s = score::score_indicator(&IndicatorInput {
-            level1_code: ind.level1_code,
-            level2_code: ind.level2_code,
-            level2: &ind.level2,
-            level3: &ind.level3,
-            value: &ind.value,
-            reading: &reading,
-            goal_texts: &goals,
-        });
-        scored.push((reading, s));
-    }
+    let Some(scored) = score_indicators(t, &goals) else { return };
     let project_inds: Vec<ProjectIndicator> = t
         .indicators
         .iter()
