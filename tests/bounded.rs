@@ -3,41 +3,17 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use polars::prelude::*;
 use rust_decimal::Decimal;
 
+mod common;
+use common::{frame, repo, strings};
+
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read_parquet(glob: &Path) -> DataFrame {
-    LazyFrame::scan_parquet(PlRefPath::new(glob.to_str().unwrap()), ScanArgsParquet::default())
-        .unwrap()
-        .collect()
-        .unwrap()
-}
-
-fn frame(out: &Path, dataset: &str) -> DataFrame {
-    let root = jixiao::store::snapshot::current_of(out).expect("a published snapshot");
-    if dataset == "files" {
-        read_parquet(&root.join("files/*.parquet"))
-    } else {
-        jixiao::analytics::scan(&root, dataset).unwrap().collect().unwrap()
-    }
-}
-
-fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
-    let s = df.column(col).unwrap().cast(&DataType::String).unwrap();
-    let ca = s.str().unwrap();
-    (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
-}
 
 /// path → (status, error) of every `files` row.
 fn file_outcomes(out: &Path) -> BTreeMap<String, (String, String)> {

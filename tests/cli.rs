@@ -9,11 +9,10 @@ use std::str::FromStr;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
+mod common;
+use common::{current, frame, read_parquet, repo, strings};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
 
 fn jixiao(args: &[&str]) -> Output {
     Command::new(BIN).args(args).env("JIXIAO_LOG", "warn").output().expect("run jixiao")
@@ -36,35 +35,8 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn current(out: &Path) -> PathBuf {
-    jixiao::store::snapshot::current_of(out).expect("a published snapshot")
-}
-
-fn read_parquet(glob: &Path) -> DataFrame {
-    LazyFrame::scan_parquet(PlRefPath::new(glob.to_str().unwrap()), ScanArgsParquet::default())
-        .unwrap()
-        .collect()
-        .unwrap()
-}
-
-/// A dataset of the current snapshot as an analyst reads it (Hive `year` included).
-fn frame(out: &Path, dataset: &str) -> DataFrame {
-    let root = current(out);
-    if dataset == "files" {
-        read_parquet(&root.join("files/*.parquet"))
-    } else {
-        jixiao::analytics::scan(&root, dataset).unwrap().collect().unwrap()
-    }
-}
-
 fn stats(out: &Path, name: &str) -> DataFrame {
     read_parquet(&current(out).join("stats").join(format!("{name}.parquet")))
-}
-
-fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
-    let s = df.column(col).unwrap().cast(&DataType::String).unwrap();
-    let ca = s.str().unwrap();
-    (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
 }
 
 fn money_sum(df: &DataFrame, col: &str) -> Decimal {

@@ -10,6 +10,9 @@ use std::str::FromStr;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+mod common;
+use common::strings;
+
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
 const SEED: &str = "sample_data/dongguan_2020_seed.txt";
 
@@ -40,12 +43,6 @@ fn stats(out: &Path, name: &str) -> DataFrame {
         .unwrap()
         .collect()
         .unwrap()
-}
-
-fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
-    let s = df.column(col).unwrap().cast(&DataType::String).unwrap();
-    let ca = s.str().unwrap();
-    (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
 }
 
 fn ints(df: &DataFrame, col: &str) -> i64 {

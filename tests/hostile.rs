@@ -10,8 +10,10 @@ use std::process::{Command, Output};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use polars::prelude::*;
 use rust_decimal::Decimal;
+
+mod common;
+use common::{frame, strings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
 
@@ -59,25 +61,6 @@ fn run_with(input: &Path, out: &Path, extra: &[&str]) -> (Output, Duration) {
         .output()
         .expect("run jixiao");
     (o, started.elapsed())
-}
-
-fn frame(out: &Path, dataset: &str) -> DataFrame {
-    let root = jixiao::store::snapshot::current_of(out).expect("a published snapshot");
-    if dataset == "files" {
-        let glob = root.join("files/*.parquet");
-        LazyFrame::scan_parquet(PlRefPath::new(glob.to_str().unwrap()), ScanArgsParquet::default())
-            .unwrap()
-            .collect()
-            .unwrap()
-    } else {
-        jixiao::analytics::scan(&root, dataset).unwrap().collect().unwrap()
-    }
-}
-
-fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
-    let s = df.column(col).unwrap().cast(&DataType::String).unwrap();
-    let ca = s.str().unwrap();
-    (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
 }
 
 /// One `files` row: status, error, encoding, decode_errors, tables.

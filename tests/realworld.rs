@@ -6,6 +6,9 @@ use std::process::Command;
 
 use polars::prelude::*;
 
+mod common;
+use common::strings;
+
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
 
 /// (project name, mid-term amount, annual amount, indicators) as a person reads the table.
@@ -21,12 +24,6 @@ const WANLI_2023: &[Want] = &[
     ("各类工作经费", "7595500.00", "7595500.00", 43),
     ("公共服务设施运行经费", "10903043.00", "10903043.00", 9),
 ];
-
-fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
-    let s = df.column(col).unwrap().cast(&DataType::String).unwrap();
-    let ca = s.str().unwrap();
-    (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
-}
 
 /// Ingests one file of `sample_data/realworld` alone; returns its status and its tables as
 /// (project, mid-term, annual, indicators) in table order.
