@@ -3,7 +3,7 @@
 CARGO ?= cargo
 BIN = $${CARGO_TARGET_DIR:-target}/release/jixiao
 
-.PHONY: all build run test lint fmt unit bench clean fuzz-seed fuzz-smoke
+.PHONY: all build run test test-s3 lint fmt unit bench clean fuzz-seed fuzz-smoke
 
 all: build
 
@@ -24,6 +24,11 @@ unit:
 	$(CARGO) test --release --locked
 
 test: lint unit
+
+# Only the S3 test (moto on 127.0.0.1, read back by polars and duckdb). `make test` runs it too;
+# it builds its Python venv once under ~/.cache (PyPI) and is skipped, saying why, when it cannot.
+test-s3:
+	$(CARGO) test --release --locked --test delta_s3 -- --nocapture
 
 fmt:
 	$(CARGO) fmt

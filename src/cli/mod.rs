@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use jixiao::config::{self, Limits};
+use jixiao::config::{self, Limits, Shard};
 
 /// `println!` that doesn't panic when stdout is closed early (`jixiao status out | head`).
 macro_rules! outln {
@@ -18,6 +18,7 @@ macro_rules! outln {
     }};
 }
 
+mod commit;
 mod inspect;
 mod print;
 mod report;
@@ -77,9 +78,10 @@ enum Command {
     Ingest {
         /// Folder of scraped disclosure files (any extension, any encoding).
         input_dir: PathBuf,
-        /// Output directory (snapshots, `current` link, run summaries).
-        #[arg(long)]
-        out: PathBuf,
+        /// Output directory (snapshots, `current` link, run summaries); with --delta only
+        /// local scratch space and the run summaries [default with --delta: a temp directory].
+        #[arg(long, required_unless_present = "delta")]
+        out: Option<PathBuf>,
         /// Worker threads (default: all cores).
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
@@ -95,6 +97,8 @@ enum Command {
         /// Snapshots kept for time travel.
         #[arg(long, default_value_t = config::DEFAULT_KEEP_SNAPSHOTS as usize)]
         keep_snapshots: usize,
+        #[command(flatten)]
+        scale: ScaleArgs,
     },
     /// Run a pipeline file (pipelines/*.toml).
     Run {
@@ -102,6 +106,37 @@ enum Command {
         /// Re-read every file instead of only new and changed ones.
         #[arg(long)]
         full: bool,
+        /// Read only shard i of N (overrides the pipeline's `shard`).
+        #[arg(long)]
+        shard: Option<Shard>,
+        /// The run this shard belongs to (with the pipeline's `output.delta`).
+        #[arg(long)]
+        run_id: Option<String>,
+    },
+    /// Commit a sharded run's staged files to the Delta tables (the Job's last step).
+    #[command(
+        after_help = "Example:\n  jixiao commit --delta s3://bucket/jixiao --run-id nightly-20261201 --shards 8\n\nEvery table gets one transaction tagged with the run; committing again commits nothing."
+    )]
+    Commit {
+        /// Delta root (`s3://bucket/prefix`, `file:///dir` or a directory).
+        #[arg(long)]
+        delta: String,
+        #[arg(long)]
+        run_id: String,
+        /// How many shards the run had (the N of `--shard i/N`).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        shards: u32,
+    },
+    /// Delete data files no Delta version references: replaced files and failed attempts' uploads.
+    Vacuum {
+        #[arg(long)]
+        delta: String,
+        /// Only files older than this many hours (keep it longer than a run's shards take).
+        #[arg(long, default_value_t = 168)]
+        retention_hours: u32,
+        /// List what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Check a pipeline file and print every problem in it.
     Validate { pipeline: PathBuf },
@@ -130,6 +165,21 @@ enum Command {
     Status { out: PathBuf },
     /// List the snapshots kept in an output directory, with their run summaries.
     Snapshots { out: PathBuf },
+}
+
+/// Scale-out flags of `jixiao ingest`: a slice of the inputs, and a Delta root instead of snapshots.
+#[derive(clap::Args, Clone, Default)]
+pub struct ScaleArgs {
+    /// Read only the files whose path hashes to shard i of N (e.g. `$JOB_COMPLETION_INDEX/8`).
+    #[arg(long)]
+    shard: Option<Shard>,
+    /// Stage the rows into Delta tables under this root (`s3://bucket/prefix`, `file:///dir`);
+    /// unsharded, the run is committed at once; sharded, by `jixiao commit`.
+    #[arg(long)]
+    delta: Option<String>,
+    /// Names the run every shard and `jixiao commit` share (required with --shard and --delta).
+    #[arg(long)]
+    run_id: Option<String>,
 }
 
 pub fn main() -> ExitCode {
@@ -178,15 +228,18 @@ fn init_logging(format: LogFormatArg) {
 
 fn dispatch(cmd: Command) -> Result<ExitStatus> {
     match cmd {
-        Command::Ingest { input_dir, out, jobs, full, max_file_bytes, max_file_seconds, keep_snapshots } => {
+        Command::Ingest { input_dir, out, jobs, full, max_file_bytes, max_file_seconds, keep_snapshots, scale } => {
             let limits = Limits {
                 threads: jobs.unwrap_or(config::DEFAULT_THREADS),
                 max_file_bytes,
                 max_file_time: Duration::from_secs(max_file_seconds),
             };
-            run::ingest(input_dir, out, full, limits, keep_snapshots)
+            let out = out.unwrap_or_else(|| std::env::temp_dir().join("jixiao-delta"));
+            run::ingest(input_dir, out, full, limits, keep_snapshots, scale)
         }
-        Command::Run { pipeline, full } => run::run_pipeline(&pipeline, full),
+        Command::Run { pipeline, full, shard, run_id } => run::run_pipeline(&pipeline, full, shard, run_id),
+        Command::Commit { delta, run_id, shards } => commit::commit(&delta, &run_id, shards),
+        Command::Vacuum { delta, retention_hours, dry_run } => commit::vacuum(&delta, retention_hours, dry_run),
         Command::Validate { pipeline } => Ok(validate::validate(&pipeline)),
         Command::Report { data, year, region, out } => report::report(&data, year, region.as_deref(), &out),
         Command::Inspect { file, grid } => inspect::inspect(&file, grid),

@@ -5,7 +5,12 @@ use std::path::Path;
 use jixiao::run::Summary;
 
 pub(super) fn print_summary(out: &Path, s: &Summary) {
-    outln!("jixiao run {} → {}", s.run_id, out.join("current").display());
+    print_summary_to(&out.join("current").display().to_string(), out, s);
+}
+
+/// The summary of a run whose rows went to `dest` (a snapshot link, or a Delta manifest).
+pub(super) fn print_summary_to(dest: &str, out: &Path, s: &Summary) {
+    outln!("jixiao run {} → {dest}", s.run_id);
     outln!("  files      {:>7}  ok {}  partial {}  rejected {}", s.files, s.ok, s.partial, s.rejected);
     outln!("  changes    new {}  changed {}  unchanged {}  deleted {}", s.new, s.changed, s.unchanged, s.deleted);
     outln!("  tables     {:>7}", s.tables);

@@ -4,14 +4,21 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::ExitStatus;
+use super::{ExitStatus, ScaleArgs};
 use super::print::print_summary;
 use super::report::{latest_year, write_report};
-use jixiao::config::{self, Limits};
+use jixiao::config::{self, Limits, Shard};
 use jixiao::run::{self, InputSpec, Options};
 
 /// `jixiao ingest`: the flags' limits; every other setting at its default.
-pub(super) fn ingest(input_dir: PathBuf, out: PathBuf, full: bool, limits: Limits, keep: usize) -> Result<ExitStatus> {
+pub(super) fn ingest(
+    input_dir: PathBuf,
+    out: PathBuf,
+    full: bool,
+    limits: Limits,
+    keep: usize,
+    scale: ScaleArgs,
+) -> Result<ExitStatus> {
     let opts = Options {
         inputs: vec![InputSpec { root: input_dir, filter: None }],
         out,
@@ -19,12 +26,18 @@ pub(super) fn ingest(input_dir: PathBuf, out: PathBuf, full: bool, limits: Limit
         limits,
         keep_snapshots: keep,
         progress: true,
+        shard: scale.shard.unwrap_or(Shard::ALL),
     };
-    finish_run(opts)
+    finish_run(opts, scale.delta.as_deref(), scale.run_id)
 }
 
 /// `jixiao run`: a checked pipeline file, then its report if it asks for one.
-pub(super) fn run_pipeline(pipeline: &Path, full: bool) -> Result<ExitStatus> {
+pub(super) fn run_pipeline(
+    pipeline: &Path,
+    full: bool,
+    shard: Option<Shard>,
+    run_id: Option<String>,
+) -> Result<ExitStatus> {
     let p = match config::load(pipeline) {
         Ok(p) => p,
         Err(e) => {
@@ -44,9 +57,11 @@ pub(super) fn run_pipeline(pipeline: &Path, full: bool) -> Result<ExitStatus> {
         limits: p.limits,
         keep_snapshots: p.output.keep_snapshots as usize,
         progress: true,
+        shard: shard.or(p.shard).unwrap_or(Shard::ALL),
     };
-    let status = finish_run(opts)?;
-    if p.report.enabled && status != ExitStatus::Error {
+    let status = finish_run(opts, p.output.delta.as_deref(), run_id)?;
+    // The report reads a snapshot; a Delta run's readers query the tables instead.
+    if p.report.enabled && status != ExitStatus::Error && p.output.delta.is_none() {
         let data = jixiao::store::snapshot::current_of(&p.output.dir).context("no current snapshot after the run")?;
         let year = match p.report.year {
             Some(y) => i32::from(y),
@@ -57,7 +72,10 @@ pub(super) fn run_pipeline(pipeline: &Path, full: bool) -> Result<ExitStatus> {
     Ok(status)
 }
 
-fn finish_run(opts: Options) -> Result<ExitStatus> {
+fn finish_run(opts: Options, delta: Option<&str>, run_id: Option<String>) -> Result<ExitStatus> {
+    if let Some(uri) = delta {
+        return super::commit::staged_run(opts, uri, run_id);
+    }
     let out = opts.out.clone();
     let summary = run::run(opts).with_context(|| format!("run into {}", out.display()))?;
     print_summary(&out, &summary);

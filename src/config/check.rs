@@ -157,6 +157,14 @@ impl Checker {
                 Some(name)
             }
             Kind::Text | Kind::Path => self.string(t, &full, key),
+            Kind::Shard => {
+                let found = self.string(t, &full, key)?;
+                if let Err(e) = found.parse::<super::Shard>() {
+                    self.push(full, e.to_string());
+                    return None;
+                }
+                Some(found)
+            }
             Kind::Choice(choices) => {
                 let found = self.string(t, &full, key)?;
                 if !choices.contains(&found) {

@@ -17,6 +17,7 @@
 
 mod check;
 pub mod schema;
+pub mod shard;
 
 use std::fmt;
 use std::io;
@@ -27,6 +28,7 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::{Table, Value};
 
+pub use shard::Shard;
 pub use schema::{DEFAULT_KEEP_SNAPSHOTS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_SECONDS, DEFAULT_THREADS};
 
 // ---------------------------------------------------------------------------
@@ -48,6 +50,8 @@ pub struct Pipeline {
     pub report: Report,
     /// `[log]`, optional.
     pub log: Log,
+    /// `shard`, optional: this process reads only its slice of the inputs.
+    pub shard: Option<Shard>,
 }
 
 /// One `[[input]]` table: a directory tree and which files in it to read.
@@ -72,6 +76,8 @@ pub struct Output {
     pub dir: PathBuf,
     /// `keep_snapshots`, default 5, at least 1.
     pub keep_snapshots: u32,
+    /// `delta`, optional: a Delta Lake root (`file://…`, `s3://…`) the run stages into.
+    pub delta: Option<String>,
 }
 
 /// Resource bounds for one run: `[limits]` of a pipeline file, or `jixiao ingest`'s flags.
@@ -184,6 +190,7 @@ struct RawPipeline {
     limits: Limits,
     report: RawReport,
     log: Log,
+    shard: Option<Shard>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,6 +217,7 @@ impl RawPipeline {
                 dir: report_dir,
             },
             log: self.log,
+            shard: self.shard,
         }
     }
 }

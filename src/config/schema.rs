@@ -41,6 +41,8 @@ pub enum Kind {
     Globs,
     /// An array of tables (`[[input]]`); its keys are the rows `<path>[].<key>`.
     Tables,
+    /// A shard `"i/N"` with `0 <= i < N`.
+    Shard,
 }
 
 /// A key's default. Only the first four are values [`apply_defaults`] writes into a file.
@@ -89,6 +91,12 @@ pub const KEYS: &[Key] = &[
         doc: "Globs, relative to `root`, of files to skip even when included.",
     },
     Key {
+        path: "shard",
+        kind: Kind::Shard,
+        default: DefaultValue::Derived("(unsharded)"),
+        doc: "`\"i/N\"`: read only the files whose path hashes to shard i of N (`jixiao run --shard` overrides it); see docs/scale-out.md.",
+    },
+    Key {
         path: "output.dir",
         kind: Kind::Path,
         default: DefaultValue::Required,
@@ -99,6 +107,12 @@ pub const KEYS: &[Key] = &[
         kind: Kind::Integer { min: 1, max: u32::MAX as i64, hint: "" },
         default: DefaultValue::Integer(5),
         doc: "How many snapshots to keep; older ones are deleted after a successful run. At least 1.",
+    },
+    Key {
+        path: "output.delta",
+        kind: Kind::Text,
+        default: DefaultValue::Derived("(none: Parquet snapshots under `output.dir`)"),
+        doc: "Delta Lake root (`file:///…` or `s3://bucket/prefix`): the run stages its rows there for `jixiao commit`; `output.dir` keeps the run summaries.",
     },
     Key {
         path: "limits.threads",
@@ -175,7 +189,7 @@ impl Kind {
     /// The type column of the docs.
     pub fn type_name(self) -> &'static str {
         match self {
-            Kind::Name | Kind::Text | Kind::Choice(_) => "string",
+            Kind::Name | Kind::Text | Kind::Choice(_) | Kind::Shard => "string",
             Kind::Path => "path",
             Kind::Integer { .. } => "integer",
             Kind::Boolean => "boolean",

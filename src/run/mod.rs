@@ -9,6 +9,8 @@
 mod execute;
 mod plan;
 mod publish;
+#[cfg(feature = "delta")]
+mod stage;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Limits;
+use crate::config::{Limits, Shard};
 use crate::ingest::walk::Entry;
 use crate::store::sink::{self, Dataset, Sink};
 use crate::store::snapshot::{self, Output};
@@ -24,6 +26,8 @@ use plan::Plan;
 use publish::Stages;
 
 pub use publish::count_rows;
+#[cfg(feature = "delta")]
+pub use stage::{Staged, stage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -33,6 +37,9 @@ pub enum RunError {
     Sink(#[from] sink::SinkError),
     #[error(transparent)]
     Stats(#[from] crate::analytics::StatsError),
+    #[cfg(feature = "delta")]
+    #[error(transparent)]
+    Delta(#[from] crate::store::delta::DeltaError),
     #[error("input directory {0} does not exist or is not a directory")]
     NoInput(PathBuf),
     #[error("{path}: {source}")]
@@ -57,6 +64,8 @@ pub struct Options {
     pub limits: Limits,
     pub keep_snapshots: usize,
     pub progress: bool,
+    /// The slice of the inputs this process reads ([`Shard::ALL`] unsharded).
+    pub shard: Shard,
 }
 
 /// What a run did, written to `OUT/runs/<run_id>.json` and into the snapshot's manifest.
@@ -115,7 +124,7 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     let run_id = snapshot::new_run_id();
     let mut stages = Stages::default();
     let old_root = if opts.full { None } else { out.current() };
-    let plan = stages.time("walk", || Plan::make(&opts.inputs, old_root.as_deref()))?;
+    let plan = stages.time("walk", || Plan::make(&opts.inputs, old_root.as_deref(), opts.shard))?;
     fault("after_walk");
     tracing::info!(
         files = plan.entries.len(),

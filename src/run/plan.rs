@@ -8,6 +8,7 @@ use arrow::array::{Array, Int32Array, Int64Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{InputSpec, RunError};
+use crate::config::Shard;
 use crate::ingest::walk::{self, Entry};
 use crate::store::sink::{self, Carry, Dataset};
 
@@ -34,18 +35,26 @@ pub(super) struct Plan {
 }
 
 impl Plan {
-    pub fn make(inputs: &[InputSpec], old_root: Option<&Path>) -> Result<Plan, RunError> {
+    pub fn make(inputs: &[InputSpec], old_root: Option<&Path>, shard: Shard) -> Result<Plan, RunError> {
         let known = match old_root {
             Some(root) => load_state(root)?,
             None => HashMap::new(),
         };
+        Ok(Plan::with_known(inputs, known, shard))
+    }
+
+    /// The walk of this shard's slice compared with `known`. Files of other shards are neither
+    /// read nor counted as deleted: a shard's state is its own slice of `files`.
+    pub fn with_known(inputs: &[InputSpec], mut known: HashMap<String, Known>, shard: Shard) -> Plan {
+        known.retain(|rel, _| shard.contains(rel));
         let prefixes = root_prefixes(inputs);
         let roots: Vec<walk::Root<'_>> = inputs
             .iter()
             .zip(prefixes)
             .map(|(i, prefix)| walk::Root { dir: i.root.clone(), prefix, filter: i.filter.as_deref() })
             .collect();
-        let entries = walk::list(&roots);
+        let mut entries = walk::list(&roots);
+        entries.retain(|e| shard.contains(&e.rel));
         let seen: HashSet<&str> = entries.iter().map(|e| e.rel.as_str()).collect();
         let mut deleted: Vec<String> = known.keys().filter(|p| !seen.contains(p.as_str())).cloned().collect();
         deleted.sort();
@@ -53,7 +62,7 @@ impl Plan {
             let e = &entries[i];
             e.error.is_some() || known.get(&e.rel).is_none_or(|k| k.size != e.size || k.mtime_ns != e.mtime_ns)
         });
-        Ok(Plan { known, entries, todo, same, deleted })
+        Plan { known, entries, todo, same, deleted }
     }
 
     pub fn todo(&self) -> impl Iterator<Item = &Entry> {
@@ -152,7 +161,7 @@ fn load_state(root: &Path) -> Result<HashMap<String, Known>, RunError> {
     Ok(out)
 }
 
-fn read_known(batch: &arrow::array::RecordBatch, out: &mut HashMap<String, Known>) {
+pub(super) fn read_known(batch: &arrow::array::RecordBatch, out: &mut HashMap<String, Known>) {
     fn col<'a, T: 'static>(b: &'a arrow::array::RecordBatch, name: &str) -> Option<&'a T> {
         b.column_by_name(name)?.as_any().downcast_ref::<T>()
     }

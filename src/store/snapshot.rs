@@ -32,6 +32,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SnapshotError + '_ {
     move |source| SnapshotError::Io { path: path.to_path_buf(), source }
 }
 
+/// This process as a lock or a manifest names it: `pid 4242 on host, started …`.
+pub fn holder() -> String {
+    format!("pid {} on {}, started {}", std::process::id(), hostname(), chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"))
+}
+
 /// An output directory, held exclusively for the life of this value.
 pub struct Output {
     pub root: PathBuf,
@@ -59,12 +64,7 @@ impl Output {
             }
             Err(fs::TryLockError::Error(e)) => return Err(SnapshotError::Io { path, source: e }),
         }
-        let me = format!(
-            "pid {} on {}, started {}",
-            std::process::id(),
-            hostname(),
-            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
-        );
+        let me = holder();
         lock.set_len(0).map_err(io(&path))?;
         lock.rewind().map_err(io(&path))?;
         lock.write_all(me.as_bytes()).map_err(io(&path))?;
