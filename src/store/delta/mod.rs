@@ -121,6 +121,11 @@ impl Lake {
     /// The table as last committed; `None` when nothing was ever committed to it.
     async fn table(&self, name: &str) -> Result<Option<DeltaTable>, DeltaError> {
         let url = self.table_url(name)?;
+        // delta-rs reports a missing local directory as an invalid location, not as "no table".
+        if let Ok(dir) = url.to_file_path() {
+            std::fs::create_dir_all(&dir)
+                .map_err(|source| DeltaError::Io { path: dir.display().to_string(), source })?;
+        }
         let mut table = DeltaTableBuilder::from_url(url).and_then(|b| b.build()).map_err(self.table_err(name))?;
         match table.load().await {
             Ok(()) => Ok(Some(table)),
