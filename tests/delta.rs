@@ -123,7 +123,8 @@ fn snapshot_rows(out: &Path, d: Dataset) -> Vec<String> {
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_prefix("year="))
             .and_then(|y| y.parse().ok());
-        let reader = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(e.path()).unwrap()).unwrap().build().unwrap();
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(fs::File::open(e.path()).unwrap()).unwrap().build().unwrap();
         for b in reader {
             let b = b.unwrap();
             batches.push(match year {

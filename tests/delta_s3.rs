@@ -98,7 +98,7 @@ except botocore.exceptions.ClientError as e:
     print(e.response["ResponseMetadata"]["HTTPStatusCode"])
 "#;
 
-/// Reads the three tables with polars.scan_delta and duckdb's delta extension.
+/// Reads the three tables with polars.scan_delta and duckdb's delta extension (httpfs brings the S3 secret).
 const READ: &str = r#"
 import sys, json, glob, os
 import polars as pl, duckdb, deltalake
@@ -111,10 +111,13 @@ for t in ["files", "projects", "indicators"]:
     out["versions"][t] = deltalake.DeltaTable(f"{root}/{t}", storage_options=opts).version()
 out["polars"]["budget"] = str(pl.scan_delta(f"{root}/projects", storage_options=opts)
                              .select(pl.col("annual_budget_yuan").sum()).collect().item())
-import duckdb_extension_delta
-ext = [p for p in glob.glob(os.path.join(os.path.dirname(duckdb_extension_delta.__file__), "**", "*.duckdb_extension"), recursive=True)]
-con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
-con.execute(f"LOAD '{ext[0]}'")
+import duckdb_extension_delta, duckdb_extension_httpfs
+def ext(module):
+    return glob.glob(os.path.join(os.path.dirname(module.__file__), "**", "*.duckdb_extension"), recursive=True)[0]
+con = duckdb.connect(config={"allow_unsigned_extensions": "true", "autoinstall_known_extensions": "false"})
+# Both from their PyPI files: nothing is downloaded from duckdb's extension server.
+con.execute(f"LOAD '{ext(duckdb_extension_httpfs)}'")
+con.execute(f"LOAD '{ext(duckdb_extension_delta)}'")
 host = endpoint.split("://", 1)[1]
 con.execute(f"CREATE SECRET (TYPE s3, KEY_ID 'testing', SECRET 'testing', REGION 'us-east-1', ENDPOINT '{host}', URL_STYLE 'path', USE_SSL false)")
 for t in ["files", "projects", "indicators"]:
@@ -189,7 +192,11 @@ fn three_shards_on_s3_are_read_by_polars_and_duckdb_as_one_unsharded_run() {
         .sum();
     for reader in ["polars", "duckdb"] {
         for t in ["files", "projects", "indicators"] {
-            assert_eq!(first[reader][t].as_u64(), Some(frame(local.path(), t).height() as u64), "{reader} {t}: {first}");
+            assert_eq!(
+                first[reader][t].as_u64(),
+                Some(frame(local.path(), t).height() as u64),
+                "{reader} {t}: {first}"
+            );
         }
         let got = Decimal::from_str(first[reader]["budget"].as_str().unwrap()).unwrap();
         assert_eq!(got, budget, "{reader}: budget to the fen");

@@ -214,7 +214,10 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(format: LogFormatArg) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("JIXIAO_LOG").unwrap_or_else(|_| "info".into());
+    // delta-rs' kernel logs every snapshot load at info, and a table's first load (no log yet) as
+    // an error; its real failures come back to us as errors and are printed once.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("JIXIAO_LOG")
+        .unwrap_or_else(|_| "info,buoyant_kernel=off,buoyant_kernel_engine=warn,deltalake_core=warn".into());
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

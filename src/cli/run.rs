@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{ExitStatus, ScaleArgs};
 use super::print::print_summary;
 use super::report::{latest_year, write_report};
+use super::{ExitStatus, ScaleArgs};
 use jixiao::config::{self, Limits, Shard};
 use jixiao::run::{self, InputSpec, Options};
 

@@ -28,8 +28,8 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::{Table, Value};
 
-pub use shard::Shard;
 pub use schema::{DEFAULT_KEEP_SNAPSHOTS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_SECONDS, DEFAULT_THREADS};
+pub use shard::Shard;
 
 // ---------------------------------------------------------------------------
 // Typed configuration

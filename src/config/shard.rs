@@ -16,7 +16,9 @@ pub struct Shard {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a shard: write i/N with 0 <= i < N, e.g. 0/4 (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX/completions)")]
+#[error(
+    "{0:?} is not a shard: write i/N with 0 <= i < N, e.g. 0/4 (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX/completions)"
+)]
 pub struct ShardError(pub String);
 
 impl Shard {

@@ -128,13 +128,8 @@ fn upload(lake: &Lake, scratch: &std::path::Path, run_id: &str, opts: &Options) 
     let s = opts.shard;
     let mut files = Vec::new();
     for key in sink::list_parts(scratch) {
-        let name = format!(
-            "{run_id}-s{:04}of{:04}-part-{:02}-{}.parquet",
-            s.index,
-            s.count,
-            key.bucket,
-            uuid::Uuid::new_v4()
-        );
+        let name =
+            format!("{run_id}-s{:04}of{:04}-part-{:02}-{}.parquet", s.index, s.count, key.bucket, uuid::Uuid::new_v4());
         files.push(lake.upload(key.dataset, key.year, &scratch.join(key.rel_path()), &name)?);
     }
     Ok(files)

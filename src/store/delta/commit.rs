@@ -76,7 +76,7 @@ pub fn commit_run(lake: &Lake, run_id: &str, count: u32) -> Result<Vec<Committed
     let mut out = Vec::new();
     for d in [Dataset::Projects, Dataset::Indicators, Dataset::Files] {
         let outcome = lake.rt.block_on(commit_table(lake, d, run_id, &manifests, &drop))?;
-        tracing::info!(table = d.name(), run_id, "{outcome:?}");
+        tracing::debug!(table = d.name(), run_id, "{outcome:?}");
         out.push(Committed { table: d.name().to_string(), outcome });
     }
     Ok(out)
@@ -180,7 +180,12 @@ fn add_of(d: Dataset, f: &StagedFile) -> Add {
 
 /// Remove actions for the committed files holding rows of `drop`, and Add actions for their
 /// other rows, written to new files.
-async fn rewrite(table: &DeltaTable, d: Dataset, run_id: &str, drop: &HashSet<&str>) -> Result<Vec<Action>, DeltaError> {
+async fn rewrite(
+    table: &DeltaTable,
+    d: Dataset,
+    run_id: &str,
+    drop: &HashSet<&str>,
+) -> Result<Vec<Action>, DeltaError> {
     let mut actions = Vec::new();
     if drop.is_empty() {
         return Ok(actions);
@@ -265,7 +270,9 @@ mod tests {
     #[test]
     fn files_whose_path_range_misses_every_dropped_input_are_not_read() {
         let drop: HashSet<&str> = ["b/2.txt"].into_iter().collect();
-        let stats = |lo: &str, hi: &str| format!(r#"{{"numRecords":3,"minValues":{{"path":"{lo}"}},"maxValues":{{"path":"{hi}"}}}}"#);
+        let stats = |lo: &str, hi: &str| {
+            format!(r#"{{"numRecords":3,"minValues":{{"path":"{lo}"}},"maxValues":{{"path":"{hi}"}}}}"#)
+        };
         assert!(may_hold(Some(&stats("a/1.txt", "c/9.txt")), &drop));
         assert!(!may_hold(Some(&stats("c/1.txt", "d/9.txt")), &drop));
         assert!(may_hold(Some(r#"{"numRecords":3}"#), &drop));

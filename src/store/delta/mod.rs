@@ -64,7 +64,9 @@ pub enum DeltaError {
         "shard {shard} of run {run_id} was already staged by another process ({holder}); this attempt's files are left for `jixiao vacuum`"
     )]
     ShardTaken { run_id: String, shard: String, holder: String },
-    #[error("run {run_id}: no manifest from shard(s) {missing} of {count}; `jixiao commit` runs once every shard has finished")]
+    #[error(
+        "run {run_id}: no manifest from shard(s) {missing} of {count}; `jixiao commit` runs once every shard has finished"
+    )]
     MissingShards { run_id: String, missing: String, count: u32 },
     #[error(
         "{table}: the shards of run {run_id} read version {read}, the table is now at version {now}: another run committed in between; stage the shards again under a new run id"
@@ -105,7 +107,9 @@ impl Lake {
     }
 
     fn table_url(&self, name: &str) -> Result<Url, DeltaError> {
-        self.root.join(&format!("{name}/")).map_err(|e| DeltaError::BadUri { uri: self.uri.clone(), why: e.to_string() })
+        self.root
+            .join(&format!("{name}/"))
+            .map_err(|e| DeltaError::BadUri { uri: self.uri.clone(), why: e.to_string() })
     }
 
     fn table_err(&self, name: &str) -> impl Fn(DeltaTableError) -> DeltaError + '_ {
@@ -293,8 +297,9 @@ fn read_parquet(bytes: Bytes, path: &str) -> Result<Vec<RecordBatch>, DeltaError
 fn write_parquet(batches: &[RecordBatch], d: Dataset, path: &str) -> Result<Bytes, DeltaError> {
     let pq = |source| DeltaError::Parquet { path: path.to_string(), source };
     let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, Arc::clone(d.schema()), Some(crate::store::parquet::writer_properties()))
-        .map_err(pq)?;
+    let mut w =
+        ArrowWriter::try_new(&mut buf, Arc::clone(d.schema()), Some(crate::store::parquet::writer_properties()))
+            .map_err(pq)?;
     for b in batches {
         w.write(b).map_err(pq)?;
     }
