@@ -80,9 +80,9 @@ fn defaults_table_matches_applied_defaults() {
 fn schema_gives_each_table_its_keys() {
     // The key lists the checker used to spell out by hand, now read from the schema.
     assert_eq!(schema::sections(), vec!["", "input", "output", "limits", "report", "log"]);
-    assert_eq!(schema::keys_of(""), vec!["name", "input", "output", "limits", "report", "log"]);
+    assert_eq!(schema::keys_of(""), vec!["name", "input", "shard", "output", "limits", "report", "log"]);
     assert_eq!(schema::keys_of("input"), vec!["root", "include", "exclude"]);
-    assert_eq!(schema::keys_of("output"), vec!["dir", "keep_snapshots"]);
+    assert_eq!(schema::keys_of("output"), vec!["dir", "keep_snapshots", "delta"]);
     assert_eq!(schema::keys_of("limits"), vec!["threads", "max_file_bytes", "max_file_seconds"]);
     assert_eq!(schema::keys_of("report"), vec!["enabled", "year", "region", "dir"]);
     assert_eq!(schema::keys_of("log"), vec!["format"]);
