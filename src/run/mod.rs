@@ -37,15 +37,23 @@ pub enum RunError {
     Sink(#[from] sink::SinkError),
     #[error(transparent)]
     Stats(#[from] crate::analytics::StatsError),
+    /// Boxed: delta-rs' errors are large, and every run result would carry their size.
     #[cfg(feature = "delta")]
     #[error(transparent)]
-    Delta(#[from] crate::store::delta::DeltaError),
+    Delta(Box<crate::store::delta::DeltaError>),
     #[error("input directory {0} does not exist or is not a directory")]
     NoInput(PathBuf),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("could not start {jobs} worker threads: {message}")]
     Threads { jobs: usize, message: String },
+}
+
+#[cfg(feature = "delta")]
+impl From<crate::store::delta::DeltaError> for RunError {
+    fn from(e: crate::store::delta::DeltaError) -> RunError {
+        RunError::Delta(Box::new(e))
+    }
 }
 
 /// Decides from a path relative to its root whether a file is an input (pipeline globs).

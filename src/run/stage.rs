@@ -18,7 +18,7 @@ use crate::store::sink::{self, Dataset, Sink};
 #[derive(Debug)]
 pub enum Staged {
     /// The shard's rows are uploaded and its manifest written.
-    Done { summary: Summary, files: Vec<StagedFile> },
+    Done { summary: Box<Summary>, files: Vec<StagedFile> },
     /// A manifest for this shard of the run was already there (a restarted or repeated shard):
     /// nothing was read or written.
     Already { holder: String },
@@ -103,7 +103,7 @@ pub fn stage(opts: &Options, lake: &Lake, run_id: &str) -> Result<Staged, RunErr
     std::fs::create_dir_all(&runs).map_err(|source| RunError::Io { path: runs.clone(), source })?;
     let name = format!("{run_id}-shard-{:04}-of-{:04}.json", shard.index, shard.count);
     super::publish::write_json(&runs.join(name), &summary)?;
-    Ok(Staged::Done { summary, files })
+    Ok(Staged::Done { summary: Box::new(summary), files })
 }
 
 /// Writes the manifest unless another process on the same shard wrote one first.
