@@ -297,3 +297,34 @@ fn sharded_pipeline_runs_need_a_run_id_and_reject_bad_shards() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("is not a shard"), "{}", text(&o));
 }
+
+#[test]
+fn a_pipeline_file_names_the_delta_root_and_its_shard() {
+    let input = corpus();
+    let (lake_dir, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let root = file_url(lake_dir.path());
+    let pipeline = work.path().join("p.toml");
+    let write = |shard: &str| {
+        let text = format!(
+            "name = \"scale\"\nshard = \"{shard}\"\n[[input]]\nroot = {:?}\n[output]\ndir = {:?}\ndelta = {root:?}\n",
+            input.path().display().to_string(),
+            work.path().join("out").display().to_string()
+        );
+        fs::write(&pipeline, text).unwrap();
+    };
+    write("5/2");
+    let o = jixiao(&["validate", pipeline.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("shard: \"5/2\" is not a shard"), "{}", text(&o));
+    write("1/2");
+    let p = pipeline.to_str().unwrap();
+    // The file's shard, then the other one from the command line.
+    for extra in [&[][..], &["--shard", "0/2"][..]] {
+        let mut args = vec!["run", p, "--run-id", "p1"];
+        args.extend_from_slice(extra);
+        let o = jixiao(&args);
+        assert!(ok(&o), "{}", text(&o));
+    }
+    assert!(commit(&root, "p1", 2).status.success());
+    assert_equals_unsharded(&root, input.path(), "pipeline shards");
+}
