@@ -144,7 +144,6 @@ fn inferred_readings_lower_confidence_and_are_listed_for_review() {
 }
 
 #[test]
-#[ignore = "pdftotext -layout: merged 效益/满意度 rows and side-by-side goals are not fully reconstructed yet (issue 10)"]
 fn wanli_2023_pdftotext_layout() {
     assert_reads("putuo_2023_wanli_fulldoc_pdftotext_layout.txt", "ok", WANLI_2023);
 }

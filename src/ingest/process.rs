@@ -224,7 +224,8 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
     if deadline::passed() {
         return empty(file);
     }
-    let reading = form::read(&laid.grid);
+    let mut reading = form::read(&laid.grid);
+    form::note_inferences(&mut reading, &laid.inferences);
     file.layout = Some(laid.name.to_string());
 
     let mut problems: Vec<String> = Vec::new();

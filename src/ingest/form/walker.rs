@@ -130,6 +130,9 @@ impl Walker {
     }
 
     pub(super) fn row(&mut self, r: u32, cells: &[String], keys: &[String]) {
+        if let Some(t) = self.cur.as_mut() {
+            t.grid_rows = if t.grid_rows.is_empty() { r..r + 1 } else { t.grid_rows.start..r + 1 };
+        }
         let nonblank: Vec<usize> = (0..cells.len()).filter(|&i| !cells[i].is_empty()).collect();
         let first = nonblank[0];
 

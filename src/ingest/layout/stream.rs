@@ -44,6 +44,27 @@ pub trait Vocabulary {
     fn is_amount(&self, run: &str) -> bool;
 }
 
+/// No words at all: every run is `Other`. Readers given it rebuild nothing from labels.
+pub struct NoWords;
+
+impl Vocabulary for NoWords {
+    fn kind(&self, _: &str) -> RunKind {
+        RunKind::Other
+    }
+    fn is_whole_label(&self, _: &str) -> bool {
+        false
+    }
+    fn is_year_line(&self, _: &str) -> bool {
+        false
+    }
+    fn is_level1(&self, _: &str) -> bool {
+        false
+    }
+    fn is_amount(&self, _: &str) -> bool {
+        false
+    }
+}
+
 /// The grid the form reads: `grid` itself, or its rows rebuilt by `words` when it is a
 /// one-run-per-line stream.
 pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
