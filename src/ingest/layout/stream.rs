@@ -203,20 +203,9 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
             kind = RunKind::L1;
         }
         if kind == RunKind::Other && !expecting_value {
-            // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
-            if in_ind
-                && fill == 0
-                && let Some(next) = raw.get(i + 1)
-                && words.is_level1(next)
-                && words.is_whole_label(&format!("{}{next}", raw[i]))
-            {
-                toks.push((next.clone(), RunKind::L1));
-                toks.push((format!("{}{next}", raw[i]), RunKind::L2));
-                i += 2;
-                continue;
-            }
             // A 二级 label wrapped around the middle of its block: its head above the row and
-            // its tail below it (服务对象满意度 / 满意度指标 居民满意度 满意度 / 指标).
+            // its tail below it (服务对象满意度 / 满意度指标 居民满意度 满意度 / 指标). Tried before
+            // the head joins the 一级 label after it: 服务对象满意度满意度指标 reads as a label too.
             if in_ind
                 && fill == 0
                 && let Some(tail) = wrapped_tail(&raw, i, words)
@@ -232,6 +221,18 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
                     i += 1;
                 }
                 fill = 0;
+                continue;
+            }
+            // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
+            if in_ind
+                && fill == 0
+                && let Some(next) = raw.get(i + 1)
+                && words.is_level1(next)
+                && words.is_whole_label(&format!("{}{next}", raw[i]))
+            {
+                toks.push((next.clone(), RunKind::L1));
+                toks.push((format!("{}{next}", raw[i]), RunKind::L2));
+                i += 2;
                 continue;
             }
             if let Some((k, n)) = joined_label(&raw[i..], words) {
