@@ -416,11 +416,15 @@ impl Walker {
             }
         }
         let mut confidence: f64 = 1.0;
-        let moved = centred::relabel(
-            &mut t.indicators,
-            &std::mem::take(&mut self.printed),
-            &std::mem::take(&mut self.label_rows),
-        );
+        let printed = std::mem::take(&mut self.printed);
+        let moved = centred::relabel(&mut t.indicators, &printed, &std::mem::take(&mut self.label_rows));
+        let regrouped = centred::by_family(&mut t.indicators, &printed);
+        if regrouped > 0 {
+            confidence -= 0.05;
+            t.parse_notes.push(format!(
+                "{regrouped} indicators took the 一级 label their 二级 label belongs under (printed on another row)"
+            ));
+        }
         if moved > 0 {
             confidence -= 0.05 + (0.01 * moved as f64).min(0.1);
             t.parse_notes.push(format!(
