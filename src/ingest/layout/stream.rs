@@ -71,7 +71,7 @@ pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
     if !is_stream(&grid) {
         grid
     } else if is_space_joined(&grid, words) {
-        stream_rows(&space_runs(&grid), words)
+        stream_rows(&space_runs(&grid, words), words)
     } else {
         stream_rows(&grid, words)
     }
@@ -94,17 +94,43 @@ fn is_space_joined(grid: &Grid, words: &dyn Vocabulary) -> bool {
     joined >= 8
 }
 
-/// The grid with every space-separated word on a line of its own.
-fn space_runs(grid: &Grid) -> Grid {
+/// The grid with every space-separated word on a line of its own, values wrapped around
+/// their labels' line rejoined first (see [`wrapped_around`]).
+fn space_runs(grid: &Grid, words: &dyn Vocabulary) -> Grid {
+    let lines: Vec<Vec<&str>> =
+        grid.rows.iter().map(|r| r.iter().flat_map(|c| c.text.split_whitespace()).collect()).collect();
     let mut out = Grid::default();
-    for row in &grid.rows {
-        for cell in row {
-            for w in cell.text.split_whitespace() {
-                out.push_line(w);
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some(runs) = wrapped_around(&lines, i, words) {
+            for r in runs {
+                out.push_line(r);
             }
+            i += 3;
+            continue;
         }
+        for w in &lines[i] {
+            out.push_line(*w);
+        }
+        i += 1;
     }
     out
+}
+
+/// Two or more head labels on a line of their own whose values wrapped around it: a layout
+/// extractor writes the values' first lines above the labels and the rest below, the cells
+/// of each line space-joined (普陀区城市管理行政执 上海市…执法局执 / 主管部门 实施单位 /
+/// 法局执法大队 法大队). Returns label, value, label, value … for lines `i..i + 3`.
+fn wrapped_around(lines: &[Vec<&str>], i: usize, words: &dyn Vocabulary) -> Option<Vec<String>> {
+    let (up, mid, down) = (lines.get(i)?, lines.get(i + 1)?, lines.get(i + 2)?);
+    let k = mid.len();
+    let label = |w: &&str| words.kind(w) == RunKind::Head && words.is_whole_label(w);
+    let value = |w: &&str| words.kind(w) == RunKind::Other && !words.is_amount(w);
+    let fits = k >= 2 && mid.iter().all(label) && up.len() == k && down.len() == k;
+    if !fits || !up.iter().chain(down.iter()).all(value) {
+        return None;
+    }
+    Some((0..k).flat_map(|j| [mid[j].to_string(), format!("{}{}", up[j], down[j])]).collect())
 }
 
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
@@ -614,6 +640,17 @@ mod tests {
             vec!["意见", "同意"],
         ];
         assert_eq!(got, want);
+    }
+
+    /// 主管部门 / 实施单位 on a line of their own, their values' first lines above, the rest below.
+    #[test]
+    fn values_wrapped_around_their_labels_line_rejoin() {
+        let lines = vec![vec!["修路", "大桥"], vec!["名称", "金额"], vec!["工程", "工程"]];
+        let want: Vec<String> = ["名称", "修路工程", "金额", "大桥工程"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(wrapped_around(&lines, 0, &Toy), Some(want));
+        // One label, or a value line that is a label itself: no such wrap.
+        assert_eq!(wrapped_around(&[vec!["修路"], vec!["名称"], vec!["工程"]], 0, &Toy), None);
+        assert_eq!(wrapped_around(&[vec!["修路", "目标"], vec!["名称", "金额"], vec!["工程", "工程"]], 0, &Toy), None);
     }
 
     #[test]
