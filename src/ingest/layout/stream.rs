@@ -71,9 +71,9 @@ pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
     if !is_stream(&grid) {
         grid
     } else if is_space_joined(&grid, words) {
-        stream_rows(&space_runs(&grid, words), words)
+        stream_rows(&space_runs(&grid, words), words, true)
     } else {
-        stream_rows(&grid, words)
+        stream_rows(&grid, words, false)
     }
 }
 
@@ -143,9 +143,9 @@ fn is_stream(grid: &Grid) -> bool {
 /// Rebuilds rows from a one-run-per-line stream by its labels: a head label and the runs up
 /// to the next label form a row (wrapped values rejoin); label fragments that a narrow cell
 /// wrapped (满意度指 / 标) are joined first; in the indicator block, [一级] [二级] 三级 值 form a row.
-fn stream_rows(grid: &Grid, words: &dyn Vocabulary) -> Grid {
+fn stream_rows(grid: &Grid, words: &dyn Vocabulary, interleaved: bool) -> Grid {
     let runs = runs(grid, words);
-    let mut rows = Rows::default();
+    let mut rows = Rows { interleaved, ..Rows::default() };
     for (text, kind) in tokens(&runs, words) {
         if crate::ingest::deadline::tick() {
             break;
@@ -356,6 +356,8 @@ fn joined_label(runs: &[String], words: &dyn Vocabulary) -> Option<(RunKind, usi
 /// The row builder: takes classified runs in order and closes a row where the labels say one ends.
 #[derive(Default)]
 struct Rows {
+    /// Lines of side-by-side cells came interleaved (a space-joined layout extractor).
+    interleaved: bool,
     out: Grid,
     row: Vec<String>,
     in_indicators: bool,
@@ -375,7 +377,7 @@ impl Rows {
     /// Writes the goal texts collected after the goal labels, if any.
     fn end_goals(&mut self) {
         if self.goal_labels > 0 {
-            push_goal_texts(&mut self.out, &mut self.goal_text, self.goal_labels);
+            push_goal_texts(&mut self.out, &mut self.goal_text, self.goal_labels, self.interleaved);
             self.goal_labels = 0;
         }
     }
@@ -486,9 +488,12 @@ impl Rows {
 
 /// Splits the runs after the goal labels into one text per label: by quotes when the texts
 /// are quoted, else at sentence ends.
-fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
+fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize, interleaved: bool) {
     let all = runs.concat();
-    let mut texts: Vec<String> = by_line_width(runs, labels);
+    let mut texts: Vec<String> = if interleaved { by_alternation(runs, labels) } else { Vec::new() };
+    if texts.is_empty() {
+        texts = by_line_width(runs, labels);
+    }
     runs.clear();
     if texts.is_empty() && all.starts_with('"') {
         texts = all.split('"').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
@@ -518,6 +523,53 @@ fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
     }
 }
 
+/// Goal texts side by side as a layout-keeping extractor writes them: the lines of the two
+/// columns interleaved, each at its own column's width, the row label (项目 / 绩效 / 目标) a
+/// word among them. Lines alternate between the columns until one column's text ends (a line
+/// shorter than its column), after which the other column's lines follow alone. Returns
+/// nothing when the widths do not bear that out (then the other readings decide).
+fn by_alternation(runs: &[String], labels: usize) -> Vec<String> {
+    // The row label's words: the first short words, up to the one that completes a 目标.
+    let mut label = String::new();
+    let mut dropped = vec![false; runs.len()];
+    for (i, r) in runs.iter().enumerate().filter(|(_, r)| is_label_piece(r)) {
+        label.push_str(r);
+        dropped[i] = true;
+        if label.ends_with("目标") {
+            break;
+        }
+    }
+    if !label.ends_with("目标") {
+        dropped.fill(false);
+    }
+    let lines: Vec<&String> = runs.iter().zip(&dropped).filter(|(_, d)| !**d).map(|(r, _)| r).collect();
+    if labels != 2 || lines.len() < 4 {
+        return Vec::new();
+    }
+    let len = |s: &String| s.chars().count();
+    let width = [0, 1].map(|p| lines.iter().skip(p).step_by(2).take(2).map(|s| len(s)).max().unwrap_or(0));
+    let mut texts = [String::new(), String::new()];
+    let mut ended = [false, false];
+    let mut next = 0;
+    for line in lines {
+        let col = if ended[next] { 1 - next } else { next };
+        let n = len(line);
+        if ended[col] || n > width[col] + 2 {
+            return Vec::new();
+        }
+        texts[col].push_str(line);
+        ended[col] = n + 2 < width[col];
+        next = 1 - col;
+    }
+    texts.into_iter().collect()
+}
+
+/// A word of a row label printed a word per line between wrapped texts (项目 / 绩效 / 目标).
+fn is_label_piece(run: &str) -> bool {
+    let n = run.chars().count();
+    (1..=2).contains(&n) && run.chars().all(|c| c.is_alphabetic())
+}
+
 /// Goal texts side by side come out column after column, each wrapped at its own cell's
 /// width: a column's lines are about equally long and its last line is no longer than they
 /// are. Splits the runs into `labels` such columns, or returns nothing when the widths do not
@@ -532,7 +584,10 @@ fn by_line_width(runs: &[String], labels: usize) -> Vec<String> {
     }
     // Widths of a column differ by a character or two where digits or Latin letters sit.
     let near = |a: usize, b: usize| a.abs_diff(b) <= 2;
-    let column_ok = |from: usize, to: usize| (from..to.saturating_sub(1)).all(|i| near(len(i), len(from)));
+    // A shorter line that ends a sentence is a paragraph's end inside the column.
+    let paragraph_end = |i: usize| len(i) < len(0) && runs[i].ends_with(['。', '！', '；']);
+    let column_ok =
+        |from: usize, to: usize| (from..to.saturating_sub(1)).all(|i| near(len(i), len(from)) || paragraph_end(i));
     for k in 1..runs.len() {
         let ends_short = len(k - 1) + 2 < len(0);
         let new_width = !near(len(k), len(0));
@@ -651,6 +706,49 @@ mod tests {
         // One label, or a value line that is a label itself: no such wrap.
         assert_eq!(wrapped_around(&[vec!["修路"], vec!["名称"], vec!["工程"]], 0, &Toy), None);
         assert_eq!(wrapped_around(&[vec!["修路", "目标"], vec!["名称", "金额"], vec!["工程", "工程"]], 0, &Toy), None);
+    }
+
+    fn owned(runs: &[&str]) -> Vec<String> {
+        runs.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// pdfplumber: the two goal columns' lines interleaved (right first, its lines shorter),
+    /// the row label 项目 / 绩效 / 目标 a word among them; once one text ends, the other goes on alone.
+    #[test]
+    fn interleaved_goal_lines_alternate_until_a_column_ends() {
+        let runs = owned(&[
+            "项目",
+            "丙丁戊己",
+            "绩效",
+            "甲乙丙丁戊己庚辛",
+            "目标",
+            "庚辛壬癸",
+            "壬癸子丑寅卯辰巳",
+            "午未",
+            "子丑",
+        ]);
+        assert_eq!(by_alternation(&runs, 2), ["丙丁戊己庚辛壬癸午未", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳子丑"]);
+        // A line wider than its column: not two interleaved columns.
+        let wide = owned(&["甲乙丙丁", "甲乙丙丁戊己庚辛", "甲乙丙丁戊己庚辛壬癸子丑寅卯", "甲乙", "甲"]);
+        assert!(by_alternation(&wide, 2).is_empty());
+    }
+
+    /// PyMuPDF: column after column, the left one with a paragraph ending inside it.
+    #[test]
+    fn a_paragraph_end_inside_a_column_does_not_end_it() {
+        let runs = owned(&[
+            "甲乙丙丁戊己庚辛壬",
+            "甲乙丙。",
+            "甲乙丙丁戊己庚辛壬",
+            "甲乙",
+            "子丑寅卯辰巳午",
+            "子丑寅卯辰巳午",
+            "子",
+        ]);
+        assert_eq!(
+            by_line_width(&runs, 2),
+            ["甲乙丙丁戊己庚辛壬甲乙丙。甲乙丙丁戊己庚辛壬甲乙", "子丑寅卯辰巳午子丑寅卯辰巳午子"]
+        );
     }
 
     #[test]
