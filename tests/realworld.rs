@@ -149,7 +149,6 @@ fn wanli_2023_pdftotext_layout() {
 }
 
 #[test]
-#[ignore = "PyMuPDF runs: a 三级 name wrapped over two runs (牢固树 / 立全心全意…) is read as name and value (issue 10)"]
 fn wanli_2023_pymupdf_runs() {
     assert_reads("putuo_2023_wanli_perfpages_pymupdf_cells.txt", "ok", WANLI_2023);
 }

@@ -441,7 +441,9 @@ impl Rows {
         let is_header = |c: &String| words.kind(c) == RunKind::Header;
         if matches!(kind, RunKind::L1 | RunKind::L2) {
             if self.ind_fill > 0 || self.row.iter().any(is_header) {
-                if self.ind_fill == 1 {
+                if self.ind_fill == 1 && self.rejoin_wrapped_name() {
+                    self.row.clear();
+                } else if self.ind_fill == 1 {
                     // A name without a value: keep the value cell so the row stays a row.
                     self.row.push(String::new());
                 }
@@ -460,6 +462,28 @@ impl Rows {
             self.flush();
             self.ind_fill = 0;
         }
+    }
+
+    /// A 三级 name wrapped over two runs reads as name and value, and its real value then stands
+    /// alone before the next label (全面提升…牢固树 / 立全心全意为民服务意识 / 有效). When the lone
+    /// run is short and the row before took a longer, non-numeric text as its value, that text
+    /// ends the name and the lone run is the value. True when the row before was mended.
+    fn rejoin_wrapped_name(&mut self) -> bool {
+        let [lone] = self.row.as_slice() else { return false };
+        let Some(prev) = self.out.rows.last_mut() else { return false };
+        let n = prev.len();
+        if n < 2 {
+            return false;
+        }
+        let value = &prev[n - 1].text;
+        let numeric = |t: &str| t.chars().any(|c| c.is_ascii_digit() || "≥≤%％<>=".contains(c));
+        let len = |t: &str| t.chars().count();
+        if len(lone) > 6 || len(value) <= len(lone) || numeric(value) || prev[n - 2].text.is_empty() {
+            return false;
+        }
+        let tail = std::mem::replace(&mut prev[n - 1].text, lone.clone());
+        prev[n - 2].text.push_str(&tail);
+        true
     }
 
     /// A run that is no label: a goal text, the value of the row's label, or a line of its own.
@@ -749,6 +773,28 @@ mod tests {
             by_line_width(&runs, 2),
             ["甲乙丙丁戊己庚辛壬甲乙丙。甲乙丙丁戊己庚辛壬甲乙", "子丑寅卯辰巳午子丑寅卯辰巳午子"]
         );
+    }
+
+    /// PyMuPDF: a 三级 name wrapped over two runs, its value after both.
+    #[test]
+    fn a_name_wrapped_over_two_runs_keeps_its_value() {
+        let runs = [
+            "一级",
+            "二级",
+            "三级",
+            "值",
+            "产出",
+            "数量",
+            "全部道路路面完成",
+            "翻新改造",
+            "完成",
+            "质量",
+            "验收",
+            "合格",
+        ];
+        let got = regrid(lines(&[&["（2024年度）", "名称", "修路"][..], &runs[..]].concat()), &Toy).texts();
+        assert_eq!(got[3], ["产出", "数量", "全部道路路面完成翻新改造", "完成"]);
+        assert_eq!(got[4], ["质量", "验收", "合格"]);
     }
 
     #[test]
