@@ -46,8 +46,10 @@
 //!    otherwise it is a plain one-cell row.
 //!
 //! Continuation text joins with no space when both sides are CJK, else with one space.
-//! Blank lines end continuation upwards. Spans are not recovered: pdftotext does not show
-//! them, so no cell is marked merged.
+//! Blank lines end continuation upwards. These line rules recover no spans: pdftotext does
+//! not show them. Under a header line the form's words name (an indicator header, goal
+//! labels side by side) the block is instead rebuilt from positions ([`block`]), spans and
+//! all, and what that inferred is returned with the grid.
 
 mod block;
 mod segment;
