@@ -316,6 +316,12 @@ fn wrapped_tail(raw: &[String], i: usize, words: &dyn Vocabulary) -> Option<usiz
     if words.is_whole_label(head) || head.chars().count() > 10 {
         return None;
     }
+    // A 三级 name followed by its target (居民满意度 90%) is no label's head, whatever
+    // fragment comes later.
+    let numeric = |r: &str| r.chars().any(|c| c.is_ascii_digit() || "%％≥≤".contains(c));
+    if raw.get(i + 1).is_some_and(|n| numeric(n)) {
+        return None;
+    }
     (i + 1..raw.len().min(i + 6)).find(|&j| {
         let tail = &raw[j];
         tail.chars().count() <= 4 && !words.is_whole_label(tail) && is_level2(&format!("{head}{tail}"), words)
@@ -795,6 +801,17 @@ mod tests {
         let got = regrid(lines(&[&["（2024年度）", "名称", "修路"][..], &runs[..]].concat()), &Toy).texts();
         assert_eq!(got[3], ["产出", "数量", "全部道路路面完成翻新改造", "完成"]);
         assert_eq!(got[4], ["质量", "验收", "合格"]);
+    }
+
+    /// A 三级 name followed by its target is no wrapped label's head, though a later fragment
+    /// would complete one with it (居民满意度 90% … 意度指标).
+    #[test]
+    fn a_name_before_its_target_is_no_label_head() {
+        let runs =
+            ["（2024年度）", "名称", "修路", "一级", "二级", "三级", "值", "产出", "质量", "数", "5个", "道路", "量"];
+        let got = regrid(lines(&runs), &Toy).texts();
+        assert_eq!(got[3], ["产出", "质量", "数", "5个"]);
+        assert_eq!(got[4], ["道路", "量"]);
     }
 
     #[test]
