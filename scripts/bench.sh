@@ -37,7 +37,7 @@ for size in "${@:-5000 50000}"; do
     for _ in $(seq "$runs"); do
       rm -rf "$work/out"
       timed "$bin" ingest "$corpus" --out "$work/out" --jobs 2 --full >> "$work/j2"
-      summary "$work/out" "' '.join('%s=%.3f' % kv for kv in sorted(d['stage_seconds'].items()))" >> "$work/stages"
+      summary "$work/out" "' '.join('%s=%.2fs' % kv for kv in sorted(d['stage_seconds'].items())) + '  peak RSS: ' + ' '.join('%s=%.0fMB' % (k, v / 1e6) for k, v in sorted(d.get('stage_peak_rss_bytes', {}).items()))" >> "$work/stages"
       timed "$bin" ingest "$corpus" --out "$work/out" --jobs 2 >> "$work/re"
       rm -rf "$work/out"
       timed "$bin" ingest "$corpus" --out "$work/out" --jobs 1 --full >> "$work/j1"

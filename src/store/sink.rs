@@ -2,8 +2,10 @@
 //!
 //! Parts are keyed by dataset, year and a bucket of the input path (`part-03.parquet`), so an
 //! incremental run rewrites only the buckets its changed inputs fall in; every other part of
-//! the previous snapshot is hard-linked, not copied. Row groups are flushed per part every
-//! `BATCH_ROWS` rows, so memory stays flat however large the corpus.
+//! the previous snapshot is hard-linked, not copied. Rows are handed to a part's Parquet
+//! writer every `BATCH_ROWS` rows, and the open parts share one budget for the row groups
+//! they buffer (`BUFFER_BYTES`), so memory stays flat however large the corpus and however
+//! many years it spans.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{self, File};
@@ -26,9 +28,13 @@ use crate::store::records::{
 /// Input paths are spread over this many parts per dataset and year.
 pub const BUCKETS: u32 = 8;
 /// Rows buffered per part before they are handed to the Parquet writer.
-const BATCH_ROWS: usize = 4096;
-/// A part's row group is closed once the writer buffers this much (encoded, before zstd).
-const ROW_GROUP_BYTES: usize = 8 << 20;
+const BATCH_ROWS: usize = 1024;
+/// What all open parts' writers may buffer together (encoded row groups, before zstd); each
+/// part gets an equal share, at most `MAX_ROW_GROUP_BYTES` and at least `MIN_ROW_GROUP_BYTES`.
+/// A fixed size per part made memory grow with the number of years in the corpus.
+const BUFFER_BYTES: usize = 64 << 20;
+const MAX_ROW_GROUP_BYTES: usize = 8 << 20;
+const MIN_ROW_GROUP_BYTES: usize = 512 << 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -158,23 +164,32 @@ impl Sink {
 
     pub fn push_file(&mut self, row: &FileRow) -> Result<(), SinkError> {
         let key = PartKey { dataset: Dataset::Files, year: None, bucket: bucket_of(&row.path) };
-        push(&self.root, self.carry.as_ref(), &mut self.files, key, row)?;
+        let limit = self.row_group_bytes();
+        push(&self.root, self.carry.as_ref(), &mut self.files, key, row, limit)?;
         self.rows_written += 1;
         Ok(())
     }
 
     pub fn push_project(&mut self, row: &ProjectRow) -> Result<(), SinkError> {
         let key = PartKey { dataset: Dataset::Projects, year: Some(row.year), bucket: bucket_of(&row.path) };
-        push(&self.root, self.carry.as_ref(), &mut self.projects, key, row)?;
+        let limit = self.row_group_bytes();
+        push(&self.root, self.carry.as_ref(), &mut self.projects, key, row, limit)?;
         self.rows_written += 1;
         Ok(())
     }
 
     pub fn push_indicator(&mut self, row: &IndicatorRow) -> Result<(), SinkError> {
         let key = PartKey { dataset: Dataset::Indicators, year: Some(row.year), bucket: bucket_of(&row.path) };
-        push(&self.root, self.carry.as_ref(), &mut self.indicators, key, row)?;
+        let limit = self.row_group_bytes();
+        push(&self.root, self.carry.as_ref(), &mut self.indicators, key, row, limit)?;
         self.rows_written += 1;
         Ok(())
+    }
+
+    /// The row group size each open part may buffer: its share of `BUFFER_BYTES`.
+    fn row_group_bytes(&self) -> usize {
+        let open = self.files.len() + self.projects.len() + self.indicators.len();
+        (BUFFER_BYTES / open.max(1)).clamp(MIN_ROW_GROUP_BYTES, MAX_ROW_GROUP_BYTES)
     }
 
     /// Closes every part, rewrites dirty old parts that got no new rows, links clean ones.
@@ -232,6 +247,7 @@ fn push<B: Rows + Default>(
     parts: &mut BTreeMap<PartKey, Part<B>>,
     key: PartKey,
     row: &B::Row,
+    row_group_bytes: usize,
 ) -> Result<(), SinkError> {
     let part = match parts.entry(key) {
         std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
@@ -245,7 +261,7 @@ fn push<B: Rows + Default>(
         part.writer.write(&batch).map_err(pq)?;
         // The writer holds its row group in memory until it is flushed; flushing by size keeps
         // memory per open part bounded however many rows the corpus has.
-        if part.writer.memory_size() > ROW_GROUP_BYTES {
+        if part.writer.memory_size() > row_group_bytes {
             part.writer.flush().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
         }
     }
