@@ -207,8 +207,8 @@ fn write_outcomes(
             for p in &o.projects {
                 sink.push_project(p)?;
             }
-            for i in &o.indicators {
-                sink.push_indicator(i)?;
+            for b in &o.indicators {
+                sink.push_indicators(&o.file.path, b.year, &b.rows)?;
             }
         }
         queue.written_up_to(next);

@@ -91,7 +91,8 @@ pub struct Summary {
     /// The process's peak resident set during the run, in bytes (Linux; 0 where unknown).
     #[serde(default)]
     pub peak_rss_bytes: u64,
-    /// The peak resident set of each stage, in bytes (Linux).
+    /// The process's peak resident set at the end of each stage, in bytes (Linux): the
+    /// stage whose figure jumps took the memory.
     #[serde(default)]
     pub stage_peak_rss_bytes: BTreeMap<String, u64>,
     pub snapshot: String,

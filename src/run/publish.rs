@@ -47,7 +47,7 @@ pub fn count_rows(root: &Path, d: Dataset) -> u64 {
         .sum()
 }
 
-/// Seconds and peak resident set per stage.
+/// Seconds per stage, and the process's peak resident set at the end of each.
 #[derive(Debug, Default)]
 pub(super) struct Stages {
     pub seconds: BTreeMap<String, f64>,
@@ -56,7 +56,6 @@ pub(super) struct Stages {
 
 impl Stages {
     pub fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> T {
-        super::memory::reset_peak();
         let t = std::time::Instant::now();
         let out = f();
         self.seconds.insert(name.to_string(), t.elapsed().as_secs_f64());

@@ -21,8 +21,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use super::parquet::writer_properties;
 
 use crate::store::records::{
-    FILES, FileRow, FilesBuilder, INDICATORS, IndicatorRow, IndicatorsBuilder, PROJECTS, ProjectRow, ProjectsBuilder,
-    Rows,
+    FILES, FileRow, FilesBuilder, INDICATORS, IndicatorsBuilder, PROJECTS, ProjectRow, ProjectsBuilder, Rows,
 };
 
 /// Input paths are spread over this many parts per dataset and year.
@@ -127,6 +126,9 @@ pub struct Carry {
 
 struct Part<B: Rows> {
     builder: B,
+    /// Rows that came columnar (indicators), waiting to be written as one batch.
+    batches: Vec<RecordBatch>,
+    batches_rows: usize,
     writer: ArrowWriter<File>,
     path: PathBuf,
     rows: u64,
@@ -178,11 +180,18 @@ impl Sink {
         Ok(())
     }
 
-    pub fn push_indicator(&mut self, row: &IndicatorRow) -> Result<(), SinkError> {
-        let key = PartKey { dataset: Dataset::Indicators, year: Some(row.year), bucket: bucket_of(&row.path) };
+    /// A file's indicator rows of one year, already columnar (built by the worker that read it).
+    pub fn push_indicators(&mut self, path: &str, year: i32, rows: &RecordBatch) -> Result<(), SinkError> {
+        let key = PartKey { dataset: Dataset::Indicators, year: Some(year), bucket: bucket_of(path) };
         let limit = self.row_group_bytes();
-        push(&self.root, self.carry.as_ref(), &mut self.indicators, key, row, limit)?;
-        self.rows_written += 1;
+        let part = open_or_get::<IndicatorsBuilder>(&self.root, self.carry.as_ref(), &mut self.indicators, key)?;
+        part.rows += rows.num_rows() as u64;
+        part.batches_rows += rows.num_rows();
+        part.batches.push(rows.clone());
+        if part.batches_rows >= BATCH_ROWS {
+            write_batches(part, limit)?;
+        }
+        self.rows_written += rows.num_rows() as u64;
         Ok(())
     }
 
@@ -249,10 +258,7 @@ fn push<B: Rows + Default>(
     row: &B::Row,
     row_group_bytes: usize,
 ) -> Result<(), SinkError> {
-    let part = match parts.entry(key) {
-        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::btree_map::Entry::Vacant(e) => e.insert(open_part::<B>(root, carry, key)?),
-    };
+    let part = open_or_get(root, carry, parts, key)?;
     part.builder.push(row);
     part.rows += 1;
     if part.builder.len() >= BATCH_ROWS {
@@ -264,6 +270,36 @@ fn push<B: Rows + Default>(
         if part.writer.memory_size() > row_group_bytes {
             part.writer.flush().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
         }
+    }
+    Ok(())
+}
+
+fn open_or_get<'p, B: Rows + Default>(
+    root: &Path,
+    carry: Option<&Carry>,
+    parts: &'p mut BTreeMap<PartKey, Part<B>>,
+    key: PartKey,
+) -> Result<&'p mut Part<B>, SinkError> {
+    Ok(match parts.entry(key) {
+        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::btree_map::Entry::Vacant(e) => e.insert(open_part::<B>(root, carry, key)?),
+    })
+}
+
+/// Hands a part's pending batches to its writer as one, flushing the row group when the
+/// part has used its share of the buffer budget.
+fn write_batches<B: Rows>(part: &mut Part<B>, row_group_bytes: usize) -> Result<(), SinkError> {
+    if part.batches.is_empty() {
+        return Ok(());
+    }
+    let pq = |source| SinkError::Parquet { path: part.path.clone(), source };
+    let batch = arrow::compute::concat_batches(&part.batches[0].schema(), &part.batches)
+        .map_err(|source| SinkError::Arrow { path: part.path.clone(), source })?;
+    part.batches.clear();
+    part.batches_rows = 0;
+    part.writer.write(&batch).map_err(pq)?;
+    if part.writer.memory_size() > row_group_bytes {
+        part.writer.flush().map_err(pq)?;
     }
     Ok(())
 }
@@ -288,7 +324,7 @@ fn open_part<B: Rows + Default>(root: &Path, carry: Option<&Carry>, key: PartKey
     {
         rows = stream_kept(c, key, &mut writer, &path)?;
     }
-    Ok(Part { builder: B::default(), writer, path, rows, carried: rows })
+    Ok(Part { builder: B::default(), batches: Vec::new(), batches_rows: 0, writer, path, rows, carried: rows })
 }
 
 fn copy_kept(root: &Path, carry: &Carry, key: PartKey) -> Result<u64, SinkError> {
@@ -334,6 +370,7 @@ fn keep_mask(batch: &RecordBatch, drop: &HashSet<String>) -> BooleanArray {
 fn close_all<B: Rows>(parts: BTreeMap<PartKey, Part<B>>) -> Result<(usize, u64), SinkError> {
     let (mut n, mut carried) = (0, 0);
     for (_, mut part) in parts {
+        write_batches(&mut part, usize::MAX)?;
         if !part.builder.is_empty() {
             let batch = part.builder.finish();
             part.writer.write(&batch).map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
