@@ -31,7 +31,7 @@ for size in "${@:-5000 50000}"; do
       "$bin" bench-corpus "$corpus" --files "$n" --seed 1 >&2
       touch "$corpus.done"
     fi
-    mb=$(du -sb "$corpus" | awk '{ printf "%.1f", $1 / 1e6 }')
+    mb=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.1f", s / 1e6 }')
     echo "== $n files, $mb MB (seed 1, $runs runs each, medians) =="
     : > "$work/j2"; : > "$work/j1"; : > "$work/re"; : > "$work/stages"; : > "$work/floor"
     for _ in $(seq "$runs"); do
