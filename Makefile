@@ -33,9 +33,10 @@ test-s3:
 fmt:
 	$(CARGO) fmt
 
-# Full vs incremental ingest on sample_data copied 200 times (ratios, one run).
+# Generated corpora of 5,000 and 50,000 files: throughput, peak RSS, floors, threads, re-run,
+# the Python baseline (scripts/bench.sh; not part of `make test`). BENCH_RUNS=1 for a quick look.
 bench: build
-	scripts/bench.sh 200
+	scripts/bench.sh
 
 clean:
 	rm -rf out

@@ -1,31 +1,68 @@
 #!/usr/bin/env bash
-# Benchmark: a corpus made of COPIES × sample_data, ingested full, then re-run unchanged, then
-# re-run after one file changed. Prints the times and their ratios (one run, one machine:
-# read the ratios, not the absolute seconds).
-#   scripts/bench.sh [COPIES]   (default 200)
+# Benchmark (make bench): generated corpora of 5,000 and 50,000 files (cached under
+# ~/.cache/jixiao-bench), each ingested with 2 threads and with 1, then re-run unchanged;
+# the read and read+decode floors measured in-process in the same run; the Python baseline
+# (../shared/tools/pyref) on the 5,000-file corpus when its venv is there.
+#   scripts/bench.sh [SIZES...]   (default: 5000 50000); BENCH_RUNS=3 runs each, medians shown
 set -euo pipefail
 cd "$(dirname "$0")/.."
-copies=${1:-200}
 bin=${CARGO_TARGET_DIR:-target}/release/jixiao
-[ -x "$bin" ] || cargo build --release --locked
+cargo build --release --locked >&2
+cache=${JIXIAO_BENCH_CACHE:-$HOME/.cache/jixiao-bench}
+runs=${BENCH_RUNS:-3}
+pyenv=${PYREF_VENV:-$HOME/.cache/jixiao-pyref}
+pyref=../shared/tools/pyref/pyref.py
 work=$(mktemp -d -t jixiao-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-for i in $(seq 1 "$copies"); do
-  mkdir -p "$work/in/batch_$i"
-  cp -r sample_data/corpus sample_data/realworld sample_data/layouts sample_data/dongguan_2020_seed.txt "$work/in/batch_$i/"
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# One timed command: "wall_s cpu_s peak_rss_kb" (exit 1 = some files partial: a finished run).
+timed() { /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" > /dev/null 2>&1 || [ $? -eq 1 ]; awk '{ print $1, $2 + $3, $4 }' "$work/time"; }
+# Field N of several "timed" lines, as a median.
+col() { awk -v n="$1" '{ print $n }' | median; }
+# A value from the last run summary under OUT.
+summary() { python3 -c "import json,glob,sys; d=json.load(open(sorted(glob.glob(sys.argv[1]+'/runs/*.json'))[-1])); print(eval(sys.argv[2]))" "$1" "$2"; }
+
+for size in "${@:-5000 50000}"; do
+  for n in $size; do
+    corpus=$cache/corpus-$n
+    if [ ! -f "$corpus.done" ]; then
+      rm -rf "$corpus"
+      "$bin" bench-corpus "$corpus" --files "$n" --seed 1 >&2
+      touch "$corpus.done"
+    fi
+    mb=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.1f", s / 1e6 }')
+    echo "== $n files, $mb MB (seed 1, $runs runs each, medians) =="
+    : > "$work/j2"; : > "$work/j1"; : > "$work/re"; : > "$work/stages"; : > "$work/floor"
+    for _ in $(seq "$runs"); do
+      rm -rf "$work/out"
+      timed "$bin" ingest "$corpus" --out "$work/out" --jobs 2 --full >> "$work/j2"
+      summary "$work/out" "' '.join('%s=%.2fs' % kv for kv in sorted(d['stage_seconds'].items())) + '  peak RSS: ' + ' '.join('%s=%.0fMB' % (k, v / 1e6) for k, v in sorted(d.get('stage_peak_rss_bytes', {}).items()))" >> "$work/stages"
+      timed "$bin" ingest "$corpus" --out "$work/out" --jobs 2 >> "$work/re"
+      rm -rf "$work/out"
+      timed "$bin" ingest "$corpus" --out "$work/out" --jobs 1 --full >> "$work/j1"
+      "$bin" bench-floor "$corpus" --jobs 2 >> "$work/floor"
+    done
+    ok=$(summary "$work/out" "'%d ok, %d partial, %d rejected, %d tables' % (d['ok'], d['partial'], d['rejected'], d['tables'])")
+    w2=$(col 1 < "$work/j2"); c2=$(col 2 < "$work/j2"); r2=$(col 3 < "$work/j2")
+    w1=$(col 1 < "$work/j1"); r1=$(col 3 < "$work/j1"); wre=$(col 1 < "$work/re")
+    fr=$(python3 -c "import json,sys; print(sorted(json.loads(l)['read_seconds'] for l in open(sys.argv[1]))[len(open(sys.argv[1]).readlines())//2])" "$work/floor")
+    fd=$(python3 -c "import json,sys; print(sorted(json.loads(l)['read_decode_seconds'] for l in open(sys.argv[1]))[len(open(sys.argv[1]).readlines())//2])" "$work/floor")
+    awk -v n="$n" -v mb="$mb" -v w2="$w2" -v c2="$c2" -v r2="$r2" -v w1="$w1" -v r1="$r1" -v re="$wre" -v fr="$fr" -v fd="$fd" -v ok="$ok" 'BEGIN {
+      printf "result          %s\n", ok
+      printf "2 threads       %7.2f s wall  %6.2f CPU-s  %8.0f files/s  %6.1f MB/s  peak RSS %4.0f MB\n", w2, c2, n / w2, mb / w2, r2 / 1024
+      printf "1 thread        %7.2f s wall                 %8.0f files/s  %6.1f MB/s  peak RSS %4.0f MB\n", w1, n / w1, mb / w1, r1 / 1024
+      printf "1 -> 2 threads  %7.2fx\n", w1 / w2
+      printf "floor (2 thr.)  read %.3f s (%.0f MB/s), read+decode %.3f s (%.0f MB/s); run / read+decode floor %.1fx\n", fr, mb / fr, fd, mb / fd, w2 / fd
+      printf "unchanged rerun %7.3f s = %.1f%% of the full run\n", re, 100 * re / w2
+    }'
+    echo "stages (2 threads, per run): $(sort "$work/stages" | sed -n "$(( (runs + 1) / 2 ))p")"
+    if [ "$n" = 5000 ] && [ -x "$pyenv/bin/python" ] && [ -f "$pyref" ]; then
+      : > "$work/py"
+      for _ in $(seq "$runs"); do rm -rf "$work/pyout"; timed "$pyenv/bin/python" "$pyref" "$corpus" "$work/pyout" --jobs 2 >> "$work/py"; done
+      pw=$(col 1 < "$work/py"); pc=$(col 2 < "$work/py"); pr=$(col 3 < "$work/py")
+      awk -v pw="$pw" -v pc="$pc" -v pr="$pr" -v w2="$w2" -v mb="$mb" 'BEGIN {
+        printf "pyref (2 proc.) %7.2f s wall  %6.2f CPU-s  %6.1f MB/s  peak RSS %4.0f MB; jixiao is %.1fx faster\n", pw, pc, mb / pw, pr / 1024, pw / w2 }'
+    fi
+  done
 done
-files=$(find "$work/in" -type f | wc -l)
-bytes=$(du -sb "$work/in" | cut -f1)
-# Exit 1 (some sample files are partial or rejected on purpose) is a finished run.
-t() { local s e; s=$(date +%s.%N); "$@" > /dev/null || [ $? -eq 1 ]; e=$(date +%s.%N); awk -v a="$s" -v b="$e" 'BEGIN { print b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-full=$(t "$bin" ingest "$work/in" --out "$work/out")
-same=$(t "$bin" ingest "$work/in" --out "$work/out")
-printf '\n' >> "$work/in/batch_1/dongguan_2020_seed.txt"
-one=$(t "$bin" ingest "$work/in" --out "$work/out")
-rebuild=$(t "$bin" ingest "$work/in" --out "$work/out" --full)
-echo "corpus: $files files, $((bytes / 1000000)) MB"
-printf 'full ingest           %8.3f s  (%s MB/s)\n' "$full" "$(ratio "$((bytes / 1000))" "$(awk -v f="$full" 'BEGIN { print f * 1000 }')")"
-printf 'unchanged rerun       %8.3f s  %s of full\n' "$same" "$(ratio "$same" "$full")"
-printf 'one file changed      %8.3f s  %s of full\n' "$one" "$(ratio "$one" "$full")"
-printf 'full rebuild (--full) %8.3f s  %s of full\n' "$rebuild" "$(ratio "$rebuild" "$full")"

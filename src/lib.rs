@@ -13,6 +13,8 @@
 
 #[cfg(feature = "polars")]
 pub mod analytics;
+#[doc(hidden)]
+pub mod bench;
 pub mod config;
 pub mod ingest;
 #[cfg(feature = "polars")]

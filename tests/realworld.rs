@@ -144,13 +144,11 @@ fn inferred_readings_lower_confidence_and_are_listed_for_review() {
 }
 
 #[test]
-#[ignore = "pdftotext -layout: merged 效益/满意度 rows and side-by-side goals are not fully reconstructed yet (issue 10)"]
 fn wanli_2023_pdftotext_layout() {
     assert_reads("putuo_2023_wanli_fulldoc_pdftotext_layout.txt", "ok", WANLI_2023);
 }
 
 #[test]
-#[ignore = "PyMuPDF runs: a 三级 name wrapped over two runs (牢固树 / 立全心全意…) is read as name and value (issue 10)"]
 fn wanli_2023_pymupdf_runs() {
     assert_reads("putuo_2023_wanli_perfpages_pymupdf_cells.txt", "ok", WANLI_2023);
 }

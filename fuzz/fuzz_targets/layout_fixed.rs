@@ -2,5 +2,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|text: &str| {
-    let _ = jixiao::ingest::layout::fixed::read(text);
+    let _ = jixiao::ingest::layout::fixed::read(text, &jixiao::ingest::form::FormLabels);
 });

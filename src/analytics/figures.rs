@@ -55,7 +55,7 @@ pub fn years_overview(root: &Path) -> Result<Vec<YearLine>, StatsError> {
     if !has_parts(root, "projects") {
         return Ok(Vec::new());
     }
-    let df = collect(with_text_money(totals_by_year(projects(root)?)), root)?;
+    let df = collect(with_text_money(totals_by_year(projects(root, None)?)), root)?;
     Ok(rows(&df)
         .iter()
         .map(|r| YearLine {
@@ -77,7 +77,7 @@ struct Scope<'a> {
 
 impl Scope<'_> {
     fn projects(&self, year: i32) -> Result<LazyFrame, StatsError> {
-        let lf = projects(self.root)?.filter(col("year").eq(lit(year)));
+        let lf = projects(self.root, Some(year))?.filter(col("year").eq(lit(year)));
         Ok(match self.region {
             Some(r) => lf.filter(col("region").eq(lit(r.to_string()))),
             None => lf,
@@ -90,7 +90,7 @@ impl Scope<'_> {
             return Ok(None);
         }
         let ids = self.projects(year)?.select([col("project_id"), col("budget_unit"), col("project_name")]);
-        Ok(Some(indicators(self.root)?.filter(col("year").eq(lit(year))).join(
+        Ok(Some(indicators(self.root, Some(year))?.filter(col("year").eq(lit(year))).join(
             ids,
             [col("project_id")],
             [col("project_id")],

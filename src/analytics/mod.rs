@@ -61,9 +61,32 @@ pub fn scan(root: &Path, dataset: &str) -> Result<LazyFrame, StatsError> {
     LazyFrame::scan_parquet(PlRefPath::new(glob.as_str()), args).map_err(pl(root))
 }
 
+/// A dataset's rows with their partition year as Int32, of one year only when `year` is set:
+/// every figure is per year, and a copy never crosses years (the fingerprint holds the year),
+/// so figures computed one year at a time hold one year's rows in memory, not the corpus'.
+fn scan_year(root: &Path, dataset: &str, year: Option<i32>) -> Result<LazyFrame, StatsError> {
+    let partition = year.map(|y| format!("{dataset}/year={y}"));
+    match (year, &partition) {
+        // Only that partition's files are listed and opened.
+        (Some(y), Some(dir)) if has_parts(root, dir) => {
+            let glob = format!("{}/{dir}/*.parquet", root.display());
+            let lf =
+                LazyFrame::scan_parquet(PlRefPath::new(glob.as_str()), ScanArgsParquet::default()).map_err(pl(root))?;
+            Ok(lf.with_columns([lit(y).cast(DataType::Int32).alias("year")]))
+        }
+        _ => {
+            let lf = scan(root, dataset)?.with_columns([col("year").cast(DataType::Int32)]);
+            Ok(match year {
+                Some(y) => lf.filter(col("year").eq(lit(y))),
+                None => lf,
+            })
+        }
+    }
+}
+
 /// Every project row with its partition year, copies included, as an analyst sees them.
-fn all_projects(root: &Path) -> Result<LazyFrame, StatsError> {
-    Ok(scan(root, "projects")?.with_columns([col("year").cast(DataType::Int32)]))
+fn all_projects(root: &Path, year: Option<i32>) -> Result<LazyFrame, StatsError> {
+    scan_year(root, "projects", year)
 }
 
 /// Each project row with its copy relation: `copies`, the rows sharing its
@@ -86,14 +109,14 @@ fn with_copies(p: LazyFrame) -> LazyFrame {
 
 /// The distinct tables: one row per `table_fingerprint` (the canonical one), with `copies`.
 /// Every stat and report figure counts these.
-fn projects(root: &Path) -> Result<LazyFrame, StatsError> {
-    Ok(with_copies(all_projects(root)?).filter(col("copy_of").is_null()))
+fn projects(root: &Path, year: Option<i32>) -> Result<LazyFrame, StatsError> {
+    Ok(with_copies(all_projects(root, year)?).filter(col("copy_of").is_null()))
 }
 
 /// Indicators of the distinct tables only, so a table's indicators are counted once too.
-fn indicators(root: &Path) -> Result<LazyFrame, StatsError> {
-    let distinct = projects(root)?.select([col("project_id")]);
-    Ok(scan(root, "indicators")?.with_columns([col("year").cast(DataType::Int32)]).join(
+fn indicators(root: &Path, year: Option<i32>) -> Result<LazyFrame, StatsError> {
+    let distinct = projects(root, year)?.select([col("project_id")]);
+    Ok(scan_year(root, "indicators", year)?.join(
         distinct,
         [col("project_id")],
         [col("project_id")],

@@ -18,6 +18,7 @@ macro_rules! outln {
     }};
 }
 
+mod bench;
 mod commit;
 mod inspect;
 mod print;
@@ -165,6 +166,22 @@ enum Command {
     Status { out: PathBuf },
     /// List the snapshots kept in an output directory, with their run summaries.
     Snapshots { out: PathBuf },
+    /// Writes a generated corpus (bench, fuzz seeds): files 0..FILES of SEED under DIR.
+    #[command(hide = true)]
+    BenchCorpus {
+        dir: PathBuf,
+        #[arg(long)]
+        files: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Prints the read and read+decode floors of the files under DIR as JSON.
+    #[command(hide = true)]
+    BenchFloor {
+        dir: PathBuf,
+        #[arg(long, short = 'j', default_value_t = 2)]
+        jobs: usize,
+    },
 }
 
 /// Scale-out flags of `jixiao ingest`: a slice of the inputs, and a Delta root instead of snapshots.
@@ -248,5 +265,7 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
         Command::Inspect { file, grid } => inspect::inspect(&file, grid),
         Command::Status { out } => status::status(&out),
         Command::Snapshots { out } => snapshots::snapshots(&out),
+        Command::BenchCorpus { dir, files, seed } => bench::corpus(&dir, files, seed),
+        Command::BenchFloor { dir, jobs } => bench::floor(&dir, jobs),
     }
 }

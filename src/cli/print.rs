@@ -30,6 +30,11 @@ pub(super) fn print_summary_to(dest: &str, out: &Path, s: &Summary) {
     );
     let stages: Vec<String> = s.stage_seconds.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect();
     outln!("  stages     {}", stages.join("  "));
+    if s.peak_rss_bytes > 0 {
+        let mb = |b: &u64| format!("{:.0} MB", *b as f64 / 1e6);
+        let per: Vec<String> = s.stage_peak_rss_bytes.iter().map(|(k, v)| format!("{k} {}", mb(v))).collect();
+        outln!("  memory     peak {}  ({})", mb(&s.peak_rss_bytes), per.join("  "));
+    }
     for p in s.problems.iter().take(10) {
         outln!("  ! {p}");
     }

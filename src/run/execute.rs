@@ -1,12 +1,17 @@
-//! Run stage, execute: the per-file stages in parallel on a rayon pool, their outcomes handed
+//! Run stage, execute: the per-file stages on `jobs` worker threads, their outcomes handed
 //! to the sink in walk order by one writer thread.
+//!
+//! Workers take files from one shared counter, so files are read in walk order and an
+//! outcome waits for the writer only while the few files before it are still being read.
+//! (Splitting the list between threads, as a parallel iterator does, made the writer hold
+//! every outcome of the second half until the first half was done: memory grew with the
+//! corpus.) A worker that gets more than `WINDOW` files ahead of the writer waits, so one
+//! slow file holds back at most `WINDOW` outcomes, whatever the corpus size.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
 use std::time::Instant;
-
-use rayon::prelude::*;
 
 use super::RunError;
 use super::plan::Known;
@@ -16,8 +21,8 @@ use crate::ingest::walk::Entry;
 use crate::store::records::Status;
 use crate::store::sink::Sink;
 
-/// Outcomes waiting for the writer; bounds memory when one slow file holds up the order.
-const CHANNEL_DEPTH: usize = 256;
+/// Files a worker may run ahead of the writer: bounds the outcomes held in memory.
+const WINDOW: usize = 512;
 
 /// Run totals folded over the parallel file loop.
 #[derive(Debug, Default, Clone, Copy)]
@@ -79,39 +84,87 @@ pub(super) fn execute(
     limits: Limits,
     progress: bool,
 ) -> Result<(Sink, Tally, Written), RunError> {
-    let jobs = limits.thread_count();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| RunError::Threads { jobs, message: e.to_string() })?;
+    let jobs = limits.thread_count().max(1);
     let bar = Progress::new(progress, todo.len() as u64);
-    let (tx, rx) = mpsc::sync_channel::<(usize, Outcome)>(CHANNEL_DEPTH);
-    let (tally, written) = std::thread::scope(|s| {
-        let writer = s.spawn(|| write_in_order(rx, known, &mut sink));
-        let tally = pool.install(|| {
-            todo.par_iter()
-                .enumerate()
-                .map_with(tx, |tx, (i, e)| {
-                    let o = process::process(e, limits);
-                    let t = Tally::of(&o);
-                    bar.file_done(e.size);
-                    if o.file.status != Status::Ok {
-                        tracing::debug!(path = %o.file.path, status = o.file.status.as_str(), error = o.file.error.as_deref().unwrap_or(""), "file not ok");
-                    }
-                    // The writer only stops receiving after an error it reports itself.
-                    let _ = tx.send((i, o));
-                    t
-                })
-                .reduce(Tally::default, Tally::merge)
-        });
-        (tally, writer.join())
+    let queue = Queue::default();
+    let (tx, rx) = mpsc::sync_channel::<(usize, Outcome)>(WINDOW);
+    let (tallies, written) = std::thread::scope(|s| {
+        let writer = s.spawn(|| write_in_order(rx, known, &mut sink, &queue));
+        let mut workers = Vec::with_capacity(jobs);
+        for _ in 0..jobs {
+            let (tx, queue, bar) = (tx.clone(), &queue, &bar);
+            let spawned = std::thread::Builder::new()
+                .name("jixiao-worker".into())
+                .spawn_scoped(s, move || work(todo, limits, &tx, queue, bar));
+            workers.push(spawned);
+        }
+        drop(tx);
+        let tallies: Vec<_> = workers.into_iter().map(|w| w.map(|h| h.join())).collect();
+        (tallies, writer.join())
     });
     bar.finish();
+    let mut tally = Tally::default();
+    for t in tallies {
+        let t = t.map_err(|e| RunError::Threads { jobs, message: e.to_string() })?;
+        tally = tally.merge(t.map_err(|_| RunError::Threads { jobs, message: "a worker thread panicked".into() })?);
+    }
     let written = written.map_err(|_| RunError::Io {
         path: sink.root().to_path_buf(),
         source: std::io::Error::other("the writer thread panicked"),
     })??;
     Ok((sink, tally, written))
+}
+
+/// The next file to read, and how far the writer has got.
+#[derive(Default)]
+struct Queue {
+    next: AtomicUsize,
+    written: Mutex<usize>,
+    advanced: Condvar,
+}
+
+impl Queue {
+    /// Takes the next file index, first waiting while it is `WINDOW` or more ahead of the writer.
+    fn take(&self) -> usize {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        while i >= *written + WINDOW {
+            written = self.advanced.wait(written).unwrap_or_else(|e| e.into_inner());
+        }
+        i
+    }
+
+    /// The writer has written every outcome before `n`; also called with `usize::MAX` when it
+    /// stops, so no worker waits for a writer that is gone.
+    fn written_up_to(&self, n: usize) {
+        *self.written.lock().unwrap_or_else(|e| e.into_inner()) = n;
+        self.advanced.notify_all();
+    }
+}
+
+/// One worker: reads files in walk order until none are left or the writer has stopped.
+fn work(
+    todo: &[&Entry],
+    limits: Limits,
+    tx: &mpsc::SyncSender<(usize, Outcome)>,
+    queue: &Queue,
+    bar: &Progress,
+) -> Tally {
+    let mut tally = Tally::default();
+    loop {
+        let i = queue.take();
+        let Some(e) = todo.get(i) else { return tally };
+        let o = process::process(e, limits);
+        tally = tally.merge(Tally::of(&o));
+        bar.file_done(e.size);
+        if o.file.status != Status::Ok {
+            tracing::debug!(path = %o.file.path, status = o.file.status.as_str(), error = o.file.error.as_deref().unwrap_or(""), "file not ok");
+        }
+        if tx.send((i, o)).is_err() {
+            // The writer stopped on an error it reports itself.
+            return tally;
+        }
+    }
 }
 
 /// The writer thread: outcomes arrive in completion order and leave in walk order, so the
@@ -120,6 +173,18 @@ fn write_in_order(
     rx: mpsc::Receiver<(usize, Outcome)>,
     known: &HashMap<String, Known>,
     sink: &mut Sink,
+    queue: &Queue,
+) -> Result<Written, RunError> {
+    let written = write_outcomes(rx, known, sink, queue);
+    queue.written_up_to(usize::MAX);
+    written
+}
+
+fn write_outcomes(
+    rx: mpsc::Receiver<(usize, Outcome)>,
+    known: &HashMap<String, Known>,
+    sink: &mut Sink,
+    queue: &Queue,
 ) -> Result<Written, RunError> {
     let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
     let mut next = 0usize;
@@ -142,10 +207,11 @@ fn write_in_order(
             for p in &o.projects {
                 sink.push_project(p)?;
             }
-            for i in &o.indicators {
-                sink.push_indicator(i)?;
+            for b in &o.indicators {
+                sink.push_indicators(&o.file.path, b.year, &b.rows)?;
             }
         }
+        queue.written_up_to(next);
     }
     Ok(w)
 }

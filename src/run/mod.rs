@@ -7,6 +7,7 @@
 //! `--full` is the same path with an empty state.
 
 mod execute;
+pub mod memory;
 mod plan;
 mod publish;
 #[cfg(feature = "delta")]
@@ -104,6 +105,13 @@ pub struct Summary {
     pub elapsed_seconds: f64,
     pub throughput_mb_s: f64,
     pub stage_seconds: BTreeMap<String, f64>,
+    /// The process's peak resident set during the run, in bytes (Linux; 0 where unknown).
+    #[serde(default)]
+    pub peak_rss_bytes: u64,
+    /// The process's peak resident set at the end of each stage, in bytes (Linux): the
+    /// stage whose figure jumps took the memory.
+    #[serde(default)]
+    pub stage_peak_rss_bytes: BTreeMap<String, u64>,
     pub snapshot: String,
     pub exit_status: i32,
     /// Files that are partial or rejected, with their reasons (the first 50).
@@ -156,7 +164,9 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     summary.run_id = run_id.clone();
     summary.started = started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     summary.snapshot = format!("snapshots/{run_id}");
-    summary.stage_seconds = stages.0;
+    summary.peak_rss_bytes = stages.peak_rss.values().copied().max().unwrap_or(0);
+    summary.stage_peak_rss_bytes = std::mem::take(&mut stages.peak_rss);
+    summary.stage_seconds = stages.seconds;
     summary.elapsed_seconds = t0.elapsed().as_secs_f64();
     publish::write_json(&staging.join("manifest.json"), &summary)?;
     out.publish(&run_id, &fault)?;

@@ -47,15 +47,21 @@ pub fn count_rows(root: &Path, d: Dataset) -> u64 {
         .sum()
 }
 
-/// Seconds per stage, in the order a run goes through them.
+/// Seconds per stage, and the process's peak resident set at the end of each.
 #[derive(Debug, Default)]
-pub(super) struct Stages(pub BTreeMap<String, f64>);
+pub(super) struct Stages {
+    pub seconds: BTreeMap<String, f64>,
+    pub peak_rss: BTreeMap<String, u64>,
+}
 
 impl Stages {
     pub fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> T {
         let t = std::time::Instant::now();
         let out = f();
-        self.0.insert(name.to_string(), t.elapsed().as_secs_f64());
+        self.seconds.insert(name.to_string(), t.elapsed().as_secs_f64());
+        if let Some(peak) = super::memory::peak_rss_bytes() {
+            self.peak_rss.insert(name.to_string(), peak);
+        }
         out
     }
 }

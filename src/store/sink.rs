@@ -2,8 +2,10 @@
 //!
 //! Parts are keyed by dataset, year and a bucket of the input path (`part-03.parquet`), so an
 //! incremental run rewrites only the buckets its changed inputs fall in; every other part of
-//! the previous snapshot is hard-linked, not copied. Row groups are flushed per part every
-//! `BATCH_ROWS` rows, so memory stays flat however large the corpus.
+//! the previous snapshot is hard-linked, not copied. Rows are handed to a part's Parquet
+//! writer every `BATCH_ROWS` rows, and the open parts share one budget for the row groups
+//! they buffer (`BUFFER_BYTES`), so memory stays flat however large the corpus and however
+//! many years it spans.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{self, File};
@@ -19,16 +21,19 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use super::parquet::writer_properties;
 
 use crate::store::records::{
-    FILES, FileRow, FilesBuilder, INDICATORS, IndicatorRow, IndicatorsBuilder, PROJECTS, ProjectRow, ProjectsBuilder,
-    Rows,
+    FILES, FileRow, FilesBuilder, INDICATORS, IndicatorsBuilder, PROJECTS, ProjectRow, ProjectsBuilder, Rows,
 };
 
 /// Input paths are spread over this many parts per dataset and year.
 pub const BUCKETS: u32 = 8;
 /// Rows buffered per part before they are handed to the Parquet writer.
-const BATCH_ROWS: usize = 4096;
-/// A part's row group is closed once the writer buffers this much (encoded, before zstd).
-const ROW_GROUP_BYTES: usize = 8 << 20;
+const BATCH_ROWS: usize = 1024;
+/// What all open parts' writers may buffer together (encoded row groups, before zstd); each
+/// part gets an equal share, at most `MAX_ROW_GROUP_BYTES` and at least `MIN_ROW_GROUP_BYTES`.
+/// A fixed size per part made memory grow with the number of years in the corpus.
+const BUFFER_BYTES: usize = 64 << 20;
+const MAX_ROW_GROUP_BYTES: usize = 8 << 20;
+const MIN_ROW_GROUP_BYTES: usize = 512 << 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -121,6 +126,9 @@ pub struct Carry {
 
 struct Part<B: Rows> {
     builder: B,
+    /// Rows that came columnar (indicators), waiting to be written as one batch.
+    batches: Vec<RecordBatch>,
+    batches_rows: usize,
     writer: ArrowWriter<File>,
     path: PathBuf,
     rows: u64,
@@ -158,23 +166,39 @@ impl Sink {
 
     pub fn push_file(&mut self, row: &FileRow) -> Result<(), SinkError> {
         let key = PartKey { dataset: Dataset::Files, year: None, bucket: bucket_of(&row.path) };
-        push(&self.root, self.carry.as_ref(), &mut self.files, key, row)?;
+        let limit = self.row_group_bytes();
+        push(&self.root, self.carry.as_ref(), &mut self.files, key, row, limit)?;
         self.rows_written += 1;
         Ok(())
     }
 
     pub fn push_project(&mut self, row: &ProjectRow) -> Result<(), SinkError> {
         let key = PartKey { dataset: Dataset::Projects, year: Some(row.year), bucket: bucket_of(&row.path) };
-        push(&self.root, self.carry.as_ref(), &mut self.projects, key, row)?;
+        let limit = self.row_group_bytes();
+        push(&self.root, self.carry.as_ref(), &mut self.projects, key, row, limit)?;
         self.rows_written += 1;
         Ok(())
     }
 
-    pub fn push_indicator(&mut self, row: &IndicatorRow) -> Result<(), SinkError> {
-        let key = PartKey { dataset: Dataset::Indicators, year: Some(row.year), bucket: bucket_of(&row.path) };
-        push(&self.root, self.carry.as_ref(), &mut self.indicators, key, row)?;
-        self.rows_written += 1;
+    /// A file's indicator rows of one year, already columnar (built by the worker that read it).
+    pub fn push_indicators(&mut self, path: &str, year: i32, rows: &RecordBatch) -> Result<(), SinkError> {
+        let key = PartKey { dataset: Dataset::Indicators, year: Some(year), bucket: bucket_of(path) };
+        let limit = self.row_group_bytes();
+        let part = open_or_get::<IndicatorsBuilder>(&self.root, self.carry.as_ref(), &mut self.indicators, key)?;
+        part.rows += rows.num_rows() as u64;
+        part.batches_rows += rows.num_rows();
+        part.batches.push(rows.clone());
+        if part.batches_rows >= BATCH_ROWS {
+            write_batches(part, limit)?;
+        }
+        self.rows_written += rows.num_rows() as u64;
         Ok(())
+    }
+
+    /// The row group size each open part may buffer: its share of `BUFFER_BYTES`.
+    fn row_group_bytes(&self) -> usize {
+        let open = self.files.len() + self.projects.len() + self.indicators.len();
+        (BUFFER_BYTES / open.max(1)).clamp(MIN_ROW_GROUP_BYTES, MAX_ROW_GROUP_BYTES)
     }
 
     /// Closes every part, rewrites dirty old parts that got no new rows, links clean ones.
@@ -232,11 +256,9 @@ fn push<B: Rows + Default>(
     parts: &mut BTreeMap<PartKey, Part<B>>,
     key: PartKey,
     row: &B::Row,
+    row_group_bytes: usize,
 ) -> Result<(), SinkError> {
-    let part = match parts.entry(key) {
-        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::btree_map::Entry::Vacant(e) => e.insert(open_part::<B>(root, carry, key)?),
-    };
+    let part = open_or_get(root, carry, parts, key)?;
     part.builder.push(row);
     part.rows += 1;
     if part.builder.len() >= BATCH_ROWS {
@@ -245,9 +267,39 @@ fn push<B: Rows + Default>(
         part.writer.write(&batch).map_err(pq)?;
         // The writer holds its row group in memory until it is flushed; flushing by size keeps
         // memory per open part bounded however many rows the corpus has.
-        if part.writer.memory_size() > ROW_GROUP_BYTES {
+        if part.writer.memory_size() > row_group_bytes {
             part.writer.flush().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
         }
+    }
+    Ok(())
+}
+
+fn open_or_get<'p, B: Rows + Default>(
+    root: &Path,
+    carry: Option<&Carry>,
+    parts: &'p mut BTreeMap<PartKey, Part<B>>,
+    key: PartKey,
+) -> Result<&'p mut Part<B>, SinkError> {
+    Ok(match parts.entry(key) {
+        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::btree_map::Entry::Vacant(e) => e.insert(open_part::<B>(root, carry, key)?),
+    })
+}
+
+/// Hands a part's pending batches to its writer as one, flushing the row group when the
+/// part has used its share of the buffer budget.
+fn write_batches<B: Rows>(part: &mut Part<B>, row_group_bytes: usize) -> Result<(), SinkError> {
+    if part.batches.is_empty() {
+        return Ok(());
+    }
+    let pq = |source| SinkError::Parquet { path: part.path.clone(), source };
+    let batch = arrow::compute::concat_batches(&part.batches[0].schema(), &part.batches)
+        .map_err(|source| SinkError::Arrow { path: part.path.clone(), source })?;
+    part.batches.clear();
+    part.batches_rows = 0;
+    part.writer.write(&batch).map_err(pq)?;
+    if part.writer.memory_size() > row_group_bytes {
+        part.writer.flush().map_err(pq)?;
     }
     Ok(())
 }
@@ -272,7 +324,7 @@ fn open_part<B: Rows + Default>(root: &Path, carry: Option<&Carry>, key: PartKey
     {
         rows = stream_kept(c, key, &mut writer, &path)?;
     }
-    Ok(Part { builder: B::default(), writer, path, rows, carried: rows })
+    Ok(Part { builder: B::default(), batches: Vec::new(), batches_rows: 0, writer, path, rows, carried: rows })
 }
 
 fn copy_kept(root: &Path, carry: &Carry, key: PartKey) -> Result<u64, SinkError> {
@@ -318,6 +370,7 @@ fn keep_mask(batch: &RecordBatch, drop: &HashSet<String>) -> BooleanArray {
 fn close_all<B: Rows>(parts: BTreeMap<PartKey, Part<B>>) -> Result<(usize, u64), SinkError> {
     let (mut n, mut carried) = (0, 0);
     for (_, mut part) in parts {
+        write_batches(&mut part, usize::MAX)?;
         if !part.builder.is_empty() {
             let batch = part.builder.finish();
             part.writer.write(&batch).map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;

@@ -190,6 +190,23 @@ fn binary_reason(bytes: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// Non-ASCII bytes chardetng gets to see: a few thousand characters tell the GB family from
+/// Big5, Shift_JIS or EUC-KR as surely as a whole file does, and feeding it whole files was
+/// a sixth of a run's time.
+const DETECT_NON_ASCII: usize = 8 * 1024;
+
+/// The file up to its `DETECT_NON_ASCII`th non-ASCII byte (all of it when it has fewer).
+fn detection_prefix(bytes: &[u8]) -> &[u8] {
+    let mut seen = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        seen += usize::from(!b.is_ascii());
+        if seen == DETECT_NON_ASCII {
+            return &bytes[..=i];
+        }
+    }
+    bytes
+}
+
 fn guess(bytes: &[u8]) -> &'static Encoding {
     if let Some(enc) = declared_charset(bytes).and_then(|label| Encoding::for_label(label.as_bytes()))
         && enc != UTF_8
@@ -204,8 +221,9 @@ fn guess(bytes: &[u8]) -> &'static Encoding {
             return enc;
         }
     }
+    let evidence = detection_prefix(bytes);
     let mut det = chardetng::EncodingDetector::new();
-    det.feed(bytes, true);
+    det.feed(evidence, evidence.len() == bytes.len());
     let enc = det.guess(Some(b"cn"), true);
     // chardetng answers GBK for the whole GB family; decoding uses GB18030 either way, and
     // the label stays what was detected.

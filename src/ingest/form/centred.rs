@@ -79,6 +79,46 @@ fn is_centred(printed: &[Option<String>]) -> bool {
     printed.first().is_some_and(Option::is_none) && printed.iter().any(Option::is_some)
 }
 
+/// The 一级 codes a 二级 code belongs under, where the 二级 label tells.
+fn family(l2_code: &str) -> &'static [&'static str] {
+    match l2_code {
+        "quantity" | "quality" | "timeliness" => &["output"],
+        "cost" => &["output", "cost"],
+        "social_benefit" | "economic_benefit" | "ecological_benefit" | "sustainability" | "combined_benefit" => {
+            &["outcome"]
+        }
+        "satisfaction" => &["satisfaction"],
+        _ => &[],
+    }
+}
+
+/// An indicator whose 一级 label came from another row (none printed on its own) while its
+/// 二级 label belongs under another 一级 takes the nearest printed 一级 label of that family: a
+/// label printed at the middle of its block, read top-down, leaves the rows above it with
+/// the previous block's label (成本指标 carried onto 数量指标 above a centred 产出指标).
+/// Returns how many indicators changed, for the table's notes.
+pub(super) fn by_family(inds: &mut [Indicator], printed: &[(bool, bool)]) -> usize {
+    if printed.len() != inds.len() {
+        return 0;
+    }
+    let labels: Vec<(usize, String, &'static str)> =
+        (0..inds.len()).filter(|&i| printed[i].0).map(|i| (i, inds[i].level1.clone(), inds[i].level1_code)).collect();
+    let mut changed = 0;
+    for (i, ind) in inds.iter_mut().enumerate() {
+        let fam = family(ind.level2_code);
+        if printed[i].0 || fam.is_empty() || fam.contains(&ind.level1_code) {
+            continue;
+        }
+        let nearest = labels.iter().filter(|(_, _, c)| fam.contains(c)).min_by_key(|(j, _, _)| j.abs_diff(i));
+        if let Some((_, l1, code)) = nearest {
+            ind.level1.clone_from(l1);
+            ind.level1_code = code;
+            changed += 1;
+        }
+    }
+    changed
+}
+
 /// The blocks of centred labels as (first row, last row, label), covering every row.
 fn blocks(printed: &[Option<String>]) -> Vec<(usize, usize, String)> {
     let at: Vec<usize> = (0..printed.len()).filter(|&i| printed[i].is_some()).collect();
@@ -163,6 +203,27 @@ mod tests {
         relabel(&mut inds, &printed, &[(1, Some("产出指标".into()), None)]);
         let l1: Vec<&str> = inds.iter().map(|i| i.level1.as_str()).collect();
         assert_eq!(l1, ["产出指标", "产出指标", "效益指标"]);
+    }
+
+    /// 拆违经费 (pdfplumber): 成本指标 printed on the first row, 产出指标 at the middle of the
+    /// three output rows below it, 效益指标 at the middle of the three outcome rows.
+    #[test]
+    fn a_carried_label_its_level2_contradicts_gives_way_to_the_nearest_of_its_family() {
+        let mut inds = vec![
+            ind(0, "成本指标", "经济成本指标"),
+            ind(1, "成本指标", "数量指标"),
+            ind(2, "产出指标", "质量指标"),
+            ind(3, "产出指标", "社会效益指标"),
+            ind(4, "效益指标", "生态效益指标"),
+        ];
+        for i in &mut inds {
+            i.level1_code = level1_code(&i.level1);
+            i.level2_code = level2_code(&i.level2);
+        }
+        let printed = [(true, true), (false, true), (true, true), (false, true), (true, true)];
+        assert_eq!(by_family(&mut inds, &printed), 2);
+        let l1: Vec<&str> = inds.iter().map(|i| i.level1.as_str()).collect();
+        assert_eq!(l1, ["成本指标", "产出指标", "产出指标", "效益指标", "效益指标"]);
     }
 
     #[test]

@@ -17,7 +17,10 @@ mod walker;
 
 use rust_decimal::Decimal;
 
-use crate::ingest::layout::Grid;
+use crate::ingest::layout::{Grid, Inference};
+
+/// What one reading the layout inferred takes off a table's confidence.
+const INFERENCE_COST: f64 = 0.05;
 use crate::ingest::text::{clean, label_key};
 
 pub use amount::parse_amount;
@@ -52,6 +55,9 @@ pub struct Table {
     /// Amount cells that were not stored (not a number, too large, negative), each naming
     /// its label and cell; the amount is then null and the file `partial`.
     pub amount_problems: Vec<String>,
+    /// The grid rows read into this table, so what the layout inferred about a row reaches
+    /// the table holding it.
+    pub grid_rows: std::ops::Range<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +104,18 @@ pub fn read(grid: &Grid) -> Reading {
         walker.row(r as u32, &cells, &keys);
     }
     walker.finish()
+}
+
+/// What the layout inferred lowers the confidence of the table holding the row it concerns,
+/// and its notes say why.
+pub fn note_inferences(reading: &mut Reading, inferences: &[Inference]) {
+    for inf in inferences {
+        let row = u32::try_from(inf.row).unwrap_or(u32::MAX);
+        if let Some(t) = reading.tables.iter_mut().find(|t| t.grid_rows.contains(&row)) {
+            t.parse_confidence = (t.parse_confidence - INFERENCE_COST).max(0.0);
+            t.parse_notes.push(inf.note.clone());
+        }
+    }
 }
 
 /// An amount and the next cell's label that an extractor left in one cell, one space apart

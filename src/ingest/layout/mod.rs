@@ -27,20 +27,36 @@ pub struct Layout {
     pub name: &'static str,
     /// The grid the form stage reads.
     pub grid: Grid,
+    /// Readings the layout inferred where the text did not say (a row span guessed from where
+    /// a label sits, columns rebuilt from positions): the tables holding those rows are read
+    /// with less confidence, and their notes say why.
+    pub inferences: Vec<Inference>,
+}
+
+/// One reading the layout stage inferred, at the grid row it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inference {
+    pub row: usize,
+    pub note: String,
 }
 
 /// Reads text with the reader of its layout; a one-run-per-line stream is then regridded by
-/// the form's `words` (see [`stream`]).
+/// the form's `words` (see [`stream`]), and fixed-width blocks under a header are rebuilt by them.
 pub fn read(kind: LayoutKind, text: &str, words: &dyn Vocabulary) -> Layout {
+    let mut inferences = Vec::new();
     let grid = match kind {
         LayoutKind::Html => html::read(text),
         LayoutKind::Markdown => markdown::read(text),
         LayoutKind::Csv => csv::read(text),
-        LayoutKind::FixedWidth => fixed::read(text),
+        LayoutKind::FixedWidth => {
+            let (grid, inferred) = fixed::read(text, words);
+            inferences = inferred;
+            grid
+        }
         // Lines without tabs become one-cell rows: the one-run-per-line reader is the tab reader.
         LayoutKind::Tsv | LayoutKind::Lines => tsv::read(text),
     };
-    Layout { kind, name: name_of(kind, text), grid: stream::regrid(grid, words) }
+    Layout { kind, name: name_of(kind, text), grid: stream::regrid(grid, words), inferences }
 }
 
 fn name_of(kind: LayoutKind, text: &str) -> &'static str {

@@ -362,7 +362,12 @@ mod tests {
                 doc.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
             }
             seen.insert(sniff(&doc));
-            for g in [html::read(&doc), csv::read(&doc), markdown::read(&doc), fixed::read(&doc)] {
+            for g in [
+                html::read(&doc),
+                csv::read(&doc),
+                markdown::read(&doc),
+                fixed::read(&doc, &crate::ingest::form::FormLabels).0,
+            ] {
                 for row in &g.rows {
                     for c in row {
                         assert!(c.row_span >= 1 && c.col_span >= 1);

@@ -44,15 +44,36 @@ pub trait Vocabulary {
     fn is_amount(&self, run: &str) -> bool;
 }
 
+/// No words at all: every run is `Other`. Readers given it rebuild nothing from labels.
+pub struct NoWords;
+
+impl Vocabulary for NoWords {
+    fn kind(&self, _: &str) -> RunKind {
+        RunKind::Other
+    }
+    fn is_whole_label(&self, _: &str) -> bool {
+        false
+    }
+    fn is_year_line(&self, _: &str) -> bool {
+        false
+    }
+    fn is_level1(&self, _: &str) -> bool {
+        false
+    }
+    fn is_amount(&self, _: &str) -> bool {
+        false
+    }
+}
+
 /// The grid the form reads: `grid` itself, or its rows rebuilt by `words` when it is a
 /// one-run-per-line stream.
 pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
     if !is_stream(&grid) {
         grid
     } else if is_space_joined(&grid, words) {
-        stream_rows(&space_runs(&grid), words)
+        stream_rows(&space_runs(&grid, words), words, true)
     } else {
-        stream_rows(&grid, words)
+        stream_rows(&grid, words, false)
     }
 }
 
@@ -73,17 +94,43 @@ fn is_space_joined(grid: &Grid, words: &dyn Vocabulary) -> bool {
     joined >= 8
 }
 
-/// The grid with every space-separated word on a line of its own.
-fn space_runs(grid: &Grid) -> Grid {
+/// The grid with every space-separated word on a line of its own, values wrapped around
+/// their labels' line rejoined first (see [`wrapped_around`]).
+fn space_runs(grid: &Grid, words: &dyn Vocabulary) -> Grid {
+    let lines: Vec<Vec<&str>> =
+        grid.rows.iter().map(|r| r.iter().flat_map(|c| c.text.split_whitespace()).collect()).collect();
     let mut out = Grid::default();
-    for row in &grid.rows {
-        for cell in row {
-            for w in cell.text.split_whitespace() {
-                out.push_line(w);
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some(runs) = wrapped_around(&lines, i, words) {
+            for r in runs {
+                out.push_line(r);
             }
+            i += 3;
+            continue;
         }
+        for w in &lines[i] {
+            out.push_line(*w);
+        }
+        i += 1;
     }
     out
+}
+
+/// Two or more head labels on a line of their own whose values wrapped around it: a layout
+/// extractor writes the values' first lines above the labels and the rest below, the cells
+/// of each line space-joined (普陀区城市管理行政执 上海市…执法局执 / 主管部门 实施单位 /
+/// 法局执法大队 法大队). Returns label, value, label, value … for lines `i..i + 3`.
+fn wrapped_around(lines: &[Vec<&str>], i: usize, words: &dyn Vocabulary) -> Option<Vec<String>> {
+    let (up, mid, down) = (lines.get(i)?, lines.get(i + 1)?, lines.get(i + 2)?);
+    let k = mid.len();
+    let label = |w: &&str| words.kind(w) == RunKind::Head && words.is_whole_label(w);
+    let value = |w: &&str| words.kind(w) == RunKind::Other && !words.is_amount(w);
+    let fits = k >= 2 && mid.iter().all(label) && up.len() == k && down.len() == k;
+    if !fits || !up.iter().chain(down.iter()).all(value) {
+        return None;
+    }
+    Some((0..k).flat_map(|j| [mid[j].to_string(), format!("{}{}", up[j], down[j])]).collect())
 }
 
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
@@ -96,9 +143,9 @@ fn is_stream(grid: &Grid) -> bool {
 /// Rebuilds rows from a one-run-per-line stream by its labels: a head label and the runs up
 /// to the next label form a row (wrapped values rejoin); label fragments that a narrow cell
 /// wrapped (满意度指 / 标) are joined first; in the indicator block, [一级] [二级] 三级 值 form a row.
-fn stream_rows(grid: &Grid, words: &dyn Vocabulary) -> Grid {
+fn stream_rows(grid: &Grid, words: &dyn Vocabulary, interleaved: bool) -> Grid {
     let runs = runs(grid, words);
-    let mut rows = Rows::default();
+    let mut rows = Rows { interleaved, ..Rows::default() };
     for (text, kind) in tokens(&runs, words) {
         if crate::ingest::deadline::tick() {
             break;
@@ -182,20 +229,9 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
             kind = RunKind::L1;
         }
         if kind == RunKind::Other && !expecting_value {
-            // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
-            if in_ind
-                && fill == 0
-                && let Some(next) = raw.get(i + 1)
-                && words.is_level1(next)
-                && words.is_whole_label(&format!("{}{next}", raw[i]))
-            {
-                toks.push((next.clone(), RunKind::L1));
-                toks.push((format!("{}{next}", raw[i]), RunKind::L2));
-                i += 2;
-                continue;
-            }
             // A 二级 label wrapped around the middle of its block: its head above the row and
-            // its tail below it (服务对象满意度 / 满意度指标 居民满意度 满意度 / 指标).
+            // its tail below it (服务对象满意度 / 满意度指标 居民满意度 满意度 / 指标). Tried before
+            // the head joins the 一级 label after it: 服务对象满意度满意度指标 reads as a label too.
             if in_ind
                 && fill == 0
                 && let Some(tail) = wrapped_tail(&raw, i, words)
@@ -211,6 +247,18 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
                     i += 1;
                 }
                 fill = 0;
+                continue;
+            }
+            // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
+            if in_ind
+                && fill == 0
+                && let Some(next) = raw.get(i + 1)
+                && words.is_level1(next)
+                && words.is_whole_label(&format!("{}{next}", raw[i]))
+            {
+                toks.push((next.clone(), RunKind::L1));
+                toks.push((format!("{}{next}", raw[i]), RunKind::L2));
+                i += 2;
                 continue;
             }
             if let Some((k, n)) = joined_label(&raw[i..], words) {
@@ -268,6 +316,12 @@ fn wrapped_tail(raw: &[String], i: usize, words: &dyn Vocabulary) -> Option<usiz
     if words.is_whole_label(head) || head.chars().count() > 10 {
         return None;
     }
+    // A 三级 name followed by its target (居民满意度 90%) is no label's head, whatever
+    // fragment comes later.
+    let numeric = |r: &str| r.chars().any(|c| c.is_ascii_digit() || "%％≥≤".contains(c));
+    if raw.get(i + 1).is_some_and(|n| numeric(n)) {
+        return None;
+    }
     (i + 1..raw.len().min(i + 6)).find(|&j| {
         let tail = &raw[j];
         tail.chars().count() <= 4 && !words.is_whole_label(tail) && is_level2(&format!("{head}{tail}"), words)
@@ -308,6 +362,8 @@ fn joined_label(runs: &[String], words: &dyn Vocabulary) -> Option<(RunKind, usi
 /// The row builder: takes classified runs in order and closes a row where the labels say one ends.
 #[derive(Default)]
 struct Rows {
+    /// Lines of side-by-side cells came interleaved (a space-joined layout extractor).
+    interleaved: bool,
     out: Grid,
     row: Vec<String>,
     in_indicators: bool,
@@ -327,7 +383,7 @@ impl Rows {
     /// Writes the goal texts collected after the goal labels, if any.
     fn end_goals(&mut self) {
         if self.goal_labels > 0 {
-            push_goal_texts(&mut self.out, &mut self.goal_text, self.goal_labels);
+            push_goal_texts(&mut self.out, &mut self.goal_text, self.goal_labels, self.interleaved);
             self.goal_labels = 0;
         }
     }
@@ -391,7 +447,9 @@ impl Rows {
         let is_header = |c: &String| words.kind(c) == RunKind::Header;
         if matches!(kind, RunKind::L1 | RunKind::L2) {
             if self.ind_fill > 0 || self.row.iter().any(is_header) {
-                if self.ind_fill == 1 {
+                if self.ind_fill == 1 && self.rejoin_wrapped_name() {
+                    self.row.clear();
+                } else if self.ind_fill == 1 {
                     // A name without a value: keep the value cell so the row stays a row.
                     self.row.push(String::new());
                 }
@@ -410,6 +468,28 @@ impl Rows {
             self.flush();
             self.ind_fill = 0;
         }
+    }
+
+    /// A 三级 name wrapped over two runs reads as name and value, and its real value then stands
+    /// alone before the next label (全面提升…牢固树 / 立全心全意为民服务意识 / 有效). When the lone
+    /// run is short and the row before took a longer, non-numeric text as its value, that text
+    /// ends the name and the lone run is the value. True when the row before was mended.
+    fn rejoin_wrapped_name(&mut self) -> bool {
+        let [lone] = self.row.as_slice() else { return false };
+        let Some(prev) = self.out.rows.last_mut() else { return false };
+        let n = prev.len();
+        if n < 2 {
+            return false;
+        }
+        let value = &prev[n - 1].text;
+        let numeric = |t: &str| t.chars().any(|c| c.is_ascii_digit() || "≥≤%％<>=".contains(c));
+        let len = |t: &str| t.chars().count();
+        if len(lone) > 6 || len(value) <= len(lone) || numeric(value) || prev[n - 2].text.is_empty() {
+            return false;
+        }
+        let tail = std::mem::replace(&mut prev[n - 1].text, lone.clone());
+        prev[n - 2].text.push_str(&tail);
+        true
     }
 
     /// A run that is no label: a goal text, the value of the row's label, or a line of its own.
@@ -438,9 +518,12 @@ impl Rows {
 
 /// Splits the runs after the goal labels into one text per label: by quotes when the texts
 /// are quoted, else at sentence ends.
-fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
+fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize, interleaved: bool) {
     let all = runs.concat();
-    let mut texts: Vec<String> = by_line_width(runs, labels);
+    let mut texts: Vec<String> = if interleaved { by_alternation(runs, labels) } else { Vec::new() };
+    if texts.is_empty() {
+        texts = by_line_width(runs, labels);
+    }
     runs.clear();
     if texts.is_empty() && all.starts_with('"') {
         texts = all.split('"').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
@@ -470,6 +553,53 @@ fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize) {
     }
 }
 
+/// Goal texts side by side as a layout-keeping extractor writes them: the lines of the two
+/// columns interleaved, each at its own column's width, the row label (项目 / 绩效 / 目标) a
+/// word among them. Lines alternate between the columns until one column's text ends (a line
+/// shorter than its column), after which the other column's lines follow alone. Returns
+/// nothing when the widths do not bear that out (then the other readings decide).
+fn by_alternation(runs: &[String], labels: usize) -> Vec<String> {
+    // The row label's words: the first short words, up to the one that completes a 目标.
+    let mut label = String::new();
+    let mut dropped = vec![false; runs.len()];
+    for (i, r) in runs.iter().enumerate().filter(|(_, r)| is_label_piece(r)) {
+        label.push_str(r);
+        dropped[i] = true;
+        if label.ends_with("目标") {
+            break;
+        }
+    }
+    if !label.ends_with("目标") {
+        dropped.fill(false);
+    }
+    let lines: Vec<&String> = runs.iter().zip(&dropped).filter(|(_, d)| !**d).map(|(r, _)| r).collect();
+    if labels != 2 || lines.len() < 4 {
+        return Vec::new();
+    }
+    let len = |s: &String| s.chars().count();
+    let width = [0, 1].map(|p| lines.iter().skip(p).step_by(2).take(2).map(|s| len(s)).max().unwrap_or(0));
+    let mut texts = [String::new(), String::new()];
+    let mut ended = [false, false];
+    let mut next = 0;
+    for line in lines {
+        let col = if ended[next] { 1 - next } else { next };
+        let n = len(line);
+        if ended[col] || n > width[col] + 2 {
+            return Vec::new();
+        }
+        texts[col].push_str(line);
+        ended[col] = n + 2 < width[col];
+        next = 1 - col;
+    }
+    texts.into_iter().collect()
+}
+
+/// A word of a row label printed a word per line between wrapped texts (项目 / 绩效 / 目标).
+fn is_label_piece(run: &str) -> bool {
+    let n = run.chars().count();
+    (1..=2).contains(&n) && run.chars().all(|c| c.is_alphabetic())
+}
+
 /// Goal texts side by side come out column after column, each wrapped at its own cell's
 /// width: a column's lines are about equally long and its last line is no longer than they
 /// are. Splits the runs into `labels` such columns, or returns nothing when the widths do not
@@ -484,7 +614,10 @@ fn by_line_width(runs: &[String], labels: usize) -> Vec<String> {
     }
     // Widths of a column differ by a character or two where digits or Latin letters sit.
     let near = |a: usize, b: usize| a.abs_diff(b) <= 2;
-    let column_ok = |from: usize, to: usize| (from..to.saturating_sub(1)).all(|i| near(len(i), len(from)));
+    // A shorter line that ends a sentence is a paragraph's end inside the column.
+    let paragraph_end = |i: usize| len(i) < len(0) && runs[i].ends_with(['。', '！', '；']);
+    let column_ok =
+        |from: usize, to: usize| (from..to.saturating_sub(1)).all(|i| near(len(i), len(from)) || paragraph_end(i));
     for k in 1..runs.len() {
         let ends_short = len(k - 1) + 2 < len(0);
         let new_width = !near(len(k), len(0));
@@ -512,109 +645,4 @@ fn sentences(all: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A toy vocabulary: the mechanism must work with whatever words it is given.
-    struct Toy;
-
-    impl Vocabulary for Toy {
-        fn kind(&self, run: &str) -> RunKind {
-            match run {
-                "名称" | "金额" => RunKind::Head,
-                "目标" => RunKind::Goal,
-                "一级" | "二级" | "三级" | "值" => RunKind::Header,
-                "产出" => RunKind::L1,
-                "数量" | "质量" => RunKind::L2,
-                "意见" => RunKind::Opinion,
-                _ => RunKind::Other,
-            }
-        }
-        fn is_whole_label(&self, run: &str) -> bool {
-            self.kind(run) != RunKind::Other
-        }
-        fn is_year_line(&self, run: &str) -> bool {
-            run == "（2024年度）"
-        }
-        fn is_level1(&self, run: &str) -> bool {
-            run == "产出"
-        }
-        fn is_amount(&self, run: &str) -> bool {
-            run.parse::<f64>().is_ok()
-        }
-    }
-
-    fn lines(runs: &[&str]) -> Grid {
-        let mut g = Grid::default();
-        for r in runs {
-            g.push_line(*r);
-        }
-        g
-    }
-
-    /// Wrapped values rejoin, an amount is split from the label on its line, a wrapped 二级
-    /// label (数 / 量) joins, and each indicator row ends after its value.
-    #[test]
-    fn a_stream_is_regridded_by_the_words_it_is_given() {
-        let runs = [
-            "（2024年度）",
-            "名称",
-            "修路",
-            "工程",
-            "金额",
-            "12.5 目标",
-            "完成修路。",
-            "一级",
-            "二级",
-            "三级",
-            "值",
-            "产出",
-            "数",
-            "量",
-            "道路长度",
-            "985米",
-            "质量",
-            "验收",
-            "合格",
-            "意见",
-            "同意",
-        ];
-        let got = regrid(lines(&runs), &Toy).texts();
-        let want: Vec<Vec<&str>> = vec![
-            vec!["（2024年度）"],
-            vec!["名称", "修路工程"],
-            vec!["金额", "12.5"],
-            vec!["目标"],
-            vec!["完成修路。"],
-            vec!["一级", "二级", "三级", "值"],
-            vec!["产出", "数量", "道路长度", "985米"],
-            vec!["质量", "验收", "合格"],
-            vec!["意见", "同意"],
-        ];
-        assert_eq!(got, want);
-    }
-
-    #[test]
-    fn a_grid_with_rows_is_left_as_it_is() {
-        let mut g = lines(&["名称"; 12]);
-        g.rows[0].push(Cell::new("修路"));
-        assert_eq!(regrid(g.clone(), &Toy), g);
-    }
-
-    #[test]
-    fn side_by_side_texts_split_where_the_line_width_changes() {
-        let runs: Vec<String> =
-            ["甲乙丙丁戊己庚辛壬癸", "甲乙丙丁戊己庚辛壬癸", "子丑", "寅卯辰巳午", "寅卯辰巳午", "未申"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-        assert_eq!(
-            by_line_width(&runs, 2),
-            ["甲乙丙丁戊己庚辛壬癸甲乙丙丁戊己庚辛壬癸子丑", "寅卯辰巳午寅卯辰巳午未申"]
-        );
-        // One label, or widths that do not tell: nothing (sentences decide).
-        assert!(by_line_width(&runs, 1).is_empty());
-        let even: Vec<String> = ["甲乙丙丁", "甲乙丙丁", "甲乙丙丁"].iter().map(|s| s.to_string()).collect();
-        assert!(by_line_width(&even, 2).is_empty());
-    }
-}
+mod tests;

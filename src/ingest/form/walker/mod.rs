@@ -13,6 +13,8 @@ use super::{Indicator, Reading, Table, centred};
 use crate::ingest::text::{label_key, years};
 use rust_decimal::Decimal;
 
+mod indicators;
+
 const NO_UNIT_NOTE: &str = ": no unit given, read as 万元";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -130,6 +132,9 @@ impl Walker {
     }
 
     pub(super) fn row(&mut self, r: u32, cells: &[String], keys: &[String]) {
+        if let Some(t) = self.cur.as_mut() {
+            t.grid_rows = if t.grid_rows.is_empty() { r..r + 1 } else { t.grid_rows.start..r + 1 };
+        }
         let nonblank: Vec<usize> = (0..cells.len()).filter(|&i| !cells[i].is_empty()).collect();
         let first = nonblank[0];
 
@@ -394,239 +399,6 @@ impl Walker {
         self.section = Section::Done;
     }
 
-    fn indicator_header(&mut self, keys: &[String]) {
-        self.header_width = keys.iter().rposition(|k| !k.is_empty()).map_or(0, |i| i + 1);
-        self.sides.clear();
-        self.l1_col = None;
-        self.carry_l1.clear();
-        for (c, key) in keys.iter().enumerate() {
-            match key.as_str() {
-                "一级指标" => self.l1_col = Some(c),
-                "二级指标" => self.sides.push(Side { l2: Some(c), ..Side::default() }),
-                "三级指标" => {
-                    if self.sides.last().is_none_or(|s| s.l3.is_some()) {
-                        self.sides.push(Side::default());
-                    }
-                    if let Some(s) = self.sides.last_mut() {
-                        s.l3 = Some(c);
-                    }
-                }
-                k if is_value_label(k) => {
-                    if let Some(s) = self.sides.last_mut()
-                        && s.value.is_none()
-                    {
-                        s.value = Some(c);
-                        s.horizon = if k.contains("中期") {
-                            "midterm"
-                        } else if k.contains("年度") {
-                            "annual"
-                        } else {
-                            ""
-                        };
-                    }
-                }
-                k if k.contains("指标性质") || k == "性质" => {
-                    if let Some(s) = self.sides.last_mut() {
-                        s.nature = Some(c);
-                    }
-                }
-                k if k.contains("度量单位") || k.contains("计量单位") || k == "单位" => {
-                    if let Some(s) = self.sides.last_mut() {
-                        s.unit = Some(c);
-                    }
-                }
-                // Known so that a filled 备注 cell doesn't make a row look shifted; not a value.
-                "备注" | "说明" | "分值" | "权重" | "指标权重" | "分值权重" | "评分标准" => {
-                    if let Some(s) = self.sides.last_mut() {
-                        s.remark = Some(c);
-                    }
-                }
-                _ => {}
-            }
-        }
-        let n = self.sides.len();
-        for (i, s) in self.sides.iter_mut().enumerate() {
-            if s.horizon.is_empty() {
-                s.horizon = if n >= 2 && i == 0 { "midterm" } else { "annual" };
-            }
-        }
-        if n >= 2 {
-            self.table().form = "approval";
-        } else if self.cur.as_ref().is_some_and(|t| t.form.is_empty()) {
-            self.table().form = "target";
-        }
-        self.section = Section::Indicators;
-    }
-
-    fn indicator_row(&mut self, r: u32, cells: &[String], keys: &[String]) {
-        if self.sides.is_empty() {
-            return;
-        }
-        let parsed = self.positional(cells, keys).or_else(|| {
-            self.realigned_rows += 1;
-            Some(self.semantic(cells, keys))
-        });
-        let Some((l1, per_side)) = parsed else { return };
-        let l1_printed = l1.is_some();
-        if let Some(l1) = l1
-            && l1 != self.carry_l1
-        {
-            self.carry_l1 = l1;
-            for s in &mut self.sides {
-                s.carry_l2.clear();
-            }
-        }
-        let level1 = self.carry_l1.clone();
-        let mut out = Vec::new();
-        let mut printed = Vec::new();
-        let mut printed_l2: Option<String> = None;
-        for (side, parsed) in self.sides.iter_mut().zip(per_side) {
-            let Some(p) = parsed else { continue };
-            let l2_printed = p.l2.is_some();
-            if printed_l2.is_none() {
-                printed_l2.clone_from(&p.l2);
-            }
-            if let Some(l2) = p.l2 {
-                side.carry_l2 = l2;
-            }
-            if p.l3.is_empty() && p.value.is_empty() {
-                continue;
-            }
-            printed.push((l1_printed, l2_printed));
-            out.push(Indicator {
-                horizon: side.horizon,
-                level1_code: level1_code(&label_key(&level1)),
-                level2_code: level2_code(&label_key(&side.carry_l2)),
-                level1: level1.clone(),
-                level2: side.carry_l2.clone(),
-                level3: p.l3,
-                value: p.value,
-                unit_column: p.unit,
-                row_index: r,
-            });
-        }
-        if out.is_empty() && (l1_printed || printed_l2.is_some()) {
-            self.label_rows.push((r, l1_printed.then(|| level1.clone()), printed_l2));
-        }
-        self.table().indicators.extend(out);
-        self.printed.extend(printed);
-    }
-
-    /// Maps a row through the header's columns, if the row lines up with them.
-    fn positional(&self, cells: &[String], keys: &[String]) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
-        let mut known: Vec<usize> = self.l1_col.into_iter().collect();
-        for s in &self.sides {
-            known.extend([s.l2, s.l3, s.value, s.nature, s.unit, s.remark].into_iter().flatten());
-        }
-        for (c, cell) in cells.iter().enumerate() {
-            if cell.is_empty() || known.contains(&c) {
-                continue;
-            }
-            if Some(c) < self.l1_col.or(Some(1)) && is_block_label(&keys[c]) {
-                continue;
-            }
-            return None;
-        }
-        let get = |c: Option<usize>| c.and_then(|c| cells.get(c)).filter(|s| !s.is_empty());
-        let l1 = get(self.l1_col);
-        if l1.is_some() && self.l1_col.is_some_and(|c| !is_l1_label(&keys[c])) {
-            return None;
-        }
-        let mut per_side = Vec::new();
-        for s in &self.sides {
-            let l2 = get(s.l2);
-            // Rows are often shorter than their header: only a cell that exists has a key.
-            let key = |c: usize| keys.get(c).map_or("", String::as_str);
-            let short_l2 = s.l2.is_some_and(|c| !is_l2_label(key(c)) && is_short_l2(key(c)));
-            if l2.is_some() && s.l2.is_some_and(|c| !is_l2_label(key(c))) && !short_l2 {
-                return None;
-            }
-            // A short 二级 word (数量, 服务对象满意度) is also a 三级 name: trust it in the 二级
-            // column only when the name and value columns are both filled.
-            if short_l2 && (get(s.l3).is_none() || get(s.value).is_none()) {
-                return None;
-            }
-            let l3 = get(s.l3);
-            if let Some(c) = s.l3
-                && l3.is_some()
-                && (is_l2_label(&keys[c]) || is_l1_label(&keys[c]))
-            {
-                return None;
-            }
-            let mut value = String::new();
-            for part in [get(s.nature), get(s.value), get(s.unit)].into_iter().flatten() {
-                value.push_str(part);
-            }
-            if l3.is_none() && !value.is_empty() && get(s.value).is_none() {
-                return None;
-            }
-            per_side.push(Some(SideCells {
-                l2: l2.cloned(),
-                l3: l3.cloned().unwrap_or_default(),
-                value,
-                unit: get(s.unit).cloned(),
-            }));
-        }
-        // Every name cell empty while values are present: a shifted row (PDF text adds cells),
-        // unless the row is no wider than its header (a value published without a 三级 name).
-        let width = cells.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
-        if per_side.iter().flatten().all(|p| p.l3.is_empty() && p.l2.is_none())
-            && (width > self.header_width || !per_side.iter().flatten().all(|p| looks_like_value(&p.value)))
-        {
-            return None;
-        }
-        Some((l1.cloned(), per_side))
-    }
-
-    /// Reads a shifted row by what each cell is: 一级 label, 二级 label, then name and value.
-    fn semantic(&self, cells: &[String], keys: &[String]) -> (Option<String>, Vec<Option<SideCells>>) {
-        let toks: Vec<usize> =
-            (0..cells.len()).filter(|&i| !cells[i].is_empty() && !is_block_label(&keys[i])).collect();
-        let mut k = 0;
-        let mut l1 = None;
-        if let Some(&t) = toks.first() {
-            let next_is_l2 = toks.get(1).is_some_and(|&n| is_l2_label(&keys[n]));
-            if is_pure_l1(&keys[t]) || is_l1_label(&keys[t]) && next_is_l2 {
-                l1 = Some(cells[t].clone());
-                k = 1;
-            }
-        }
-        let n_sides = self.sides.len();
-        let mut per_side = Vec::new();
-        for side_i in 0..n_sides {
-            if k >= toks.len() {
-                per_side.push(None);
-                continue;
-            }
-            let mut l2 = None;
-            if is_l2_label(&keys[toks[k]]) {
-                l2 = Some(cells[toks[k]].clone());
-                k += 1;
-            }
-            let more_sides = side_i + 1 < n_sides;
-            let take = |k: &mut usize| -> String {
-                match toks.get(*k) {
-                    Some(&t) if !(more_sides && is_l2_label(&keys[t])) => {
-                        *k += 1;
-                        cells[t].clone()
-                    }
-                    _ => String::new(),
-                }
-            };
-            let l3 = take(&mut k);
-            let value = if more_sides {
-                take(&mut k)
-            } else {
-                // The last side may have its value split over 指标性质/指标值/度量单位 cells.
-                let rest: Vec<&str> = toks[k.min(toks.len())..].iter().map(|&t| cells[t].as_str()).collect();
-                k = toks.len();
-                rest.concat()
-            };
-            per_side.push(Some(SideCells { l2, l3, value, unit: None }));
-        }
-        (l1, per_side)
-    }
-
     fn finish_table(&mut self, mut t: Table) {
         if t.project_name.is_none() && t.indicators.is_empty() {
             return;
@@ -644,11 +416,15 @@ impl Walker {
             }
         }
         let mut confidence: f64 = 1.0;
-        let moved = centred::relabel(
-            &mut t.indicators,
-            &std::mem::take(&mut self.printed),
-            &std::mem::take(&mut self.label_rows),
-        );
+        let printed = std::mem::take(&mut self.printed);
+        let moved = centred::relabel(&mut t.indicators, &printed, &std::mem::take(&mut self.label_rows));
+        let regrouped = centred::by_family(&mut t.indicators, &printed);
+        if regrouped > 0 {
+            confidence -= 0.05;
+            t.parse_notes.push(format!(
+                "{regrouped} indicators took the 一级 label their 二级 label belongs under (printed on another row)"
+            ));
+        }
         if moved > 0 {
             confidence -= 0.05 + (0.01 * moved as f64).min(0.1);
             t.parse_notes.push(format!(
@@ -693,12 +469,4 @@ impl Walker {
         }
         Reading { tables: self.done }
     }
-}
-
-#[derive(Debug)]
-struct SideCells {
-    l2: Option<String>,
-    l3: String,
-    value: String,
-    unit: Option<String>,
 }

@@ -1,0 +1,23 @@
+//! Command line, bench tooling: `jixiao bench-corpus` and `jixiao bench-floor`, hidden
+//! commands `scripts/bench.sh` drives.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::ExitStatus;
+
+/// Writes files `0..files` of the generated corpus of `seed` under `dir`.
+pub fn corpus(dir: &Path, files: u64, seed: u64) -> Result<ExitStatus> {
+    let bytes = jixiao::bench::generate::write_corpus(dir, seed, files)
+        .with_context(|| format!("writing the corpus under {}", dir.display()))?;
+    outln!("{files} files, {bytes} bytes under {}", dir.display());
+    Ok(ExitStatus::Success)
+}
+
+/// Prints the read and read+decode floors of the files under `dir` as JSON.
+pub fn floor(dir: &Path, jobs: usize) -> Result<ExitStatus> {
+    let f = jixiao::bench::floor(dir, jobs).context("starting the worker threads")?;
+    outln!("{}", serde_json::to_string(&f)?);
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,653 @@
+//! Stage 3, layout: a table block of fixed-width text rebuilt from positions, as camelot's
+//! stream mode and pdfplumber do, for blocks whose header line the form's words name.
+//!
+//! pdftotext draws no rules, and a PDF prints a merged cell once, at its vertical middle. Line
+//! rules alone then read a 一级/二级 label as belonging to the row it happens to share a line
+//! with, and two texts side by side as one. Under a header line the columns are known, so:
+//!
+//! - **Indicator blocks** (a header of three or more column labels): every text goes to the
+//!   header column nearest its centre (a text joined to its neighbour by one space is split
+//!   where the columns meet). A line with text in the last column anchors a row; lines with
+//!   text only in the row's other columns are its wrapped cells, joining the neighbouring
+//!   row that lacks that cell, else the row above. Columns left of the row's own columns
+//!   that hold text on few lines are label columns: when their first row has no label, or a
+//!   label sits on a line of its own, each label was printed at the middle of its block, and
+//!   the rows are split into consecutive blocks so that every label sits as near its block's
+//!   middle as possible (coarser columns split only where finer ones do). Labels become cells
+//!   spanning their block's rows.
+//! - **Goal blocks** (goal labels side by side): one row. The texts are left-aligned in their
+//!   columns, so where a column starts is where most lines have a word starting; each line is
+//!   cut at the word starting there. Short words left of the texts (the row label 项目 / 绩效 /
+//!   目标 printed a line apart) are dropped.
+//!
+//! A block ends at a page break, a run of blank lines, a title, an approval-opinion label or
+//! (for indicators) a text too wide for one column. Blocks where nothing needs positions
+//! (labels on every row) are left to the line rules.
+
+use super::append;
+use super::segment::{Seg, is_wide};
+use crate::ingest::layout::Cell;
+use crate::ingest::layout::stream::{RunKind, Vocabulary};
+
+/// Blank lines that end an indicator block (rows in it are a blank line apart at most).
+const INDICATOR_BLANKS: usize = 3;
+/// Blank lines that end a goal block (goal texts may stand well above the next header).
+const GOAL_BLANKS: usize = 6;
+/// Columns a goal line's cut may sit away from where its column starts: pdftotext maps
+/// glyphs to character columns with a drift of a column or two.
+const DRIFT: usize = 2;
+
+/// A block read from positions: its rows, what was inferred (by row offset), and the index of
+/// the first line after it.
+pub(super) struct Block {
+    pub(super) rows: Vec<Vec<Cell>>,
+    pub(super) notes: Vec<(usize, String)>,
+    pub(super) end: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Indicators,
+    Goals,
+}
+
+/// A run of text between blanks, with the columns it covers.
+#[derive(Clone, Debug)]
+struct Word {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+impl Word {
+    /// Twice the centre, so centres stay integers.
+    fn mid2(&self) -> usize {
+        self.start + self.end
+    }
+}
+
+fn words_of(seg: &Seg, wide: bool) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut col = seg.start;
+    let mut cur: Option<Word> = None;
+    for c in seg.text.chars() {
+        let w = if wide && is_wide(c) { 2 } else { 1 };
+        if c == ' ' || c == '\u{3000}' {
+            out.extend(cur.take());
+        } else {
+            let word = cur.get_or_insert_with(|| Word { start: col, end: col, text: String::new() });
+            word.text.push(c);
+            word.end = col + w;
+        }
+        col += w;
+    }
+    out.extend(cur);
+    out
+}
+
+/// The block starting at line `at`, when that line is a header the form's words name and
+/// its body needs positions to read.
+pub(super) fn read(lines: &[Option<Vec<Seg>>], at: usize, wide: bool, words: &dyn Vocabulary) -> Option<Block> {
+    let segs = lines.get(at)?.as_ref()?;
+    let (kind, header) = header(segs, wide, words)?;
+    let end = end_of(lines, at, kind, &header, wide, words);
+    let mut body: Vec<(usize, Vec<Word>)> = Vec::new();
+    for (no, line) in lines.iter().enumerate().take(end).skip(at + 1) {
+        if let Some(segs) = line
+            && !segs.is_empty()
+        {
+            body.push((no, segs.iter().flat_map(|s| words_of(s, wide)).collect()));
+        }
+    }
+    let (rows, notes) = match kind {
+        Kind::Indicators => indicators(&header, &body, words)?,
+        Kind::Goals => goals(&header, &body)?,
+    };
+    Some(Block { rows, notes, end })
+}
+
+/// The header's columns: every segment a label of the form (a segment of several labels one
+/// space apart gives each its column).
+fn header(segs: &[Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Kind, Vec<Word>)> {
+    let mut cols: Vec<(Word, RunKind)> = Vec::new();
+    for s in segs {
+        let k = words.kind(&s.text);
+        if k != RunKind::Other {
+            cols.push((Word { start: s.start, end: s.end, text: s.text.clone() }, k));
+            continue;
+        }
+        for w in words_of(s, wide) {
+            let k = words.kind(&w.text);
+            if k == RunKind::Other {
+                return None;
+            }
+            cols.push((w, k));
+        }
+    }
+    let count = |k: RunKind| cols.iter().filter(|(_, c)| *c == k).count();
+    let kind = if count(RunKind::Header) >= 3 && count(RunKind::Header) + count(RunKind::Block) == cols.len() {
+        Kind::Indicators
+    } else if cols.len() >= 2 && count(RunKind::Goal) == cols.len() {
+        Kind::Goals
+    } else {
+        return None;
+    };
+    Some((kind, cols.into_iter().map(|(w, _)| w).collect()))
+}
+
+fn end_of(
+    lines: &[Option<Vec<Seg>>],
+    at: usize,
+    kind: Kind,
+    header: &[Word],
+    wide: bool,
+    words: &dyn Vocabulary,
+) -> usize {
+    let max_blanks = if kind == Kind::Indicators { INDICATOR_BLANKS } else { GOAL_BLANKS };
+    let mut blanks = 0;
+    for (j, line) in lines.iter().enumerate().skip(at + 1) {
+        let Some(segs) = line else { return j };
+        if segs.is_empty() {
+            blanks += 1;
+            if blanks >= max_blanks {
+                return j;
+            }
+            continue;
+        }
+        blanks = 0;
+        let ends = segs.iter().any(|s| {
+            let k = words.kind(&s.text);
+            let label_end = match kind {
+                Kind::Indicators => matches!(k, RunKind::Title | RunKind::Opinion | RunKind::Header),
+                Kind::Goals => !matches!(k, RunKind::Other | RunKind::L1 | RunKind::L2 | RunKind::Block),
+            };
+            label_end || words.is_year_line(&s.text) || kind == Kind::Indicators && spans_columns(s, wide, header)
+        });
+        if ends {
+            return j;
+        }
+    }
+    lines.len()
+}
+
+/// A text covering the centres of two header columns is no cell of this table (a note, a
+/// footer, the next page's prose).
+fn spans_columns(s: &Seg, wide: bool, header: &[Word]) -> bool {
+    words_of(s, wide)
+        .iter()
+        .any(|w| header.iter().filter(|h| w.start * 2 <= h.mid2() && h.mid2() <= w.end * 2).count() >= 2)
+}
+
+/// The columns of an indicator block: a leading column for labels left of the header (绩效指标
+/// spanning the whole block), then one per header label.
+struct Columns<'a> {
+    header: &'a [Word],
+}
+
+impl Columns<'_> {
+    fn count(&self) -> usize {
+        self.header.len() + 1
+    }
+
+    fn of(&self, start: usize, end: usize) -> usize {
+        if end <= self.header[0].start {
+            return 0;
+        }
+        let mid2 = start + end;
+        let nearest = (0..self.header.len()).min_by_key(|&j| self.header[j].mid2().abs_diff(mid2)).unwrap_or(0);
+        nearest + 1
+    }
+
+    /// Where column `c` (1-based over the header) ends and the next begins, twice over.
+    fn boundary2(&self, c: usize) -> Option<usize> {
+        let (a, b) = (self.header.get(c - 1)?, self.header.get(c)?);
+        Some((a.mid2() + b.mid2()) / 2)
+    }
+
+    /// The texts of one line by column. A segment goes whole to the column of its centre,
+    /// unless its words fall into different columns each wholly inside its own.
+    fn place(&self, words: &[Word]) -> Vec<String> {
+        let mut cells = vec![String::new(); self.count()];
+        // Words one space apart came from one segment; split them into runs by column.
+        let mut runs: Vec<(usize, Vec<&Word>)> = Vec::new();
+        for w in words {
+            let c = self.of(w.start, w.end);
+            match runs.last_mut() {
+                Some((rc, ws)) if *rc == c => ws.push(w),
+                _ => runs.push((c, vec![w])),
+            }
+        }
+        let inside = |c: usize, w: &Word| {
+            let left_ok = c <= 1 || self.boundary2(c - 1).is_none_or(|b| w.start * 2 + 2 >= b);
+            let right_ok = c == 0 || self.boundary2(c).is_none_or(|b| w.end * 2 <= b + 2);
+            left_ok && right_ok
+        };
+        let clean = runs.iter().all(|(c, ws)| ws.iter().all(|w| inside(*c, w)));
+        if clean || runs.len() == 1 {
+            for (c, ws) in runs {
+                for w in ws {
+                    join_word(&mut cells[c], &w.text);
+                }
+            }
+        } else {
+            // Not separable: the whole line's words go by the centre of the words around them.
+            for group in contiguous(words) {
+                let (s, e) = (group[0].start, group[group.len() - 1].end);
+                let c = self.of(s, e);
+                for w in group {
+                    join_word(&mut cells[c], &w.text);
+                }
+            }
+        }
+        cells
+    }
+}
+
+/// Words one space apart (one segment) as groups.
+fn contiguous(words: &[Word]) -> Vec<&[Word]> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for i in 1..=words.len() {
+        if i == words.len() || words[i].start > words[i - 1].end + 1 {
+            out.push(&words[from..i]);
+            from = i;
+        }
+    }
+    out
+}
+
+fn join_word(cell: &mut String, word: &str) {
+    if !cell.is_empty() {
+        cell.push(' ');
+    }
+    cell.push_str(word);
+}
+
+/// One row of an indicator block: its lines' texts by column and the lines it covers.
+struct Row {
+    cells: Vec<String>,
+    first: usize,
+    last: usize,
+    /// Lines of wrapped cells joined to it.
+    joined: usize,
+}
+
+type Rows = (Vec<Vec<Cell>>, Vec<(usize, String)>);
+
+fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabulary) -> Option<Rows> {
+    let cols = Columns { header };
+    let n = cols.count();
+    let value = n - 1;
+    let placed: Vec<(usize, Vec<String>)> = body.iter().map(|(no, ws)| (*no, cols.place(ws))).collect();
+    let fill = |c: usize| placed.iter().filter(|(_, cells)| !cells[c].is_empty()).count();
+    // Label columns: left of the row's name and value, holding labels of the form (the
+    // leading column, left of the header, is one whatever it holds).
+    let label_cols: Vec<usize> = (0..n.saturating_sub(2))
+        .filter(|&c| {
+            let labels = labels_of(&placed, c, words);
+            let known = labels.iter().filter(|l| words.kind(&l.text) != RunKind::Other).count();
+            c == 0 || known * 2 >= labels.len()
+        })
+        .collect();
+    if fill(value) == 0 || label_cols.iter().all(|&c| fill(c) == 0) {
+        return None;
+    }
+    let rows = rows_of(&placed, &label_cols, value);
+    if rows.is_empty() {
+        return None;
+    }
+    let extents: Vec<(usize, usize)> = rows.iter().map(|r| (r.first, r.last)).collect();
+    let mut spans: Vec<Option<Vec<(usize, String)>>> = vec![None; n];
+    let mut centred_rows = 0;
+    let mut finer: Option<Vec<usize>> = None;
+    for &c in label_cols.iter().rev() {
+        let labels = labels_of(&placed, c, words);
+        if labels.is_empty() {
+            continue;
+        }
+        let centred = is_centred(&labels, &extents);
+        let starts = if centred {
+            let allowed = finer.as_deref();
+            centred_starts(&extents, &labels, allowed).or_else(|| centred_starts(&extents, &labels, None))?
+        } else {
+            top_starts(&extents, &labels)?
+        };
+        if centred {
+            centred_rows += extents.len();
+        }
+        finer = Some(starts.clone());
+        spans[c] = Some(starts.into_iter().zip(labels.into_iter().map(|l| l.text)).collect());
+    }
+    if centred_rows == 0 {
+        // Every label on its block's first row: the line rules read that as well.
+        return None;
+    }
+    let keep_pre = spans[0].is_some() || fill(0) > 0;
+    let mut out: Vec<Vec<Cell>> = Vec::with_capacity(rows.len() + 1);
+    let mut head: Vec<Cell> = vec![Cell::new("")];
+    head.extend(header.iter().map(|h| Cell::new(h.text.clone())));
+    out.push(head);
+    for (i, r) in rows.iter().enumerate() {
+        let cells = spans.iter().enumerate().map(|(c, span)| match span {
+            Some(groups) => span_cell(groups, i, rows.len()),
+            None if label_cols.contains(&c) => Cell::new(""),
+            None => Cell::new(r.cells[c].clone()),
+        });
+        out.push(cells.collect());
+    }
+    if !keep_pre {
+        for row in &mut out {
+            row.remove(0);
+        }
+    }
+    let joined: usize = rows.iter().map(|r| r.joined).sum();
+    let mut notes = vec![(
+        0,
+        format!(
+            "indicator block rebuilt from positions: {} rows took labels printed once at the middle of their block (row spans inferred)",
+            rows.len()
+        ),
+    )];
+    if joined > 0 {
+        notes.push((0, format!("{joined} wrapped lines joined to the row beside them by position")));
+    }
+    Some((out, notes))
+}
+
+/// The cell of row `i` in a label column grouped as `groups` (start row, label).
+fn span_cell(groups: &[(usize, String)], i: usize, rows: usize) -> Cell {
+    let g = groups.partition_point(|(s, _)| *s <= i).saturating_sub(1);
+    let (start, text) = &groups[g];
+    if *start != i {
+        return Cell::covered();
+    }
+    let end = groups.get(g + 1).map_or(rows, |(s, _)| *s);
+    Cell { text: text.clone(), row_span: end - start, col_span: 1, merged: false }
+}
+
+/// Groups the placed lines into rows: a line with a value anchors a row, lines with only the
+/// row's other cells join a neighbouring row.
+fn rows_of(placed: &[(usize, Vec<String>)], label_cols: &[usize], value: usize) -> Vec<Row> {
+    let own = |cells: &[String], c: usize| !label_cols.contains(&c) && c != value && !cells[c].is_empty();
+    let has_name = |cells: &[String]| (0..cells.len()).any(|c| own(cells, c));
+    let mut rows: Vec<Row> = Vec::new();
+    // Wrapped lines waiting for the next anchor: (line, cells).
+    let mut waiting: Vec<(usize, &Vec<String>)> = Vec::new();
+    for (no, cells) in placed {
+        if !cells[value].is_empty() {
+            let mut row = Row { cells: blank_cells(cells.len(), label_cols, cells), first: *no, last: *no, joined: 0 };
+            let named = has_name(cells);
+            let (up, down) = split_waiting(&waiting, rows.last(), named, *no);
+            if let Some(prev) = rows.last_mut() {
+                for (l, c) in &waiting[..up] {
+                    join_cells(prev, *l, c, label_cols);
+                }
+            }
+            for (l, c) in &waiting[up..up + down] {
+                join_cells(&mut row, *l, c, label_cols);
+            }
+            waiting.clear();
+            // A value alone right under a row, with nothing wrapped around it, continues
+            // that row's value.
+            if !named
+                && row.joined == 0
+                && let Some(prev) = rows.last_mut()
+                && prev.last + 1 == *no
+            {
+                join_cells(prev, *no, cells, label_cols);
+                continue;
+            }
+            rows.push(row);
+        } else if has_name(cells) {
+            waiting.push((*no, cells));
+        }
+    }
+    if let Some(prev) = rows.last_mut() {
+        for (l, c) in &waiting {
+            join_cells(prev, *l, c, label_cols);
+        }
+    }
+    rows
+}
+
+/// A row's own cells from an anchor line (label columns are read separately).
+fn blank_cells(n: usize, label_cols: &[usize], cells: &[String]) -> Vec<String> {
+    (0..n).map(|c| if label_cols.contains(&c) { String::new() } else { cells[c].clone() }).collect()
+}
+
+/// How many of the wrapped lines waiting before an anchor go up to the row above and how
+/// many down to the anchor's row: to the one that lacks a name, else up unless the lines
+/// sit right above the anchor and a blank line apart from the row above.
+fn split_waiting(waiting: &[(usize, &Vec<String>)], prev: Option<&Row>, named: bool, anchor: usize) -> (usize, usize) {
+    let n = waiting.len();
+    let Some(prev) = prev else { return (0, n) };
+    let prev_named = prev_has_name(prev);
+    match (prev_named, named) {
+        (true, false) => (0, n),
+        (false, true) => (n, 0),
+        (false, false) => (n.div_ceil(2), n / 2),
+        (true, true) => {
+            let touches_anchor = waiting.last().is_some_and(|(l, _)| l + 1 == anchor);
+            let apart_from_prev = waiting.first().is_some_and(|(l, _)| *l > prev.last + 1);
+            if touches_anchor && apart_from_prev { (0, n) } else { (n, 0) }
+        }
+    }
+}
+
+fn prev_has_name(row: &Row) -> bool {
+    let value = row.cells.len() - 1;
+    row.cells[..value].iter().any(|c| !c.is_empty())
+}
+
+fn join_cells(row: &mut Row, line: usize, cells: &[String], label_cols: &[usize]) {
+    for (c, text) in cells.iter().enumerate() {
+        if label_cols.contains(&c) || text.is_empty() {
+            continue;
+        }
+        if line < row.first {
+            let mut t = text.clone();
+            append(&mut t, &row.cells[c]);
+            row.cells[c] = t;
+        } else {
+            append(&mut row.cells[c], text);
+        }
+    }
+    if line < row.first || line > row.last {
+        row.joined += 1;
+    }
+    row.first = row.first.min(line);
+    row.last = row.last.max(line);
+}
+
+/// A label of a label column and the lines it was printed on.
+struct Label {
+    text: String,
+    first: usize,
+    last: usize,
+}
+
+/// The labels of column `c`: pieces a line or two apart join while what they make is no
+/// complete label yet (服务对象满意 / 度指标).
+fn labels_of(placed: &[(usize, Vec<String>)], c: usize, words: &dyn Vocabulary) -> Vec<Label> {
+    let mut out: Vec<Label> = Vec::new();
+    for (no, cells) in placed {
+        let text = &cells[c];
+        if text.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            Some(l) if *no <= l.last + 2 && !words.is_whole_label(&l.text) => {
+                append(&mut l.text, text);
+                l.last = *no;
+            }
+            _ => out.push(Label { text: text.clone(), first: *no, last: *no }),
+        }
+    }
+    out
+}
+
+/// Labels printed at the middle of their blocks: the first row has none, or one stands on
+/// a line of no row.
+fn is_centred(labels: &[Label], rows: &[(usize, usize)]) -> bool {
+    let on_row = |line: usize| rows.iter().any(|&(a, b)| a <= line && line <= b);
+    let first_row_labelled = rows.first().is_some_and(|&(a, b)| labels.iter().any(|l| l.first <= b && l.last >= a));
+    !first_row_labelled || labels.iter().any(|l| !on_row(l.first) && !on_row(l.last))
+}
+
+/// Labels printed on their block's first row: each block runs to the next label's row.
+fn top_starts(rows: &[(usize, usize)], labels: &[Label]) -> Option<Vec<usize>> {
+    let mut starts = Vec::with_capacity(labels.len());
+    for l in labels {
+        let i = rows.iter().position(|&(_, b)| b >= l.first)?;
+        if starts.last().is_some_and(|&s| s >= i) {
+            return None;
+        }
+        starts.push(i);
+    }
+    if starts.first() != Some(&0) {
+        starts[0] = 0;
+    }
+    Some(starts)
+}
+
+/// Where rows and labels sit down the page. A row of several lines (wrapped cells) is taller
+/// than a one-line row but not by whole lines (cell padding does not repeat), so it counts
+/// one plus half a unit per extra line; a label on a line of no row sits on the border of the
+/// rows around it.
+struct Heights {
+    top: Vec<f64>,
+    height: Vec<f64>,
+}
+
+impl Heights {
+    fn of(rows: &[(usize, usize)]) -> Self {
+        let mut top = Vec::with_capacity(rows.len());
+        let mut height = Vec::with_capacity(rows.len());
+        let mut y = 0.0;
+        for &(a, b) in rows {
+            let h = 1.0 + 0.5 * (b - a) as f64;
+            top.push(y);
+            height.push(h);
+            y += h;
+        }
+        Heights { top, height }
+    }
+
+    fn line_y(&self, rows: &[(usize, usize)], line: usize) -> f64 {
+        match rows.iter().position(|&(_, b)| b >= line) {
+            Some(i) if rows[i].0 <= line => {
+                let (a, b) = rows[i];
+                self.top[i] + self.height[i] * ((line - a) as f64 + 0.5) / ((b - a + 1) as f64)
+            }
+            Some(i) => self.top[i],
+            None => self.top.last().zip(self.height.last()).map_or(0.0, |(t, h)| t + h),
+        }
+    }
+}
+
+/// Splits the rows into one consecutive block per label, each label as near its block's
+/// middle as it can be (the sum of distances is least), blocks starting only where
+/// `allowed` says (the starts of a finer label column). Returns each block's first row.
+fn centred_starts(rows: &[(usize, usize)], labels: &[Label], allowed: Option<&[usize]>) -> Option<Vec<usize>> {
+    let (n, k) = (rows.len(), labels.len());
+    if k == 0 || k > n {
+        return None;
+    }
+    let hs = Heights::of(rows);
+    let label_y: Vec<f64> = labels.iter().map(|l| (hs.line_y(rows, l.first) + hs.line_y(rows, l.last)) / 2.0).collect();
+    let may_start = |i: usize| i == 0 || allowed.is_none_or(|a| a.contains(&i));
+    let cost = |l: usize, s: usize, e: usize| ((hs.top[s] + hs.top[e] + hs.height[e]) / 2.0 - label_y[l]).abs();
+    // best[l][e]: least cost of labels 0..=l covering rows 0..=e; from[l][e]: where l's block starts.
+    let mut best = vec![vec![f64::INFINITY; n]; k];
+    let mut from = vec![vec![0usize; n]; k];
+    for (e, b) in best[0].iter_mut().enumerate() {
+        *b = cost(0, 0, e);
+    }
+    for l in 1..k {
+        for e in l..n {
+            for s in l..=e {
+                if !may_start(s) || !best[l - 1][s - 1].is_finite() {
+                    continue;
+                }
+                let c = best[l - 1][s - 1] + cost(l, s, e);
+                if c < best[l][e] - 1e-9 {
+                    best[l][e] = c;
+                    from[l][e] = s;
+                }
+            }
+        }
+    }
+    if !best[k - 1][n - 1].is_finite() {
+        return None;
+    }
+    let mut starts = vec![0; k];
+    let mut e = n - 1;
+    for l in (1..k).rev() {
+        starts[l] = from[l][e];
+        e = starts[l] - 1;
+    }
+    Some(starts)
+}
+
+/// A goal block: one row of texts side by side.
+fn goals(header: &[Word], body: &[(usize, Vec<Word>)]) -> Option<Rows> {
+    // The texts start at the leftmost long word; shorter words left of it are a row label.
+    let text_start =
+        body.iter().flat_map(|(_, ws)| ws.iter()).filter(|w| w.text.chars().count() >= 5).map(|w| w.start).min()?;
+    let lines: Vec<Vec<&Word>> =
+        body.iter().map(|(_, ws)| ws.iter().filter(|w| w.end >= text_start).collect()).collect();
+    let mut cuts = Vec::with_capacity(header.len());
+    for k in 1..header.len() {
+        cuts.push(column_start(&lines, header[k - 1].mid2() / 2, header[k].mid2() / 2)?);
+    }
+    let mut texts = vec![String::new(); header.len()];
+    for line in &lines {
+        let mut col = 0;
+        for (i, w) in line.iter().enumerate() {
+            while col < cuts.len() && starts_column(line, i, cuts[col]) {
+                col += 1;
+            }
+            append(&mut texts[col], &w.text);
+        }
+    }
+    let mut head: Vec<Cell> = vec![Cell::new("")];
+    head.extend(header.iter().map(|h| Cell::new(h.text.clone())));
+    let mut row: Vec<Cell> = vec![Cell::new("")];
+    row.extend(texts.into_iter().map(Cell::new));
+    let note =
+        (0, "goal texts side by side split where their columns start (columns rebuilt from positions)".to_string());
+    Some((vec![head, row], vec![note]))
+}
+
+/// Where a left-aligned text column starts between two header centres: the column most lines
+/// have a word starting at (give or take one).
+fn column_start(lines: &[Vec<&Word>], from: usize, to: usize) -> Option<usize> {
+    let near = |x: usize| lines.iter().filter(|ws| ws.iter().any(|w| w.start + 1 >= x && w.start <= x + 1)).count();
+    // One line of text shows its column start once; more lines must agree on it.
+    let needed = lines.iter().filter(|ws| !ws.is_empty()).count().min(2);
+    (from + 1..to)
+        .map(|x| (near(x), x))
+        .filter(|&(c, _)| c >= needed.max(1))
+        .max_by_key(|&(c, x)| (c, std::cmp::Reverse(x)))
+        .map(|(_, x)| x)
+}
+
+/// Whether word `i` of a line begins the column starting at `cut`: the line's first word
+/// when it starts there or beyond, else the last word starting within the drift that leaves
+/// a text of its own (more than a stray mark) or stands apart.
+fn starts_column(line: &[&Word], i: usize, cut: usize) -> bool {
+    let Some(w) = line.get(i) else { return false };
+    if i == 0 {
+        return w.start + DRIFT >= cut;
+    }
+    let in_window = |w: &Word| w.start + DRIFT >= cut && w.start <= cut + 1;
+    if !in_window(w) {
+        return false;
+    }
+    if line[i + 1..].iter().any(|x| in_window(x)) {
+        return false;
+    }
+    let rest: usize = line[i..].iter().map(|x| x.text.chars().count()).sum();
+    let apart = w.start >= line[i - 1].end + 2;
+    rest >= 4 || apart
+}

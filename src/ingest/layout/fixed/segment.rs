@@ -1,0 +1,99 @@
+//! Stage 3, layout: cutting a fixed-width line into positioned segments, and the page furniture
+//! (footers) that is no part of any table.
+
+use std::collections::HashMap;
+
+/// How many segments start at a column that a segment of another line also starts at, with
+/// columns counted in display width (`wide`) or in characters. Under the measure the text
+/// was laid out in, cells of one column share a start; under the other, each start drifts
+/// by the number of wide characters left of it, which differs from line to line.
+pub(super) fn aligned_starts(pieces: &[Option<&str>], wide: bool) -> usize {
+    let starts: Vec<Vec<usize>> =
+        pieces.iter().flatten().map(|p| segments(p, wide).iter().map(|s| s.start).collect()).collect();
+    let mut lines_at: HashMap<usize, usize> = HashMap::new();
+    for &start in starts.iter().flatten() {
+        *lines_at.entry(start).or_default() += 1;
+    }
+    starts.iter().flatten().filter(|s| lines_at.get(s).is_some_and(|&n| n > 1)).count()
+}
+
+/// East Asian Wide and Fullwidth characters: two display columns in a terminal or editor.
+pub(super) fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE10..=0xFE19 | 0xFE30..=0xFE6F
+            | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Seg {
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) text: String,
+}
+
+/// Splits a line at runs of two or more blanks (space, no-break space, ideographic space) or
+/// any tab, keeping each piece's column range, in display columns when `wide`, else in
+/// characters. Blanks are counted in characters either way: one ideographic space is a word
+/// break inside a cell, not a gap between cells.
+pub(super) fn segments(line: &str, wide: bool) -> Vec<Seg> {
+    let mut segs: Vec<Seg> = Vec::new();
+    let mut col = 0usize;
+    let mut gap = 0usize;
+    let mut gap_char = ' ';
+    for c in line.chars() {
+        let w = if wide && is_wide(c) { 2 } else { 1 };
+        match c {
+            '\t' => {
+                col = (col / 8 + 1) * 8;
+                gap = 2;
+            }
+            ' ' | '\u{a0}' | '\u{3000}' | '\r' => {
+                col += w;
+                gap += 1;
+                gap_char = if c == '\u{3000}' { c } else { ' ' };
+            }
+            _ => {
+                match segs.last_mut() {
+                    Some(s) if gap < 2 => {
+                        if gap == 1 {
+                            s.text.push(gap_char);
+                        }
+                        s.text.push(c);
+                        s.end = col + w;
+                    }
+                    _ => segs.push(Seg { start: col, end: col + w, text: c.to_string() }),
+                }
+                gap = 0;
+                col += w;
+            }
+        }
+    }
+    segs
+}
+
+/// Page numbers pdftotext leaves at the foot of each page.
+pub(super) fn is_page_footer(line: &str) -> bool {
+    let s: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    if s.is_empty() || !s.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let dashes = ['-', '—', '–', '－', '─'];
+    let inner = s.trim_matches(&dashes[..]);
+    if inner.len() < s.len()
+        && s.starts_with(&dashes[..])
+        && s.ends_with(&dashes[..])
+        && inner.chars().all(|c| c.is_ascii_digit())
+    {
+        return true;
+    }
+    let only = |extra: &[char]| s.chars().all(|c| c.is_ascii_digit() || extra.contains(&c));
+    if s.contains('页') && only(&['第', '页', '共', '/', ',', '，', '、', '|']) {
+        return true;
+    }
+    let lower = s.to_ascii_lowercase();
+    lower.starts_with("page") && {
+        let rest = lower.trim_start_matches("page").replace("of", "/");
+        rest.chars().all(|c| c.is_ascii_digit() || c == '/')
+    }
+}

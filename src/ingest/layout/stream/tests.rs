@@ -1,0 +1,178 @@
+//! Tests of the text-run reader.
+
+use super::*;
+
+/// A toy vocabulary: the mechanism must work with whatever words it is given.
+struct Toy;
+
+impl Vocabulary for Toy {
+    fn kind(&self, run: &str) -> RunKind {
+        match run {
+            "名称" | "金额" => RunKind::Head,
+            "目标" => RunKind::Goal,
+            "一级" | "二级" | "三级" | "值" => RunKind::Header,
+            "产出" => RunKind::L1,
+            "数量" | "质量" => RunKind::L2,
+            "意见" => RunKind::Opinion,
+            _ => RunKind::Other,
+        }
+    }
+    fn is_whole_label(&self, run: &str) -> bool {
+        self.kind(run) != RunKind::Other
+    }
+    fn is_year_line(&self, run: &str) -> bool {
+        run == "（2024年度）"
+    }
+    fn is_level1(&self, run: &str) -> bool {
+        run == "产出"
+    }
+    fn is_amount(&self, run: &str) -> bool {
+        run.parse::<f64>().is_ok()
+    }
+}
+
+fn lines(runs: &[&str]) -> Grid {
+    let mut g = Grid::default();
+    for r in runs {
+        g.push_line(*r);
+    }
+    g
+}
+
+/// Wrapped values rejoin, an amount is split from the label on its line, a wrapped 二级
+/// label (数 / 量) joins, and each indicator row ends after its value.
+#[test]
+fn a_stream_is_regridded_by_the_words_it_is_given() {
+    let runs = [
+        "（2024年度）",
+        "名称",
+        "修路",
+        "工程",
+        "金额",
+        "12.5 目标",
+        "完成修路。",
+        "一级",
+        "二级",
+        "三级",
+        "值",
+        "产出",
+        "数",
+        "量",
+        "道路长度",
+        "985米",
+        "质量",
+        "验收",
+        "合格",
+        "意见",
+        "同意",
+    ];
+    let got = regrid(lines(&runs), &Toy).texts();
+    let want: Vec<Vec<&str>> = vec![
+        vec!["（2024年度）"],
+        vec!["名称", "修路工程"],
+        vec!["金额", "12.5"],
+        vec!["目标"],
+        vec!["完成修路。"],
+        vec!["一级", "二级", "三级", "值"],
+        vec!["产出", "数量", "道路长度", "985米"],
+        vec!["质量", "验收", "合格"],
+        vec!["意见", "同意"],
+    ];
+    assert_eq!(got, want);
+}
+
+/// 主管部门 / 实施单位 on a line of their own, their values' first lines above, the rest below.
+#[test]
+fn values_wrapped_around_their_labels_line_rejoin() {
+    let lines = vec![vec!["修路", "大桥"], vec!["名称", "金额"], vec!["工程", "工程"]];
+    let want: Vec<String> = ["名称", "修路工程", "金额", "大桥工程"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(wrapped_around(&lines, 0, &Toy), Some(want));
+    // One label, or a value line that is a label itself: no such wrap.
+    assert_eq!(wrapped_around(&[vec!["修路"], vec!["名称"], vec!["工程"]], 0, &Toy), None);
+    assert_eq!(wrapped_around(&[vec!["修路", "目标"], vec!["名称", "金额"], vec!["工程", "工程"]], 0, &Toy), None);
+}
+
+fn owned(runs: &[&str]) -> Vec<String> {
+    runs.iter().map(|s| s.to_string()).collect()
+}
+
+/// pdfplumber: the two goal columns' lines interleaved (right first, its lines shorter),
+/// the row label 项目 / 绩效 / 目标 a word among them; once one text ends, the other goes on alone.
+#[test]
+fn interleaved_goal_lines_alternate_until_a_column_ends() {
+    let runs = owned(&[
+        "项目",
+        "丙丁戊己",
+        "绩效",
+        "甲乙丙丁戊己庚辛",
+        "目标",
+        "庚辛壬癸",
+        "壬癸子丑寅卯辰巳",
+        "午未",
+        "子丑",
+    ]);
+    assert_eq!(by_alternation(&runs, 2), ["丙丁戊己庚辛壬癸午未", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳子丑"]);
+    // A line wider than its column: not two interleaved columns.
+    let wide = owned(&["甲乙丙丁", "甲乙丙丁戊己庚辛", "甲乙丙丁戊己庚辛壬癸子丑寅卯", "甲乙", "甲"]);
+    assert!(by_alternation(&wide, 2).is_empty());
+}
+
+/// PyMuPDF: column after column, the left one with a paragraph ending inside it.
+#[test]
+fn a_paragraph_end_inside_a_column_does_not_end_it() {
+    let runs = owned(&[
+        "甲乙丙丁戊己庚辛壬",
+        "甲乙丙。",
+        "甲乙丙丁戊己庚辛壬",
+        "甲乙",
+        "子丑寅卯辰巳午",
+        "子丑寅卯辰巳午",
+        "子",
+    ]);
+    assert_eq!(
+        by_line_width(&runs, 2),
+        ["甲乙丙丁戊己庚辛壬甲乙丙。甲乙丙丁戊己庚辛壬甲乙", "子丑寅卯辰巳午子丑寅卯辰巳午子"]
+    );
+}
+
+/// PyMuPDF: a 三级 name wrapped over two runs, its value after both.
+#[test]
+fn a_name_wrapped_over_two_runs_keeps_its_value() {
+    let runs =
+        ["一级", "二级", "三级", "值", "产出", "数量", "全部道路路面完成", "翻新改造", "完成", "质量", "验收", "合格"];
+    let got = regrid(lines(&[&["（2024年度）", "名称", "修路"][..], &runs[..]].concat()), &Toy).texts();
+    assert_eq!(got[3], ["产出", "数量", "全部道路路面完成翻新改造", "完成"]);
+    assert_eq!(got[4], ["质量", "验收", "合格"]);
+}
+
+/// A 三级 name followed by its target is no wrapped label's head, though a later fragment
+/// would complete one with it (居民满意度 90% … 意度指标).
+#[test]
+fn a_name_before_its_target_is_no_label_head() {
+    let runs =
+        ["（2024年度）", "名称", "修路", "一级", "二级", "三级", "值", "产出", "质量", "数", "5个", "道路", "量"];
+    let got = regrid(lines(&runs), &Toy).texts();
+    assert_eq!(got[3], ["产出", "质量", "数", "5个"]);
+    assert_eq!(got[4], ["道路", "量"]);
+}
+
+#[test]
+fn a_grid_with_rows_is_left_as_it_is() {
+    let mut g = lines(&["名称"; 12]);
+    g.rows[0].push(Cell::new("修路"));
+    assert_eq!(regrid(g.clone(), &Toy), g);
+}
+
+#[test]
+fn side_by_side_texts_split_where_the_line_width_changes() {
+    let runs: Vec<String> =
+        ["甲乙丙丁戊己庚辛壬癸", "甲乙丙丁戊己庚辛壬癸", "子丑", "寅卯辰巳午", "寅卯辰巳午", "未申"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    assert_eq!(by_line_width(&runs, 2), ["甲乙丙丁戊己庚辛壬癸甲乙丙丁戊己庚辛壬癸子丑", "寅卯辰巳午寅卯辰巳午未申"]);
+    // One label, or widths that do not tell: nothing (sentences decide).
+    assert!(by_line_width(&runs, 1).is_empty());
+    let even: Vec<String> = ["甲乙丙丁", "甲乙丙丁", "甲乙丙丁"].iter().map(|s| s.to_string()).collect();
+    assert!(by_line_width(&even, 2).is_empty());
+}
