@@ -10,7 +10,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 mod common;
-use common::{current, frame, read_parquet, repo, strings};
+use common::{copy_tree, current, frame, read_parquet, repo, strings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
 
@@ -22,17 +22,6 @@ fn ingest(input: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["ingest", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "2"];
     args.extend_from_slice(extra);
     jixiao(&args)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let rel = e.path().strip_prefix(from).unwrap();
-        if e.file_type().is_dir() {
-            fs::create_dir_all(to.join(rel)).unwrap();
-        } else {
-            fs::copy(e.path(), to.join(rel)).unwrap();
-        }
-    }
 }
 
 fn stats(out: &Path, name: &str) -> DataFrame {

@@ -13,7 +13,7 @@ use jixiao::store::delta::Lake;
 use jixiao::store::sink::Dataset;
 
 mod common;
-use common::{current, repo};
+use common::{copy_tree, current, repo};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
 
@@ -36,17 +36,6 @@ fn text(o: &Output) -> String {
 
 fn ok(o: &Output) -> bool {
     o.status.code().is_some_and(|c| c <= 1)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let rel = e.path().strip_prefix(from).unwrap();
-        if e.file_type().is_dir() {
-            fs::create_dir_all(to.join(rel)).unwrap();
-        } else {
-            fs::copy(e.path(), to.join(rel)).unwrap();
-        }
-    }
 }
 
 fn corpus() -> tempfile::TempDir {

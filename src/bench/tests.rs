@@ -1,6 +1,5 @@
 use super::generate::{self, CHARSETS, LAYOUTS};
 use crate::ingest::{decode, process};
-use crate::store::records::{FileRow, Status};
 
 #[test]
 fn generated_files_are_deterministic_and_prefix_stable() {
@@ -34,19 +33,7 @@ fn generated_tables_are_read_back() {
     // Every file holds as many tables as were written, and the readers find them all.
     for i in 0..120 {
         let f = generate::file(3, i);
-        let row = FileRow {
-            path: f.rel.clone(),
-            size_bytes: f.bytes.len() as i64,
-            mtime_ns: 0,
-            content_hash: None,
-            encoding: None,
-            had_bom: None,
-            decode_errors: 0,
-            layout: None,
-            tables: 0,
-            status: Status::Rejected,
-            error: None,
-        };
+        let row = process::unread(f.rel.clone(), f.bytes.len() as u64, 0);
         let o = process::process_bytes(row, &f.bytes);
         assert_eq!(o.projects.len(), f.tables, "{} ({:?}, {:?}): {:?}", f.rel, f.layout, f.charset, o.file.error);
     }

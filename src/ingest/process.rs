@@ -104,13 +104,12 @@ pub fn table_fingerprint(year: i32, t: &Table) -> String {
 /// Budget years a disclosure can state: performance budgeting began in the 2000s.
 const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2099;
 
-/// Reads and processes one file. Never panics: a panic inside a stage becomes the file's
-/// rejection with the panic message, and the run goes on.
-pub fn process(entry: &Entry, limits: Limits) -> Outcome {
-    let mut file = FileRow {
-        path: entry.rel.clone(),
-        size_bytes: count(entry.size),
-        mtime_ns: entry.mtime_ns,
+/// A file's row before anything was read from it: rejected until a stage says otherwise.
+pub fn unread(path: String, size: u64, mtime_ns: i64) -> FileRow {
+    FileRow {
+        path,
+        size_bytes: count(size),
+        mtime_ns,
         content_hash: None,
         encoding: None,
         had_bom: None,
@@ -118,8 +117,15 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
         layout: None,
         tables: 0,
         status: Status::Rejected,
-        error: entry.error.clone(),
-    };
+        error: None,
+    }
+}
+
+/// Reads and processes one file. Never panics: a panic inside a stage becomes the file's
+/// rejection with the panic message, and the run goes on.
+pub fn process(entry: &Entry, limits: Limits) -> Outcome {
+    let mut file = unread(entry.rel.clone(), entry.size, entry.mtime_ns);
+    file.error = entry.error.clone();
     if entry.error.is_some() {
         return Outcome { file, projects: vec![], indicators: vec![], bytes_read: 0 };
     }

@@ -164,9 +164,7 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     summary.run_id = run_id.clone();
     summary.started = started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     summary.snapshot = format!("snapshots/{run_id}");
-    summary.peak_rss_bytes = stages.peak_rss.values().copied().max().unwrap_or(0);
-    summary.stage_peak_rss_bytes = std::mem::take(&mut stages.peak_rss);
-    summary.stage_seconds = stages.seconds;
+    stages.record(&mut summary);
     summary.elapsed_seconds = t0.elapsed().as_secs_f64();
     publish::write_json(&staging.join("manifest.json"), &summary)?;
     out.publish(&run_id, &fault)?;

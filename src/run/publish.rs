@@ -64,4 +64,11 @@ impl Stages {
         }
         out
     }
+
+    /// Moves the per-stage times and peaks into the run's summary, with the run's peak.
+    pub fn record(self, summary: &mut super::Summary) {
+        summary.peak_rss_bytes = self.peak_rss.values().copied().max().unwrap_or(0);
+        summary.stage_peak_rss_bytes = self.peak_rss;
+        summary.stage_seconds = self.seconds;
+    }
 }

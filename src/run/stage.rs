@@ -75,9 +75,7 @@ pub fn stage(opts: &Options, lake: &Lake, run_id: &str) -> Result<Staged, RunErr
     summary.run_id = run_id.to_string();
     summary.started = started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     summary.snapshot = delta::manifest_path(run_id, shard.index, shard.count);
-    summary.peak_rss_bytes = stages.peak_rss.values().copied().max().unwrap_or(0);
-    summary.stage_peak_rss_bytes = std::mem::take(&mut stages.peak_rss);
-    summary.stage_seconds = stages.seconds;
+    stages.record(&mut summary);
     summary.elapsed_seconds = t0.elapsed().as_secs_f64();
     summary.throughput_mb_s =
         if summary.elapsed_seconds > 0.0 { tally.bytes as f64 / 1e6 / summary.elapsed_seconds } else { 0.0 };

@@ -2,6 +2,7 @@
 // Each test crate uses a different subset of these helpers.
 #![allow(dead_code)]
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -37,4 +38,16 @@ pub fn strings(df: &DataFrame, col: &str) -> Vec<Option<String>> {
     let s = df.column(col).unwrap().cast(&DataType::String).unwrap();
     let ca = s.str().unwrap();
     (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
+}
+
+/// Copies a directory tree (a fixture set into a temp dir the test may edit).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let rel = e.path().strip_prefix(from).unwrap();
+        if e.file_type().is_dir() {
+            fs::create_dir_all(to.join(rel)).unwrap();
+        } else {
+            fs::copy(e.path(), to.join(rel)).unwrap();
+        }
+    }
 }

@@ -122,28 +122,8 @@ impl Grid {
 
 #[cfg(test)]
 mod tests {
-    use super::stream::RunKind;
+    use super::stream::NoWords;
     use super::*;
-
-    struct NoWords;
-
-    impl Vocabulary for NoWords {
-        fn kind(&self, _: &str) -> RunKind {
-            RunKind::Other
-        }
-        fn is_whole_label(&self, _: &str) -> bool {
-            false
-        }
-        fn is_year_line(&self, _: &str) -> bool {
-            false
-        }
-        fn is_level1(&self, _: &str) -> bool {
-            false
-        }
-        fn is_amount(&self, _: &str) -> bool {
-            false
-        }
-    }
 
     #[test]
     fn tab_text_with_wrap_spaces_is_named_tsv_pdf() {

@@ -45,8 +45,10 @@ pub trait Vocabulary {
 }
 
 /// No words at all: every run is `Other`. Readers given it rebuild nothing from labels.
-pub struct NoWords;
+#[cfg(test)]
+pub(crate) struct NoWords;
 
+#[cfg(test)]
 impl Vocabulary for NoWords {
     fn kind(&self, _: &str) -> RunKind {
         RunKind::Other
