@@ -142,16 +142,19 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
     };
     file.size_bytes = count(bytes.len() as u64);
     let bytes_read = bytes.len() as u64;
+    let hash = content_hash(&bytes);
     let started = std::time::Instant::now();
     // The stages check this deadline in their loops and return early once it has passed; what
     // they return then is incomplete, so the file is rejected whatever it holds.
     let guard = deadline::arm(limits.max_file_time);
-    let result = catch_unwind(AssertUnwindSafe(|| process_bytes(file.clone(), &bytes)));
+    // The bytes move in: the decoder turns them into the text and they are gone (see
+    // `process_hashed`).
+    let result = catch_unwind(AssertUnwindSafe(|| process_hashed(file.clone(), bytes, hash.clone())));
     let too_slow = deadline::passed() || started.elapsed() > limits.max_file_time;
     drop(guard);
     match result {
         Ok(_) if too_slow => {
-            file.content_hash = Some(content_hash(&bytes));
+            file.content_hash = Some(hash);
             file.error = Some(format!(
                 "too_slow: parsing took {:.1} s, over the {} s limit",
                 started.elapsed().as_secs_f64(),
@@ -171,7 +174,7 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            file.content_hash = Some(content_hash(&bytes));
+            file.content_hash = Some(hash);
             file.status = Status::Rejected;
             file.error = Some(format!("internal: the parser failed on this file ({msg}); please report it"));
             Outcome { file, projects: vec![], indicators: vec![], bytes_read }
@@ -229,7 +232,17 @@ fn cap_reason(reason: &mut Option<String>) {
 }
 
 /// The pure part of [`process`]: bytes in, rows out.
-pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
+pub fn process_bytes(file: FileRow, bytes: Vec<u8>) -> Outcome {
+    let hash = content_hash(&bytes);
+    process_hashed(file, bytes, hash)
+}
+
+/// [`process_bytes`] with the content hash already taken.
+///
+/// A file's memory stays a small multiple of its size because each stage's input is freed
+/// once the next stage has what it needs: the bytes become the text (in place for UTF-8),
+/// the text is dropped once laid out, and the grid once the form reader has its tables.
+fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String) -> Outcome {
     // Test hook: `JIXIAO_FAULT=panic` makes files whose name contains "panic" fail inside the
     // parser, so the tests can prove a panic stays within its file.
     if file.path.contains("panic") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "panic") {
@@ -240,10 +253,9 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
     if file.path.contains("slow") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "slow") {
         std::thread::sleep(std::time::Duration::from_millis(1500));
     }
-    let hash = content_hash(bytes);
     file.content_hash = Some(hash.clone());
     let empty = |file| Outcome { file, projects: vec![], indicators: vec![], bytes_read: 0 };
-    let decoded = match decode::decode(bytes) {
+    let mut decoded = match decode::decode_owned(bytes) {
         Ok(d) => d,
         Err(e) => {
             file.status = Status::Rejected;
@@ -265,12 +277,16 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         return empty(file);
     }
     let laid = layout::read(layout::sniff::sniff(&decoded.text), &decoded.text, &form::FormLabels);
+    let lines = line_count(&decoded.text);
+    drop(std::mem::take(&mut decoded.text));
     if deadline::passed() {
         return empty(file);
     }
-    let mut reading = form::read(&laid.grid);
-    form::note_inferences(&mut reading, &laid.inferences);
-    file.layout = Some(laid.name.to_string());
+    let layout::Layout { kind, name: layout_name, grid, inferences } = laid;
+    let mut reading = form::read(&grid);
+    drop(grid);
+    form::note_inferences(&mut reading, &inferences);
+    file.layout = Some(layout_name.to_string());
 
     let mut problems: Vec<String> = Vec::new();
     let mut amount_problems: Vec<String> = Vec::new();
@@ -280,7 +296,7 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         if deadline::tick() {
             break;
         }
-        let name = table.project_name.as_deref().unwrap_or("?");
+        let name = crate::ingest::text::quote(table.project_name.as_deref().unwrap_or("?"));
         if let Some(p) = &table.problem {
             problems.push(format!("{p} (table {}, 项目名称 {name})", i + 1));
         }
@@ -297,15 +313,17 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         rows_of(&file.path, &hash, i, year, table, &mut projects, &mut indicators);
     }
     file.tables = projects.len() as i32;
-    let no_table = || {
-        format!(
-            "no_table: no performance-target table found ({} layout, {} lines)",
-            laid.kind.name(),
-            decoded.text.lines().count()
-        )
-    };
+    let no_table =
+        || format!("no_table: no performance-target table found ({} layout, {lines} lines)", kind.name());
     settle(&mut file, projects.is_empty(), &problems, &amount_problems, &decoded, no_table);
     Outcome { file, projects, indicators: indicators.finish(), bytes_read: 0 }
+}
+
+/// What `str::lines().count()` says, without splitting: the reason of a file without a
+/// table gives it after the text is gone.
+fn line_count(text: &str) -> usize {
+    let breaks = text.bytes().filter(|&b| b == b'\n').count();
+    breaks + usize::from(!text.is_empty() && !text.ends_with('\n'))
 }
 
 /// A read file's status and reason: rejected when no table was kept, partial when a table
@@ -462,6 +480,13 @@ mod tests {
             size: m.len(),
             mtime_ns: crate::ingest::walk::mtime_ns(&m),
             error: None,
+        }
+    }
+
+    #[test]
+    fn line_count_counts_as_lines_does() {
+        for text in ["", "a", "a\n", "a\nb", "a\r\nb\r\n", "\n\n", "a\n\nb\n"] {
+            assert_eq!(line_count(text), text.lines().count(), "{text:?}");
         }
     }
 

@@ -51,11 +51,29 @@ const MAGIC: &[(&[u8], &str)] = &[
 ];
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    let (enc, start, had_bom) = detect(bytes)?;
+    Ok(run(enc, &bytes[start..], had_bom))
+}
+
+/// [`decode`] taking the bytes: valid UTF-8 (most files) becomes the text in place, so a
+/// file's bytes and its text are never in memory twice.
+pub fn decode_owned(mut bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
+    let (enc, start, had_bom) = detect(&bytes)?;
+    if enc == UTF_8 && std::str::from_utf8(&bytes[start..]).is_ok() {
+        bytes.drain(..start);
+        let text = String::from_utf8(bytes).unwrap_or_default();
+        return Ok(Decoded { text, encoding: enc.name().to_ascii_lowercase(), had_bom, decode_errors: 0 });
+    }
+    Ok(run(enc, &bytes[start..], had_bom))
+}
+
+/// The encoding of the bytes, where its text starts (after a BOM) and whether a BOM said so.
+fn detect(bytes: &[u8]) -> Result<(&'static Encoding, usize, bool), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
-        return Ok(run(enc, &bytes[bom_len..], true));
+        return Ok((enc, bom_len, true));
     }
     for (magic, what) in MAGIC {
         // "BM" is too short to trust alone: require the BMP header's size field to be plausible.
@@ -64,16 +82,15 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         }
     }
     if let Some(enc) = utf16_without_bom(bytes) {
-        return Ok(run(enc, bytes, false));
+        return Ok((enc, 0, false));
     }
     if let Some(why) = binary_reason(bytes) {
         return Err(DecodeError::Binary(why));
     }
     if std::str::from_utf8(bytes).is_ok() || mostly_utf8(bytes) {
-        return Ok(run(UTF_8, bytes, false));
+        return Ok((UTF_8, 0, false));
     }
-    let enc = guess(bytes);
-    Ok(run(enc, bytes, false))
+    Ok((guess(bytes), 0, false))
 }
 
 fn run(enc: &'static Encoding, bytes: &[u8], had_bom: bool) -> Decoded {
@@ -107,6 +124,8 @@ fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, u64) {
             }
         }
     }
+    // The buffer was sized for the worst case (up to 3 bytes per input byte).
+    out.shrink_to_fit();
     (out, errors)
 }
 

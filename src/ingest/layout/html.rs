@@ -531,8 +531,8 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
                 }
                 for (j, slot) in grid_row[col..end].iter_mut().enumerate() {
                     if k == 0 && j == 0 {
-                        *slot =
-                            Some(Cell { text: std::mem::take(&mut text), row_span: rs, col_span: cs, merged: false });
+                        let text = std::mem::take(&mut text).into();
+                        *slot = Some(Cell { text, row_span: super::span(rs), col_span: super::span(cs), merged: false });
                     } else if slot.is_none() {
                         // Overlapping spans (a table-model error) keep the first claimant.
                         *slot = Some(Cell::covered());

@@ -489,7 +489,7 @@ impl Rows {
         if len(lone) > 6 || len(value) <= len(lone) || numeric(value) || prev[n - 2].text.is_empty() {
             return false;
         }
-        let tail = std::mem::replace(&mut prev[n - 1].text, lone.clone());
+        let tail = std::mem::replace(&mut prev[n - 1].text, lone.into());
         prev[n - 2].text.push_str(&tail);
         true
     }
