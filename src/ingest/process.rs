@@ -149,7 +149,8 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
     let guard = deadline::arm(limits.max_file_time);
     // The bytes move in: the decoder turns them into the text and they are gone (see
     // `process_hashed`).
-    let result = catch_unwind(AssertUnwindSafe(|| process_hashed(file.clone(), bytes, hash.clone())));
+    let result =
+        catch_unwind(AssertUnwindSafe(|| process_hashed(file.clone(), bytes, hash.clone(), limits.max_html_depth)));
     let too_slow = deadline::passed() || started.elapsed() > limits.max_file_time;
     drop(guard);
     match result {
@@ -234,7 +235,7 @@ fn cap_reason(reason: &mut Option<String>) {
 /// The pure part of [`process`]: bytes in, rows out.
 pub fn process_bytes(file: FileRow, bytes: Vec<u8>) -> Outcome {
     let hash = content_hash(&bytes);
-    process_hashed(file, bytes, hash)
+    process_hashed(file, bytes, hash, crate::config::DEFAULT_MAX_HTML_DEPTH)
 }
 
 /// [`process_bytes`] with the content hash already taken.
@@ -242,7 +243,7 @@ pub fn process_bytes(file: FileRow, bytes: Vec<u8>) -> Outcome {
 /// A file's memory stays a small multiple of its size because each stage's input is freed
 /// once the next stage has what it needs: the bytes become the text (in place for UTF-8),
 /// the text is dropped once laid out, and the grid once the form reader has its tables.
-fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String) -> Outcome {
+fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String, max_html_depth: usize) -> Outcome {
     // Test hook: `JIXIAO_FAULT=panic` makes files whose name contains "panic" fail inside the
     // parser, so the tests can prove a panic stays within its file.
     if file.path.contains("panic") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "panic") {
@@ -276,13 +277,19 @@ fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String) -> Outcome {
         file.error = Some("empty: the file holds only whitespace".into());
         return empty(file);
     }
-    let laid = layout::read(layout::sniff::sniff(&decoded.text), &decoded.text, &form::FormLabels);
+    let kind = layout::sniff::sniff(&decoded.text);
+    let laid = layout::read_capped(kind, &decoded.text, &form::FormLabels, max_html_depth);
     let lines = line_count(&decoded.text);
     drop(std::mem::take(&mut decoded.text));
     if deadline::passed() {
         return empty(file);
     }
-    let layout::Layout { kind, name: layout_name, grid, inferences } = laid;
+    let layout::Layout { kind, name: layout_name, grid, inferences, refused } = laid;
+    if let Some(why) = refused {
+        file.layout = Some(layout_name.to_string());
+        file.error = Some(why);
+        return empty(file);
+    }
     let mut reading = form::read(&grid);
     drop(grid);
     form::note_inferences(&mut reading, &inferences);
@@ -313,8 +320,7 @@ fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String) -> Outcome {
         rows_of(&file.path, &hash, i, year, table, &mut projects, &mut indicators);
     }
     file.tables = projects.len() as i32;
-    let no_table =
-        || format!("no_table: no performance-target table found ({} layout, {lines} lines)", kind.name());
+    let no_table = || format!("no_table: no performance-target table found ({} layout, {lines} lines)", kind.name());
     settle(&mut file, projects.is_empty(), &problems, &amount_problems, &decoded, no_table);
     Outcome { file, projects, indicators: indicators.finish(), bytes_read: 0 }
 }

@@ -35,10 +35,16 @@ const MAX_COLSPAN: usize = 100;
 /// hostile `rowspan`/`colspan` mix cannot blow up memory.
 const MAX_SPAN_POSITIONS: usize = 2_000_000;
 
+/// A page nested deeper than `limits.max_html_depth`: rejected, never read to the end.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("too_deep: HTML elements nested over {0} deep (limits.max_html_depth)")]
+pub struct TooDeep(pub usize);
+
 /// [`Html::parse_document`] fed in pieces: html5ever's tree builder scans the open elements
 /// for many start tags, quadratic in nesting depth (100,000 nested `<div>` take minutes), so
-/// the per-file deadline is checked between pieces.
-fn parse(text: &str) -> Html {
+/// between pieces the per-file deadline is checked, and the depth of the newest element:
+/// past `max_depth` the parse stops, after at most a piece more of quadratic work.
+fn parse(text: &str, max_depth: usize) -> Result<Html, TooDeep> {
     const PIECE: usize = 16 * 1024;
     let mut parser = html5ever::parse_document(HtmlTreeSink::new(Html::new_document()), Default::default());
     let mut rest = text;
@@ -49,13 +55,25 @@ fn parse(text: &str) -> Html {
         }
         parser.process(StrTendril::from_slice(&rest[..cut]));
         rest = &rest[cut..];
+        // The newest node is where the parser is; its ancestors are the open elements (a
+        // node not yet attached counts 0 and the next piece looks again).
+        let depth = parser.tokenizer.sink.sink.0.borrow().tree.nodes().next_back().map_or(0, |n| n.ancestors().count());
+        if depth > max_depth {
+            return Err(TooDeep(max_depth));
+        }
     }
-    parser.finish()
+    Ok(parser.finish())
 }
 
-/// Reads an HTML page into rows: table rows as cells, other text as one-cell rows.
+/// Reads an HTML page into rows: table rows as cells, other text as one-cell rows. A page
+/// nested deeper than the default `limits.max_html_depth` reads as no rows.
 pub fn read(text: &str) -> Grid {
-    let html = parse(text);
+    read_capped(text, crate::config::DEFAULT_MAX_HTML_DEPTH).unwrap_or_default()
+}
+
+/// [`read`], with the page rejected when nested deeper than `max_depth`.
+pub fn read_capped(text: &str, max_depth: usize) -> Result<Grid, TooDeep> {
+    let html = parse(text, max_depth)?;
     let mut w = Walker::default();
     let root = html.tree.root();
     let mut node = root;
@@ -91,7 +109,7 @@ pub fn read(text: &str) -> Grid {
             }
         }
     }
-    w.finish()
+    Ok(w.finish())
 }
 
 /// Elements whose content is not page text.
@@ -532,7 +550,8 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
                 for (j, slot) in grid_row[col..end].iter_mut().enumerate() {
                     if k == 0 && j == 0 {
                         let text = std::mem::take(&mut text).into();
-                        *slot = Some(Cell { text, row_span: super::span(rs), col_span: super::span(cs), merged: false });
+                        *slot =
+                            Some(Cell { text, row_span: super::span(rs), col_span: super::span(cs), merged: false });
                     } else if slot.is_none() {
                         // Overlapping spans (a table-model error) keep the first claimant.
                         *slot = Some(Cell::covered());
@@ -582,6 +601,16 @@ mod tests {
 <tr><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>指标值</th></tr>
 </table>
 <div class="footer">版权所有 &copy; 2021</div></body></html>"#;
+
+    #[test]
+    fn a_page_nested_past_the_cap_is_too_deep_and_one_within_it_is_read() {
+        let page = |depth: usize| {
+            format!("{}<table><tr><td>项目名称</td></tr></table>{}", "<div>".repeat(depth), "</div>".repeat(depth))
+        };
+        assert_eq!(read_capped(&page(600), 512), Err(TooDeep(512)));
+        assert_eq!(read_capped(&page(400), 512).unwrap().texts(), [["项目名称"]]);
+        assert!(read(&page(600)).rows.is_empty());
+    }
 
     #[test]
     fn page_titles_spans_entities_and_breaks() {
@@ -681,8 +710,9 @@ mod tests {
         html.push_str("</table>");
         let g = read(&html);
         assert_eq!(g.rows.len(), 300);
+        // The walk has no recursion to overflow: uncapped, 5,000 levels read.
         let deep = "<div>".repeat(5_000) + "深层文本" + &"</div>".repeat(5_000);
-        let g = read(&deep);
+        let g = read_capped(&deep, usize::MAX).unwrap();
         assert_eq!(g.texts(), [vec!["深层文本"]]);
     }
 }

@@ -32,6 +32,8 @@ pub struct Layout {
     /// a label sits, columns rebuilt from positions): the tables holding those rows are read
     /// with less confidence, and their notes say why.
     pub inferences: Vec<Inference>,
+    /// Why the text was not read at all (a shape past a `[limits]` cap); the grid is then empty.
+    pub refused: Option<String>,
 }
 
 /// One reading the layout stage inferred, at the grid row it concerns.
@@ -44,9 +46,18 @@ pub struct Inference {
 /// Reads text with the reader of its layout; a one-run-per-line stream is then regridded by
 /// the form's `words` (see [`stream`]), and fixed-width blocks under a header are rebuilt by them.
 pub fn read(kind: LayoutKind, text: &str, words: &dyn Vocabulary) -> Layout {
+    read_capped(kind, text, words, crate::config::DEFAULT_MAX_HTML_DEPTH)
+}
+
+/// [`read`] with the run's `limits.max_html_depth`.
+pub fn read_capped(kind: LayoutKind, text: &str, words: &dyn Vocabulary, max_html_depth: usize) -> Layout {
     let mut inferences = Vec::new();
+    let mut refused = None;
     let grid = match kind {
-        LayoutKind::Html => html::read(text),
+        LayoutKind::Html => html::read_capped(text, max_html_depth).unwrap_or_else(|e| {
+            refused = Some(e.to_string());
+            Grid::default()
+        }),
         LayoutKind::Markdown => markdown::read(text),
         LayoutKind::Csv => csv::read(text),
         LayoutKind::FixedWidth => {
@@ -57,7 +68,7 @@ pub fn read(kind: LayoutKind, text: &str, words: &dyn Vocabulary) -> Layout {
         // Lines without tabs become one-cell rows: the one-run-per-line reader is the tab reader.
         LayoutKind::Tsv | LayoutKind::Lines => tsv::read(text),
     };
-    Layout { kind, name: name_of(kind, text), grid: stream::regrid(grid, words), inferences }
+    Layout { kind, name: name_of(kind, text), grid: stream::regrid(grid, words), inferences, refused }
 }
 
 fn name_of(kind: LayoutKind, text: &str) -> &'static str {

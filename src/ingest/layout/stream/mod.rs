@@ -73,9 +73,11 @@ pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
     if !is_stream(&grid) {
         grid
     } else if is_space_joined(&grid, words) {
-        stream_rows(&space_runs(&grid, words), words, true)
+        let spaced = space_runs(&grid, words);
+        drop(grid);
+        stream_rows(spaced, words, true)
     } else {
-        stream_rows(&grid, words, false)
+        stream_rows(grid, words, false)
     }
 }
 
@@ -145,10 +147,12 @@ fn is_stream(grid: &Grid) -> bool {
 /// Rebuilds rows from a one-run-per-line stream by its labels: a head label and the runs up
 /// to the next label form a row (wrapped values rejoin); label fragments that a narrow cell
 /// wrapped (满意度指 / 标) are joined first; in the indicator block, [一级] [二级] 三级 值 form a row.
-fn stream_rows(grid: &Grid, words: &dyn Vocabulary, interleaved: bool) -> Grid {
+fn stream_rows(grid: Grid, words: &dyn Vocabulary, interleaved: bool) -> Grid {
+    // The runs are all the grid held, so it is taken: a row is freed once read, and a
+    // million one-line rows are never in memory twice over.
     let runs = runs(grid, words);
     let mut rows = Rows { interleaved, ..Rows::default() };
-    for (text, kind) in tokens(&runs, words) {
+    for (text, kind) in tokens(runs, words) {
         if crate::ingest::deadline::tick() {
             break;
         }
@@ -158,9 +162,9 @@ fn stream_rows(grid: &Grid, words: &dyn Vocabulary, interleaved: bool) -> Grid {
 }
 
 /// The non-blank runs of the grid in reading order.
-fn runs(grid: &Grid, words: &dyn Vocabulary) -> Vec<String> {
+fn runs(grid: Grid, words: &dyn Vocabulary) -> Vec<String> {
     let mut raw: Vec<String> = Vec::new();
-    for row in &grid.rows {
+    for row in grid.rows {
         for c in row.iter().filter(|c| !c.is_blank()) {
             // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
             let parts: Vec<&str> = c.text.split_whitespace().collect();
@@ -201,7 +205,7 @@ fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a
 }
 
 /// Classifies the runs, joining the fragments of labels a narrow cell wrapped.
-fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
+fn tokens(raw: Vec<String>, words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
     let mut raw = join_quoted(raw, words);
     let mut toks: Vec<(String, RunKind)> = Vec::new();
     // Mirrors the row builder: inside the indicator block, the run after a 三级 name is its
@@ -274,7 +278,9 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
             RunKind::Opinion | RunKind::Title => in_ind = false,
             _ => {}
         }
-        toks.push((raw[i..i + taken].concat(), kind));
+        // Runs are only looked ahead of, never back: a run taken alone moves, not copies.
+        let text = if taken == 1 { std::mem::take(&mut raw[i]) } else { raw[i..i + taken].concat() };
+        toks.push((text, kind));
         i += taken;
     }
     toks
@@ -282,7 +288,7 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
 
 /// A name or text in quotes that an extractor wrapped over several runs
 /// (`"提升居民、驻区单位质量 … 提升驻区企` / `业，依法统计意识 优化营商环境"`) is one run.
-fn join_quoted(raw: &[String], words: &dyn Vocabulary) -> Vec<String> {
+fn join_quoted(mut raw: Vec<String>, words: &dyn Vocabulary) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
@@ -297,7 +303,8 @@ fn join_quoted(raw: &[String], words: &dyn Vocabulary) -> Vec<String> {
                 i = end + 1;
             }
             _ => {
-                out.push(run.clone());
+                // Only runs after `i` are looked at from here on: this one moves, not copies.
+                out.push(std::mem::take(&mut raw[i]));
                 i += 1;
             }
         }
