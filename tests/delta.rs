@@ -387,3 +387,23 @@ fn stats_and_report_of_a_delta_root_equal_those_of_a_parquet_run() {
     assert_eq!(md(&from_delta), md(&from_parquet));
     assert!(md(&from_delta).contains("1,727,800.00"), "{}", md(&from_delta));
 }
+
+#[test]
+fn an_unsharded_delta_pipeline_writes_its_report_from_the_tables() {
+    let input = corpus();
+    let (lake_dir, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let report = work.path().join("report");
+    let text_of = format!(
+        "name = \"one\"\n[[input]]\nroot = {:?}\n[output]\ndir = {:?}\ndelta = {:?}\n[report]\nenabled = true\nyear = 2020\ndir = {:?}\n",
+        input.path().display().to_string(),
+        work.path().join("out").display().to_string(),
+        file_url(lake_dir.path()),
+        report.display().to_string(),
+    );
+    let pipeline = work.path().join("p.toml");
+    fs::write(&pipeline, text_of).unwrap();
+    let o = jixiao(&["run", pipeline.to_str().unwrap()]);
+    assert!(ok(&o), "{}", text(&o));
+    let md = fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("# 2020 年度") && md.contains("1,727,800.00"), "{md}");
+}
