@@ -167,7 +167,7 @@ fn a_table_of_200000_indicator_rows_takes_memory_bounded_by_its_size() {
     let (o, _) = run_with_limits(input.path(), &out, "max_file_seconds = 60");
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let peak = parse_peak_rss_of(&out);
-    // 174 MB here for 9.3 MB; 311 MB before the cells were made small and each stage's input
+    // 160 MB here for 9.3 MB; 311 MB before the cells were made small and each stage's input
     // freed, 406 MB before the rows left as Arrow columns. What is left is the form's
     // indicators, their scores and the Arrow columns, alive together while rows are built.
     assert_bounded(peak, text.len(), 16);
