@@ -244,16 +244,7 @@ pub fn process_bytes(file: FileRow, bytes: Vec<u8>) -> Outcome {
 /// once the next stage has what it needs: the bytes become the text (in place for UTF-8),
 /// the text is dropped once laid out, and the grid once the form reader has its tables.
 fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String, max_html_depth: usize) -> Outcome {
-    // Test hook: `JIXIAO_FAULT=panic` makes files whose name contains "panic" fail inside the
-    // parser, so the tests can prove a panic stays within its file.
-    if file.path.contains("panic") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "panic") {
-        panic!("fault injected for {}", file.path);
-    }
-    // Test hook: `JIXIAO_FAULT=slow` makes files whose name contains "slow" take over a
-    // second, the smallest `max_file_seconds`, so the tests can prove the time limit holds.
-    if file.path.contains("slow") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "slow") {
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-    }
+    inject_faults(&file.path);
     file.content_hash = Some(hash.clone());
     let empty = |file| Outcome { file, projects: vec![], indicators: vec![], bytes_read: 0 };
     let mut decoded = match decode::decode_owned(bytes) {
@@ -323,6 +314,19 @@ fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String, max_html_dept
     let no_table = || format!("no_table: no performance-target table found ({} layout, {lines} lines)", kind.name());
     settle(&mut file, projects.is_empty(), &problems, &amount_problems, &decoded, no_table);
     Outcome { file, projects, indicators: indicators.finish(), bytes_read: 0 }
+}
+
+/// Test hooks: `JIXIAO_FAULT=panic` makes files whose name contains "panic" fail inside the
+/// parser, so the tests can prove a panic stays within its file; `JIXIAO_FAULT=slow` makes
+/// files whose name contains "slow" take over a second, the smallest `max_file_seconds`, so
+/// the tests can prove the time limit holds.
+fn inject_faults(path: &str) {
+    if path.contains("panic") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "panic") {
+        panic!("fault injected for {path}");
+    }
+    if path.contains("slow") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "slow") {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+    }
 }
 
 /// What `str::lines().count()` says, without splitting: the reason of a file without a
