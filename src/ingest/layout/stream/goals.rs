@@ -1,0 +1,227 @@
+//! Stage 3, layout: goal texts side by side, split into one text per goal label.
+
+use crate::ingest::layout::{Cell, Grid};
+
+/// Splits the runs after the goal labels into one text per label: by quotes when the texts
+/// are quoted, else at sentence ends.
+pub(super) fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, lines: &[usize], labels: usize, interleaved: bool) {
+    let all = runs.concat();
+    let mut texts: Vec<String> = if interleaved { by_columns(runs, lines, labels) } else { Vec::new() };
+    if interleaved && texts.is_empty() {
+        texts = by_alternation(runs, labels);
+    }
+    if texts.is_empty() {
+        texts = by_line_width(runs, labels);
+    }
+    runs.clear();
+    if texts.is_empty() && all.starts_with('"') {
+        texts = all.split('"').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+    }
+    if texts.len() != labels {
+        texts.clear();
+        let mut cur = String::new();
+        for run in sentences(&all) {
+            cur.push_str(&run);
+            if cur.ends_with('。') || cur.ends_with('"') {
+                texts.push(std::mem::take(&mut cur));
+            }
+        }
+        if !cur.is_empty() {
+            texts.push(cur);
+        }
+        // More sentences than labels: the later ones continue the last text.
+        while texts.len() > labels.max(1) {
+            let last = texts.pop().unwrap_or_default();
+            if let Some(prev) = texts.last_mut() {
+                prev.push_str(&last);
+            }
+        }
+    }
+    if !texts.is_empty() {
+        out.rows.push(texts.into_iter().map(Cell::new).collect());
+    }
+}
+
+/// Goal texts side by side on shared lines, as a layout-keeping extractor writes them when
+/// the two cells' lines sit at the same height: a line holds the left text's line and the
+/// right one's, space-separated, or glued where the left line runs up to the border (its
+/// last character and the next cell's first are closer than a space). Once a column's text
+/// ends (its line falls short of the column's width), the lines left hold the other column.
+/// Returns nothing unless some line holds two texts (then the lines alternate, or widths or
+/// sentences decide).
+pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> Vec<String> {
+    if labels != 2 || runs.len() != lines.len() || runs.iter().any(|r| r.contains('"')) {
+        return Vec::new();
+    }
+    // A line per grid row, without the row label's words (项目 / 绩效 / 目标) at line starts.
+    let mut rows: Vec<Vec<&str>> = Vec::new();
+    let mut label = String::new();
+    for (i, run) in runs.iter().enumerate() {
+        let starts_line = i == 0 || lines[i] != lines[i - 1];
+        if starts_line {
+            rows.push(Vec::new());
+        }
+        if starts_line && is_label_piece(run) && !label.ends_with("目标") {
+            label.push_str(run);
+        } else if let Some(row) = rows.last_mut() {
+            row.push(run);
+        }
+    }
+    rows.retain(|r| !r.is_empty());
+    let Some(first_pair) = rows.iter().position(|r| r.len() == 2) else { return Vec::new() };
+    if rows.iter().any(|r| r.len() > 2) || !(label.is_empty() || label.ends_with("目标")) {
+        return Vec::new();
+    }
+    let mut width = [0.0f32; 2];
+    for r in rows.iter().filter(|r| r.len() == 2) {
+        for (w, text) in width.iter_mut().zip(r) {
+            *w = w.max(line_width(text));
+        }
+    }
+    let full = |text: &str, col: usize| line_width(text) + 1.5 >= width[col];
+    let mut texts = [String::new(), String::new()];
+    let mut open = [true, true];
+    for (k, row) in rows.iter().enumerate() {
+        match row.as_slice() {
+            [a, b] => {
+                texts[0].push_str(a);
+                texts[1].push_str(b);
+                open = [full(a, 0), full(b, 1)];
+            }
+            // Before either column ended, a line of one text holds both, glued.
+            [one] if k < first_pair => {
+                let Some((a, b)) = split_glued(one, width) else { return Vec::new() };
+                texts[0].push_str(a);
+                texts[1].push_str(b);
+            }
+            [one] => {
+                let col = if open[1] || !open[0] { 1 } else { 0 };
+                texts[col].push_str(one);
+                open[col] = full(one, col);
+            }
+            _ => {}
+        }
+    }
+    texts.into_iter().collect()
+}
+
+/// Characters that never begin a line (a line-breaking rule every CJK typesetter follows).
+const NO_LINE_START: &str = "，。、；：？！）》」』】”’%";
+
+/// A line's printed width in CJK characters: Latin letters, digits and the CJK punctuation
+/// most fonts set proportionally take about half a character.
+fn line_width(text: &str) -> f32 {
+    text.chars().map(|c| if c.is_ascii() || "，。、；：？！（）“”‘’《》".contains(c) { 0.5 } else { 1.0 }).sum()
+}
+
+/// Splits a line holding two columns' lines glued into the left and right lines, by the
+/// width of the column known best (the wider of `width`): the cut nearest that width, never
+/// before a character that cannot begin a line. None when the line is no wider than a column.
+fn split_glued(line: &str, width: [f32; 2]) -> Option<(&str, &str)> {
+    let right = width[1] >= width[0];
+    let want = width[0].max(width[1]);
+    if line_width(line) <= want + 2.0 {
+        return None;
+    }
+    line.char_indices()
+        .map(|(i, _)| i)
+        .skip(1)
+        .filter(|&i| !line[i..].starts_with(|c| NO_LINE_START.contains(c)))
+        .min_by(|&i, &j| {
+            let off = |k: usize| (line_width(if right { &line[k..] } else { &line[..k] }) - want).abs();
+            off(i).total_cmp(&off(j))
+        })
+        .map(|i| line.split_at(i))
+}
+
+/// Goal texts side by side as a layout-keeping extractor writes them: the lines of the two
+/// columns interleaved, each at its own column's width, the row label (项目 / 绩效 / 目标) a
+/// word among them. Lines alternate between the columns until one column's text ends (a line
+/// shorter than its column), after which the other column's lines follow alone. Returns
+/// nothing when the widths do not bear that out (then the other readings decide).
+pub(super) fn by_alternation(runs: &[String], labels: usize) -> Vec<String> {
+    // The row label's words: the first short words, up to the one that completes a 目标.
+    let mut label = String::new();
+    let mut dropped = vec![false; runs.len()];
+    for (i, r) in runs.iter().enumerate().filter(|(_, r)| is_label_piece(r)) {
+        label.push_str(r);
+        dropped[i] = true;
+        if label.ends_with("目标") {
+            break;
+        }
+    }
+    if !label.ends_with("目标") {
+        dropped.fill(false);
+    }
+    let lines: Vec<&String> = runs.iter().zip(&dropped).filter(|(_, d)| !**d).map(|(r, _)| r).collect();
+    if labels != 2 || lines.len() < 4 {
+        return Vec::new();
+    }
+    let len = |s: &String| s.chars().count();
+    let width = [0, 1].map(|p| lines.iter().skip(p).step_by(2).take(2).map(|s| len(s)).max().unwrap_or(0));
+    let mut texts = [String::new(), String::new()];
+    let mut ended = [false, false];
+    let mut next = 0;
+    for line in lines {
+        let col = if ended[next] { 1 - next } else { next };
+        let n = len(line);
+        if ended[col] || n > width[col] + 2 {
+            return Vec::new();
+        }
+        texts[col].push_str(line);
+        ended[col] = n + 2 < width[col];
+        next = 1 - col;
+    }
+    texts.into_iter().collect()
+}
+
+/// A word of a row label printed a word per line between wrapped texts (项目 / 绩效 / 目标).
+fn is_label_piece(run: &str) -> bool {
+    let n = run.chars().count();
+    (1..=2).contains(&n) && run.chars().all(|c| c.is_alphabetic())
+}
+
+/// Goal texts side by side come out column after column, each wrapped at its own cell's
+/// width: a column's lines are about equally long and its last line is no longer than they
+/// are. Splits the runs into `labels` such columns, or returns nothing when the widths do not
+/// tell (then sentences do).
+pub(super) fn by_line_width(runs: &[String], labels: usize) -> Vec<String> {
+    let len = |i: usize| runs[i].chars().count();
+    if labels != 2 || runs.len() < 2 {
+        return Vec::new();
+    }
+    if runs.len() == 2 {
+        return runs.to_vec();
+    }
+    // Widths of a column differ by a character or two where digits or Latin letters sit.
+    let near = |a: usize, b: usize| a.abs_diff(b) <= 2;
+    // A shorter line that ends a sentence is a paragraph's end inside the column.
+    let paragraph_end = |i: usize| len(i) < len(0) && runs[i].ends_with(['。', '！', '；']);
+    let column_ok =
+        |from: usize, to: usize| (from..to.saturating_sub(1)).all(|i| near(len(i), len(from)) || paragraph_end(i));
+    for k in 1..runs.len() {
+        let ends_short = len(k - 1) + 2 < len(0);
+        let new_width = !near(len(k), len(0));
+        if (ends_short || new_width) && column_ok(0, k) && column_ok(k, runs.len()) {
+            return vec![runs[..k].concat(), runs[k..].concat()];
+        }
+    }
+    Vec::new()
+}
+
+fn sentences(all: &str) -> Vec<String> {
+    // Sentences end at 。 ; keep the mark with its sentence.
+    let mut v = Vec::new();
+    let mut cur = String::new();
+    for c in all.chars() {
+        cur.push(c);
+        if c == '。' {
+            v.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        v.push(cur);
+    }
+    v
+}
+
