@@ -57,7 +57,7 @@ pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)], label_ro
     for (start, end, l1) in l1_blocks {
         let l2_printed: Vec<Option<String>> = rows[start..=end].iter().map(|r| r.l2.clone()).collect();
         let l2_blocks =
-            if is_centred(&l2_printed) { blocks(&l2_printed, &pos[start..=end]) } else { carried(&l2_printed) };
+            if is_centred(&l2_printed) { blocks(&l2_printed, &rebased(&pos[start..=end])) } else { carried(&l2_printed) };
         for (s2, e2, l2) in l2_blocks {
             for row in &rows[start + s2..=start + e2] {
                 for &m in &row.members {
@@ -137,6 +137,12 @@ fn positions(rows: &[Row]) -> Vec<f32> {
         .collect()
 }
 
+/// Positions of a block's rows counted from its first row of indicators.
+fn rebased(pos: &[f32]) -> Vec<f32> {
+    let base = pos.first().map_or(0.0, |p| p.ceil());
+    pos.iter().map(|p| p - base).collect()
+}
+
 /// The blocks of centred labels as (first row, last row, label), covering every row: the
 /// split of the indicator rows into consecutive blocks, one per label, that puts each label
 /// nearest its block's middle, all labels weighed together (a label reads from both ends,
@@ -179,7 +185,7 @@ fn best_split(labels: &[f32], pos: &[f32]) -> Option<Vec<usize>> {
             return None;
         }
         let d = 2.0 * p - (s + e) as f32;
-        Some(if d < 0.0 { 2.0 * d * d } else { d * d })
+        Some(if d < 0.0 { -2.0 * d } else { d })
     };
     // best[k][e]: the least cost of blocks 0..=k with block k ending at row e, and the end
     // of block k - 1 it came from.
