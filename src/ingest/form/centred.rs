@@ -56,8 +56,11 @@ pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)], label_ro
     let mut changed = 0;
     for (start, end, l1) in l1_blocks {
         let l2_printed: Vec<Option<String>> = rows[start..=end].iter().map(|r| r.l2.clone()).collect();
-        let l2_blocks =
-            if is_centred(&l2_printed) { blocks(&l2_printed, &rebased(&pos[start..=end])) } else { carried(&l2_printed) };
+        let l2_blocks = if is_centred(&l2_printed) {
+            blocks(&l2_printed, &rebased(&pos[start..=end]))
+        } else {
+            carried(&l2_printed)
+        };
         for (s2, e2, l2) in l2_blocks {
             for row in &rows[start + s2..=start + e2] {
                 for &m in &row.members {
@@ -317,6 +320,25 @@ mod tests {
         assert_eq!(by_family(&mut inds, &printed), 2);
         let l1: Vec<&str> = inds.iter().map(|i| i.level1.as_str()).collect();
         assert_eq!(l1, ["成本指标", "产出指标", "产出指标", "效益指标", "效益指标"]);
+    }
+
+    /// Regression (pdfplumber 各类工作经费): read top-down, a block of tall rows (its label above
+    /// its middle row) reached into the next block, whose label sits exactly at its middle;
+    /// label rows between two rows count half a row.
+    #[test]
+    fn a_block_of_tall_rows_does_not_take_rows_of_the_next() {
+        // 产出指标 on row 1 of rows 0-2; 效益指标 alone between rows 6 and 7 of rows 3-8 (four
+        // short rows above its line, two tall ones below); 满意度指标 alone between rows 11 and
+        // 12, the middle of rows 9-14.
+        let mut inds: Vec<Indicator> = (0..15).map(|r| ind(r * 10, "", "")).collect();
+        inds[1] = ind(10, "产出指标", "数量指标");
+        let printed: Vec<(bool, bool)> = (0..15).map(|r| (r == 1, r == 1)).collect();
+        let labels = [(65, Some("效益指标".to_string()), None), (115, Some("满意度指标".to_string()), None)];
+        relabel(&mut inds, &printed, &labels);
+        let l1: Vec<&str> = inds.iter().map(|i| i.level1.as_str()).collect();
+        let want: Vec<&str> =
+            (0..15).map(|r| ["产出指标", "效益指标", "满意度指标"][usize::from(r > 2) + usize::from(r > 8)]).collect();
+        assert_eq!(l1, want);
     }
 
     #[test]

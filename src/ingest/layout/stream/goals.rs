@@ -4,7 +4,13 @@ use crate::ingest::layout::{Cell, Grid};
 
 /// Splits the runs after the goal labels into one text per label: by quotes when the texts
 /// are quoted, else at sentence ends.
-pub(super) fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, lines: &[usize], labels: usize, interleaved: bool) {
+pub(super) fn push_goal_texts(
+    out: &mut Grid,
+    runs: &mut Vec<String>,
+    lines: &[usize],
+    labels: usize,
+    interleaved: bool,
+) {
     let all = runs.concat();
     let mut texts: Vec<String> = if interleaved { by_columns(runs, lines, labels) } else { Vec::new() };
     if interleaved && texts.is_empty() {
@@ -53,23 +59,33 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> Vec
     if labels != 2 || runs.len() != lines.len() || runs.iter().any(|r| r.contains('"')) {
         return Vec::new();
     }
-    // A line per grid row, without the row label's words (项目 / 绩效 / 目标) at line starts.
-    let mut rows: Vec<Vec<&str>> = Vec::new();
+    // A line per grid row, without the row label's words (项目 / 绩效 / 目标) at line starts:
+    // short words that spell a label ending in 目标 (else they are text).
+    let starts_line = |i: usize| i == 0 || lines[i] != lines[i - 1];
     let mut label = String::new();
+    let mut dropped = vec![false; runs.len()];
+    for i in (0..runs.len()).filter(|&i| starts_line(i) && is_label_piece(&runs[i])) {
+        if label.ends_with("目标") {
+            break;
+        }
+        label.push_str(&runs[i]);
+        dropped[i] = true;
+    }
+    if !label.ends_with("目标") {
+        dropped.fill(false);
+    }
+    let mut rows: Vec<Vec<&str>> = Vec::new();
     for (i, run) in runs.iter().enumerate() {
-        let starts_line = i == 0 || lines[i] != lines[i - 1];
-        if starts_line {
+        if starts_line(i) {
             rows.push(Vec::new());
         }
-        if starts_line && is_label_piece(run) && !label.ends_with("目标") {
-            label.push_str(run);
-        } else if let Some(row) = rows.last_mut() {
+        if let Some(row) = rows.last_mut().filter(|_| !dropped[i]) {
             row.push(run);
         }
     }
     rows.retain(|r| !r.is_empty());
     let Some(first_pair) = rows.iter().position(|r| r.len() == 2) else { return Vec::new() };
-    if rows.iter().any(|r| r.len() > 2) || !(label.is_empty() || label.ends_with("目标")) {
+    if rows.iter().any(|r| r.len() > 2) {
         return Vec::new();
     }
     let mut width = [0.0f32; 2];
@@ -128,7 +144,11 @@ fn split_glued(line: &str, width: [f32; 2]) -> Option<(&str, &str)> {
         .skip(1)
         .filter(|&i| !line[i..].starts_with(|c| NO_LINE_START.contains(c)))
         .min_by(|&i, &j| {
-            let off = |k: usize| (line_width(if right { &line[k..] } else { &line[..k] }) - want).abs();
+            // A column's lines reach its width at most: a cut past it is the worse of two.
+            let off = |k: usize| {
+                let d = line_width(if right { &line[k..] } else { &line[..k] }) - want;
+                if d > 0.0 { d + 0.25 } else { -d }
+            };
             off(i).total_cmp(&off(j))
         })
         .map(|i| line.split_at(i))
@@ -224,4 +244,3 @@ fn sentences(all: &str) -> Vec<String> {
     }
     v
 }
-

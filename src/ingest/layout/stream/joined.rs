@@ -73,7 +73,7 @@ fn rows_on_lines(lines: &[Vec<String>], words: &dyn Vocabulary) -> bool {
 /// below are fragments of one name (one text each, or a quoted name opened above and closed
 /// below), so the value anchors the row and both fragments join its name.
 /// (全面提升…牢固树 / 有效 / 立全心全意为民服务意识 → one row: name, 有效.)
-fn names_around_values(lines: Vec<Vec<String>>, words: &dyn Vocabulary) -> Vec<Vec<String>> {
+pub(super) fn names_around_values(lines: Vec<Vec<String>>, words: &dyn Vocabulary) -> Vec<Vec<String>> {
     let mut out: Vec<Vec<String>> = Vec::with_capacity(lines.len());
     let mut in_indicators = false;
     let mut i = 0;
@@ -145,4 +145,3 @@ pub(super) fn wrapped_around(lines: &[Vec<&str>], i: usize, words: &dyn Vocabula
     }
     Some((0..k).flat_map(|j| [mid[j].to_string(), format!("{}{}", up[j], down[j])]).collect())
 }
-

@@ -9,11 +9,11 @@ mod joined;
 
 use super::{Cell, Grid};
 use goals::push_goal_texts;
+#[cfg(test)]
+use goals::{by_alternation, by_columns, by_line_width};
 use joined::{is_space_joined, space_runs};
 #[cfg(test)]
-use goals::{by_alternation, by_line_width};
-#[cfg(test)]
-use joined::wrapped_around;
+use joined::{names_around_values, wrapped_around};
 
 /// What a run of text is to the form it belongs to, as told by a [`Vocabulary`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
