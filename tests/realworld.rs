@@ -193,6 +193,12 @@ fn wanli_2023_pdfplumber_goals_side_by_side() {
         let k = names.iter().position(|n| n.as_deref() == Some(project)).unwrap();
         (mid[k].clone().unwrap_or_default(), annual[k].clone().unwrap_or_default())
     };
+    // Splitting glued lines by width is a guess: that table is read with less confidence.
+    let conf = strings(&p, "parse_confidence");
+    let k = names.iter().position(|n| n.as_deref() == Some("社区环境整治和建设经费")).unwrap();
+    let k_plain = names.iter().position(|n| n.as_deref() == Some("就业援助基地补贴")).unwrap();
+    let c = |k: usize| conf[k].as_deref().unwrap().parse::<f64>().unwrap();
+    assert!(c(k) < c(k_plain), "{} vs {}", c(k), c(k_plain));
     let (m, a) = goal("社区环境整治和建设经费");
     let want = "整治辖区内乱设摊，整治夏秋季马路夜排档，整治交通路夜间违规活禽交易，开展防汛防台工作，\
                 进行垃圾分类指导检查。为提高万里地区总体环境，开展爱国卫生运动、除四害活动，\

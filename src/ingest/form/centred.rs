@@ -193,8 +193,8 @@ fn best_split(labels: &[f32], pos: &[f32]) -> Option<Vec<usize>> {
     // best[k][e]: the least cost of blocks 0..=k with block k ending at row e, and the end
     // of block k - 1 it came from.
     let mut best: Vec<Vec<Option<(f32, usize)>>> = vec![vec![None; rows]; n];
-    for e in 0..rows {
-        best[0][e] = cost(0, 0, e).map(|c| (c, 0));
+    for (e, cell) in best[0].iter_mut().enumerate() {
+        *cell = cost(0, 0, e).map(|c| (c, 0));
     }
     for k in 1..n {
         for e in k..rows {

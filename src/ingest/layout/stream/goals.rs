@@ -3,18 +3,22 @@
 use crate::ingest::layout::{Cell, Grid};
 
 /// Splits the runs after the goal labels into one text per label: by quotes when the texts
-/// are quoted, else at sentence ends.
+/// are quoted, else at sentence ends. Returns a note when the split is a guess.
 pub(super) fn push_goal_texts(
     out: &mut Grid,
     runs: &mut Vec<String>,
     lines: &[usize],
     labels: usize,
     interleaved: bool,
-) {
+) -> Option<String> {
     let all = runs.concat();
-    let mut texts: Vec<String> = if interleaved { by_columns(runs, lines, labels) } else { Vec::new() };
+    let (mut texts, glued) = if interleaved { by_columns(runs, lines, labels) } else { (Vec::new(), 0) };
+    let mut note = (glued > 0).then(|| format!("goal texts glued on {glued} lines were split at the column's width"));
     if interleaved && texts.is_empty() {
         texts = by_alternation(runs, labels);
+        if texts.len() == 2 && texts[0] != texts[1] {
+            note = Some("goal texts came interleaved line by line: which is the mid-term goal is a guess".into());
+        }
     }
     if texts.is_empty() {
         texts = by_line_width(runs, labels);
@@ -46,6 +50,7 @@ pub(super) fn push_goal_texts(
     if !texts.is_empty() {
         out.rows.push(texts.into_iter().map(Cell::new).collect());
     }
+    note
 }
 
 /// Goal texts side by side on shared lines, as a layout-keeping extractor writes them when
@@ -54,10 +59,10 @@ pub(super) fn push_goal_texts(
 /// last character and the next cell's first are closer than a space). Once a column's text
 /// ends (its line falls short of the column's width), the lines left hold the other column.
 /// Returns nothing unless some line holds two texts (then the lines alternate, or widths or
-/// sentences decide).
-pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> Vec<String> {
+/// sentences decide); with the texts, how many glued lines were split.
+pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Vec<String>, usize) {
     if labels != 2 || runs.len() != lines.len() || runs.iter().any(|r| r.contains('"')) {
-        return Vec::new();
+        return (Vec::new(), 0);
     }
     // A line per grid row, without the row label's words (项目 / 绩效 / 目标) at line starts:
     // short words that spell a label ending in 目标 (else they are text).
@@ -84,9 +89,9 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> Vec
         }
     }
     rows.retain(|r| !r.is_empty());
-    let Some(first_pair) = rows.iter().position(|r| r.len() == 2) else { return Vec::new() };
+    let Some(first_pair) = rows.iter().position(|r| r.len() == 2) else { return (Vec::new(), 0) };
     if rows.iter().any(|r| r.len() > 2) {
-        return Vec::new();
+        return (Vec::new(), 0);
     }
     let mut width = [0.0f32; 2];
     for r in rows.iter().filter(|r| r.len() == 2) {
@@ -106,7 +111,7 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> Vec
             }
             // Before either column ended, a line of one text holds both, glued.
             [one] if k < first_pair => {
-                let Some((a, b)) = split_glued(one, width) else { return Vec::new() };
+                let Some((a, b)) = split_glued(one, width) else { return (Vec::new(), 0) };
                 texts[0].push_str(a);
                 texts[1].push_str(b);
             }
@@ -118,7 +123,7 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> Vec
             _ => {}
         }
     }
-    texts.into_iter().collect()
+    (texts.into_iter().collect(), first_pair)
 }
 
 /// Characters that never begin a line (a line-breaking rule every CJK typesetter follows).

@@ -23,9 +23,10 @@ pub(super) fn is_space_joined(grid: &Grid, words: &dyn Vocabulary) -> bool {
 /// The grid with a row per line and a cell per space-separated word, values wrapped around
 /// their labels' line rejoined first (see [`wrapped_around`]) and names wrapped around their
 /// value's line too (see [`names_around_values`]). The reader keeps each word's line: a label
-/// alone on its line and goal texts side by side are told by it. The flag says whether the
-/// text writes an indicator row on one line (see [`rows_on_lines`]).
-pub(super) fn space_runs(grid: &Grid, words: &dyn Vocabulary) -> (Grid, bool) {
+/// alone on its line and goal texts side by side are told by it. Also returns whether the
+/// text writes an indicator row on one line (see [`rows_on_lines`]) and the lines where a
+/// name was rejoined around its value.
+pub(super) fn space_runs(grid: &Grid, words: &dyn Vocabulary) -> (Grid, bool, Vec<usize>) {
     let lines: Vec<Vec<&str>> =
         grid.rows.iter().map(|r| r.iter().flat_map(|c| c.text.split_whitespace()).collect()).collect();
     let mut out: Vec<Vec<String>> = Vec::with_capacity(lines.len());
@@ -42,11 +43,12 @@ pub(super) fn space_runs(grid: &Grid, words: &dyn Vocabulary) -> (Grid, bool) {
         i += 1;
     }
     let by_row = rows_on_lines(&out, words);
+    let mut rejoined = Vec::new();
     if by_row {
-        out = names_around_values(out, words);
+        (out, rejoined) = names_around_values(out, words);
     }
     let rows = out.into_iter().map(|l| l.into_iter().map(Cell::new).collect());
-    (Grid { rows: rows.collect() }, by_row)
+    (Grid { rows: rows.collect() }, by_row, rejoined)
 }
 
 /// Whether the text writes an indicator row's cells on one line (pdfplumber), as most lines of
@@ -72,9 +74,11 @@ fn rows_on_lines(lines: &[Vec<String>], words: &dyn Vocabulary) -> bool {
 /// alone on the line between them (a cell's text is centred on its row): the lines above and
 /// below are fragments of one name (one text each, or a quoted name opened above and closed
 /// below), so the value anchors the row and both fragments join its name.
-/// (全面提升…牢固树 / 有效 / 立全心全意为民服务意识 → one row: name, 有效.)
-pub(super) fn names_around_values(lines: Vec<Vec<String>>, words: &dyn Vocabulary) -> Vec<Vec<String>> {
+/// (全面提升…牢固树 / 有效 / 立全心全意为民服务意识 → one row: name, 有效.) Returns the lines
+/// and which of them were so rejoined.
+pub(super) fn names_around_values(lines: Vec<Vec<String>>, words: &dyn Vocabulary) -> (Vec<Vec<String>>, Vec<usize>) {
     let mut out: Vec<Vec<String>> = Vec::with_capacity(lines.len());
+    let mut rejoined = Vec::new();
     let mut in_indicators = false;
     let mut i = 0;
     while i < lines.len() {
@@ -92,13 +96,14 @@ pub(super) fn names_around_values(lines: Vec<Vec<String>>, words: &dyn Vocabular
             if let Some(last) = out.last_mut() {
                 *last = row;
             }
+            rejoined.push(out.len() - 1);
             i += 2;
             continue;
         }
         out.push(line.clone());
         i += 1;
     }
-    out
+    (out, rejoined)
 }
 
 /// The row of `up` / `mid` / `down` when `mid` is a lone value between two fragments of one

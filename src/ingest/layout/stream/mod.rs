@@ -7,7 +7,7 @@
 mod goals;
 mod joined;
 
-use super::{Cell, Grid};
+use super::{Cell, Grid, Inference};
 use goals::push_goal_texts;
 #[cfg(test)]
 use goals::{by_alternation, by_columns, by_line_width};
@@ -79,13 +79,19 @@ impl Vocabulary for NoWords {
 /// The grid the form reads: `grid` itself, or its rows rebuilt by `words` when it is a
 /// one-run-per-line stream.
 pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
+    regrid_noting(grid, words).0
+}
+
+/// [`regrid`], with the readings it guessed (goal columns split by width, names rejoined
+/// around their value), at the rows they concern.
+pub fn regrid_noting(grid: Grid, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
     if !is_stream(&grid) {
-        grid
+        (grid, Vec::new())
     } else if is_space_joined(&grid, words) {
-        let (lines, by_row) = space_runs(&grid, words);
-        stream_rows(&lines, words, true, by_row)
+        let (lines, by_row, rejoined) = space_runs(&grid, words);
+        stream_rows(&lines, words, true, by_row, &rejoined)
     } else {
-        stream_rows(&grid, words, false, false)
+        stream_rows(&grid, words, false, false, &[])
     }
 }
 
@@ -100,7 +106,14 @@ fn is_stream(grid: &Grid) -> bool {
 /// to the next label form a row (wrapped values rejoin); label fragments that a narrow cell
 /// wrapped (满意度指 / 标) are joined first; in the indicator block, [一级] [二级] 三级 值 form a row.
 /// `by_row`: the grid's lines each hold a whole row, so a label alone on its line is told.
-fn stream_rows(grid: &Grid, words: &dyn Vocabulary, interleaved: bool, by_row: bool) -> Grid {
+/// `rejoined`: lines holding a name rejoined around its value, noted at the row they make.
+fn stream_rows(
+    grid: &Grid,
+    words: &dyn Vocabulary,
+    interleaved: bool,
+    by_row: bool,
+    rejoined: &[usize],
+) -> (Grid, Vec<Inference>) {
     let (runs, lines) = runs(grid, words);
     let toks = tokens(&runs, &lines, words);
     // Lines that hold labels only: a label alone on its line sits between two rows.
@@ -114,6 +127,10 @@ fn stream_rows(grid: &Grid, words: &dyn Vocabulary, interleaved: bool, by_row: b
             break;
         }
         let alone = by_row && label_only[t.lines.0..=t.lines.1].iter().all(|&b| b);
+        if rejoined.contains(&t.lines.0) && rows.line != t.lines.0 {
+            let note = "a 三级 name wrapped around its value's line was rejoined".to_string();
+            rows.notes.push(Inference { row: rows.out.rows.len() + usize::from(!rows.row.is_empty()), note });
+        }
         rows.line = t.lines.0;
         rows.push(t.text, t.kind, alone, words);
     }
@@ -218,14 +235,12 @@ fn tokens(raw: &[String], lines: &[Lines], words: &dyn Vocabulary) -> Vec<Token>
                 let label = format!("{}{}", raw[i], raw[tail]);
                 raw.remove(tail);
                 let span = (lines[i].0, lines.remove(tail).1);
-                if raw.get(i + 1).is_some_and(|n| words.is_level1(n)) {
+                let l1_next = raw.get(i + 1).is_some_and(|n| words.is_level1(n));
+                if l1_next {
                     toks.push(tok(raw[i + 1].clone(), RunKind::L1, lines[i + 1]));
-                    toks.push(tok(label, RunKind::L2, span));
-                    i += 2;
-                } else {
-                    toks.push(tok(label, RunKind::L2, span));
-                    i += 1;
                 }
+                toks.push(tok(label, RunKind::L2, span));
+                i += 1 + usize::from(l1_next);
                 fill = 0;
                 continue;
             }
@@ -360,6 +375,8 @@ struct Rows {
     line: usize,
     /// The current row holds only labels, each alone on its line (with no name or value).
     labels_alone: bool,
+    /// Readings guessed, at the output rows they concern.
+    notes: Vec<Inference>,
 }
 
 impl Rows {
@@ -373,7 +390,10 @@ impl Rows {
     fn end_goals(&mut self) {
         if self.goal_labels > 0 {
             let lines = std::mem::take(&mut self.goal_lines);
-            push_goal_texts(&mut self.out, &mut self.goal_text, &lines, self.goal_labels, self.interleaved);
+            let note = push_goal_texts(&mut self.out, &mut self.goal_text, &lines, self.goal_labels, self.interleaved);
+            if let Some(note) = note {
+                self.notes.push(Inference { row: self.out.rows.len().saturating_sub(1), note });
+            }
             self.goal_labels = 0;
         }
     }
@@ -508,10 +528,10 @@ impl Rows {
         }
     }
 
-    fn finish(mut self) -> Grid {
+    fn finish(mut self) -> (Grid, Vec<Inference>) {
         self.end_goals();
         self.flush();
-        self.out
+        (self.out, self.notes)
     }
 }
 

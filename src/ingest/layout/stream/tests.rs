@@ -194,13 +194,13 @@ fn a_label_alone_on_its_line_between_rows_is_a_row_of_its_own() {
         &["桥梁", "2座"],
         &["产出", "质量", "验收", "合格"],
     ];
-    let got = stream_rows(&grid_of(lines), &Toy, true, true).texts();
+    let got = stream_rows(&grid_of(lines), &Toy, true, true, &[]).0.texts();
     assert_eq!(
         &got[3..],
         [vec!["道路", "5个"], vec!["数量"], vec!["桥梁", "2座"], vec!["产出", "质量", "验收", "合格"]]
     );
     // A text that writes a run per line tells nothing by lines: the label starts the row.
-    let got = stream_rows(&grid_of(lines), &Toy, true, false).texts();
+    let got = stream_rows(&grid_of(lines), &Toy, true, false, &[]).0.texts();
     assert_eq!(got[4], ["数量", "桥梁", "2座"]);
 }
 
@@ -227,12 +227,12 @@ fn a_name_wrapped_around_its_value_line_is_one_row() {
         &["\"甲乙丙丁戊己庚辛\"", "提升"],
         &["质量", "验收", "合格"],
     ]);
-    assert_eq!(names_around_values(lines, &Toy), want);
+    assert_eq!(names_around_values(lines, &Toy), (want, vec![1, 2]));
     // Outside the indicator block, and where the lines below hold a row of their own, nothing joins.
     let text = own(&[&["甲乙丙丁"], &["完成"], &["戊己庚辛"]]);
-    assert_eq!(names_around_values(text.clone(), &Toy), text);
+    assert_eq!(names_around_values(text.clone(), &Toy).0, text);
     let rows = own(&[&["一级", "值"], &["道路"], &["完成"], &["桥梁", "2座"]]);
-    assert_eq!(names_around_values(rows.clone(), &Toy), rows);
+    assert_eq!(names_around_values(rows.clone(), &Toy).0, rows);
 }
 
 /// Regression (pdfplumber): goal columns sharing lines, a paragraph end inside the left one;
@@ -253,11 +253,11 @@ fn goal_columns_sharing_lines_split_by_line() {
     ]);
     let lines = [0, 0, 1, 1, 1, 2, 2, 2, 3, 4];
     assert_eq!(
-        by_columns(&runs, &lines, 2),
+        by_columns(&runs, &lines, 2).0,
         ["甲乙丙丁戊己庚辛甲乙。甲乙丙丁戊。", "子丑寅卯辰巳子丑寅卯辰巳子丑寅卯辰巳午未"]
     );
     // Lines of one text each, alternating: not side by side on shared lines.
-    assert!(by_columns(&owned(&["甲乙丙丁", "子丑"]), &[0, 1], 2).is_empty());
+    assert!(by_columns(&owned(&["甲乙丙丁", "子丑"]), &[0, 1], 2).0.is_empty());
 }
 
 /// Regression (pdfplumber): where the left column's line runs up to the border the two lines
@@ -274,6 +274,12 @@ fn glued_goal_lines_split_at_the_column_width() {
     let lines = [0, 1, 2, 2, 3];
     assert_eq!(
         by_columns(&runs, &lines, 2),
-        ["甲乙丙丁戊己庚辛壬癸甲乙丙丁戊己庚辛壬甲乙。", "子丑寅卯辰巳癸，寅卯辰巳子丑寅卯辰巳子丑"]
+        (
+            vec![
+                "甲乙丙丁戊己庚辛壬癸甲乙丙丁戊己庚辛壬甲乙。".to_string(),
+                "子丑寅卯辰巳癸，寅卯辰巳子丑寅卯辰巳子丑".to_string()
+            ],
+            2
+        )
     );
 }
