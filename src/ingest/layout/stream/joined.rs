@@ -111,7 +111,11 @@ pub(super) fn names_around_values(lines: Vec<Vec<String>>, words: &dyn Vocabular
 fn around(up: &[String], mid: &[String], down: &[String], words: &dyn Vocabulary) -> Option<Vec<String>> {
     let is_label = |w: &String| words.kind(w) != RunKind::Other;
     let [value] = mid else { return None };
-    if is_label(value) || value.chars().count() > 10 || down.is_empty() || down.iter().any(is_label) {
+    // The lone run must read as a target (a figure, or a word like 有效 / 提升): a short name
+    // between two lines of a wrapped value (根据…完成民兵训练 / 民兵训练及备勤工作 / 任务) is the
+    // same shape the other way round.
+    let target = value.chars().any(|c| c.is_ascii_digit() || "%％≥≤<>=＞＜".contains(c)) || value.chars().count() <= 4;
+    if is_label(value) || !target || down.is_empty() || down.iter().any(is_label) {
         return None;
     }
     let labels = up.iter().take_while(|w| is_label(w)).count();

@@ -233,6 +233,9 @@ fn a_name_wrapped_around_its_value_line_is_one_row() {
     assert_eq!(names_around_values(text.clone(), &Toy).0, text);
     let rows = own(&[&["一级", "值"], &["道路"], &["完成"], &["桥梁", "2座"]]);
     assert_eq!(names_around_values(rows.clone(), &Toy).0, rows);
+    // A name between two lines of its wrapped target is no target between two name lines.
+    let value_around = own(&[&["一级", "值"], &["根据安排完成训练"], &["民兵训练工作"], &["任务"]]);
+    assert_eq!(names_around_values(value_around.clone(), &Toy).0, value_around);
 }
 
 /// Regression (pdfplumber): goal columns sharing lines, a paragraph end inside the left one;
