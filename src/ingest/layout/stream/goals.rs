@@ -99,31 +99,38 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
             *w = w.max(line_width(text));
         }
     }
-    let full = |text: &str, col: usize| line_width(text) + 1.5 >= width[col];
+    // From the first line holding both on, each line's texts go to their columns; a line of
+    // one text alone goes to the column still open, and shows that column's width too.
     let mut texts = [String::new(), String::new()];
     let mut open = [true, true];
-    for (k, row) in rows.iter().enumerate() {
+    for row in &rows[first_pair..] {
+        let full = |text: &str, col: usize| line_width(text) + 1.5 >= width[col];
         match row.as_slice() {
             [a, b] => {
                 texts[0].push_str(a);
                 texts[1].push_str(b);
                 open = [full(a, 0), full(b, 1)];
             }
-            // Before either column ended, a line of one text holds both, glued.
-            [one] if k < first_pair => {
-                let Some((a, b)) = split_glued(one, width) else { return (Vec::new(), 0) };
-                texts[0].push_str(a);
-                texts[1].push_str(b);
-            }
             [one] => {
                 let col = if open[1] || !open[0] { 1 } else { 0 };
                 texts[col].push_str(one);
                 open[col] = full(one, col);
+                width[col] = width[col].max(line_width(one));
             }
             _ => {}
         }
     }
-    (texts.into_iter().collect(), first_pair)
+    // Before it, both columns ran: a line of one text holds both, glued.
+    let mut glued = [String::new(), String::new()];
+    for row in &rows[..first_pair] {
+        let Some((a, b)) = row.first().and_then(|one| split_glued(one, width)) else { return (Vec::new(), 0) };
+        glued[0].push_str(a);
+        glued[1].push_str(b);
+    }
+    for (g, t) in glued.iter_mut().zip(&texts) {
+        g.push_str(t);
+    }
+    (glued.into_iter().collect(), first_pair)
 }
 
 /// Characters that never begin a line (a line-breaking rule every CJK typesetter follows).

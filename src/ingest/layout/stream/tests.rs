@@ -286,3 +286,14 @@ fn glued_goal_lines_split_at_the_column_width() {
         )
     );
 }
+
+/// Where the line holding both texts shows neither column's width (both lines short), the
+/// lines of one column after it show it: glued lines before split at that width.
+#[test]
+fn a_column_width_is_read_from_its_lines_alone_too() {
+    let runs = owned(&["甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳", "甲。", "子丑。", "子丑寅卯辰巳", "午"]);
+    assert_eq!(
+        by_columns(&runs, &[0, 1, 1, 2, 3], 2).0,
+        ["甲乙丙丁戊己庚辛壬癸甲。", "子丑寅卯辰巳子丑。子丑寅卯辰巳午"]
+    );
+}
