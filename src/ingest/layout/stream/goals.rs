@@ -102,6 +102,7 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
     // From the first line holding both on, each line's texts go to their columns; a line of
     // one text alone goes to the column still open, and shows that column's width too.
     let mut texts = [String::new(), String::new()];
+    let mut known: [Vec<&str>; 2] = [Vec::new(), Vec::new()];
     let mut open = [true, true];
     for row in &rows[first_pair..] {
         let full = |text: &str, col: usize| line_width(text) + 1.5 >= width[col];
@@ -110,12 +111,15 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
                 texts[0].push_str(a);
                 texts[1].push_str(b);
                 open = [full(a, 0), full(b, 1)];
+                known[0].push(a);
+                known[1].push(b);
             }
             [one] => {
                 let col = if open[1] || !open[0] { 1 } else { 0 };
                 texts[col].push_str(one);
                 open[col] = full(one, col);
                 width[col] = width[col].max(line_width(one));
+                known[col].push(one);
             }
             _ => {}
         }
@@ -123,7 +127,7 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
     // Before it, both columns ran: a line of one text holds both, glued.
     let mut glued = [String::new(), String::new()];
     for row in &rows[..first_pair] {
-        let Some((a, b)) = row.first().and_then(|one| split_glued(one, width)) else { return (Vec::new(), 0) };
+        let Some((a, b)) = row.first().and_then(|one| split_glued(one, &known)) else { return (Vec::new(), 0) };
         glued[0].push_str(a);
         glued[1].push_str(b);
     }
@@ -136,32 +140,73 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
 /// Characters that never begin a line (a line-breaking rule every CJK typesetter follows).
 const NO_LINE_START: &str = "，。、；：？！）》」』】”’%";
 
-/// A line's printed width in CJK characters: Latin letters, digits and the CJK punctuation
-/// most fonts set proportionally take about half a character.
+/// A line's printed width in CJK characters: Latin letters and digits take about half a
+/// character, and the CJK punctuation fonts set proportionally.
 fn line_width(text: &str) -> f32 {
-    text.chars().map(|c| if c.is_ascii() || "，。、；：？！（）“”‘’《》".contains(c) { 0.5 } else { 1.0 }).sum()
+    weighed(text, 0.5)
+}
+
+/// A line's width with CJK punctuation counted `punct` of a character (full or half width,
+/// as the font sets it).
+fn weighed(text: &str, punct: f32) -> f32 {
+    let width = |c: char| {
+        if c.is_ascii() {
+            0.5
+        } else if "，。、；：？！（）“”‘’《》".contains(c) {
+            punct
+        } else {
+            1.0
+        }
+    };
+    text.chars().map(width).sum()
+}
+
+/// A column's width as its full lines show it (those within a character and a half of the
+/// widest), their median and spread; None with fewer than two such lines.
+fn column_width(lines: &[&str], punct: f32) -> Option<(f32, f32)> {
+    let mut w: Vec<f32> = lines.iter().map(|l| weighed(l, punct)).collect();
+    let widest = w.iter().copied().fold(0.0f32, f32::max);
+    w.retain(|&x| x + 1.5 >= widest);
+    w.sort_by(f32::total_cmp);
+    (w.len() >= 2).then(|| (w[w.len() / 2], widest - w[0]))
 }
 
 /// Splits a line holding two columns' lines glued into the left and right lines, by the
-/// width of the column known best (the wider of `width`): the cut nearest that width, never
-/// before a character that cannot begin a line. None when the line is no wider than a column.
-fn split_glued(line: &str, width: [f32; 2]) -> Option<(&str, &str)> {
-    let right = width[1] >= width[0];
-    let want = width[0].max(width[1]);
-    if line_width(line) <= want + 2.0 {
+/// widths the columns' `known` lines show: under the punctuation width that makes each
+/// column's full lines agree best, the cut nearest both widths, never before a character that
+/// cannot begin a line. Where no column shows two full lines, the widest known line of either
+/// column sets its width. None when the line is no wider than a column.
+fn split_glued<'a>(line: &'a str, known: &[Vec<&str>; 2]) -> Option<(&'a str, &'a str)> {
+    let fit = |punct: f32| {
+        let w = [column_width(&known[0], punct), column_width(&known[1], punct)];
+        let spread: f32 = w.iter().flatten().map(|x| x.1).sum();
+        (punct, w.map(|x| x.map(|x| x.0)), spread)
+    };
+    let (a, b) = (fit(1.0), fit(0.5));
+    let (punct, mut width, _) = if b.2 < a.2 { b } else { a };
+    if width.iter().all(Option::is_none) {
+        let widest = |c: usize| known[c].iter().map(|l| weighed(l, punct)).fold(0.0f32, f32::max);
+        let c = usize::from(widest(1) >= widest(0));
+        width[c] = Some(widest(c));
+    }
+    let most = width.iter().flatten().copied().fold(0.0f32, f32::max);
+    if weighed(line, punct) <= most + 2.0 {
         return None;
     }
+    // A column's lines reach its width at most: a cut past it is the worse of two.
+    let off = |text: &str, w: Option<f32>| {
+        w.map_or(0.0, |w| {
+            let d = weighed(text, punct) - w;
+            if d > 0.0 { d + 0.25 } else { -d }
+        })
+    };
     line.char_indices()
         .map(|(i, _)| i)
         .skip(1)
         .filter(|&i| !line[i..].starts_with(|c| NO_LINE_START.contains(c)))
         .min_by(|&i, &j| {
-            // A column's lines reach its width at most: a cut past it is the worse of two.
-            let off = |k: usize| {
-                let d = line_width(if right { &line[k..] } else { &line[..k] }) - want;
-                if d > 0.0 { d + 0.25 } else { -d }
-            };
-            off(i).total_cmp(&off(j))
+            let cost = |k: usize| off(&line[..k], width[0]) + off(&line[k..], width[1]);
+            cost(i).total_cmp(&cost(j))
         })
         .map(|i| line.split_at(i))
 }

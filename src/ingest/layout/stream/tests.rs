@@ -297,3 +297,25 @@ fn a_column_width_is_read_from_its_lines_alone_too() {
         ["甲乙丙丁戊己庚辛壬癸甲。", "子丑寅卯辰巳子丑。子丑寅卯辰巳午"]
     );
 }
+
+/// Regression: glued lines were split with CJK punctuation counted half a character, as one
+/// font sets it; where the columns' full lines show it counted whole, a line with more commas
+/// than the others was cut a character off.
+#[test]
+fn glued_lines_are_split_with_punctuation_as_wide_as_the_columns_show() {
+    let runs = owned(&[
+        "甲，乙，丙丁戊己子丑寅卯辰巳",
+        "甲乙丙丁戊己庚辛",
+        "子丑寅卯辰巳",
+        "甲乙丙丁戊己庚辛",
+        "子丑寅卯辰巳",
+        "甲乙。",
+        "子丑寅卯辰巳",
+    ]);
+    let (texts, glued) = by_columns(&runs, &[0, 1, 1, 2, 2, 3, 3], 2);
+    assert_eq!(glued, 1);
+    assert_eq!(
+        texts,
+        ["甲，乙，丙丁戊己甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙。", "子丑寅卯辰巳子丑寅卯辰巳子丑寅卯辰巳子丑寅卯辰巳"]
+    );
+}
