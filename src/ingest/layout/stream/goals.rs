@@ -93,9 +93,12 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
     if rows.iter().any(|r| r.len() > 2) {
         return (Vec::new(), 0);
     }
+    let pairs: Vec<&Vec<&str>> = rows.iter().filter(|r| r.len() == 2).collect();
+    let punct = punctuation_width(&[pairs.iter().map(|r| r[0]).collect(), pairs.iter().map(|r| r[1]).collect()]);
+    let line_width = |text: &str| weighed(text, punct);
     let mut width = [0.0f32; 2];
-    for r in rows.iter().filter(|r| r.len() == 2) {
-        for (w, text) in width.iter_mut().zip(r) {
+    for r in &pairs {
+        for (w, text) in width.iter_mut().zip(r.iter()) {
             *w = w.max(line_width(text));
         }
     }
@@ -115,9 +118,13 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
                 known[1].push(b);
             }
             [one] => {
-                let col = if open[1] || !open[0] { 1 } else { 0 };
+                // The column still open takes it, the right one first, unless the line is
+                // wider than that column's lines. A line of one text means the other text
+                // has ended (lines at one height share a line): the rest go to the same column.
+                let fits = |c: usize| line_width(one) <= width[c] + 1.5;
+                let col = if open[1] && fits(1) || !(open[0] && fits(0)) && (fits(1) || !fits(0)) { 1 } else { 0 };
                 texts[col].push_str(one);
-                open[col] = full(one, col);
+                open = [col == 0, col == 1];
                 width[col] = width[col].max(line_width(one));
                 known[col].push(one);
             }
@@ -140,10 +147,11 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
 /// Characters that never begin a line (a line-breaking rule every CJK typesetter follows).
 const NO_LINE_START: &str = "，。、；：？！）》」』】”’%";
 
-/// A line's printed width in CJK characters: Latin letters and digits take about half a
-/// character, and the CJK punctuation fonts set proportionally.
-fn line_width(text: &str) -> f32 {
-    weighed(text, 0.5)
+/// How wide the font sets CJK punctuation, in characters (1 or ½): the width under which
+/// the columns' full lines agree best; whole where they do not tell.
+fn punctuation_width(known: &[Vec<&str>; 2]) -> f32 {
+    let spread = |punct: f32| -> f32 { known.iter().filter_map(|k| column_width(k, punct)).map(|w| w.1).sum() };
+    if spread(0.5) < spread(1.0) { 0.5 } else { 1.0 }
 }
 
 /// A line's width with CJK punctuation counted `punct` of a character (full or half width,
@@ -177,13 +185,8 @@ fn column_width(lines: &[&str], punct: f32) -> Option<(f32, f32)> {
 /// cannot begin a line. Where no column shows two full lines, the widest known line of either
 /// column sets its width. None when the line is no wider than a column.
 fn split_glued<'a>(line: &'a str, known: &[Vec<&str>; 2]) -> Option<(&'a str, &'a str)> {
-    let fit = |punct: f32| {
-        let w = [column_width(&known[0], punct), column_width(&known[1], punct)];
-        let spread: f32 = w.iter().flatten().map(|x| x.1).sum();
-        (punct, w.map(|x| x.map(|x| x.0)), spread)
-    };
-    let (a, b) = (fit(1.0), fit(0.5));
-    let (punct, mut width, _) = if b.2 < a.2 { b } else { a };
+    let punct = punctuation_width(known);
+    let mut width = [column_width(&known[0], punct), column_width(&known[1], punct)].map(|w| w.map(|w| w.0));
     if width.iter().all(Option::is_none) {
         let widest = |c: usize| known[c].iter().map(|l| weighed(l, punct)).fold(0.0f32, f32::max);
         let c = usize::from(widest(1) >= widest(0));

@@ -319,3 +319,16 @@ fn glued_lines_are_split_with_punctuation_as_wide_as_the_columns_show() {
         ["甲，乙，丙丁戊己甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙。", "子丑寅卯辰巳子丑寅卯辰巳子丑寅卯辰巳子丑寅卯辰巳"]
     );
 }
+
+/// Regression: the right text ending on a full line left it "open", so the left text's lines
+/// after it that fit the right column's width went there; a line of one text means the other
+/// has ended, and a line wider than a column is not that column's.
+#[test]
+fn lines_after_one_text_ended_stay_with_the_other() {
+    let runs =
+        owned(&["甲乙丙丁戊己庚辛", "子丑寅卯辰巳", "甲乙丙丁戊己庚辛", "子丑寅卯辰巳", "甲乙丙丁戊己庚辛", "甲乙丙"]);
+    assert_eq!(
+        by_columns(&runs, &[0, 0, 1, 1, 2, 3], 2).0,
+        ["甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙丙", "子丑寅卯辰巳子丑寅卯辰巳"]
+    );
+}
