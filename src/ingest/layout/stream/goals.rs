@@ -64,31 +64,7 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
     if labels != 2 || runs.len() != lines.len() || runs.iter().any(|r| r.contains('"')) {
         return (Vec::new(), 0);
     }
-    // A line per grid row, without the row label's words (项目 / 绩效 / 目标) at line starts:
-    // short words that spell a label ending in 目标 (else they are text).
-    let starts_line = |i: usize| i == 0 || lines[i] != lines[i - 1];
-    let mut label = String::new();
-    let mut dropped = vec![false; runs.len()];
-    for i in (0..runs.len()).filter(|&i| starts_line(i) && is_label_piece(&runs[i])) {
-        if label.ends_with("目标") {
-            break;
-        }
-        label.push_str(&runs[i]);
-        dropped[i] = true;
-    }
-    if !label.ends_with("目标") {
-        dropped.fill(false);
-    }
-    let mut rows: Vec<Vec<&str>> = Vec::new();
-    for (i, run) in runs.iter().enumerate() {
-        if starts_line(i) {
-            rows.push(Vec::new());
-        }
-        if let Some(row) = rows.last_mut().filter(|_| !dropped[i]) {
-            row.push(run);
-        }
-    }
-    rows.retain(|r| !r.is_empty());
+    let rows = text_lines(runs, lines);
     let Some(first_pair) = rows.iter().position(|r| r.len() == 2) else { return (Vec::new(), 0) };
     if rows.iter().any(|r| r.len() > 2) {
         return (Vec::new(), 0);
@@ -142,6 +118,35 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
         g.push_str(t);
     }
     (glued.into_iter().collect(), first_pair)
+}
+
+/// The goal runs as lines (a line per grid row), without the row label's words (项目 / 绩效
+/// / 目标) at line starts: short words that spell a label ending in 目标 (else they are text).
+fn text_lines<'a>(runs: &'a [String], lines: &[usize]) -> Vec<Vec<&'a str>> {
+    let starts_line = |i: usize| i == 0 || lines[i] != lines[i - 1];
+    let mut label = String::new();
+    let mut dropped = vec![false; runs.len()];
+    for i in (0..runs.len()).filter(|&i| starts_line(i) && is_label_piece(&runs[i])) {
+        if label.ends_with("目标") {
+            break;
+        }
+        label.push_str(&runs[i]);
+        dropped[i] = true;
+    }
+    if !label.ends_with("目标") {
+        dropped.fill(false);
+    }
+    let mut rows: Vec<Vec<&str>> = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        if starts_line(i) {
+            rows.push(Vec::new());
+        }
+        if let Some(row) = rows.last_mut().filter(|_| !dropped[i]) {
+            row.push(run);
+        }
+    }
+    rows.retain(|r| !r.is_empty());
+    rows
 }
 
 /// Characters that never begin a line (a line-breaking rule every CJK typesetter follows).
