@@ -68,7 +68,9 @@ pub fn read_capped(kind: LayoutKind, text: &str, words: &dyn Vocabulary, max_htm
         // Lines without tabs become one-cell rows: the one-run-per-line reader is the tab reader.
         LayoutKind::Tsv | LayoutKind::Lines => tsv::read(text),
     };
-    Layout { kind, name: name_of(kind, text), grid: stream::regrid(grid, words), inferences, refused }
+    let (grid, guessed) = stream::regrid_noting(grid, words);
+    inferences.extend(guessed);
+    Layout { kind, name: name_of(kind, text), grid, inferences, refused }
 }
 
 fn name_of(kind: LayoutKind, text: &str) -> &'static str {
