@@ -167,7 +167,7 @@ fn a_table_of_200000_indicator_rows_takes_memory_bounded_by_its_size() {
     let (o, _) = run_with_limits(input.path(), &out, "max_file_seconds = 60");
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let peak = parse_peak_rss_of(&out);
-    // 160 MB here for 9.3 MB; 311 MB before the cells were made small and each stage's input
+    // 164 MB here for 9.3 MB; 311 MB before the cells were made small and each stage's input
     // freed, 406 MB before the rows left as Arrow columns. What is left is the form's
     // indicators, their scores and the Arrow columns, alive together while rows are built.
     assert_bounded(peak, text.len(), 16);
@@ -236,7 +236,7 @@ fn a_csv_of_a_million_one_character_cells_takes_memory_bounded_by_its_size() {
 #[test]
 fn a_million_one_character_lines_take_memory_bounded_by_their_size() {
     // Regression: 341 MB for this 2 MB file (the grid, the text-run reader's runs and their
-    // copies side by side); 180 MB now. Not yet within 8×: each line is a row of its own, and
+    // copies side by side); 183 MB now. Not yet within 8×: each line is a row of its own, and
     // the text-run reader keeps a `Vec`, a run `String`, its lines and a token per two bytes.
     let text = "1\n".repeat(1_000_000);
     let (outcome, peak, _) = run_one("lines.txt", text.as_bytes(), "max_file_seconds = 60");
