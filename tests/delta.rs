@@ -317,3 +317,93 @@ fn a_pipeline_file_names_the_delta_root_and_its_shard() {
     assert!(commit(&root, "p1", 2).status.success());
     assert_equals_unsharded(&root, input.path(), "pipeline shards");
 }
+
+fn parquet_rows(path: &Path) -> Vec<String> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(path).unwrap()).unwrap().build().unwrap();
+    let batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+    formatted(&batches, &[])
+}
+
+#[test]
+fn stats_and_report_of_a_delta_root_equal_those_of_a_parquet_run() {
+    let input = corpus();
+    let (lake_dir, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let root = file_url(lake_dir.path());
+    run_shards(input.path(), &root, work.path(), 2, "s1");
+    let o = commit(&root, "s1", 2);
+    assert!(o.status.success() && text(&o).contains("stats/budget_by_unit: committed"), "{}", text(&o));
+
+    // The stats tables hold what a Parquet run over the same input writes under stats/.
+    let full = tempfile::tempdir().unwrap();
+    let o = jixiao(&["ingest", input.path().to_str().unwrap(), "--out", full.path().to_str().unwrap()]);
+    assert!(ok(&o), "{}", text(&o));
+    let lake = Lake::open(&root).unwrap();
+    let mut compared = Vec::new();
+    for e in fs::read_dir(current(full.path()).join("stats")).unwrap().flatten() {
+        let stem = e.path().file_stem().unwrap().to_str().unwrap().to_string();
+        let (version, batches) = lake.read_stats(&stem).unwrap();
+        assert!(version.is_some(), "stats/{stem} is not a Delta table");
+        assert_eq!(formatted(&batches, &[]), parquet_rows(&e.path()), "stats/{stem}");
+        compared.push(stem);
+    }
+    assert!(compared.iter().any(|s| s == "budget_by_unit") && compared.len() >= 5, "{compared:?}");
+
+    // Computed once per version of the data: a repeated commit and an unchanged run add nothing.
+    let o = commit(&root, "s1", 2);
+    assert!(text(&o).contains("stats: already computed from files version"), "{}", text(&o));
+    run_shards(input.path(), &root, work.path(), 2, "s2");
+    let o = commit(&root, "s2", 2);
+    assert!(o.status.success() && text(&o).contains("stats: already computed"), "{}", text(&o));
+    assert_eq!(lake.read_stats("budget_by_unit").unwrap().0, Some(1), "one stats version for one data version");
+
+    // After edits the stats follow the data.
+    edit_corpus(input.path());
+    run_shards(input.path(), &root, work.path(), 2, "s3");
+    let o = commit(&root, "s3", 2);
+    assert!(text(&o).contains("stats/budget_by_unit: committed version 2"), "{}", text(&o));
+    let again = tempfile::tempdir().unwrap();
+    jixiao(&["ingest", input.path().to_str().unwrap(), "--out", again.path().to_str().unwrap()]);
+    let expected = parquet_rows(&current(again.path()).join("stats/budget_by_unit.parquet"));
+    assert_eq!(formatted(&lake.read_stats("budget_by_unit").unwrap().1, &[]), expected, "after edits");
+    // The replaced stats files are vacuumed like the tables' own.
+    let parquet_files = |dir: &Path| {
+        fs::read_dir(dir).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "parquet")).count()
+    };
+    let stats_dir = lake_dir.path().join("stats/budget_by_unit");
+    assert_eq!(parquet_files(&stats_dir), 2);
+    let o = jixiao(&["vacuum", "--delta", &root, "--retention-hours", "0"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(parquet_files(&stats_dir), 1, "{}", text(&o));
+    assert_eq!(formatted(&lake.read_stats("budget_by_unit").unwrap().1, &[]), expected, "after vacuum");
+
+    // The report of the Delta root is the report of the same data as a Parquet snapshot.
+    let (from_delta, from_parquet) = (work.path().join("r-delta"), work.path().join("r-parquet"));
+    let o = jixiao(&["report", "--delta", &root, "--year", "2020", "--out", from_delta.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let data = again.path().to_str().unwrap();
+    let o = jixiao(&["report", "--data", data, "--year", "2020", "--out", from_parquet.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let md = |d: &Path| fs::read_to_string(d.join("report.md")).unwrap();
+    assert_eq!(md(&from_delta), md(&from_parquet));
+    assert!(md(&from_delta).contains("1,727,800.00"), "{}", md(&from_delta));
+}
+
+#[test]
+fn an_unsharded_delta_pipeline_writes_its_report_from_the_tables() {
+    let input = corpus();
+    let (lake_dir, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let report = work.path().join("report");
+    let text_of = format!(
+        "name = \"one\"\n[[input]]\nroot = {:?}\n[output]\ndir = {:?}\ndelta = {:?}\n[report]\nenabled = true\nyear = 2020\ndir = {:?}\n",
+        input.path().display().to_string(),
+        work.path().join("out").display().to_string(),
+        file_url(lake_dir.path()),
+        report.display().to_string(),
+    );
+    let pipeline = work.path().join("p.toml");
+    fs::write(&pipeline, text_of).unwrap();
+    let o = jixiao(&["run", pipeline.to_str().unwrap()]);
+    assert!(ok(&o), "{}", text(&o));
+    let md = fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("# 2020 年度") && md.contains("1,727,800.00"), "{md}");
+}

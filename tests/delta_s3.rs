@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use rust_decimal::Decimal;
 
 mod common;
-use common::{frame, repo, strings};
+use common::{current, frame, repo, strings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jixiao");
 const BUCKET: &str = "jixiao-test";
@@ -98,7 +98,7 @@ except botocore.exceptions.ClientError as e:
     print(e.response["ResponseMetadata"]["HTTPStatusCode"])
 "#;
 
-/// Reads the three tables with polars.scan_delta and duckdb's delta extension (httpfs brings the S3 secret).
+/// Reads the three tables (and the stats of distinct budgets) with polars.scan_delta and duckdb's delta extension (httpfs brings the S3 secret).
 const READ: &str = r#"
 import sys, json, glob, os
 import polars as pl, duckdb, deltalake
@@ -111,6 +111,8 @@ for t in ["files", "projects", "indicators"]:
     out["versions"][t] = deltalake.DeltaTable(f"{root}/{t}", storage_options=opts).version()
 out["polars"]["budget"] = str(pl.scan_delta(f"{root}/projects", storage_options=opts)
                              .select(pl.col("annual_budget_yuan").sum()).collect().item())
+out["polars"]["distinct_budget"] = str(pl.scan_delta(f"{root}/stats/budget_by_unit", storage_options=opts)
+                                      .select(pl.col("annual_budget_yuan").sum()).collect().item())
 import duckdb_extension_delta, duckdb_extension_httpfs
 def ext(module):
     return glob.glob(os.path.join(os.path.dirname(module.__file__), "**", "*.duckdb_extension"), recursive=True)[0]
@@ -123,6 +125,8 @@ con.execute(f"CREATE SECRET (TYPE s3, KEY_ID 'testing', SECRET 'testing', REGION
 for t in ["files", "projects", "indicators"]:
     out["duckdb"][t] = con.execute(f"SELECT count(*) FROM delta_scan('{root}/{t}')").fetchone()[0]
 out["duckdb"]["budget"] = str(con.execute(f"SELECT sum(annual_budget_yuan) FROM delta_scan('{root}/projects')").fetchone()[0])
+out["duckdb"]["distinct_budget"] = str(con.execute(
+    f"SELECT sum(annual_budget_yuan) FROM delta_scan('{root}/stats/budget_by_unit')").fetchone()[0])
 print(json.dumps(out))
 "#;
 
@@ -190,6 +194,9 @@ fn three_shards_on_s3_are_read_by_polars_and_duckdb_as_one_unsharded_run() {
         .flatten()
         .map(|s| Decimal::from_str(&s).unwrap())
         .sum();
+    let stats = common::read_parquet(&current(local.path()).join("stats/budget_by_unit.parquet"));
+    let distinct: Decimal =
+        strings(&stats, "annual_budget_yuan").into_iter().flatten().map(|s| Decimal::from_str(&s).unwrap()).sum();
     for reader in ["polars", "duckdb"] {
         for t in ["files", "projects", "indicators"] {
             assert_eq!(
@@ -200,6 +207,10 @@ fn three_shards_on_s3_are_read_by_polars_and_duckdb_as_one_unsharded_run() {
         }
         let got = Decimal::from_str(first[reader]["budget"].as_str().unwrap()).unwrap();
         assert_eq!(got, budget, "{reader}: budget to the fen");
+        // The stats tables count each distinct table once, as the snapshot's stats do.
+        let got = Decimal::from_str(first[reader]["distinct_budget"].as_str().unwrap()).unwrap();
+        assert_eq!(got, distinct, "{reader}: stats/budget_by_unit to the fen");
+        assert!(got < budget, "{reader}: copies collapsed in the stats ({got} vs {budget})");
     }
     let again: serde_json::Value = serde_json::from_str(&python(&py, READ, &[&endpoint, &root])).unwrap();
     assert_eq!(again["versions"], first["versions"], "a repeated commit added a version");

@@ -183,8 +183,8 @@ fn top_projects(p: LazyFrame, root: &Path) -> Result<Vec<ProjectLine>, StatsErro
             col("quality_flags"),
         ])
         .sort_by_exprs(
-            [col("sort_key"), col("project_name")],
-            SortMultipleOptions::default().with_order_descending_multi([true, false]).with_nulls_last(true),
+            [col("sort_key"), col("project_name"), col("budget_unit")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false, false]).with_nulls_last(true),
         )
         .limit(TOP_PROJECTS),
         root,
@@ -244,11 +244,17 @@ fn flags(ind: LazyFrame, root: &Path) -> Result<Vec<FlagCount>, StatsError> {
         .collect()
 }
 
-/// Examples from different projects say more than three rows of one table.
+/// Examples from different projects say more than three rows of one table. They are taken in
+/// the order of the data, not of the files holding it, so a report is the same from any copy
+/// of the same rows (a snapshot, a Delta table, another bucketing).
 fn flag_examples(raised: LazyFrame, flag: &str, root: &Path) -> Result<Vec<FlagExample>, StatsError> {
     let df = collect(
         raised
             .filter(col("flag").eq(lit(flag.to_string())))
+            .sort_by_exprs(
+                [col("budget_unit"), col("project_name"), col("level3"), col("value")],
+                SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true),
+            )
             .unique_stable(Some(by_name(["budget_unit", "project_name"], true, false)), UniqueKeepStrategy::First)
             .limit(EXAMPLES_PER_FLAG),
         root,

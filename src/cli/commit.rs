@@ -41,6 +41,7 @@ pub(super) fn staged_run(opts: Options, uri: &str, run_id: Option<String>) -> Re
         for c in delta::commit_run(&lake, &run_id, 1).with_context(|| format!("commit run {run_id}"))? {
             outln!("  {c}");
         }
+        print_stats(&lake, &run_id)?;
     }
     Ok(if summary.exit_status == 0 { ExitStatus::Success } else { ExitStatus::Failure })
 }
@@ -53,7 +54,28 @@ pub(super) fn commit(uri: &str, run_id: &str, shards: u32) -> Result<ExitStatus>
     for c in done {
         outln!("  {c}");
     }
+    print_stats(&lake, run_id)?;
     Ok(ExitStatus::Success)
+}
+
+/// The stats tables follow the committed data (computed once per `files` version).
+fn print_stats(lake: &Lake, run_id: &str) -> Result<()> {
+    for c in run::commit_stats(lake, run_id).with_context(|| format!("stats of run {run_id}"))? {
+        outln!("  {c}");
+    }
+    Ok(())
+}
+
+/// `jixiao report --delta`: the report of the tables' current version (of their latest year
+/// when `year` is not given).
+pub(super) fn report(uri: &str, year: Option<i32>, region: Option<&str>, out: &std::path::Path) -> Result<ExitStatus> {
+    let lake = Lake::open(uri).with_context(|| format!("open Delta root {uri}"))?;
+    let local = run::mirror_for_report(&lake, year).with_context(|| format!("read the tables of {uri}"))?;
+    let year = match year {
+        Some(y) => y,
+        None => super::report::latest_year(local.path()).context("no year in the tables to report on")?,
+    };
+    super::report::write_report(local.path(), year, region, out)
 }
 
 /// `jixiao vacuum`: delta-rs' vacuum (full mode) on each table.

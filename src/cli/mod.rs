@@ -142,10 +142,17 @@ enum Command {
     /// Check a pipeline file and print every problem in it.
     Validate { pipeline: PathBuf },
     /// Write the yearly summary report (HTML + Markdown, and its tables as an .xlsx workbook).
+    #[command(
+        after_help = "Examples:\n  jixiao report --data out --year 2020 --out out/report\n  jixiao report --delta s3://bucket/jixiao --year 2020 --out report"
+    )]
     Report {
         /// Output directory of a run (or a snapshot directory).
+        #[arg(long, required_unless_present = "delta", conflicts_with = "delta")]
+        data: Option<PathBuf>,
+        /// A Delta root instead (`s3://bucket/prefix`, `file:///dir` or a directory): the
+        /// tables' current version.
         #[arg(long)]
-        data: PathBuf,
+        delta: Option<String>,
         #[arg(long)]
         year: i32,
         /// Only this region (e.g. 东莞市).
@@ -261,7 +268,11 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
         Command::Commit { delta, run_id, shards } => commit::commit(&delta, &run_id, shards),
         Command::Vacuum { delta, retention_hours, dry_run } => commit::vacuum(&delta, retention_hours, dry_run),
         Command::Validate { pipeline } => Ok(validate::validate(&pipeline)),
-        Command::Report { data, year, region, out } => report::report(&data, year, region.as_deref(), &out),
+        Command::Report { data, delta, year, region, out } => match (data, delta) {
+            (Some(data), _) => report::report(&data, year, region.as_deref(), &out),
+            (None, Some(uri)) => commit::report(&uri, Some(year), region.as_deref(), &out),
+            (None, None) => anyhow::bail!("jixiao report needs --data DIR or --delta URI"),
+        },
         Command::Inspect { file, grid } => inspect::inspect(&file, grid),
         Command::Status { out } => status::status(&out),
         Command::Snapshots { out } => snapshots::snapshots(&out),

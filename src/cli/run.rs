@@ -59,15 +59,28 @@ pub(super) fn run_pipeline(
         progress: true,
         shard: shard.or(p.shard).unwrap_or(Shard::ALL),
     };
+    let sharded = !opts.shard.is_all();
     let status = finish_run(opts, p.output.delta.as_deref(), run_id)?;
-    // The report reads a snapshot; a Delta run's readers query the tables instead.
-    if p.report.enabled && status != ExitStatus::Error && p.output.delta.is_none() {
-        let data = jixiao::store::snapshot::current_of(&p.output.dir).context("no current snapshot after the run")?;
-        let year = match p.report.year {
-            Some(y) => i32::from(y),
-            None => latest_year(&data).context("no year in the dataset to report on")?,
-        };
-        write_report(&data, year, p.report.region.as_deref(), &p.report.dir)?;
+    if !p.report.enabled || status == ExitStatus::Error {
+        return Ok(status);
+    }
+    let region = p.report.region.as_deref();
+    match p.output.delta.as_deref() {
+        None => {
+            let data =
+                jixiao::store::snapshot::current_of(&p.output.dir).context("no current snapshot after the run")?;
+            let year = match p.report.year {
+                Some(y) => i32::from(y),
+                None => latest_year(&data).context("no year in the dataset to report on")?,
+            };
+            write_report(&data, year, region, &p.report.dir)?;
+        }
+        // A shard holds only its slice: the report of a sharded run is `jixiao report --delta`
+        // after `jixiao commit` (docs/scale-out.md).
+        Some(_) if sharded => {}
+        Some(uri) => {
+            super::commit::report(uri, p.report.year.map(i32::from), region, &p.report.dir)?;
+        }
     }
     Ok(status)
 }

@@ -28,7 +28,7 @@ use publish::Stages;
 
 pub use publish::count_rows;
 #[cfg(feature = "delta")]
-pub use stage::{Staged, stage};
+pub use stage::{Staged, commit_stats, mirror_for_report, stage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

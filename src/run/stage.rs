@@ -1,6 +1,7 @@
 //! Run stage, staging into a Delta root: one shard's slice of the inputs is read like any run,
 //! its rows are uploaded as data files of the Delta tables, and its manifest announces them to
 //! `jixiao commit`. Nothing here commits: readers see the run once the commit step has run.
+//! After the commit, the stats of the root are computed and committed here too.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use super::plan::{Plan, read_known};
 use super::publish::Stages;
 use super::{Options, RunError, Summary, fault, summarize};
 use crate::ingest::walk::Entry;
-use crate::store::delta::{self, DeltaError, Lake, Manifest, StagedFile};
+use crate::store::delta::{self, Committed, DeltaError, Lake, Manifest, Outcome, StagedFile};
 use crate::store::sink::{self, Dataset, Sink};
 
 /// What staging a shard did.
@@ -141,4 +142,39 @@ fn pause_before_manifest() {
     if let Some(ms) = std::env::var("JIXIAO_PAUSE_BEFORE_MANIFEST_MS").ok().and_then(|v| v.parse().ok()) {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
+}
+
+/// The stats of a Delta root once a run is committed: the committed tables are mirrored to
+/// local scratch space, the analytics stage computes the stats there as for any snapshot, and
+/// they are committed as the `stats/*` tables. Nothing is computed when the stats already come
+/// from the current version of `files` (an unchanged night, a repeated commit).
+pub fn commit_stats(lake: &Lake, run_id: &str) -> Result<Vec<Committed>, RunError> {
+    let Some(files_version) = lake.version(Dataset::Files)? else { return Ok(Vec::new()) };
+    if lake.stats_current(files_version)? {
+        return Ok(vec![Committed { table: "stats".to_string(), outcome: Outcome::Current { files_version } }]);
+    }
+    let scratch = scratch_space("jixiao-stats-")?;
+    let versions = lake.mirror(scratch.path(), None)?;
+    let files_version = versions.get(Dataset::Files.name()).copied().flatten().unwrap_or(files_version);
+    crate::analytics::write_all(scratch.path())?;
+    let stats = scratch.path().join("stats");
+    if !stats.is_dir() {
+        return Ok(Vec::new());
+    }
+    Ok(delta::commit_stats(lake, run_id, &stats, files_version)?)
+}
+
+/// A Delta root's tables for a report of `year`: that year and the one before (every year
+/// without `year`), mirrored to a local directory the report reads as a snapshot (removed when
+/// the value is dropped).
+pub fn mirror_for_report(lake: &Lake, year: Option<i32>) -> Result<tempfile::TempDir, RunError> {
+    let scratch = scratch_space("jixiao-report-")?;
+    let years = year.map(|y| [y - 1, y]);
+    lake.mirror(scratch.path(), years.as_ref().map(|y| &y[..]))?;
+    Ok(scratch)
+}
+
+fn scratch_space(prefix: &str) -> Result<tempfile::TempDir, RunError> {
+    let tmp = std::env::temp_dir();
+    tempfile::Builder::new().prefix(prefix).tempdir_in(&tmp).map_err(|source| RunError::Io { path: tmp, source })
 }

@@ -40,6 +40,8 @@ pub enum Outcome {
     AlreadyCommitted { version: u64 },
     /// The run changed nothing in this table.
     NothingToCommit,
+    /// Stats already computed from this version of `files`.
+    Current { files_version: u64 },
 }
 
 impl fmt::Display for Committed {
@@ -52,6 +54,9 @@ impl fmt::Display for Committed {
                 write!(f, "{}: run already committed (table at version {version}); nothing done", self.table)
             }
             Outcome::NothingToCommit => write!(f, "{}: nothing to commit", self.table),
+            Outcome::Current { files_version } => {
+                write!(f, "{}: already computed from files version {files_version}; nothing done", self.table)
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 //! ROOT/files/        Delta table, unpartitioned: one row per input file, the runs' state
 //! ROOT/projects/     Delta table partitioned by year
 //! ROOT/indicators/   Delta table partitioned by year
+//! ROOT/stats/<name>/ Delta tables, unpartitioned: the stats datasets, replaced whole per commit
 //! ROOT/_jixiao/runs/<run_id>/shard-0003-of-0008.json   what shard 3 staged (written once)
 //! ```
 //! Shards never commit. Each uploads its data files (invisible to readers until a commit
@@ -18,6 +19,8 @@
 
 mod commit;
 mod manifest;
+mod mirror;
+mod stats;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +39,8 @@ use url::Url;
 
 pub use commit::{Committed, Outcome, commit_run};
 pub use manifest::{Manifest, StagedFile, manifest_path, run_dir};
+pub use mirror::Versions;
+pub use stats::{commit_stats, stats_table};
 
 use crate::store::sink::Dataset;
 
@@ -72,6 +77,10 @@ pub enum DeltaError {
         "{table}: the shards of run {run_id} read version {read}, the table is now at version {now}: another run committed in between; stage the shards again under a new run id"
     )]
     Moved { table: String, run_id: String, read: String, now: u64 },
+    #[error(
+        "{table}: its schema differs from the stats this version of jixiao computes; remove the table (it is derived) and commit again"
+    )]
+    SchemaChanged { table: String },
     #[error("{path}: not a jixiao manifest: {source}")]
     Manifest { path: String, source: serde_json::Error },
 }
@@ -146,9 +155,18 @@ impl Lake {
     /// Every row of a table at its current version, with `year` from the partition values
     /// for the partitioned ones (as readers see it).
     pub fn read(&self, d: Dataset) -> Result<(Option<u64>, Vec<RecordBatch>), DeltaError> {
+        self.read_table(d.name(), Some(d))
+    }
+
+    /// Every row of a stats table (`budget_by_unit`: the table `stats/budget_by_unit`).
+    pub fn read_stats(&self, stem: &str) -> Result<(Option<u64>, Vec<RecordBatch>), DeltaError> {
+        self.read_table(&stats_table(stem), None)
+    }
+
+    fn read_table(&self, name: &str, d: Option<Dataset>) -> Result<(Option<u64>, Vec<RecordBatch>), DeltaError> {
         self.rt.block_on(async {
-            let Some(table) = self.table(d.name()).await? else { return Ok((None, Vec::new())) };
-            let snapshot = table.snapshot().map_err(self.table_err(d.name()))?;
+            let Some(table) = self.table(name).await? else { return Ok((None, Vec::new())) };
+            let snapshot = table.snapshot().map_err(self.table_err(name))?;
             let store = table.object_store();
             let mut out = Vec::new();
             for view in snapshot.log_data().iter() {
@@ -156,7 +174,10 @@ impl Lake {
                 let bytes = get_bytes(&store, &path).await.map_err(self.store_err(path.as_ref()))?;
                 let year = view.partition_values_map().get("year").cloned().flatten();
                 for batch in read_parquet(bytes, path.as_ref())? {
-                    out.push(with_year(batch, d, year.as_deref(), path.as_ref())?);
+                    out.push(match d {
+                        Some(d) => with_year(batch, d, year.as_deref(), path.as_ref())?,
+                        None => batch,
+                    });
                 }
             }
             Ok((table.version(), out))
@@ -220,13 +241,28 @@ impl Lake {
         serde_json::from_slice(&bytes).map(Some).map_err(|source| DeltaError::Manifest { path: rel, source })
     }
 
-    /// delta-rs vacuum in full mode on each table: files no committed version references
+    /// The stats tables under `stats/`.
+    async fn stats_tables(&self) -> Result<Vec<String>, DeltaError> {
+        let listed = self.store.list_with_delimiter(Some(&StorePath::from("stats"))).await;
+        let listed = match listed {
+            Ok(l) => l,
+            Err(object_store::Error::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(self.store_err("stats")(e)),
+        };
+        let mut names: Vec<String> = listed.common_prefixes.iter().map(|p| p.as_ref().to_string()).collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// delta-rs vacuum in full mode on each table (the stats tables too): files no committed version references
     /// (tombstones, and the uploads of failed or refused attempts) older than `retention`.
     pub fn vacuum(&self, retention: chrono::Duration, dry_run: bool) -> Result<Vec<String>, DeltaError> {
         self.rt.block_on(async {
             let mut deleted = Vec::new();
-            for d in Dataset::ALL {
-                let Some(table) = self.table(d.name()).await? else { continue };
+            let mut names: Vec<String> = Dataset::ALL.iter().map(|d| d.name().to_string()).collect();
+            names.extend(self.stats_tables().await?);
+            for name in &names {
+                let Some(table) = self.table(name).await? else { continue };
                 let (_, metrics) = table
                     .vacuum()
                     .with_mode(deltalake::operations::vacuum::VacuumMode::Full)
@@ -236,8 +272,8 @@ impl Lake {
                     .with_enforce_retention_duration(false)
                     .with_dry_run(dry_run)
                     .await
-                    .map_err(self.table_err(d.name()))?;
-                deleted.extend(metrics.files_deleted.into_iter().map(|f| format!("{}/{f}", d.name())));
+                    .map_err(self.table_err(name))?;
+                deleted.extend(metrics.files_deleted.into_iter().map(|f| format!("{name}/{f}")));
             }
             Ok(deleted)
         })
