@@ -153,8 +153,59 @@ fn wanli_2023_pymupdf_runs() {
     assert_reads("putuo_2023_wanli_perfpages_pymupdf_cells.txt", "ok", WANLI_2023);
 }
 
+/// Regression: a name wrapped around its value's line (名称上半 / 值 / 名称下半) made an extra
+/// indicator and shifted every row after it; labels alone on their line joined the row below.
 #[test]
-#[ignore = "pdfplumber-style interleaved rows: a name wrapped over lines becomes an extra indicator (issue 10)"]
 fn wanli_2023_pdfplumber_layout() {
     assert_reads("putuo_2023_wanli_perfpages_pdfplumber_layout.txt", "ok", WANLI_2023);
+}
+
+#[test]
+fn wanli_2023_pdfplumber_layout_in_gbk_with_crlf() {
+    assert_reads("putuo_2023_wanli_perfpages_pdfplumber_layout.gbk_crlf.txt", "ok", WANLI_2023);
+}
+
+#[test]
+fn wanli_2023_pymupdf_runs_in_utf16le() {
+    assert_reads("putuo_2023_wanli_perfpages_pymupdf_cells.utf16le_bom.txt", "ok", WANLI_2023);
+}
+
+/// Regression: pdfplumber glued the two goal columns where the left line ran up to the border
+/// (no space between them), and a paragraph end inside the left column sent its next line to
+/// the right one; both goals of every table read whole.
+#[test]
+fn wanli_2023_pdfplumber_goals_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "putuo_2023_wanli_perfpages_pdfplumber_layout.txt";
+    let src: PathBuf = [env!("CARGO_MANIFEST_DIR"), "sample_data", "realworld", name].iter().collect();
+    std::fs::copy(&src, dir.path().join(name)).unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(BIN)
+        .args(["ingest", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .env("JIXIAO_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(o.status.code().is_some_and(|c| c <= 1));
+    let root = jixiao::store::snapshot::current_of(&out).unwrap();
+    let p = jixiao::analytics::scan(&root, "projects").unwrap().collect().unwrap();
+    let (names, mid, annual) = (strings(&p, "project_name"), strings(&p, "midterm_goal"), strings(&p, "annual_goal"));
+    let goal = |project: &str| {
+        let k = names.iter().position(|n| n.as_deref() == Some(project)).unwrap();
+        (mid[k].clone().unwrap_or_default(), annual[k].clone().unwrap_or_default())
+    };
+    // Splitting glued lines by width is a guess: that table is read with less confidence.
+    let conf = strings(&p, "parse_confidence");
+    let k = names.iter().position(|n| n.as_deref() == Some("社区环境整治和建设经费")).unwrap();
+    let k_plain = names.iter().position(|n| n.as_deref() == Some("就业援助基地补贴")).unwrap();
+    let c = |k: usize| conf[k].as_deref().unwrap().parse::<f64>().unwrap();
+    assert!(c(k) < c(k_plain), "{} vs {}", c(k), c(k_plain));
+    let (m, a) = goal("社区环境整治和建设经费");
+    let want = "整治辖区内乱设摊，整治夏秋季马路夜排档，整治交通路夜间违规活禽交易，开展防汛防台工作，\
+                进行垃圾分类指导检查。为提高万里地区总体环境，开展爱国卫生运动、除四害活动，\
+                对局部环境脏乱地点进行建设，整体提升万里地区市容市貌。";
+    assert_eq!((m.as_str(), a.as_str()), (want, want));
+    let (m, a) = goal("各类工作经费");
+    assert_eq!(m, a);
+    assert!(m.starts_with("提升辖区居民群众的防毒意识和能力，坚持做到严防发生吸毒人员因吸毒引发"), "{m}");
+    assert!(m.ends_with("牢固树立全心全意为民服务意识。开展招聘、录用等干部人事工作，开展日常工作。"), "{m}");
 }

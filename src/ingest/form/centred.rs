@@ -51,11 +51,16 @@ pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)], label_ro
     if !is_centred(&l1_printed) {
         return 0;
     }
-    let l1_blocks = blocks(&l1_printed);
+    let pos = positions(&rows);
+    let l1_blocks = blocks(&l1_printed, &pos);
     let mut changed = 0;
     for (start, end, l1) in l1_blocks {
         let l2_printed: Vec<Option<String>> = rows[start..=end].iter().map(|r| r.l2.clone()).collect();
-        let l2_blocks = if is_centred(&l2_printed) { blocks(&l2_printed) } else { carried(&l2_printed) };
+        let l2_blocks = if is_centred(&l2_printed) {
+            blocks(&l2_printed, &rebased(&pos[start..=end]))
+        } else {
+            carried(&l2_printed)
+        };
         for (s2, e2, l2) in l2_blocks {
             for row in &rows[start + s2..=start + e2] {
                 for &m in &row.members {
@@ -119,8 +124,100 @@ pub(super) fn by_family(inds: &mut [Indicator], printed: &[(bool, bool)]) -> usi
     changed
 }
 
-/// The blocks of centred labels as (first row, last row, label), covering every row.
-fn blocks(printed: &[Option<String>]) -> Vec<(usize, usize, String)> {
+/// Where each row sits, in indicator rows: a row of indicators at the next whole number, a
+/// row holding only labels half a row before the next row of indicators (between two rows).
+fn positions(rows: &[Row]) -> Vec<f32> {
+    let mut seen = 0.0f32;
+    rows.iter()
+        .map(|r| {
+            if r.members.is_empty() {
+                seen - 0.5
+            } else {
+                seen += 1.0;
+                seen - 1.0
+            }
+        })
+        .collect()
+}
+
+/// Positions of a block's rows counted from its first row of indicators.
+fn rebased(pos: &[f32]) -> Vec<f32> {
+    let base = pos.first().map_or(0.0, |p| p.ceil());
+    pos.iter().map(|p| p - base).collect()
+}
+
+/// The blocks of centred labels as (first row, last row, label), covering every row: the
+/// split of the indicator rows into consecutive blocks, one per label, that puts each label
+/// nearest its block's middle, all labels weighed together (a label reads from both ends,
+/// so a block of tall rows misleads no more than its own boundary). A label above its
+/// block's middle costs more than one below (where labels sit when rows differ in height).
+/// `pos` is each row's position (see [`positions`]).
+fn blocks(printed: &[Option<String>], pos: &[f32]) -> Vec<(usize, usize, String)> {
+    let at: Vec<usize> = (0..printed.len()).filter(|&i| printed[i].is_some()).collect();
+    let Some(ends) = best_split(&at.iter().map(|&i| pos[i]).collect::<Vec<_>>(), pos) else {
+        return greedy_blocks(printed);
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (k, &p) in at.iter().enumerate() {
+        // A block's rows: those up to half a row past its last indicator row, and always its
+        // own label's row.
+        let upper = ends[k] as f32 + 0.5;
+        let end = if k + 1 == at.len() {
+            printed.len() - 1
+        } else {
+            (start..printed.len()).take_while(|&i| pos[i] < upper || i <= p).last().unwrap_or(p).min(at[k + 1] - 1)
+        };
+        out.push((start, end, printed[p].clone().unwrap_or_default()));
+        start = end + 1;
+    }
+    out
+}
+
+/// The last indicator row of each label's block (see [`blocks`]), by dynamic programming over
+/// the block ends; None when no split keeps every label inside its own block.
+fn best_split(labels: &[f32], pos: &[f32]) -> Option<Vec<usize>> {
+    let rows = pos.iter().fold(0.0f32, |m, &p| m.max(p + 1.0)) as usize;
+    let n = labels.len();
+    // The search costs labels × rows²: a table of thousands of rows splits top-down instead.
+    if n == 0 || rows == 0 || n.saturating_mul(rows).saturating_mul(rows) > 20_000_000 {
+        return None;
+    }
+    let cost = |k: usize, s: usize, e: usize| -> Option<f32> {
+        let p = labels[k];
+        if p < s as f32 - 0.5 || p > e as f32 + 0.5 {
+            return None;
+        }
+        let d = 2.0 * p - (s + e) as f32;
+        Some(if d < 0.0 { -2.0 * d } else { d })
+    };
+    // best[k][e]: the least cost of blocks 0..=k with block k ending at row e, and the end
+    // of block k - 1 it came from.
+    let mut best: Vec<Vec<Option<(f32, usize)>>> = vec![vec![None; rows]; n];
+    for (e, cell) in best[0].iter_mut().enumerate() {
+        *cell = cost(0, 0, e).map(|c| (c, 0));
+    }
+    for k in 1..n {
+        for e in k..rows {
+            best[k][e] = (k - 1..e)
+                .filter_map(|prev| {
+                    let (before, _) = best[k - 1][prev]?;
+                    Some((before + cost(k, prev + 1, e)?, prev))
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+        }
+    }
+    let mut ends = vec![rows - 1; n];
+    for k in (1..n).rev() {
+        ends[k - 1] = best[k][ends[k]]?.1;
+    }
+    best[0][ends[0]]?;
+    Some(ends)
+}
+
+/// The blocks of centred labels read top-down, each reaching as far below its label as above
+/// it: what [`blocks`] falls back to when no split keeps every label inside its block.
+fn greedy_blocks(printed: &[Option<String>]) -> Vec<(usize, usize, String)> {
     let at: Vec<usize> = (0..printed.len()).filter(|&i| printed[i].is_some()).collect();
     let mut out = Vec::new();
     let mut start = 0;
@@ -224,6 +321,25 @@ mod tests {
         assert_eq!(by_family(&mut inds, &printed), 2);
         let l1: Vec<&str> = inds.iter().map(|i| i.level1.as_str()).collect();
         assert_eq!(l1, ["成本指标", "产出指标", "产出指标", "效益指标", "效益指标"]);
+    }
+
+    /// Regression (pdfplumber 各类工作经费): read top-down, a block of tall rows (its label above
+    /// its middle row) reached into the next block, whose label sits exactly at its middle;
+    /// label rows between two rows count half a row.
+    #[test]
+    fn a_block_of_tall_rows_does_not_take_rows_of_the_next() {
+        // 产出指标 on row 1 of rows 0-2; 效益指标 alone between rows 6 and 7 of rows 3-8 (four
+        // short rows above its line, two tall ones below); 满意度指标 alone between rows 11 and
+        // 12, the middle of rows 9-14.
+        let mut inds: Vec<Indicator> = (0..15).map(|r| ind(r * 10, "", "")).collect();
+        inds[1] = ind(10, "产出指标", "数量指标");
+        let printed: Vec<(bool, bool)> = (0..15).map(|r| (r == 1, r == 1)).collect();
+        let labels = [(65, Some("效益指标".to_string()), None), (115, Some("满意度指标".to_string()), None)];
+        relabel(&mut inds, &printed, &labels);
+        let l1: Vec<&str> = inds.iter().map(|i| i.level1.as_str()).collect();
+        let want: Vec<&str> =
+            (0..15).map(|r| ["产出指标", "效益指标", "满意度指标"][usize::from(r > 2) + usize::from(r > 8)]).collect();
+        assert_eq!(l1, want);
     }
 
     #[test]

@@ -56,7 +56,9 @@ pub fn read(kind: LayoutKind, text: &str, words: &dyn Vocabulary) -> Layout {
         // Lines without tabs become one-cell rows: the one-run-per-line reader is the tab reader.
         LayoutKind::Tsv | LayoutKind::Lines => tsv::read(text),
     };
-    Layout { kind, name: name_of(kind, text), grid: stream::regrid(grid, words), inferences }
+    let (grid, guessed) = stream::regrid_noting(grid, words);
+    inferences.extend(guessed);
+    Layout { kind, name: name_of(kind, text), grid, inferences }
 }
 
 fn name_of(kind: LayoutKind, text: &str) -> &'static str {

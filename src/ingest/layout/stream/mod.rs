@@ -4,7 +4,16 @@
 //! form's labels. This reader has the mechanism (which runs start, continue or end a row)
 //! and asks a [`Vocabulary`] for the words, so the layout stage knows no form labels itself.
 
-use super::{Cell, Grid};
+mod goals;
+mod joined;
+
+use super::{Cell, Grid, Inference};
+use goals::push_goal_texts;
+#[cfg(test)]
+use goals::{by_alternation, by_columns, by_line_width};
+use joined::{is_space_joined, space_runs};
+#[cfg(test)]
+use joined::{names_around_values, wrapped_around};
 
 /// What a run of text is to the form it belongs to, as told by a [`Vocabulary`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,69 +79,20 @@ impl Vocabulary for NoWords {
 /// The grid the form reads: `grid` itself, or its rows rebuilt by `words` when it is a
 /// one-run-per-line stream.
 pub fn regrid(grid: Grid, words: &dyn Vocabulary) -> Grid {
+    regrid_noting(grid, words).0
+}
+
+/// [`regrid`], with the readings it guessed (goal columns split by width, names rejoined
+/// around their value), at the rows they concern.
+pub fn regrid_noting(grid: Grid, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
     if !is_stream(&grid) {
-        grid
+        (grid, Vec::new())
     } else if is_space_joined(&grid, words) {
-        stream_rows(&space_runs(&grid, words), words, true)
+        let (lines, by_row, rejoined) = space_runs(&grid, words);
+        stream_rows(&lines, words, true, by_row, &rejoined)
     } else {
-        stream_rows(&grid, words, false)
+        stream_rows(&grid, words, false, false, &[])
     }
-}
-
-/// A layout-keeping extractor (pdfplumber's text) writes a row's cells on one line joined by
-/// single spaces, and the rows of neighbouring columns interleaved line by line. Such a line
-/// has a whole label after its first word (`项目名称 拆违经费 项目性质 …`); when many lines do,
-/// every space is read as a cell boundary and the words as runs, which the labels then regroup.
-fn is_space_joined(grid: &Grid, words: &dyn Vocabulary) -> bool {
-    let joined = grid
-        .rows
-        .iter()
-        .filter(|r| {
-            let words_of: Vec<&str> = r.iter().flat_map(|c| c.text.split_whitespace()).collect();
-            words_of.len() >= 2
-                && words_of[1..].iter().any(|w| words.is_whole_label(w) && words.kind(w) != RunKind::Other)
-        })
-        .count();
-    joined >= 8
-}
-
-/// The grid with every space-separated word on a line of its own, values wrapped around
-/// their labels' line rejoined first (see [`wrapped_around`]).
-fn space_runs(grid: &Grid, words: &dyn Vocabulary) -> Grid {
-    let lines: Vec<Vec<&str>> =
-        grid.rows.iter().map(|r| r.iter().flat_map(|c| c.text.split_whitespace()).collect()).collect();
-    let mut out = Grid::default();
-    let mut i = 0;
-    while i < lines.len() {
-        if let Some(runs) = wrapped_around(&lines, i, words) {
-            for r in runs {
-                out.push_line(r);
-            }
-            i += 3;
-            continue;
-        }
-        for w in &lines[i] {
-            out.push_line(*w);
-        }
-        i += 1;
-    }
-    out
-}
-
-/// Two or more head labels on a line of their own whose values wrapped around it: a layout
-/// extractor writes the values' first lines above the labels and the rest below, the cells
-/// of each line space-joined (普陀区城市管理行政执 上海市…执法局执 / 主管部门 实施单位 /
-/// 法局执法大队 法大队). Returns label, value, label, value … for lines `i..i + 3`.
-fn wrapped_around(lines: &[Vec<&str>], i: usize, words: &dyn Vocabulary) -> Option<Vec<String>> {
-    let (up, mid, down) = (lines.get(i)?, lines.get(i + 1)?, lines.get(i + 2)?);
-    let k = mid.len();
-    let label = |w: &&str| words.kind(w) == RunKind::Head && words.is_whole_label(w);
-    let value = |w: &&str| words.kind(w) == RunKind::Other && !words.is_amount(w);
-    let fits = k >= 2 && mid.iter().all(label) && up.len() == k && down.len() == k;
-    if !fits || !up.iter().chain(down.iter()).all(value) {
-        return None;
-    }
-    Some((0..k).flat_map(|j| [mid[j].to_string(), format!("{}{}", up[j], down[j])]).collect())
 }
 
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
@@ -145,22 +105,53 @@ fn is_stream(grid: &Grid) -> bool {
 /// Rebuilds rows from a one-run-per-line stream by its labels: a head label and the runs up
 /// to the next label form a row (wrapped values rejoin); label fragments that a narrow cell
 /// wrapped (满意度指 / 标) are joined first; in the indicator block, [一级] [二级] 三级 值 form a row.
-fn stream_rows(grid: &Grid, words: &dyn Vocabulary, interleaved: bool) -> Grid {
-    let runs = runs(grid, words);
+/// `by_row`: the grid's lines each hold a whole row, so a label alone on its line is told.
+/// `rejoined`: lines holding a name rejoined around its value, noted at the row they make.
+fn stream_rows(
+    grid: &Grid,
+    words: &dyn Vocabulary,
+    interleaved: bool,
+    by_row: bool,
+    rejoined: &[usize],
+) -> (Grid, Vec<Inference>) {
+    let (runs, lines) = runs(grid, words);
+    let toks = tokens(&runs, &lines, words);
+    // Lines that hold labels only: a label alone on its line sits between two rows.
+    let mut label_only = vec![true; grid.rows.len()];
+    for t in toks.iter().filter(|t| !matches!(t.kind, RunKind::L1 | RunKind::L2 | RunKind::Block)) {
+        label_only[t.lines.0..=t.lines.1].fill(false);
+    }
     let mut rows = Rows { interleaved, ..Rows::default() };
-    for (text, kind) in tokens(&runs, words) {
+    for t in toks {
         if crate::ingest::deadline::tick() {
             break;
         }
-        rows.push(text, kind, words);
+        let alone = by_row && label_only[t.lines.0..=t.lines.1].iter().all(|&b| b);
+        if rejoined.contains(&t.lines.0) && rows.line != t.lines.0 {
+            let note = "a 三级 name wrapped around its value's line was rejoined".to_string();
+            rows.notes.push(Inference { row: rows.out.rows.len() + usize::from(!rows.row.is_empty()), note });
+        }
+        rows.line = t.lines.0;
+        rows.push(t.text, t.kind, alone, words);
     }
     rows.finish()
 }
 
-/// The non-blank runs of the grid in reading order.
-fn runs(grid: &Grid, words: &dyn Vocabulary) -> Vec<String> {
+/// The lines (first and last grid row) a run or token was read from.
+type Lines = (usize, usize);
+
+/// A classified run and the lines it came from.
+struct Token {
+    text: String,
+    kind: RunKind,
+    lines: Lines,
+}
+
+/// The non-blank runs of the grid in reading order, and the grid row of each.
+fn runs(grid: &Grid, words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
     let mut raw: Vec<String> = Vec::new();
-    for row in &grid.rows {
+    let mut lines: Vec<Lines> = Vec::new();
+    for (r, row) in grid.rows.iter().enumerate() {
         for c in row.iter().filter(|c| !c.is_blank()) {
             // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
             let parts: Vec<&str> = c.text.split_whitespace().collect();
@@ -173,9 +164,10 @@ fn runs(grid: &Grid, words: &dyn Vocabulary) -> Vec<String> {
             } else {
                 raw.push(c.text.trim().to_string());
             }
+            lines.resize(raw.len(), (r, r));
         }
     }
-    raw
+    (raw, lines)
 }
 
 /// A run an extractor merged across two cells, a value and the head label of the next cell
@@ -201,9 +193,10 @@ fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a
 }
 
 /// Classifies the runs, joining the fragments of labels a narrow cell wrapped.
-fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
-    let mut raw = join_quoted(raw, words);
-    let mut toks: Vec<(String, RunKind)> = Vec::new();
+fn tokens(raw: &[String], lines: &[Lines], words: &dyn Vocabulary) -> Vec<Token> {
+    let (mut raw, mut lines) = join_quoted(raw, lines, words);
+    let mut toks: Vec<Token> = Vec::new();
+    let tok = |text: String, kind: RunKind, lines: Lines| Token { text, kind, lines };
     // Mirrors the row builder: inside the indicator block, the run after a 三级 name is its
     // value and never joins a label fragment that follows it.
     let (mut in_ind, mut fill) = (false, 0usize);
@@ -228,6 +221,7 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
             let rest = raw[i][cut..].to_string();
             raw[i].truncate(cut);
             raw.insert(i + 1, rest);
+            lines.insert(i + 1, lines[i]);
             kind = RunKind::L1;
         }
         if kind == RunKind::Other && !expecting_value {
@@ -240,14 +234,13 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
             {
                 let label = format!("{}{}", raw[i], raw[tail]);
                 raw.remove(tail);
-                if raw.get(i + 1).is_some_and(|n| words.is_level1(n)) {
-                    toks.push((raw[i + 1].clone(), RunKind::L1));
-                    toks.push((label, RunKind::L2));
-                    i += 2;
-                } else {
-                    toks.push((label, RunKind::L2));
-                    i += 1;
+                let span = (lines[i].0, lines.remove(tail).1);
+                let l1_next = raw.get(i + 1).is_some_and(|n| words.is_level1(n));
+                if l1_next {
+                    toks.push(tok(raw[i + 1].clone(), RunKind::L1, lines[i + 1]));
                 }
+                toks.push(tok(label, RunKind::L2, span));
+                i += 1 + usize::from(l1_next);
                 fill = 0;
                 continue;
             }
@@ -258,8 +251,8 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
                 && words.is_level1(next)
                 && words.is_whole_label(&format!("{}{next}", raw[i]))
             {
-                toks.push((next.clone(), RunKind::L1));
-                toks.push((format!("{}{next}", raw[i]), RunKind::L2));
+                toks.push(tok(next.clone(), RunKind::L1, lines[i + 1]));
+                toks.push(tok(format!("{}{next}", raw[i]), RunKind::L2, (lines[i].0, lines[i + 1].1)));
                 i += 2;
                 continue;
             }
@@ -274,7 +267,7 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
             RunKind::Opinion | RunKind::Title => in_ind = false,
             _ => {}
         }
-        toks.push((raw[i..i + taken].concat(), kind));
+        toks.push(tok(raw[i..i + taken].concat(), kind, (lines[i].0, lines[i + taken - 1].1)));
         i += taken;
     }
     toks
@@ -282,8 +275,9 @@ fn tokens(raw: &[String], words: &dyn Vocabulary) -> Vec<(String, RunKind)> {
 
 /// A name or text in quotes that an extractor wrapped over several runs
 /// (`"提升居民、驻区单位质量 … 提升驻区企` / `业，依法统计意识 优化营商环境"`) is one run.
-fn join_quoted(raw: &[String], words: &dyn Vocabulary) -> Vec<String> {
+fn join_quoted(raw: &[String], lines: &[Lines], words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    let mut out_lines: Vec<Lines> = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
         let run = &raw[i];
@@ -294,15 +288,17 @@ fn join_quoted(raw: &[String], words: &dyn Vocabulary) -> Vec<String> {
         match close {
             Some(end) if open => {
                 out.push(raw[i..=end].concat());
+                out_lines.push((lines[i].0, lines[end].1));
                 i = end + 1;
             }
             _ => {
                 out.push(run.clone());
+                out_lines.push(lines[i]);
                 i += 1;
             }
         }
     }
-    out
+    (out, out_lines)
 }
 
 /// Where a 一级 label ends that begins a longer run, if the rest is no label of its own.
@@ -371,8 +367,16 @@ struct Rows {
     in_indicators: bool,
     goal_labels: usize,
     goal_text: Vec<String>,
+    /// The line of each goal text run: goal texts side by side share lines.
+    goal_lines: Vec<usize>,
     /// Cells of the current indicator row after its labels.
     ind_fill: usize,
+    /// The line of the run being pushed.
+    line: usize,
+    /// The current row holds only labels, each alone on its line (with no name or value).
+    labels_alone: bool,
+    /// Readings guessed, at the output rows they concern.
+    notes: Vec<Inference>,
 }
 
 impl Rows {
@@ -385,12 +389,16 @@ impl Rows {
     /// Writes the goal texts collected after the goal labels, if any.
     fn end_goals(&mut self) {
         if self.goal_labels > 0 {
-            push_goal_texts(&mut self.out, &mut self.goal_text, self.goal_labels, self.interleaved);
+            let lines = std::mem::take(&mut self.goal_lines);
+            let note = push_goal_texts(&mut self.out, &mut self.goal_text, &lines, self.goal_labels, self.interleaved);
+            if let Some(note) = note {
+                self.notes.push(Inference { row: self.out.rows.len().saturating_sub(1), note });
+            }
             self.goal_labels = 0;
         }
     }
 
-    fn push(&mut self, text: String, kind: RunKind, words: &dyn Vocabulary) {
+    fn push(&mut self, text: String, kind: RunKind, alone: bool, words: &dyn Vocabulary) {
         let unit_only = text.starts_with(['（', '(']) && !self.row.is_empty() && text.chars().count() <= 16;
         match kind {
             // A bracketed remark completes a label standing alone (项目资金 / （元）); after a
@@ -427,7 +435,7 @@ impl Rows {
                 self.in_indicators = false;
                 self.row.push(text);
             }
-            _ if self.in_indicators => self.indicator_run(text, kind, words),
+            _ if self.in_indicators => self.indicator_run(text, kind, alone, words),
             RunKind::Goal => {
                 if self.goal_labels == 0 {
                     self.flush();
@@ -445,7 +453,7 @@ impl Rows {
     }
 
     /// In the indicator block, [一级] [二级] 三级 值 form a row.
-    fn indicator_run(&mut self, text: String, kind: RunKind, words: &dyn Vocabulary) {
+    fn indicator_run(&mut self, text: String, kind: RunKind, alone: bool, words: &dyn Vocabulary) {
         let is_header = |c: &String| words.kind(c) == RunKind::Header;
         if matches!(kind, RunKind::L1 | RunKind::L2) {
             if self.ind_fill > 0 || self.row.iter().any(is_header) {
@@ -458,12 +466,20 @@ impl Rows {
                 self.flush();
                 self.ind_fill = 0;
             }
+            if self.labels_alone && !alone && self.ind_fill == 0 {
+                // A row's own label after labels alone on the line above: those stand apart.
+                self.flush();
+            }
+            self.labels_alone = alone && (self.row.is_empty() || self.labels_alone);
             self.row.push(text);
             return;
         }
-        if self.row.first().is_some_and(is_header) {
+        // Labels alone on their line were printed between two rows, at the middle of their
+        // block: a row of their own, so the block is known to reach the rows on both sides.
+        if self.row.first().is_some_and(is_header) || self.labels_alone && self.ind_fill == 0 {
             self.flush();
         }
+        self.labels_alone = false;
         self.row.push(text);
         self.ind_fill += 1;
         if self.ind_fill == 2 {
@@ -501,6 +517,7 @@ impl Rows {
                 self.flush();
             }
             self.goal_text.push(text);
+            self.goal_lines.push(self.line);
         } else if self.row.is_empty() {
             // Narrative, titles and year lines stay one-cell rows.
             self.out.push_line(text);
@@ -511,139 +528,11 @@ impl Rows {
         }
     }
 
-    fn finish(mut self) -> Grid {
+    fn finish(mut self) -> (Grid, Vec<Inference>) {
         self.end_goals();
         self.flush();
-        self.out
+        (self.out, self.notes)
     }
-}
-
-/// Splits the runs after the goal labels into one text per label: by quotes when the texts
-/// are quoted, else at sentence ends.
-fn push_goal_texts(out: &mut Grid, runs: &mut Vec<String>, labels: usize, interleaved: bool) {
-    let all = runs.concat();
-    let mut texts: Vec<String> = if interleaved { by_alternation(runs, labels) } else { Vec::new() };
-    if texts.is_empty() {
-        texts = by_line_width(runs, labels);
-    }
-    runs.clear();
-    if texts.is_empty() && all.starts_with('"') {
-        texts = all.split('"').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
-    }
-    if texts.len() != labels {
-        texts.clear();
-        let mut cur = String::new();
-        for run in sentences(&all) {
-            cur.push_str(&run);
-            if cur.ends_with('。') || cur.ends_with('"') {
-                texts.push(std::mem::take(&mut cur));
-            }
-        }
-        if !cur.is_empty() {
-            texts.push(cur);
-        }
-        // More sentences than labels: the later ones continue the last text.
-        while texts.len() > labels.max(1) {
-            let last = texts.pop().unwrap_or_default();
-            if let Some(prev) = texts.last_mut() {
-                prev.push_str(&last);
-            }
-        }
-    }
-    if !texts.is_empty() {
-        out.rows.push(texts.into_iter().map(Cell::new).collect());
-    }
-}
-
-/// Goal texts side by side as a layout-keeping extractor writes them: the lines of the two
-/// columns interleaved, each at its own column's width, the row label (项目 / 绩效 / 目标) a
-/// word among them. Lines alternate between the columns until one column's text ends (a line
-/// shorter than its column), after which the other column's lines follow alone. Returns
-/// nothing when the widths do not bear that out (then the other readings decide).
-fn by_alternation(runs: &[String], labels: usize) -> Vec<String> {
-    // The row label's words: the first short words, up to the one that completes a 目标.
-    let mut label = String::new();
-    let mut dropped = vec![false; runs.len()];
-    for (i, r) in runs.iter().enumerate().filter(|(_, r)| is_label_piece(r)) {
-        label.push_str(r);
-        dropped[i] = true;
-        if label.ends_with("目标") {
-            break;
-        }
-    }
-    if !label.ends_with("目标") {
-        dropped.fill(false);
-    }
-    let lines: Vec<&String> = runs.iter().zip(&dropped).filter(|(_, d)| !**d).map(|(r, _)| r).collect();
-    if labels != 2 || lines.len() < 4 {
-        return Vec::new();
-    }
-    let len = |s: &String| s.chars().count();
-    let width = [0, 1].map(|p| lines.iter().skip(p).step_by(2).take(2).map(|s| len(s)).max().unwrap_or(0));
-    let mut texts = [String::new(), String::new()];
-    let mut ended = [false, false];
-    let mut next = 0;
-    for line in lines {
-        let col = if ended[next] { 1 - next } else { next };
-        let n = len(line);
-        if ended[col] || n > width[col] + 2 {
-            return Vec::new();
-        }
-        texts[col].push_str(line);
-        ended[col] = n + 2 < width[col];
-        next = 1 - col;
-    }
-    texts.into_iter().collect()
-}
-
-/// A word of a row label printed a word per line between wrapped texts (项目 / 绩效 / 目标).
-fn is_label_piece(run: &str) -> bool {
-    let n = run.chars().count();
-    (1..=2).contains(&n) && run.chars().all(|c| c.is_alphabetic())
-}
-
-/// Goal texts side by side come out column after column, each wrapped at its own cell's
-/// width: a column's lines are about equally long and its last line is no longer than they
-/// are. Splits the runs into `labels` such columns, or returns nothing when the widths do not
-/// tell (then sentences do).
-fn by_line_width(runs: &[String], labels: usize) -> Vec<String> {
-    let len = |i: usize| runs[i].chars().count();
-    if labels != 2 || runs.len() < 2 {
-        return Vec::new();
-    }
-    if runs.len() == 2 {
-        return runs.to_vec();
-    }
-    // Widths of a column differ by a character or two where digits or Latin letters sit.
-    let near = |a: usize, b: usize| a.abs_diff(b) <= 2;
-    // A shorter line that ends a sentence is a paragraph's end inside the column.
-    let paragraph_end = |i: usize| len(i) < len(0) && runs[i].ends_with(['。', '！', '；']);
-    let column_ok =
-        |from: usize, to: usize| (from..to.saturating_sub(1)).all(|i| near(len(i), len(from)) || paragraph_end(i));
-    for k in 1..runs.len() {
-        let ends_short = len(k - 1) + 2 < len(0);
-        let new_width = !near(len(k), len(0));
-        if (ends_short || new_width) && column_ok(0, k) && column_ok(k, runs.len()) {
-            return vec![runs[..k].concat(), runs[k..].concat()];
-        }
-    }
-    Vec::new()
-}
-
-fn sentences(all: &str) -> Vec<String> {
-    // Sentences end at 。 ; keep the mark with its sentence.
-    let mut v = Vec::new();
-    let mut cur = String::new();
-    for c in all.chars() {
-        cur.push(c);
-        if c == '。' {
-            v.push(std::mem::take(&mut cur));
-        }
-    }
-    if !cur.is_empty() {
-        v.push(cur);
-    }
-    v
 }
 
 #[cfg(test)]

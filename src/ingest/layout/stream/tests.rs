@@ -176,3 +176,159 @@ fn side_by_side_texts_split_where_the_line_width_changes() {
     let even: Vec<String> = ["甲乙丙丁", "甲乙丙丁", "甲乙丙丁"].iter().map(|s| s.to_string()).collect();
     assert!(by_line_width(&even, 2).is_empty());
 }
+
+fn grid_of(lines: &[&[&str]]) -> Grid {
+    Grid { rows: lines.iter().map(|l| l.iter().map(|w| Cell::new(*w)).collect()).collect() }
+}
+
+/// Regression (pdfplumber): a label printed alone on its line, between two rows at the middle
+/// of its block, joined the row below and so seemed to begin its block there.
+#[test]
+fn a_label_alone_on_its_line_between_rows_is_a_row_of_its_own() {
+    let lines: &[&[&str]] = &[
+        &["（2024年度）"],
+        &["名称", "修路"],
+        &["一级", "二级", "三级", "值"],
+        &["道路", "5个"],
+        &["数量"],
+        &["桥梁", "2座"],
+        &["产出", "质量", "验收", "合格"],
+    ];
+    let got = stream_rows(&grid_of(lines), &Toy, true, true, &[]).0.texts();
+    assert_eq!(
+        &got[3..],
+        [vec!["道路", "5个"], vec!["数量"], vec!["桥梁", "2座"], vec!["产出", "质量", "验收", "合格"]]
+    );
+    // A text that writes a run per line tells nothing by lines: the label starts the row.
+    let got = stream_rows(&grid_of(lines), &Toy, true, false, &[]).0.texts();
+    assert_eq!(got[4], ["数量", "桥梁", "2座"]);
+}
+
+/// Regression (pdfplumber): a 三级 name wrapped over two lines with its value alone on the line
+/// between them read as two rows, shifting every row after it.
+#[test]
+fn a_name_wrapped_around_its_value_line_is_one_row() {
+    let own = |lines: &[&[&str]]| -> Vec<Vec<String>> {
+        lines.iter().map(|l| l.iter().map(|w| w.to_string()).collect()).collect()
+    };
+    let lines = own(&[
+        &["一级", "二级", "三级", "值"],
+        &["产出", "数量", "全部道路路面"],
+        &["完成"],
+        &["翻新改造"],
+        &["\"甲乙", "丙丁"],
+        &["提升"],
+        &["戊己", "庚辛\""],
+        &["质量", "验收", "合格"],
+    ]);
+    let want = own(&[
+        &["一级", "二级", "三级", "值"],
+        &["产出", "数量", "全部道路路面翻新改造", "完成"],
+        &["\"甲乙丙丁戊己庚辛\"", "提升"],
+        &["质量", "验收", "合格"],
+    ]);
+    assert_eq!(names_around_values(lines, &Toy), (want, vec![1, 2]));
+    // Outside the indicator block, and where the lines below hold a row of their own, nothing joins.
+    let text = own(&[&["甲乙丙丁"], &["完成"], &["戊己庚辛"]]);
+    assert_eq!(names_around_values(text.clone(), &Toy).0, text);
+    let rows = own(&[&["一级", "值"], &["道路"], &["完成"], &["桥梁", "2座"]]);
+    assert_eq!(names_around_values(rows.clone(), &Toy).0, rows);
+    // A name between two lines of its wrapped target is no target between two name lines.
+    let value_around = own(&[&["一级", "值"], &["根据安排完成训练"], &["民兵训练工作"], &["任务"]]);
+    assert_eq!(names_around_values(value_around.clone(), &Toy).0, value_around);
+}
+
+/// Regression (pdfplumber): goal columns sharing lines, a paragraph end inside the left one;
+/// its next line went to the right column, and the right column's last lines stand alone.
+#[test]
+fn goal_columns_sharing_lines_split_by_line() {
+    let runs = owned(&[
+        "甲乙丙丁戊己庚辛",
+        "子丑寅卯辰巳",
+        "项目",
+        "甲乙。",
+        "子丑寅卯辰巳",
+        "绩效",
+        "甲乙丙丁戊。",
+        "子丑寅卯辰巳",
+        "目标",
+        "午未",
+    ]);
+    let lines = [0, 0, 1, 1, 1, 2, 2, 2, 3, 4];
+    assert_eq!(
+        by_columns(&runs, &lines, 2).0,
+        ["甲乙丙丁戊己庚辛甲乙。甲乙丙丁戊。", "子丑寅卯辰巳子丑寅卯辰巳子丑寅卯辰巳午未"]
+    );
+    // Lines of one text each, alternating: not side by side on shared lines.
+    assert!(by_columns(&owned(&["甲乙丙丁", "子丑"]), &[0, 1], 2).0.is_empty());
+}
+
+/// Regression (pdfplumber): where the left column's line runs up to the border the two lines
+/// are glued with no space; they split at the known column's width, never before a comma.
+#[test]
+fn glued_goal_lines_split_at_the_column_width() {
+    let runs = owned(&[
+        "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳",
+        "甲乙丙丁戊己庚辛壬癸，寅卯辰巳",
+        "甲乙。",
+        "子丑寅卯辰巳",
+        "子丑",
+    ]);
+    let lines = [0, 1, 2, 2, 3];
+    assert_eq!(
+        by_columns(&runs, &lines, 2),
+        (
+            vec![
+                "甲乙丙丁戊己庚辛壬癸甲乙丙丁戊己庚辛壬甲乙。".to_string(),
+                "子丑寅卯辰巳癸，寅卯辰巳子丑寅卯辰巳子丑".to_string()
+            ],
+            2
+        )
+    );
+}
+
+/// Where the line holding both texts shows neither column's width (both lines short), the
+/// lines of one column after it show it: glued lines before split at that width.
+#[test]
+fn a_column_width_is_read_from_its_lines_alone_too() {
+    let runs = owned(&["甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳", "甲。", "子丑。", "子丑寅卯辰巳", "午"]);
+    assert_eq!(
+        by_columns(&runs, &[0, 1, 1, 2, 3], 2).0,
+        ["甲乙丙丁戊己庚辛壬癸甲。", "子丑寅卯辰巳子丑。子丑寅卯辰巳午"]
+    );
+}
+
+/// Regression: glued lines were split with CJK punctuation counted half a character, as one
+/// font sets it; where the columns' full lines show it counted whole, a line with more commas
+/// than the others was cut a character off.
+#[test]
+fn glued_lines_are_split_with_punctuation_as_wide_as_the_columns_show() {
+    let runs = owned(&[
+        "甲，乙，丙丁戊己子丑寅卯辰巳",
+        "甲乙丙丁戊己庚辛",
+        "子丑寅卯辰巳",
+        "甲乙丙丁戊己庚辛",
+        "子丑寅卯辰巳",
+        "甲乙。",
+        "子丑寅卯辰巳",
+    ]);
+    let (texts, glued) = by_columns(&runs, &[0, 1, 1, 2, 2, 3, 3], 2);
+    assert_eq!(glued, 1);
+    assert_eq!(
+        texts,
+        ["甲，乙，丙丁戊己甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙。", "子丑寅卯辰巳子丑寅卯辰巳子丑寅卯辰巳子丑寅卯辰巳"]
+    );
+}
+
+/// Regression: the right text ending on a full line left it "open", so the left text's lines
+/// after it that fit the right column's width went there; a line of one text means the other
+/// has ended, and a line wider than a column is not that column's.
+#[test]
+fn lines_after_one_text_ended_stay_with_the_other() {
+    let runs =
+        owned(&["甲乙丙丁戊己庚辛", "子丑寅卯辰巳", "甲乙丙丁戊己庚辛", "子丑寅卯辰巳", "甲乙丙丁戊己庚辛", "甲乙丙"]);
+    assert_eq!(
+        by_columns(&runs, &[0, 0, 1, 1, 2, 3], 2).0,
+        ["甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙丙", "子丑寅卯辰巳子丑寅卯辰巳"]
+    );
+}
