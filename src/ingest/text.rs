@@ -164,22 +164,35 @@ fn joins(prev: char, next: char) -> bool {
 /// Reduces a label to a key for matching by meaning: full-width forms folded, whitespace,
 /// tags and bracketed alternatives (（或建筑规模指标）, (万元)) removed, `#` and colons dropped.
 pub fn label_key(raw: &str) -> String {
+    label_key_within(raw, usize::MAX).unwrap_or_default()
+}
+
+/// [`label_key`] when the key has at most `max_chars` characters, else `None` as soon as it
+/// grows past them: a label vocabulary of short keys has no use for a narrative cell's key,
+/// and the readers ask about every cell several times.
+pub fn label_key_within(raw: &str, max_chars: usize) -> Option<String> {
     // Whitespace is dropped below, so only tags and entities need undoing first; both are
     // borrowed no-ops for the plain cells that make up nearly every call.
     let detagged = strip_tags(raw);
     let cleaned = decode_entities(&detagged);
-    let mut out = String::with_capacity(cleaned.len());
-    let mut depth = 0usize;
+    let mut out = String::with_capacity(cleaned.len().min(max_chars.saturating_mul(4)));
+    let (mut depth, mut chars) = (0usize, 0usize);
     for c in cleaned.chars().map(fold_width) {
         match c {
             '(' | '[' | '【' | '〔' => depth += 1,
             ')' | ']' | '】' | '〕' => depth = depth.saturating_sub(1),
             _ if depth > 0 => {}
             c if c.is_whitespace() || matches!(c, '#' | ':' | '*' | '"' | '“' | '”') => {}
-            c => out.push(c),
+            c => {
+                chars += 1;
+                if chars > max_chars {
+                    return None;
+                }
+                out.push(c);
+            }
         }
     }
-    out
+    Some(out)
 }
 
 /// Longest cell text a reason quotes, in chars: no real label or name comes near it, and a

@@ -3,9 +3,13 @@
 //! Order of evidence, strongest first (as ripgrep's searcher does): a BOM; binary magic and
 //! control-character density (rejected, never decoded into garbage); valid UTF-8 (fast path);
 //! UTF-16 without BOM from the NUL-byte pattern; a `<meta charset>` that the bytes agree with;
-//! chardetng for the rest. GBK and GB2312 labels are decoded with the GB18030 decoder, a superset.
+//! text that is plainly GB-encoded Chinese; chardetng for the rest, on a bounded prefix. GBK and
+//! GB2312 labels are decoded with the GB18030 decoder, a superset. Each file is decoded once
+//! into its final `String` unless a trial fails.
 
 mod charset;
+mod gb;
+mod utf16;
 
 pub use charset::declared_charset;
 
@@ -51,29 +55,35 @@ const MAGIC: &[(&[u8], &str)] = &[
 ];
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
-    let (enc, start, had_bom) = detect(bytes)?;
-    Ok(run(enc, &bytes[start..], had_bom))
+    match detect(bytes)? {
+        Some(d) => Ok(d),
+        None => Ok(decoded(UTF_8, String::from_utf8_lossy(bytes).into_owned(), false, 0)),
+    }
 }
 
 /// [`decode`] taking the bytes: valid UTF-8 (most files) becomes the text in place, so a
 /// file's bytes and its text are never in memory twice.
-pub fn decode_owned(mut bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
-    let (enc, start, had_bom) = detect(&bytes)?;
-    if enc == UTF_8 && std::str::from_utf8(&bytes[start..]).is_ok() {
-        bytes.drain(..start);
-        let text = String::from_utf8(bytes).unwrap_or_default();
-        return Ok(Decoded { text, encoding: enc.name().to_ascii_lowercase(), had_bom, decode_errors: 0 });
+pub fn decode_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
+    match detect(&bytes)? {
+        Some(d) => Ok(d),
+        None => {
+            let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            Ok(decoded(UTF_8, text, false, 0))
+        }
     }
-    Ok(run(enc, &bytes[start..], had_bom))
 }
 
-/// The encoding of the bytes, where its text starts (after a BOM) and whether a BOM said so.
-fn detect(bytes: &[u8]) -> Result<(&'static Encoding, usize, bool), DecodeError> {
+/// The decoded text, or `None` when the bytes are valid UTF-8 to be taken as they are.
+fn detect(bytes: &[u8]) -> Result<Option<Decoded>, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
-        return Ok((enc, bom_len, true));
+        if enc == UTF_8 {
+            return Ok(Some(run(enc, &bytes[bom_len..], true)));
+        }
+        let d = utf16::decode_utf16(&bytes[bom_len..], enc == UTF_16BE, 0);
+        return Ok(Some(decoded(enc, d.text, true, d.errors)));
     }
     for (magic, what) in MAGIC {
         // "BM" is too short to trust alone: require the BMP header's size field to be plausible.
@@ -81,16 +91,23 @@ fn detect(bytes: &[u8]) -> Result<(&'static Encoding, usize, bool), DecodeError>
             return Err(DecodeError::Binary(what));
         }
     }
-    if let Some(enc) = utf16_without_bom(bytes) {
-        return Ok((enc, 0, false));
+    if let Some(d) = utf16_without_bom(bytes) {
+        return Ok(Some(d));
     }
     if let Some(why) = binary_reason(bytes) {
         return Err(DecodeError::Binary(why));
     }
-    if std::str::from_utf8(bytes).is_ok() || mostly_utf8(bytes) {
-        return Ok((UTF_8, 0, false));
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok(None);
     }
-    Ok((guess(bytes), 0, false))
+    if mostly_utf8(bytes) {
+        return Ok(Some(run(UTF_8, bytes, false)));
+    }
+    Ok(Some(legacy(bytes)))
+}
+
+fn decoded(enc: &'static Encoding, text: String, had_bom: bool, errors: u64) -> Decoded {
+    Decoded { text, encoding: enc.name().to_ascii_lowercase(), had_bom, decode_errors: errors }
 }
 
 fn run(enc: &'static Encoding, bytes: &[u8], had_bom: bool) -> Decoded {
@@ -98,7 +115,7 @@ fn run(enc: &'static Encoding, bytes: &[u8], had_bom: bool) -> Decoded {
     // valid in GBK becomes malformed.
     let decoder_enc = if enc == encoding_rs::GBK { GB18030 } else { enc };
     let (text, errors) = decode_counting(decoder_enc, bytes);
-    Decoded { text, encoding: enc.name().to_ascii_lowercase(), had_bom, decode_errors: errors }
+    decoded(enc, text, had_bom, errors)
 }
 
 /// Decodes without BOM sniffing and counts malformed sequences; encoding_rs only says "some".
@@ -124,8 +141,6 @@ fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, u64) {
             }
         }
     }
-    // The buffer was sized for the worst case (up to 3 bytes per input byte).
-    out.shrink_to_fit();
     (out, errors)
 }
 
@@ -148,10 +163,13 @@ fn looks_like_bmp(bytes: &[u8]) -> bool {
     }
 }
 
+/// First bytes the BOM-less UTF-16 test looks at.
+const UTF16_SAMPLE: usize = 64 * 1024;
+
 /// UTF-16 text of CJK and ASCII has NUL bytes at one parity only (ASCII) and never has
 /// NUL pairs; binaries have NULs everywhere.
-fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
-    let n = bytes.len().min(64 * 1024) & !1;
+fn utf16_without_bom(bytes: &[u8]) -> Option<Decoded> {
+    let n = bytes.len().min(UTF16_SAMPLE) & !1;
     if n < 4 {
         return None;
     }
@@ -176,13 +194,14 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     } else {
         return None;
     };
-    let (_, errors) = decode_counting(enc, sample);
+    // Decoded whole at once: the sample's figures come out of the same pass.
+    let d = utf16::decode_utf16(bytes, enc == UTF_16BE, n);
     // One broken sequence (a lone surrogate, a cut) is allowed even in a short file.
-    (errors <= (units as u64 / 100).max(1) && cjk_share(enc, sample) > 0.6).then_some(enc)
+    let plausible = d.prefix_errors <= (units as u64 / 100).max(1) && cjk_share(&d.text[..d.prefix_text_len]) > 0.6;
+    plausible.then(|| decoded(enc, d.text, false, d.errors))
 }
 
-fn cjk_share(enc: &'static Encoding, sample: &[u8]) -> f64 {
-    let (text, _) = enc.decode_without_bom_handling(sample);
+fn cjk_share(text: &str) -> f64 {
     let mut total = 0usize;
     let mut cjk = 0usize;
     for c in text.chars() {
@@ -226,7 +245,9 @@ fn detection_prefix(bytes: &[u8]) -> &[u8] {
     bytes
 }
 
-fn guess(bytes: &[u8]) -> &'static Encoding {
+/// Text in a legacy encoding: a declared charset the bytes agree with, plain GB Chinese,
+/// else chardetng's guess.
+fn legacy(bytes: &[u8]) -> Decoded {
     if let Some(enc) = declared_charset(bytes).and_then(|label| Encoding::for_label(label.as_bytes()))
         && enc != UTF_8
         && enc != UTF_16LE
@@ -235,10 +256,16 @@ fn guess(bytes: &[u8]) -> &'static Encoding {
         // A declared charset counts only when the bytes decode cleanly with it: scraped
         // pages often declare one encoding and are saved in another.
         let check = if enc == encoding_rs::GBK { GB18030 } else { enc };
-        let (_, errors) = decode_counting(check, &bytes[..bytes.len().min(64 * 1024)]);
+        let head = &bytes[..bytes.len().min(64 * 1024)];
+        let (text, errors) = decode_counting(check, head);
         if errors == 0 {
-            return enc;
+            // The check decoded a small file whole already.
+            return if head.len() == bytes.len() { decoded(enc, text, false, 0) } else { run(enc, bytes, false) };
         }
+    }
+    if let Some(text) = gb::plain_gb(bytes) {
+        // chardetng's name for the GB family, so the label is what it would have said.
+        return decoded(encoding_rs::GBK, text, false, 0);
     }
     let evidence = detection_prefix(bytes);
     let mut det = chardetng::EncodingDetector::new();
@@ -248,9 +275,9 @@ fn guess(bytes: &[u8]) -> &'static Encoding {
     // the label stays what was detected.
     if enc == UTF_8 {
         // Invalid UTF-8 that chardetng still calls UTF-8: almost always GB bytes here.
-        return GB18030;
+        return run(GB18030, bytes, false);
     }
-    enc
+    run(enc, bytes, false)
 }
 
 #[cfg(test)]
@@ -357,5 +384,30 @@ mod tests {
         let d = decode(&bytes).unwrap();
         assert_eq!(d.encoding, "gbk");
         assert!(d.text.contains("项目名称"));
+    }
+
+    #[test]
+    fn big5_text_still_gets_chardetngs_answer() {
+        // With the `cn` hint chardetng calls this short Big5 text GBK; whatever it says, the
+        // GB shortcut must not be what answers.
+        let s =
+            "東莞市財政項目支出績效目標批覆表\n預算單位：中共東莞市直屬機關工作委員會\n項目名稱\t黨內統計工作經費\n";
+        let (bytes, _, _) = encoding_rs::BIG5.encode(s);
+        assert_eq!(gb::plain_gb(&bytes), None);
+        let mut det = chardetng::EncodingDetector::new();
+        det.feed(&bytes, true);
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.encoding, det.guess(Some(b"cn"), true).name().to_ascii_lowercase());
+    }
+
+    #[test]
+    fn plain_gb_is_labelled_as_chardetng_labels_it() {
+        let s =
+            "东莞市财政项目支出绩效目标批复表\n预算单位：中共东莞市直属机关工作委员会\n项目名称\t党内统计工作经费\n";
+        let (bytes, _, _) = GB18030.encode(s);
+        let mut det = chardetng::EncodingDetector::new();
+        det.feed(&bytes, true);
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.encoding, det.guess(Some(b"cn"), true).name().to_ascii_lowercase());
     }
 }

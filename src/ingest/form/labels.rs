@@ -2,7 +2,7 @@
 
 use super::amount::parse_amount;
 use crate::ingest::layout::stream::{RunKind, Vocabulary};
-use crate::ingest::text::{clean, label_key, years};
+use crate::ingest::text::{clean, label_key, label_key_within, years};
 
 pub(super) enum TextField {
     ProjectName,
@@ -272,16 +272,16 @@ pub struct FormLabels;
 
 impl Vocabulary for FormLabels {
     fn kind(&self, run: &str) -> RunKind {
-        run_kind(&label_key(run))
+        label_key_within(run, LABEL_MAX_CHARS).map_or(RunKind::Other, |key| run_kind(&key))
     }
     fn is_whole_label(&self, run: &str) -> bool {
-        known_label(&label_key(run))
+        label_key_within(run, LABEL_MAX_CHARS).is_some_and(|key| known_label(&key))
     }
     fn is_year_line(&self, run: &str) -> bool {
         year_line(run).is_some()
     }
     fn is_level1(&self, run: &str) -> bool {
-        is_l1_label(&label_key(run))
+        label_key_within(run, LABEL_MAX_CHARS).is_some_and(|key| is_l1_label(&key))
     }
     fn is_amount(&self, run: &str) -> bool {
         parse_amount(run).is_some()
@@ -297,8 +297,11 @@ fn known_label(key: &str) -> bool {
     }
 }
 
+/// The longest key a label of the form's vocabulary has (in characters).
+const LABEL_MAX_CHARS: usize = 20;
+
 fn run_kind(key: &str) -> RunKind {
-    if key.chars().count() > 20 {
+    if key.chars().count() > LABEL_MAX_CHARS {
         // Labels are short; a long run is narrative or a value that mentions a label.
         return RunKind::Other;
     }
