@@ -260,6 +260,7 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
                 threads: jobs.unwrap_or(config::DEFAULT_THREADS),
                 max_file_bytes,
                 max_file_time: Duration::from_secs(max_file_seconds),
+                max_html_depth: config::DEFAULT_MAX_HTML_DEPTH,
             };
             let out = out.unwrap_or_else(|| std::env::temp_dir().join("jixiao-delta"));
             run::ingest(input_dir, out, full, limits, keep_snapshots, scale)

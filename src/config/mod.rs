@@ -28,7 +28,9 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::{Table, Value};
 
-pub use schema::{DEFAULT_KEEP_SNAPSHOTS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_SECONDS, DEFAULT_THREADS};
+pub use schema::{
+    DEFAULT_KEEP_SNAPSHOTS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_SECONDS, DEFAULT_MAX_HTML_DEPTH, DEFAULT_THREADS,
+};
 pub use shard::Shard;
 
 // ---------------------------------------------------------------------------
@@ -92,6 +94,8 @@ pub struct Limits {
     /// (`too_slow`) instead of holding rows nobody can trust to be complete. The parse is not
     /// interrupted.
     pub max_file_time: Duration,
+    /// `max_html_depth`, default 512: an HTML page nested deeper is rejected (`too_deep`).
+    pub max_html_depth: usize,
 }
 
 impl Default for Limits {
@@ -100,6 +104,7 @@ impl Default for Limits {
             threads: DEFAULT_THREADS,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_file_time: Duration::from_secs(DEFAULT_MAX_FILE_SECONDS),
+            max_html_depth: DEFAULT_MAX_HTML_DEPTH,
         }
     }
 }
@@ -122,6 +127,7 @@ struct RawLimits {
     threads: usize,
     max_file_bytes: u64,
     max_file_seconds: u64,
+    max_html_depth: usize,
 }
 
 impl From<RawLimits> for Limits {
@@ -130,6 +136,7 @@ impl From<RawLimits> for Limits {
             threads: raw.threads,
             max_file_bytes: raw.max_file_bytes,
             max_file_time: Duration::from_secs(raw.max_file_seconds),
+            max_html_depth: raw.max_html_depth,
         }
     }
 }

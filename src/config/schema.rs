@@ -134,6 +134,12 @@ pub const KEYS: &[Key] = &[
         doc: "Parse time budget per file, in seconds; a file whose parse took longer is rejected with a reason (the parse is not interrupted, its rows are dropped). At least 1.",
     },
     Key {
+        path: "limits.max_html_depth",
+        kind: Kind::Integer { min: 1, max: i64::MAX, hint: "" },
+        default: DefaultValue::Integer(512),
+        doc: "Deepest nesting of HTML elements read; a page nested deeper is rejected (`too_deep`) as soon as the parser gets there. The HTML parser's work per tag grows with the depth, so 100,000 nested elements take minutes; forms nest a few dozen deep, and Chromium's parser stops nesting at 512 too. At least 1.",
+    },
+    Key {
         path: "report.enabled",
         kind: Kind::Boolean,
         default: DefaultValue::Boolean(false),
@@ -334,3 +340,5 @@ pub const DEFAULT_THREADS: usize = integer_default("limits.threads") as usize;
 pub const DEFAULT_MAX_FILE_BYTES: u64 = integer_default("limits.max_file_bytes") as u64;
 /// Default `limits.max_file_seconds`.
 pub const DEFAULT_MAX_FILE_SECONDS: u64 = integer_default("limits.max_file_seconds") as u64;
+/// Default `limits.max_html_depth`.
+pub const DEFAULT_MAX_HTML_DEPTH: usize = integer_default("limits.max_html_depth") as usize;

@@ -83,12 +83,13 @@ fn schema_gives_each_table_its_keys() {
     assert_eq!(schema::keys_of(""), vec!["name", "input", "shard", "output", "limits", "report", "log"]);
     assert_eq!(schema::keys_of("input"), vec!["root", "include", "exclude"]);
     assert_eq!(schema::keys_of("output"), vec!["dir", "keep_snapshots", "delta"]);
-    assert_eq!(schema::keys_of("limits"), vec!["threads", "max_file_bytes", "max_file_seconds"]);
+    assert_eq!(schema::keys_of("limits"), vec!["threads", "max_file_bytes", "max_file_seconds", "max_html_depth"]);
     assert_eq!(schema::keys_of("report"), vec!["enabled", "year", "region", "dir"]);
     assert_eq!(schema::keys_of("log"), vec!["format"]);
     assert_eq!(DEFAULT_THREADS, 0);
     assert_eq!(DEFAULT_MAX_FILE_BYTES, 64 * 1024 * 1024);
     assert_eq!(DEFAULT_MAX_FILE_SECONDS, 30);
+    assert_eq!(DEFAULT_MAX_HTML_DEPTH, 512);
 }
 
 #[test]
@@ -108,6 +109,7 @@ keep_snapshots = 1
 threads = 1024
 max_file_bytes = 1
 max_file_seconds = 1
+max_html_depth = 1
 [report]
 enabled = true
 year = 2100
@@ -121,7 +123,8 @@ format = "json"
     assert_eq!(p.inputs[0].exclude, vec!["**/README.md"]);
     assert_eq!(p.inputs[1].root, PathBuf::from("/abs/b"));
     assert_eq!(p.output.keep_snapshots, 1);
-    assert_eq!(p.limits, Limits { threads: 1024, max_file_bytes: 1, max_file_time: Duration::from_secs(1) });
+    let limits = Limits { threads: 1024, max_file_bytes: 1, max_file_time: Duration::from_secs(1), max_html_depth: 1 };
+    assert_eq!(p.limits, limits);
     assert_eq!(p.limits.thread_count(), 1024);
     assert_eq!(p.report.year, Some(2100));
     assert_eq!(p.report.region.as_deref(), Some("东莞市"));

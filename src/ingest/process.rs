@@ -142,16 +142,20 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
     };
     file.size_bytes = count(bytes.len() as u64);
     let bytes_read = bytes.len() as u64;
+    let hash = content_hash(&bytes);
     let started = std::time::Instant::now();
     // The stages check this deadline in their loops and return early once it has passed; what
     // they return then is incomplete, so the file is rejected whatever it holds.
     let guard = deadline::arm(limits.max_file_time);
-    let result = catch_unwind(AssertUnwindSafe(|| process_bytes(file.clone(), &bytes)));
+    // The bytes move in: the decoder turns them into the text and they are gone (see
+    // `process_hashed`).
+    let result =
+        catch_unwind(AssertUnwindSafe(|| process_hashed(file.clone(), bytes, hash.clone(), limits.max_html_depth)));
     let too_slow = deadline::passed() || started.elapsed() > limits.max_file_time;
     drop(guard);
     match result {
         Ok(_) if too_slow => {
-            file.content_hash = Some(content_hash(&bytes));
+            file.content_hash = Some(hash);
             file.error = Some(format!(
                 "too_slow: parsing took {:.1} s, over the {} s limit",
                 started.elapsed().as_secs_f64(),
@@ -171,7 +175,7 @@ pub fn process(entry: &Entry, limits: Limits) -> Outcome {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            file.content_hash = Some(content_hash(&bytes));
+            file.content_hash = Some(hash);
             file.status = Status::Rejected;
             file.error = Some(format!("internal: the parser failed on this file ({msg}); please report it"));
             Outcome { file, projects: vec![], indicators: vec![], bytes_read }
@@ -229,21 +233,21 @@ fn cap_reason(reason: &mut Option<String>) {
 }
 
 /// The pure part of [`process`]: bytes in, rows out.
-pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
-    // Test hook: `JIXIAO_FAULT=panic` makes files whose name contains "panic" fail inside the
-    // parser, so the tests can prove a panic stays within its file.
-    if file.path.contains("panic") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "panic") {
-        panic!("fault injected for {}", file.path);
-    }
-    // Test hook: `JIXIAO_FAULT=slow` makes files whose name contains "slow" take over a
-    // second, the smallest `max_file_seconds`, so the tests can prove the time limit holds.
-    if file.path.contains("slow") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "slow") {
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-    }
-    let hash = content_hash(bytes);
+pub fn process_bytes(file: FileRow, bytes: Vec<u8>) -> Outcome {
+    let hash = content_hash(&bytes);
+    process_hashed(file, bytes, hash, crate::config::DEFAULT_MAX_HTML_DEPTH)
+}
+
+/// [`process_bytes`] with the content hash already taken.
+///
+/// A file's memory stays a small multiple of its size because each stage's input is freed
+/// once the next stage has what it needs: the bytes become the text (in place for UTF-8),
+/// the text is dropped once laid out, and the grid once the form reader has its tables.
+fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String, max_html_depth: usize) -> Outcome {
+    inject_faults(&file.path);
     file.content_hash = Some(hash.clone());
     let empty = |file| Outcome { file, projects: vec![], indicators: vec![], bytes_read: 0 };
-    let decoded = match decode::decode(bytes) {
+    let mut decoded = match decode::decode_owned(bytes) {
         Ok(d) => d,
         Err(e) => {
             file.status = Status::Rejected;
@@ -264,13 +268,23 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         file.error = Some("empty: the file holds only whitespace".into());
         return empty(file);
     }
-    let laid = layout::read(layout::sniff::sniff(&decoded.text), &decoded.text, &form::FormLabels);
+    let kind = layout::sniff::sniff(&decoded.text);
+    let laid = layout::read_capped(kind, &decoded.text, &form::FormLabels, max_html_depth);
+    let lines = line_count(&decoded.text);
+    drop(std::mem::take(&mut decoded.text));
     if deadline::passed() {
         return empty(file);
     }
-    let mut reading = form::read(&laid.grid);
-    form::note_inferences(&mut reading, &laid.inferences);
-    file.layout = Some(laid.name.to_string());
+    let layout::Layout { kind, name: layout_name, grid, inferences, refused } = laid;
+    if let Some(why) = refused {
+        file.layout = Some(layout_name.to_string());
+        file.error = Some(why);
+        return empty(file);
+    }
+    let mut reading = form::read(&grid);
+    drop(grid);
+    form::note_inferences(&mut reading, &inferences);
+    file.layout = Some(layout_name.to_string());
 
     let mut problems: Vec<String> = Vec::new();
     let mut amount_problems: Vec<String> = Vec::new();
@@ -280,7 +294,7 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         if deadline::tick() {
             break;
         }
-        let name = table.project_name.as_deref().unwrap_or("?");
+        let name = crate::ingest::text::quote(table.project_name.as_deref().unwrap_or("?"));
         if let Some(p) = &table.problem {
             problems.push(format!("{p} (table {}, 项目名称 {name})", i + 1));
         }
@@ -297,15 +311,29 @@ pub fn process_bytes(mut file: FileRow, bytes: &[u8]) -> Outcome {
         rows_of(&file.path, &hash, i, year, table, &mut projects, &mut indicators);
     }
     file.tables = projects.len() as i32;
-    let no_table = || {
-        format!(
-            "no_table: no performance-target table found ({} layout, {} lines)",
-            laid.kind.name(),
-            decoded.text.lines().count()
-        )
-    };
+    let no_table = || format!("no_table: no performance-target table found ({} layout, {lines} lines)", kind.name());
     settle(&mut file, projects.is_empty(), &problems, &amount_problems, &decoded, no_table);
     Outcome { file, projects, indicators: indicators.finish(), bytes_read: 0 }
+}
+
+/// Test hooks: `JIXIAO_FAULT=panic` makes files whose name contains "panic" fail inside the
+/// parser, so the tests can prove a panic stays within its file; `JIXIAO_FAULT=slow` makes
+/// files whose name contains "slow" take over a second, the smallest `max_file_seconds`, so
+/// the tests can prove the time limit holds.
+fn inject_faults(path: &str) {
+    if path.contains("panic") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "panic") {
+        panic!("fault injected for {path}");
+    }
+    if path.contains("slow") && std::env::var("JIXIAO_FAULT").is_ok_and(|f| f == "slow") {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+    }
+}
+
+/// What `str::lines().count()` says, without splitting: the reason of a file without a
+/// table gives it after the text is gone.
+fn line_count(text: &str) -> usize {
+    let breaks = text.bytes().filter(|&b| b == b'\n').count();
+    breaks + usize::from(!text.is_empty() && !text.ends_with('\n'))
 }
 
 /// A read file's status and reason: rejected when no table was kept, partial when a table
@@ -402,6 +430,9 @@ fn rows_of(
         })
         .collect();
     let project_score = score::score_project(&ProjectInput { year, form: t.form, indicators: &project_inds });
+    // Freed before the rows are built: for a table of 200,000 indicators it is 16 MB that
+    // would otherwise sit next to the Arrow columns until the function returns.
+    drop(project_inds);
     for (ind, (reading, s)) in t.indicators.iter().zip(scored) {
         indicators.push(&IndicatorRow {
             year,
@@ -462,6 +493,13 @@ mod tests {
             size: m.len(),
             mtime_ns: crate::ingest::walk::mtime_ns(&m),
             error: None,
+        }
+    }
+
+    #[test]
+    fn line_count_counts_as_lines_does() {
+        for text in ["", "a", "a\n", "a\nb", "a\r\nb\r\n", "\n\n", "a\n\nb\n"] {
+            assert_eq!(line_count(text), text.lines().count(), "{text:?}");
         }
     }
 

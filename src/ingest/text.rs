@@ -195,6 +195,19 @@ pub fn label_key_within(raw: &str, max_chars: usize) -> Option<String> {
     Some(out)
 }
 
+/// Longest cell text a reason quotes, in chars: no real label or name comes near it, and a
+/// hostile file's one 50 MB line is one cell, which must not be copied into every reason
+/// (and its table's, and its file's) before the file's reason is cut.
+pub const MAX_QUOTE_CHARS: usize = 500;
+
+/// A cell's text as a reason quotes it: cut at [`MAX_QUOTE_CHARS`] with `…`.
+pub fn quote(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_QUOTE_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]).into(),
+        None => text.into(),
+    }
+}
+
 /// Full-width ASCII variants (Ｕ+FF01..FF5E) and the ideographic space to their ASCII forms.
 pub fn fold_width(c: char) -> char {
     match c as u32 {
@@ -240,6 +253,16 @@ pub fn years(text: &str) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quote_of_a_huge_cell_is_cut_and_a_short_one_kept() {
+        assert_eq!(quote("项目名称"), "项目名称");
+        let huge = "甲".repeat(MAX_QUOTE_CHARS + 1);
+        let q = quote(&huge);
+        assert_eq!(q.chars().count(), MAX_QUOTE_CHARS + 1);
+        assert!(q.ends_with("甲…"));
+        assert_eq!(quote(&huge[..huge.len() - 3]), huge[..huge.len() - 3]);
+    }
 
     #[test]
     fn pdf_wrap_spaces_between_cjk_are_removed() {

@@ -55,15 +55,35 @@ const MAGIC: &[(&[u8], &str)] = &[
 ];
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    match detect(bytes)? {
+        Some(d) => Ok(d),
+        None => Ok(decoded(UTF_8, String::from_utf8_lossy(bytes).into_owned(), false, 0)),
+    }
+}
+
+/// [`decode`] taking the bytes: valid UTF-8 (most files) becomes the text in place, so a
+/// file's bytes and its text are never in memory twice.
+pub fn decode_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
+    match detect(&bytes)? {
+        Some(d) => Ok(d),
+        None => {
+            let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            Ok(decoded(UTF_8, text, false, 0))
+        }
+    }
+}
+
+/// The decoded text, or `None` when the bytes are valid UTF-8 to be taken as they are.
+fn detect(bytes: &[u8]) -> Result<Option<Decoded>, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         if enc == UTF_8 {
-            return Ok(run(enc, &bytes[bom_len..], true));
+            return Ok(Some(run(enc, &bytes[bom_len..], true)));
         }
         let d = utf16::decode_utf16(&bytes[bom_len..], enc == UTF_16BE, 0);
-        return Ok(decoded(enc, d.text, true, d.errors));
+        return Ok(Some(decoded(enc, d.text, true, d.errors)));
     }
     for (magic, what) in MAGIC {
         // "BM" is too short to trust alone: require the BMP header's size field to be plausible.
@@ -72,18 +92,18 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         }
     }
     if let Some(d) = utf16_without_bom(bytes) {
-        return Ok(d);
+        return Ok(Some(d));
     }
     if let Some(why) = binary_reason(bytes) {
         return Err(DecodeError::Binary(why));
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(decoded(UTF_8, text.to_owned(), false, 0));
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok(None);
     }
     if mostly_utf8(bytes) {
-        return Ok(run(UTF_8, bytes, false));
+        return Ok(Some(run(UTF_8, bytes, false)));
     }
-    Ok(legacy(bytes))
+    Ok(Some(legacy(bytes)))
 }
 
 fn decoded(enc: &'static Encoding, text: String, had_bom: bool, errors: u64) -> Decoded {

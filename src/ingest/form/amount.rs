@@ -94,9 +94,9 @@ pub(super) fn to_yuan(v: Decimal, unit: MoneyUnit, raw: &str) -> Result<Decimal,
     }
     .map(|y| y.round_dp(2))
     .filter(|y| y.abs() <= max_yuan())
-    .ok_or_else(|| AmountError::TooLarge(raw.to_string()))?;
+    .ok_or_else(|| AmountError::TooLarge(crate::ingest::text::quote(raw).into_owned()))?;
     if y.is_sign_negative() && !y.is_zero() {
-        return Err(AmountError::Negative(raw.to_string()));
+        return Err(AmountError::Negative(crate::ingest::text::quote(raw).into_owned()));
     }
     let mut y = y;
     y.rescale(2);

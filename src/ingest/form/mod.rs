@@ -17,7 +17,7 @@ mod walker;
 
 use rust_decimal::Decimal;
 
-use crate::ingest::layout::{Grid, Inference};
+use crate::ingest::layout::{Grid, Inference, Row};
 
 /// What one reading the layout inferred takes off a table's confidence.
 const INFERENCE_COST: f64 = 0.05;
@@ -84,11 +84,22 @@ pub struct Reading {
 /// Reads the tables of a grid as the layout stage laid it out (with [`FormLabels`] for a
 /// text-run stream).
 pub fn read(grid: &Grid) -> Reading {
+    read_rows(grid.rows.iter())
+}
+
+/// [`read`] taking the grid: each row is freed once walked, so a long table's grid and the
+/// indicators read from it are never both whole in memory.
+pub fn read_owned(grid: Grid) -> Reading {
+    read_rows(grid.rows.into_iter())
+}
+
+fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Reading {
     let mut walker = Walker::default();
-    for (r, row) in grid.rows.iter().enumerate() {
+    for (r, row) in rows.enumerate() {
         if crate::ingest::deadline::tick() {
             break;
         }
+        let row = row.borrow();
         let mut cells: Vec<String> = Vec::with_capacity(row.len());
         for c in row {
             if c.merged {
@@ -103,7 +114,11 @@ pub fn read(grid: &Grid) -> Reading {
         let keys: Vec<String> = cells.iter().map(|c| label_key(c)).collect();
         walker.row(r as u32, &cells, &keys);
     }
-    walker.finish()
+    let mut reading = walker.finish();
+    // Grown by doubling while rows were walked: up to half of a long table's indicators
+    // would be spare room for the rest of the file's life.
+    reading.tables.iter_mut().for_each(|t| t.indicators.shrink_to_fit());
+    reading
 }
 
 /// What the layout inferred lowers the confidence of the table holding the row it concerns,

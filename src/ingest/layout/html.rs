@@ -35,10 +35,16 @@ const MAX_COLSPAN: usize = 100;
 /// hostile `rowspan`/`colspan` mix cannot blow up memory.
 const MAX_SPAN_POSITIONS: usize = 2_000_000;
 
+/// A page nested deeper than `limits.max_html_depth`: rejected, never read to the end.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("too_deep: HTML elements nested over {0} deep (limits.max_html_depth)")]
+pub struct TooDeep(pub usize);
+
 /// [`Html::parse_document`] fed in pieces: html5ever's tree builder scans the open elements
 /// for many start tags, quadratic in nesting depth (100,000 nested `<div>` take minutes), so
-/// the per-file deadline is checked between pieces.
-fn parse(text: &str) -> Html {
+/// between pieces the per-file deadline is checked, and the depth of the newest element:
+/// past `max_depth` the parse stops, after at most a piece more of quadratic work.
+fn parse(text: &str, max_depth: usize) -> Result<Html, TooDeep> {
     const PIECE: usize = 16 * 1024;
     let mut parser = html5ever::parse_document(HtmlTreeSink::new(Html::new_document()), Default::default());
     let mut rest = text;
@@ -49,13 +55,25 @@ fn parse(text: &str) -> Html {
         }
         parser.process(StrTendril::from_slice(&rest[..cut]));
         rest = &rest[cut..];
+        // The newest node is where the parser is; its ancestors are the open elements (a
+        // node not yet attached counts 0 and the next piece looks again).
+        let depth = parser.tokenizer.sink.sink.0.borrow().tree.nodes().next_back().map_or(0, |n| n.ancestors().count());
+        if depth > max_depth {
+            return Err(TooDeep(max_depth));
+        }
     }
-    parser.finish()
+    Ok(parser.finish())
 }
 
-/// Reads an HTML page into rows: table rows as cells, other text as one-cell rows.
+/// Reads an HTML page into rows: table rows as cells, other text as one-cell rows. A page
+/// nested deeper than the default `limits.max_html_depth` reads as no rows.
 pub fn read(text: &str) -> Grid {
-    let html = parse(text);
+    read_capped(text, crate::config::DEFAULT_MAX_HTML_DEPTH).unwrap_or_default()
+}
+
+/// [`read`], with the page rejected when nested deeper than `max_depth`.
+pub fn read_capped(text: &str, max_depth: usize) -> Result<Grid, TooDeep> {
+    let html = parse(text, max_depth)?;
     let mut w = Walker::default();
     let root = html.tree.root();
     let mut node = root;
@@ -91,7 +109,7 @@ pub fn read(text: &str) -> Grid {
             }
         }
     }
-    w.finish()
+    Ok(w.finish())
 }
 
 /// Elements whose content is not page text.
@@ -531,8 +549,9 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
                 }
                 for (j, slot) in grid_row[col..end].iter_mut().enumerate() {
                     if k == 0 && j == 0 {
+                        let text = std::mem::take(&mut text).into();
                         *slot =
-                            Some(Cell { text: std::mem::take(&mut text), row_span: rs, col_span: cs, merged: false });
+                            Some(Cell { text, row_span: super::span(rs), col_span: super::span(cs), merged: false });
                     } else if slot.is_none() {
                         // Overlapping spans (a table-model error) keep the first claimant.
                         *slot = Some(Cell::covered());
@@ -566,123 +585,4 @@ fn emit(placed: Placed, out: &mut Vec<Row>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PAGE: &str = r#"<!DOCTYPE html>
-<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>绩效目标公开</title>
-<style>td { border: 1px solid #000 }</style><script>var x = "<td>不是单元格</td>";</script></head>
-<body>
-<h2 style="text-align:center">中山市财政项目支出绩效目标批复表</h2>
-<p align="center">（ 2022 年度）</p><p>预算单位：中山市教育局</p>
-<table border="1" cellspacing="0">
-<tr><td style="border:1px solid #000">项目名称</td><td>2022年校园安全管理专项资金</td><td>中期市财政预算（万元）</td><td>71.58&nbsp;</td></tr>
-<tr><td rowspan="2">总体目标&nbsp;</td><td colspan="2">中期滚动目标（2022年--2024年）</td><td>年度目标</td></tr>
-<tr><td colspan="2"><p>2022年至2024年持续推进校园安全管理。</p><p>确保规范管理。</p></td><td>做好校园安全管理相关工作<br>保障各项工作顺利开展。</td></tr>
-<tr><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>指标值</th></tr>
-</table>
-<div class="footer">版权所有 &copy; 2021</div></body></html>"#;
-
-    #[test]
-    fn page_titles_spans_entities_and_breaks() {
-        let g = read(PAGE);
-        let t = g.texts();
-        assert_eq!(t[0], ["中山市财政项目支出绩效目标批复表"]);
-        assert_eq!(t[1], ["（ 2022 年度）"]);
-        assert_eq!(t[2], ["预算单位：中山市教育局"]);
-        assert_eq!(t[3], ["项目名称", "2022年校园安全管理专项资金", "中期市财政预算（万元）", "71.58"]);
-        // Row 2: rowspan origin, colspan origin + covered, then the last cell.
-        let r = &g.rows[4];
-        assert_eq!((r[0].text.as_str(), r[0].row_span, r[0].col_span), ("总体目标", 2, 1));
-        assert_eq!((r[1].text.as_str(), r[1].col_span), ("中期滚动目标（2022年--2024年）", 2));
-        assert!(r[2].merged && r[2].text.is_empty());
-        assert_eq!(r[3].text, "年度目标");
-        // Row 3: column 0 covered by the rowspan, so the first cell lands in column 1.
-        let r = &g.rows[5];
-        assert!(r[0].merged);
-        assert_eq!(r[1].text, "2022年至2024年持续推进校园安全管理。\n确保规范管理。");
-        assert!(r[2].merged);
-        assert_eq!(r[3].text, "做好校园安全管理相关工作\n保障各项工作顺利开展。");
-        assert_eq!(t[6], ["一级指标", "二级指标", "三级指标", "指标值"]);
-        assert_eq!(t[7], ["版权所有 © 2021"]);
-        assert_eq!(t.len(), 8);
-        // Script text and the <title> never appear.
-        assert!(!t.iter().flatten().any(|c| c.contains("不是单元格") || c.contains("绩效目标公开")));
-    }
-
-    #[test]
-    fn rowspan_past_the_end_is_clamped_and_ragged_rows_stay_short() {
-        let g = read(
-            "<table><tr><td rowspan=13>绩效指标</td><td>一级指标</td><td>二级指标</td></tr><tr><td>产出指标</td></tr></table>",
-        );
-        assert_eq!(g.rows.len(), 2);
-        assert_eq!(g.rows[0][0].row_span, 2);
-        assert_eq!(g.rows[1].len(), 2);
-        assert!(g.rows[1][0].merged);
-        assert_eq!(g.rows[1][1].text, "产出指标");
-        let g = read("<table><tr><td>项目名称</td></tr><tr></tr><tr><td>拆违经费</td></tr></table>");
-        assert_eq!(g.texts(), [vec!["项目名称"], vec!["拆违经费"]]);
-    }
-
-    #[test]
-    fn nested_table_rows_follow_the_outer_row_after_spans_end() {
-        let html = "<table>\
-<tr><td rowspan=2>效益指标</td><td>社会效益<table><tr><td>指标A</td><td>提高</td></tr><tr><td>指标B</td><td>稳定</td></tr></table></td></tr>\
-<tr><td>可持续影响</td></tr>\
-<tr><td>满意度指标</td><td>满意</td></tr></table>";
-        let g = read(html);
-        let t = g.texts();
-        assert_eq!(t[0], ["效益指标", "社会效益"]);
-        // The rowspan of 效益指标 crosses into the next row, so the inner rows wait for it.
-        assert!(g.rows[1][0].merged);
-        assert_eq!(t[1][1], "可持续影响");
-        assert_eq!(t[2], ["指标A", "提高"]);
-        assert_eq!(t[3], ["指标B", "稳定"]);
-        assert_eq!(t[4], ["满意度指标", "满意"]);
-    }
-
-    #[test]
-    fn layout_table_is_unwrapped_in_order() {
-        let html = "<body><table width=100%><tr><td><h2>项目支出绩效目标表</h2>\
-<table border=1><tr><td>项目名称</td><td>森林防火经费</td></tr></table><p>注：单位万元</p></td></tr></table></body>";
-        let t = read(html).texts();
-        assert_eq!(t, [vec!["项目支出绩效目标表"], vec!["项目名称", "森林防火经费"], vec!["注：单位万元"]]);
-    }
-
-    #[test]
-    fn caption_thead_tbody_and_text_between_tables() {
-        let html = "<p>第一段<br>第二行</p><table><caption>绩效指标表</caption><thead><tr><th>一级指标</th><th colspan=0>二级指标</th></tr></thead>\
-<tbody><tr><td>产出指标</td><td>数量指标</td></tr></tbody></table>尾注 <b>加粗</b> 文本";
-        let t = read(html).texts();
-        assert_eq!(t[0], ["第一段"]);
-        assert_eq!(t[1], ["第二行"]);
-        assert_eq!(t[2], ["绩效指标表"]);
-        assert_eq!(t[3], ["一级指标", "二级指标"]);
-        assert_eq!(t[4], ["产出指标", "数量指标"]);
-        assert_eq!(t[5], ["尾注 加粗 文本"]);
-    }
-
-    #[test]
-    fn markdown_around_an_html_table_keeps_its_lines() {
-        let doc = "# 项目支出绩效目标表\n\n（ 2021 年度）\n\n单位名称：中山市商务局\n<table><tr><td>项目名称</td><td>对口帮扶\n协作经费</td></tr></table>\n";
-        let t = read(doc).texts();
-        assert_eq!(t[0], ["# 项目支出绩效目标表"]);
-        assert_eq!(t[1], ["（ 2021 年度）"]);
-        assert_eq!(t[2], ["单位名称：中山市商务局"]);
-        assert_eq!(t[3], ["项目名称", "对口帮扶 协作经费"]);
-    }
-
-    #[test]
-    fn huge_spans_and_deep_nesting_do_not_blow_up() {
-        let mut html = String::from("<table>");
-        for _ in 0..300 {
-            html.push_str("<tr><td rowspan=65534 colspan=1000>x</td></tr>");
-        }
-        html.push_str("</table>");
-        let g = read(&html);
-        assert_eq!(g.rows.len(), 300);
-        let deep = "<div>".repeat(5_000) + "深层文本" + &"</div>".repeat(5_000);
-        let g = read(&deep);
-        assert_eq!(g.texts(), [vec!["深层文本"]]);
-    }
-}
+mod tests;

@@ -13,6 +13,7 @@ pub mod sniff;
 pub mod stream;
 pub mod tsv;
 
+use compact_str::CompactString;
 use sniff::LayoutKind;
 use stream::Vocabulary;
 
@@ -31,6 +32,8 @@ pub struct Layout {
     /// a label sits, columns rebuilt from positions): the tables holding those rows are read
     /// with less confidence, and their notes say why.
     pub inferences: Vec<Inference>,
+    /// Why the text was not read at all (a shape past a `[limits]` cap); the grid is then empty.
+    pub refused: Option<String>,
 }
 
 /// One reading the layout stage inferred, at the grid row it concerns.
@@ -43,9 +46,18 @@ pub struct Inference {
 /// Reads text with the reader of its layout; a one-run-per-line stream is then regridded by
 /// the form's `words` (see [`stream`]), and fixed-width blocks under a header are rebuilt by them.
 pub fn read(kind: LayoutKind, text: &str, words: &dyn Vocabulary) -> Layout {
+    read_capped(kind, text, words, crate::config::DEFAULT_MAX_HTML_DEPTH)
+}
+
+/// [`read`] with the run's `limits.max_html_depth`.
+pub fn read_capped(kind: LayoutKind, text: &str, words: &dyn Vocabulary, max_html_depth: usize) -> Layout {
     let mut inferences = Vec::new();
+    let mut refused = None;
     let grid = match kind {
-        LayoutKind::Html => html::read(text),
+        LayoutKind::Html => html::read_capped(text, max_html_depth).unwrap_or_else(|e| {
+            refused = Some(e.to_string());
+            Grid::default()
+        }),
         LayoutKind::Markdown => markdown::read(text),
         LayoutKind::Csv => csv::read(text),
         LayoutKind::FixedWidth => {
@@ -58,7 +70,7 @@ pub fn read(kind: LayoutKind, text: &str, words: &dyn Vocabulary) -> Layout {
     };
     let (grid, guessed) = stream::regrid_noting(grid, words);
     inferences.extend(guessed);
-    Layout { kind, name: name_of(kind, text), grid, inferences }
+    Layout { kind, name: name_of(kind, text), grid, inferences, refused }
 }
 
 fn name_of(kind: LayoutKind, text: &str) -> &'static str {
@@ -79,27 +91,36 @@ fn has_wrap_space(cell: &str) -> bool {
 /// One cell of a grid. A cell spanning several rows or columns is stored once, at its
 /// top-left position, with its spans; every position it covers holds an empty cell with
 /// `merged = true`, so rows keep their column positions.
+///
+/// Kept small because a hostile file can be a million cells: 40 bytes, with text up to 24
+/// bytes stored inline (a `String` and `usize` spans took 48 bytes plus an allocation per
+/// cell, about 40 times a grid of one-character cells).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cell {
     /// Text as the layout gave it: tags and PDF wrap spaces may still be inside; the form
     /// reader cleans them.
-    pub text: String,
-    pub row_span: usize,
-    pub col_span: usize,
+    pub text: CompactString,
+    pub row_span: u32,
+    pub col_span: u32,
     /// True for a position covered by a spanning cell above or to the left.
     pub merged: bool,
 }
 
 impl Cell {
-    pub fn new(text: impl Into<String>) -> Self {
+    pub fn new(text: impl Into<CompactString>) -> Self {
         Cell { text: text.into(), row_span: 1, col_span: 1, merged: false }
     }
     pub fn covered() -> Self {
-        Cell { text: String::new(), row_span: 1, col_span: 1, merged: true }
+        Cell { text: CompactString::const_new(""), row_span: 1, col_span: 1, merged: true }
     }
     pub fn is_blank(&self) -> bool {
         self.text.trim().is_empty()
     }
+}
+
+/// A span as a cell stores it; no grid comes near 2^32 rows or columns.
+pub(crate) fn span(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 pub type Row = Vec<Cell>;
@@ -111,14 +132,14 @@ pub struct Grid {
 }
 
 impl Grid {
-    pub fn push_line(&mut self, text: impl Into<String>) {
+    pub fn push_line(&mut self, text: impl Into<CompactString>) {
         self.rows.push(vec![Cell::new(text)]);
     }
 
     /// The cell texts row by row: what the readers' tests compare.
     #[cfg(test)]
     pub(crate) fn texts(&self) -> Vec<Vec<String>> {
-        self.rows.iter().map(|r| r.iter().map(|c| c.text.clone()).collect()).collect()
+        self.rows.iter().map(|r| r.iter().map(|c| c.text.to_string()).collect()).collect()
     }
 }
 
@@ -136,5 +157,10 @@ mod tests {
         let plain = "项目名称\t应急物资储备工作经费\n主管部门\t汕头市人力资源和社会保障局\n其他\t值\n";
         assert_eq!(read(LayoutKind::Tsv, plain, &NoWords).name, "tsv");
         assert_eq!(read(LayoutKind::Lines, "a 甲 乙 丙\n", &NoWords).name, "lines");
+    }
+
+    #[test]
+    fn a_cell_takes_40_bytes_so_a_million_cells_fit_in_a_small_multiple_of_their_text() {
+        assert!(std::mem::size_of::<Cell>() <= 40, "{}", std::mem::size_of::<Cell>());
     }
 }

@@ -334,7 +334,7 @@ impl Walker {
             && looks_numeric(&cells[j])
             && !is_head_label(&label_key(&cells[j]))
         {
-            let e = AmountError::NotDecimal(cells[j].clone());
+            let e = AmountError::NotDecimal(crate::ingest::text::quote(&cells[j]).into_owned());
             self.table().amount_problems.push(format!("{key} {e}"));
             return i + 1;
         }

@@ -362,7 +362,7 @@ fn span_cell(groups: &[(usize, String)], i: usize, rows: usize) -> Cell {
         return Cell::covered();
     }
     let end = groups.get(g + 1).map_or(rows, |(s, _)| *s);
-    Cell { text: text.clone(), row_span: end - start, col_span: 1, merged: false }
+    Cell { text: text.into(), row_span: super::super::span(end - start), col_span: 1, merged: false }
 }
 
 /// Groups the placed lines into rows: a line with a value anchors a row, lines with only the

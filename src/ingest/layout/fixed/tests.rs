@@ -250,8 +250,11 @@ const CENTRED: &str =
 #[test]
 fn labels_printed_at_the_middle_of_their_block_span_it() {
     let (g, inferred) = super::read(CENTRED, &crate::ingest::form::FormLabels);
-    let spans: Vec<Vec<(String, usize)>> =
-        g.rows.iter().map(|r| r.iter().filter(|c| !c.merged).map(|c| (c.text.clone(), c.row_span)).collect()).collect();
+    let spans: Vec<Vec<(String, usize)>> = g
+        .rows
+        .iter()
+        .map(|r| r.iter().filter(|c| !c.merged).map(|c| (c.text.to_string(), c.row_span as usize)).collect())
+        .collect();
     let row = |cells: &[(&str, usize)]| cells.iter().map(|(t, n)| (t.to_string(), *n)).collect::<Vec<_>>();
     assert_eq!(
         spans[1],

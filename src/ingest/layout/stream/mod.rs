@@ -89,9 +89,11 @@ pub fn regrid_noting(grid: Grid, words: &dyn Vocabulary) -> (Grid, Vec<Inference
         (grid, Vec::new())
     } else if is_space_joined(&grid, words) {
         let (lines, by_row, rejoined) = space_runs(&grid, words);
-        stream_rows(&lines, words, true, by_row, &rejoined)
+        // The words are all the grid held: it is not kept while the rows are rebuilt.
+        drop(grid);
+        stream_rows(lines, words, true, by_row, &rejoined)
     } else {
-        stream_rows(&grid, words, false, false, &[])
+        stream_rows(grid, words, false, false, &[])
     }
 }
 
@@ -108,16 +110,19 @@ fn is_stream(grid: &Grid) -> bool {
 /// `by_row`: the grid's lines each hold a whole row, so a label alone on its line is told.
 /// `rejoined`: lines holding a name rejoined around its value, noted at the row they make.
 fn stream_rows(
-    grid: &Grid,
+    grid: Grid,
     words: &dyn Vocabulary,
     interleaved: bool,
     by_row: bool,
     rejoined: &[usize],
 ) -> (Grid, Vec<Inference>) {
+    let n_lines = grid.rows.len();
+    // The runs are all the grid held, so it is taken: a row is freed once read, and a
+    // million one-line rows are never in memory twice over.
     let (runs, lines) = runs(grid, words);
-    let toks = tokens(&runs, &lines, words);
+    let toks = tokens(runs, &lines, words);
     // Lines that hold labels only: a label alone on its line sits between two rows.
-    let mut label_only = vec![true; grid.rows.len()];
+    let mut label_only = vec![true; n_lines];
     for t in toks.iter().filter(|t| !matches!(t.kind, RunKind::L1 | RunKind::L2 | RunKind::Block)) {
         label_only[t.lines.0..=t.lines.1].fill(false);
     }
@@ -148,10 +153,10 @@ struct Token {
 }
 
 /// The non-blank runs of the grid in reading order, and the grid row of each.
-fn runs(grid: &Grid, words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
+fn runs(grid: Grid, words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
     let mut raw: Vec<String> = Vec::new();
     let mut lines: Vec<Lines> = Vec::new();
-    for (r, row) in grid.rows.iter().enumerate() {
+    for (r, row) in grid.rows.into_iter().enumerate() {
         for c in row.iter().filter(|c| !c.is_blank()) {
             // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
             let parts: Vec<&str> = c.text.split_whitespace().collect();
@@ -193,7 +198,7 @@ fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a
 }
 
 /// Classifies the runs, joining the fragments of labels a narrow cell wrapped.
-fn tokens(raw: &[String], lines: &[Lines], words: &dyn Vocabulary) -> Vec<Token> {
+fn tokens(raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> Vec<Token> {
     let (mut raw, mut lines) = join_quoted(raw, lines, words);
     let mut toks: Vec<Token> = Vec::new();
     let tok = |text: String, kind: RunKind, lines: Lines| Token { text, kind, lines };
@@ -275,7 +280,7 @@ fn tokens(raw: &[String], lines: &[Lines], words: &dyn Vocabulary) -> Vec<Token>
 
 /// A name or text in quotes that an extractor wrapped over several runs
 /// (`"提升居民、驻区单位质量 … 提升驻区企` / `业，依法统计意识 优化营商环境"`) is one run.
-fn join_quoted(raw: &[String], lines: &[Lines], words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
+fn join_quoted(mut raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     let mut out_lines: Vec<Lines> = Vec::with_capacity(raw.len());
     let mut i = 0;
@@ -292,7 +297,8 @@ fn join_quoted(raw: &[String], lines: &[Lines], words: &dyn Vocabulary) -> (Vec<
                 i = end + 1;
             }
             _ => {
-                out.push(run.clone());
+                // Only runs after `i` are looked at from here on: this one moves, not copies.
+                out.push(std::mem::take(&mut raw[i]));
                 out_lines.push(lines[i]);
                 i += 1;
             }
@@ -505,7 +511,7 @@ impl Rows {
         if len(lone) > 6 || len(value) <= len(lone) || numeric(value) || prev[n - 2].text.is_empty() {
             return false;
         }
-        let tail = std::mem::replace(&mut prev[n - 1].text, lone.clone());
+        let tail = std::mem::replace(&mut prev[n - 1].text, lone.into());
         prev[n - 2].text.push_str(&tail);
         true
     }

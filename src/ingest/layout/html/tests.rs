@@ -1,0 +1,131 @@
+//! Tests of the HTML reader.
+
+use super::*;
+
+const PAGE: &str = r#"<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>绩效目标公开</title>
+<style>td { border: 1px solid #000 }</style><script>var x = "<td>不是单元格</td>";</script></head>
+<body>
+<h2 style="text-align:center">中山市财政项目支出绩效目标批复表</h2>
+<p align="center">（ 2022 年度）</p><p>预算单位：中山市教育局</p>
+<table border="1" cellspacing="0">
+<tr><td style="border:1px solid #000">项目名称</td><td>2022年校园安全管理专项资金</td><td>中期市财政预算（万元）</td><td>71.58&nbsp;</td></tr>
+<tr><td rowspan="2">总体目标&nbsp;</td><td colspan="2">中期滚动目标（2022年--2024年）</td><td>年度目标</td></tr>
+<tr><td colspan="2"><p>2022年至2024年持续推进校园安全管理。</p><p>确保规范管理。</p></td><td>做好校园安全管理相关工作<br>保障各项工作顺利开展。</td></tr>
+<tr><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>指标值</th></tr>
+</table>
+<div class="footer">版权所有 &copy; 2021</div></body></html>"#;
+
+#[test]
+fn a_page_nested_past_the_cap_is_too_deep_and_one_within_it_is_read() {
+    let page = |depth: usize| {
+        format!("{}<table><tr><td>项目名称</td></tr></table>{}", "<div>".repeat(depth), "</div>".repeat(depth))
+    };
+    assert_eq!(read_capped(&page(600), 512), Err(TooDeep(512)));
+    assert_eq!(read_capped(&page(400), 512).unwrap().texts(), [["项目名称"]]);
+    assert!(read(&page(600)).rows.is_empty());
+}
+
+#[test]
+fn page_titles_spans_entities_and_breaks() {
+    let g = read(PAGE);
+    let t = g.texts();
+    assert_eq!(t[0], ["中山市财政项目支出绩效目标批复表"]);
+    assert_eq!(t[1], ["（ 2022 年度）"]);
+    assert_eq!(t[2], ["预算单位：中山市教育局"]);
+    assert_eq!(t[3], ["项目名称", "2022年校园安全管理专项资金", "中期市财政预算（万元）", "71.58"]);
+    // Row 2: rowspan origin, colspan origin + covered, then the last cell.
+    let r = &g.rows[4];
+    assert_eq!((r[0].text.as_str(), r[0].row_span, r[0].col_span), ("总体目标", 2, 1));
+    assert_eq!((r[1].text.as_str(), r[1].col_span), ("中期滚动目标（2022年--2024年）", 2));
+    assert!(r[2].merged && r[2].text.is_empty());
+    assert_eq!(r[3].text, "年度目标");
+    // Row 3: column 0 covered by the rowspan, so the first cell lands in column 1.
+    let r = &g.rows[5];
+    assert!(r[0].merged);
+    assert_eq!(r[1].text, "2022年至2024年持续推进校园安全管理。\n确保规范管理。");
+    assert!(r[2].merged);
+    assert_eq!(r[3].text, "做好校园安全管理相关工作\n保障各项工作顺利开展。");
+    assert_eq!(t[6], ["一级指标", "二级指标", "三级指标", "指标值"]);
+    assert_eq!(t[7], ["版权所有 © 2021"]);
+    assert_eq!(t.len(), 8);
+    // Script text and the <title> never appear.
+    assert!(!t.iter().flatten().any(|c| c.contains("不是单元格") || c.contains("绩效目标公开")));
+}
+
+#[test]
+fn rowspan_past_the_end_is_clamped_and_ragged_rows_stay_short() {
+    let g = read(
+        "<table><tr><td rowspan=13>绩效指标</td><td>一级指标</td><td>二级指标</td></tr><tr><td>产出指标</td></tr></table>",
+    );
+    assert_eq!(g.rows.len(), 2);
+    assert_eq!(g.rows[0][0].row_span, 2);
+    assert_eq!(g.rows[1].len(), 2);
+    assert!(g.rows[1][0].merged);
+    assert_eq!(g.rows[1][1].text, "产出指标");
+    let g = read("<table><tr><td>项目名称</td></tr><tr></tr><tr><td>拆违经费</td></tr></table>");
+    assert_eq!(g.texts(), [vec!["项目名称"], vec!["拆违经费"]]);
+}
+
+#[test]
+fn nested_table_rows_follow_the_outer_row_after_spans_end() {
+    let html = "<table>\
+<tr><td rowspan=2>效益指标</td><td>社会效益<table><tr><td>指标A</td><td>提高</td></tr><tr><td>指标B</td><td>稳定</td></tr></table></td></tr>\
+<tr><td>可持续影响</td></tr>\
+<tr><td>满意度指标</td><td>满意</td></tr></table>";
+    let g = read(html);
+    let t = g.texts();
+    assert_eq!(t[0], ["效益指标", "社会效益"]);
+    // The rowspan of 效益指标 crosses into the next row, so the inner rows wait for it.
+    assert!(g.rows[1][0].merged);
+    assert_eq!(t[1][1], "可持续影响");
+    assert_eq!(t[2], ["指标A", "提高"]);
+    assert_eq!(t[3], ["指标B", "稳定"]);
+    assert_eq!(t[4], ["满意度指标", "满意"]);
+}
+
+#[test]
+fn layout_table_is_unwrapped_in_order() {
+    let html = "<body><table width=100%><tr><td><h2>项目支出绩效目标表</h2>\
+<table border=1><tr><td>项目名称</td><td>森林防火经费</td></tr></table><p>注：单位万元</p></td></tr></table></body>";
+    let t = read(html).texts();
+    assert_eq!(t, [vec!["项目支出绩效目标表"], vec!["项目名称", "森林防火经费"], vec!["注：单位万元"]]);
+}
+
+#[test]
+fn caption_thead_tbody_and_text_between_tables() {
+    let html = "<p>第一段<br>第二行</p><table><caption>绩效指标表</caption><thead><tr><th>一级指标</th><th colspan=0>二级指标</th></tr></thead>\
+<tbody><tr><td>产出指标</td><td>数量指标</td></tr></tbody></table>尾注 <b>加粗</b> 文本";
+    let t = read(html).texts();
+    assert_eq!(t[0], ["第一段"]);
+    assert_eq!(t[1], ["第二行"]);
+    assert_eq!(t[2], ["绩效指标表"]);
+    assert_eq!(t[3], ["一级指标", "二级指标"]);
+    assert_eq!(t[4], ["产出指标", "数量指标"]);
+    assert_eq!(t[5], ["尾注 加粗 文本"]);
+}
+
+#[test]
+fn markdown_around_an_html_table_keeps_its_lines() {
+    let doc = "# 项目支出绩效目标表\n\n（ 2021 年度）\n\n单位名称：中山市商务局\n<table><tr><td>项目名称</td><td>对口帮扶\n协作经费</td></tr></table>\n";
+    let t = read(doc).texts();
+    assert_eq!(t[0], ["# 项目支出绩效目标表"]);
+    assert_eq!(t[1], ["（ 2021 年度）"]);
+    assert_eq!(t[2], ["单位名称：中山市商务局"]);
+    assert_eq!(t[3], ["项目名称", "对口帮扶 协作经费"]);
+}
+
+#[test]
+fn huge_spans_and_deep_nesting_do_not_blow_up() {
+    let mut html = String::from("<table>");
+    for _ in 0..300 {
+        html.push_str("<tr><td rowspan=65534 colspan=1000>x</td></tr>");
+    }
+    html.push_str("</table>");
+    let g = read(&html);
+    assert_eq!(g.rows.len(), 300);
+    // The walk has no recursion to overflow: uncapped, 5,000 levels read.
+    let deep = "<div>".repeat(5_000) + "深层文本" + &"</div>".repeat(5_000);
+    let g = read_capped(&deep, usize::MAX).unwrap();
+    assert_eq!(g.texts(), [vec!["深层文本"]]);
+}
