@@ -30,10 +30,15 @@ fn ingest(input: &Path, out: &Path) {
 }
 
 fn report(out: &Path) -> PathBuf {
+    report_printing(out).0
+}
+
+/// Writes the 2020 report; also returns what the command printed.
+fn report_printing(out: &Path) -> (PathBuf, String) {
     let rep = out.join("report");
     let o = jixiao(&["report", "--data", out.to_str().unwrap(), "--year", "2020", "--out", rep.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    rep
+    (rep, String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
 fn stats(out: &Path, name: &str) -> DataFrame {
@@ -85,7 +90,13 @@ fn copies_of_a_disclosure_count_once_in_stats_and_report() {
     assert_eq!(dups.height(), 8);
     assert!(dups.column("copies").unwrap().i64().unwrap().into_no_null_iter().all(|c| c == 3));
 
-    let rep = report(out.path());
+    let (rep, printed) = report_printing(out.path());
+    // The terminal shows the unit's budget once and says how many copies it left out.
+    assert!(
+        printed.contains("1,727,800.00  中共东莞市直属机关工作委员会 (8 projects, 16 copies collapsed)"),
+        "{printed}"
+    );
+    assert!(printed.contains("(16 copies of the same tables not counted again)"), "{printed}");
     let md = fs::read_to_string(rep.join("report.md")).unwrap();
     let html = fs::read_to_string(rep.join("report.html")).unwrap();
     assert!(html.contains("1,727,800.00"), "the budget once");

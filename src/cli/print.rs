@@ -46,3 +46,27 @@ pub(super) fn print_summary_to(dest: &str, out: &Path, s: &Summary) {
         );
     }
 }
+
+/// The report year's budget by unit on the terminal, as the report has it: each distinct table
+/// once, with the copies left out named.
+pub(super) fn print_units(d: &jixiao::analytics::ReportData) {
+    const SHOWN: usize = 10;
+    let t = &d.totals;
+    outln!(
+        "  {} budget by unit: {} units, {} projects, {} yuan ({} copies of the same tables not counted again)",
+        d.year,
+        t.budget_units,
+        t.projects,
+        jixiao::report::format_yuan(t.annual_budget_yuan),
+        t.copies_collapsed
+    );
+    for u in d.units.iter().take(SHOWN) {
+        let copies =
+            if u.copies_collapsed > 0 { format!(", {} copies collapsed", u.copies_collapsed) } else { String::new() };
+        let projects = if u.projects == 1 { "1 project".to_string() } else { format!("{} projects", u.projects) };
+        outln!("  {:>18}  {} ({projects}{copies})", jixiao::report::format_yuan(u.annual_budget_yuan), u.budget_unit);
+    }
+    if d.units.len() > SHOWN {
+        outln!("  {:>18}  … {} more units in the report", "", d.units.len() - SHOWN);
+    }
+}

@@ -38,5 +38,6 @@ pub(super) fn write_report(root: &Path, year: i32, region: Option<&str>, out: &P
     let xlsx = out.join("report.xlsx");
     jixiao::report::write_xlsx(&data, &xlsx)?;
     outln!("report for {year}: {}, {} and {}", html.display(), md.display(), xlsx.display());
+    super::print::print_units(&data);
     Ok(ExitStatus::Success)
 }
