@@ -1,5 +1,6 @@
 //! Stage 3, layout: goal texts side by side, split into one text per goal label.
 
+use super::Vocabulary;
 use crate::ingest::layout::{Cell, Grid};
 
 /// Splits the runs after the goal labels into one text per label: by quotes when the texts
@@ -8,14 +9,14 @@ pub(super) fn push_goal_texts(
     out: &mut Grid,
     runs: &mut Vec<String>,
     lines: &[usize],
-    labels: usize,
-    interleaved: bool,
+    (labels, interleaved): (usize, bool),
+    words: &dyn Vocabulary,
 ) -> Option<String> {
     let all = runs.concat();
-    let (mut texts, glued) = if interleaved { by_columns(runs, lines, labels) } else { (Vec::new(), 0) };
+    let (mut texts, glued) = if interleaved { by_columns(runs, lines, labels, words) } else { (Vec::new(), 0) };
     let mut note = (glued > 0).then(|| format!("goal texts glued on {glued} lines were split at the column's width"));
     if interleaved && texts.is_empty() {
-        texts = by_alternation(runs, labels);
+        texts = by_alternation(runs, labels, words);
         if texts.len() == 2 && texts[0] != texts[1] {
             note = Some("goal texts came interleaved line by line: which is the mid-term goal is a guess".into());
         }
@@ -60,11 +61,16 @@ pub(super) fn push_goal_texts(
 /// ends (its line falls short of the column's width), the lines left hold the other column.
 /// Returns nothing unless some line holds two texts (then the lines alternate, or widths or
 /// sentences decide); with the texts, how many glued lines were split.
-pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Vec<String>, usize) {
+pub(super) fn by_columns(
+    runs: &[String],
+    lines: &[usize],
+    labels: usize,
+    words: &dyn Vocabulary,
+) -> (Vec<String>, usize) {
     if labels != 2 || runs.len() != lines.len() || runs.iter().any(|r| r.contains('"')) {
         return (Vec::new(), 0);
     }
-    let rows = text_lines(runs, lines);
+    let rows = text_lines(runs, lines, words);
     let Some(first_pair) = rows.iter().position(|r| r.len() == 2) else { return (Vec::new(), 0) };
     if rows.iter().any(|r| r.len() > 2) {
         return (Vec::new(), 0);
@@ -121,19 +127,19 @@ pub(super) fn by_columns(runs: &[String], lines: &[usize], labels: usize) -> (Ve
 }
 
 /// The goal runs as lines (a line per grid row), without the row label's words (项目 / 绩效
-/// / 目标) at line starts: short words that spell a label ending in 目标 (else they are text).
-fn text_lines<'a>(runs: &'a [String], lines: &[usize]) -> Vec<Vec<&'a str>> {
+/// / 目标) at line starts: short words that spell the goal rows' label (else they are text).
+fn text_lines<'a>(runs: &'a [String], lines: &[usize], words: &dyn Vocabulary) -> Vec<Vec<&'a str>> {
     let starts_line = |i: usize| i == 0 || lines[i] != lines[i - 1];
     let mut label = String::new();
     let mut dropped = vec![false; runs.len()];
     for i in (0..runs.len()).filter(|&i| starts_line(i) && is_label_piece(&runs[i])) {
-        if label.ends_with("目标") {
+        if words.is_goal_row_label(&label) {
             break;
         }
         label.push_str(&runs[i]);
         dropped[i] = true;
     }
-    if !label.ends_with("目标") {
+    if !words.is_goal_row_label(&label) {
         dropped.fill(false);
     }
     let mut rows: Vec<Vec<&str>> = Vec::new();
@@ -224,18 +230,18 @@ fn split_glued<'a>(line: &'a str, known: &[Vec<&str>; 2]) -> Option<(&'a str, &'
 /// word among them. Lines alternate between the columns until one column's text ends (a line
 /// shorter than its column), after which the other column's lines follow alone. Returns
 /// nothing when the widths do not bear that out (then the other readings decide).
-pub(super) fn by_alternation(runs: &[String], labels: usize) -> Vec<String> {
-    // The row label's words: the first short words, up to the one that completes a 目标.
+pub(super) fn by_alternation(runs: &[String], labels: usize, words: &dyn Vocabulary) -> Vec<String> {
+    // The row label's words: the first short words, up to the one that completes the label.
     let mut label = String::new();
     let mut dropped = vec![false; runs.len()];
     for (i, r) in runs.iter().enumerate().filter(|(_, r)| is_label_piece(r)) {
         label.push_str(r);
         dropped[i] = true;
-        if label.ends_with("目标") {
+        if words.is_goal_row_label(&label) {
             break;
         }
     }
-    if !label.ends_with("目标") {
+    if !words.is_goal_row_label(&label) {
         dropped.fill(false);
     }
     let lines: Vec<&String> = runs.iter().zip(&dropped).filter(|(_, d)| !**d).map(|(r, _)| r).collect();

@@ -51,6 +51,11 @@ pub trait Vocabulary {
     fn is_level1(&self, run: &str) -> bool;
     /// An amount, which an extractor may put on one line with the label after it.
     fn is_amount(&self, run: &str) -> bool;
+    /// The label of the goal rows (项目绩效目标, 年度目标 …), which an extractor may print a
+    /// word per line between the goal texts.
+    fn is_goal_row_label(&self, run: &str) -> bool {
+        matches!(self.kind(run), RunKind::Goal | RunKind::Block)
+    }
 }
 
 /// No words at all: every run is `Other`. Readers given it rebuild nothing from labels.
@@ -139,7 +144,7 @@ fn stream_rows(
         rows.line = t.lines.0;
         rows.push(t.text, t.kind, alone, words);
     }
-    rows.finish()
+    rows.finish(words)
 }
 
 /// The lines (first and last grid row) a run or token was read from.
@@ -393,10 +398,16 @@ impl Rows {
     }
 
     /// Writes the goal texts collected after the goal labels, if any.
-    fn end_goals(&mut self) {
+    fn end_goals(&mut self, words: &dyn Vocabulary) {
         if self.goal_labels > 0 {
             let lines = std::mem::take(&mut self.goal_lines);
-            let note = push_goal_texts(&mut self.out, &mut self.goal_text, &lines, self.goal_labels, self.interleaved);
+            let note = push_goal_texts(
+                &mut self.out,
+                &mut self.goal_text,
+                &lines,
+                (self.goal_labels, self.interleaved),
+                words,
+            );
             if let Some(note) = note {
                 self.notes.push(Inference { row: self.out.rows.len().saturating_sub(1), note });
             }
@@ -419,7 +430,7 @@ impl Rows {
                 }
             }
             RunKind::Header => {
-                self.end_goals();
+                self.end_goals(words);
                 if !self.in_indicators {
                     self.flush();
                     self.in_indicators = true;
@@ -430,7 +441,7 @@ impl Rows {
             RunKind::Block => {}
             RunKind::Title => {
                 // A title starts the next form: its head block is no indicator row.
-                self.end_goals();
+                self.end_goals(words);
                 self.flush();
                 self.in_indicators = false;
                 self.ind_fill = 0;
@@ -450,7 +461,7 @@ impl Rows {
                 self.goal_labels += 1;
             }
             RunKind::Head | RunKind::L1 | RunKind::L2 => {
-                self.end_goals();
+                self.end_goals(words);
                 self.flush();
                 self.row.push(text);
             }
@@ -534,8 +545,8 @@ impl Rows {
         }
     }
 
-    fn finish(mut self) -> (Grid, Vec<Inference>) {
-        self.end_goals();
+    fn finish(mut self, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
+        self.end_goals(words);
         self.flush();
         (self.out, self.notes)
     }

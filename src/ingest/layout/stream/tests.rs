@@ -10,6 +10,7 @@ impl Vocabulary for Toy {
         match run {
             "名称" | "金额" => RunKind::Head,
             "目标" => RunKind::Goal,
+            "项目绩效目标" => RunKind::Block,
             "一级" | "二级" | "三级" | "值" => RunKind::Header,
             "产出" => RunKind::L1,
             "数量" | "质量" => RunKind::L2,
@@ -111,10 +112,10 @@ fn interleaved_goal_lines_alternate_until_a_column_ends() {
         "午未",
         "子丑",
     ]);
-    assert_eq!(by_alternation(&runs, 2), ["丙丁戊己庚辛壬癸午未", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳子丑"]);
+    assert_eq!(by_alternation(&runs, 2, &Toy), ["丙丁戊己庚辛壬癸午未", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳子丑"]);
     // A line wider than its column: not two interleaved columns.
     let wide = owned(&["甲乙丙丁", "甲乙丙丁戊己庚辛", "甲乙丙丁戊己庚辛壬癸子丑寅卯", "甲乙", "甲"]);
-    assert!(by_alternation(&wide, 2).is_empty());
+    assert!(by_alternation(&wide, 2, &Toy).is_empty());
 }
 
 /// PyMuPDF: column after column, the left one with a paragraph ending inside it.
@@ -256,11 +257,11 @@ fn goal_columns_sharing_lines_split_by_line() {
     ]);
     let lines = [0, 0, 1, 1, 1, 2, 2, 2, 3, 4];
     assert_eq!(
-        by_columns(&runs, &lines, 2).0,
+        by_columns(&runs, &lines, 2, &Toy).0,
         ["甲乙丙丁戊己庚辛甲乙。甲乙丙丁戊。", "子丑寅卯辰巳子丑寅卯辰巳子丑寅卯辰巳午未"]
     );
     // Lines of one text each, alternating: not side by side on shared lines.
-    assert!(by_columns(&owned(&["甲乙丙丁", "子丑"]), &[0, 1], 2).0.is_empty());
+    assert!(by_columns(&owned(&["甲乙丙丁", "子丑"]), &[0, 1], 2, &Toy).0.is_empty());
 }
 
 /// Regression (pdfplumber): where the left column's line runs up to the border the two lines
@@ -276,7 +277,7 @@ fn glued_goal_lines_split_at_the_column_width() {
     ]);
     let lines = [0, 1, 2, 2, 3];
     assert_eq!(
-        by_columns(&runs, &lines, 2),
+        by_columns(&runs, &lines, 2, &Toy),
         (
             vec![
                 "甲乙丙丁戊己庚辛壬癸甲乙丙丁戊己庚辛壬甲乙。".to_string(),
@@ -293,7 +294,7 @@ fn glued_goal_lines_split_at_the_column_width() {
 fn a_column_width_is_read_from_its_lines_alone_too() {
     let runs = owned(&["甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳", "甲。", "子丑。", "子丑寅卯辰巳", "午"]);
     assert_eq!(
-        by_columns(&runs, &[0, 1, 1, 2, 3], 2).0,
+        by_columns(&runs, &[0, 1, 1, 2, 3], 2, &Toy).0,
         ["甲乙丙丁戊己庚辛壬癸甲。", "子丑寅卯辰巳子丑。子丑寅卯辰巳午"]
     );
 }
@@ -312,7 +313,7 @@ fn glued_lines_are_split_with_punctuation_as_wide_as_the_columns_show() {
         "甲乙。",
         "子丑寅卯辰巳",
     ]);
-    let (texts, glued) = by_columns(&runs, &[0, 1, 1, 2, 2, 3, 3], 2);
+    let (texts, glued) = by_columns(&runs, &[0, 1, 1, 2, 2, 3, 3], 2, &Toy);
     assert_eq!(glued, 1);
     assert_eq!(
         texts,
@@ -328,7 +329,7 @@ fn lines_after_one_text_ended_stay_with_the_other() {
     let runs =
         owned(&["甲乙丙丁戊己庚辛", "子丑寅卯辰巳", "甲乙丙丁戊己庚辛", "子丑寅卯辰巳", "甲乙丙丁戊己庚辛", "甲乙丙"]);
     assert_eq!(
-        by_columns(&runs, &[0, 0, 1, 1, 2, 3], 2).0,
+        by_columns(&runs, &[0, 0, 1, 1, 2, 3], 2, &Toy).0,
         ["甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙丙", "子丑寅卯辰巳子丑寅卯辰巳"]
     );
 }
