@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{DeltaError, Lake, get_bytes, partitioned};
+use super::{DeltaError, Lake, partitioned};
 use crate::store::sink::Dataset;
 
 /// The table versions a mirror holds (`None`: the table was never committed).
@@ -19,40 +19,27 @@ impl Lake {
     /// tables keep only those years (a report needs its year and the one before, not the
     /// whole history); `files` is always copied whole.
     pub fn mirror(&self, dir: &Path, years: Option<&[i32]>) -> Result<Versions, DeltaError> {
-        self.rt.block_on(async {
-            let mut versions = Versions::new();
-            for d in Dataset::ALL {
-                let Some(table) = self.table(d.name()).await? else {
-                    versions.insert(d.name().to_string(), None);
-                    continue;
+        let mut versions = Versions::new();
+        for d in Dataset::ALL {
+            let year_of = |y: Option<&str>| y.and_then(|y| y.parse::<i32>().ok());
+            let wanted = |y: Option<&str>| match (partitioned(d), years) {
+                (true, Some(ys)) => year_of(y).is_some_and(|y| ys.contains(&y)),
+                _ => true,
+            };
+            let mut part = 0;
+            let version = self.each_file(d.name(), wanted, |y, bytes, _| {
+                let folder = match year_of(y) {
+                    Some(y) if partitioned(d) => dir.join(d.name()).join(format!("year={y}")),
+                    _ => dir.join(d.name()),
                 };
-                let snapshot = table.snapshot().map_err(self.table_err(d.name()))?;
-                let store = table.object_store();
-                for (i, view) in snapshot.log_data().iter().enumerate() {
-                    let year: Option<i32> =
-                        view.partition_values_map().get("year").cloned().flatten().and_then(|y| y.parse().ok());
-                    let wanted = match (partitioned(d), years, year) {
-                        (true, Some(ys), Some(y)) => ys.contains(&y),
-                        (true, Some(_), None) => false,
-                        _ => true,
-                    };
-                    if !wanted {
-                        continue;
-                    }
-                    let folder = match year {
-                        Some(y) if partitioned(d) => dir.join(d.name()).join(format!("year={y}")),
-                        _ => dir.join(d.name()),
-                    };
-                    let path = view.object_store_path();
-                    let bytes = get_bytes(&store, &path).await.map_err(self.store_err(path.as_ref()))?;
-                    let local = folder.join(format!("part-{i:05}.parquet"));
-                    let io = |source| DeltaError::Io { path: local.display().to_string(), source };
-                    std::fs::create_dir_all(&folder).map_err(io)?;
-                    std::fs::write(&local, &bytes).map_err(io)?;
-                }
-                versions.insert(d.name().to_string(), table.version());
-            }
-            Ok(versions)
-        })
+                let local = folder.join(format!("part-{part:05}.parquet"));
+                part += 1;
+                let io = |source| DeltaError::Io { path: local.display().to_string(), source };
+                std::fs::create_dir_all(&folder).map_err(io)?;
+                std::fs::write(&local, &bytes).map_err(io)
+            })?;
+            versions.insert(d.name().to_string(), version);
+        }
+        Ok(versions)
     }
 }

@@ -164,23 +164,46 @@ impl Lake {
     }
 
     fn read_table(&self, name: &str, d: Option<Dataset>) -> Result<(Option<u64>, Vec<RecordBatch>), DeltaError> {
-        self.rt.block_on(async {
-            let Some(table) = self.table(name).await? else { return Ok((None, Vec::new())) };
-            let snapshot = table.snapshot().map_err(self.table_err(name))?;
-            let store = table.object_store();
-            let mut out = Vec::new();
-            for view in snapshot.log_data().iter() {
-                let path = view.object_store_path();
-                let bytes = get_bytes(&store, &path).await.map_err(self.store_err(path.as_ref()))?;
-                let year = view.partition_values_map().get("year").cloned().flatten();
-                for batch in read_parquet(bytes, path.as_ref())? {
+        let mut out = Vec::new();
+        let version = self.each_file(
+            name,
+            |_| true,
+            |year, bytes, path| {
+                for batch in read_parquet(bytes, path)? {
                     out.push(match d {
-                        Some(d) => with_year(batch, d, year.as_deref(), path.as_ref())?,
+                        Some(d) => with_year(batch, d, year, path)?,
                         None => batch,
                     });
                 }
+                Ok(())
+            },
+        )?;
+        Ok((version, out))
+    }
+
+    /// Fetches every data file of a table's current version whose partition year `wanted`
+    /// accepts, and hands it to `visit` with that year and its path; returns the version read
+    /// (`None`: never committed, nothing visited).
+    fn each_file(
+        &self,
+        name: &str,
+        wanted: impl Fn(Option<&str>) -> bool,
+        mut visit: impl FnMut(Option<&str>, Bytes, &str) -> Result<(), DeltaError>,
+    ) -> Result<Option<u64>, DeltaError> {
+        self.rt.block_on(async {
+            let Some(table) = self.table(name).await? else { return Ok(None) };
+            let snapshot = table.snapshot().map_err(self.table_err(name))?;
+            let store = table.object_store();
+            for view in snapshot.log_data().iter() {
+                let year = view.partition_values_map().get("year").cloned().flatten();
+                if !wanted(year.as_deref()) {
+                    continue;
+                }
+                let path = view.object_store_path();
+                let bytes = get_bytes(&store, &path).await.map_err(self.store_err(path.as_ref()))?;
+                visit(year.as_deref(), bytes, path.as_ref())?;
             }
-            Ok((table.version(), out))
+            Ok(table.version())
         })
     }
 
