@@ -13,7 +13,7 @@ use arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::filter_record_batch;
 use deltalake::DeltaTable;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties, TableReference};
-use deltalake::kernel::{Action, Add, Transaction};
+use deltalake::kernel::{Action, Add, StructType, Transaction};
 use deltalake::operations::create::CreateBuilder;
 use deltalake::protocol::{DeltaOperation, SaveMode};
 use object_store::ObjectStoreExt as _;
@@ -158,17 +158,26 @@ fn check_read_versions(d: Dataset, run_id: &str, manifests: &[Manifest], now: u6
 }
 
 async fn create(lake: &Lake, d: Dataset) -> Result<DeltaTable, DeltaError> {
-    let schema = delta_schema(d)?;
-    let url = lake.table_url(d.name())?;
+    create_table(lake, d.name(), &delta_schema(d)?, partitioned(d)).await
+}
+
+/// Creates the table `name` under the root (a table another process created first is kept).
+pub(super) async fn create_table(
+    lake: &Lake,
+    name: &str,
+    schema: &StructType,
+    by_year: bool,
+) -> Result<DeltaTable, DeltaError> {
+    let url = lake.table_url(name)?;
     let mut b = CreateBuilder::new()
         .with_location(url.as_str())
-        .with_table_name(d.name())
+        .with_table_name(name.rsplit('/').next().unwrap_or(name))
         .with_columns(schema.fields().cloned())
         .with_save_mode(SaveMode::Ignore);
-    if partitioned(d) {
+    if by_year {
         b = b.with_partition_columns(["year"]);
     }
-    b.await.map_err(lake.table_err(d.name()))
+    b.await.map_err(lake.table_err(name))
 }
 
 fn add_of(d: Dataset, f: &StagedFile) -> Add {

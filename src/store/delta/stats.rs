@@ -12,12 +12,12 @@ use bytes::Bytes;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel as _;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties, TableReference};
 use deltalake::kernel::{Action, Add, StructType, Transaction};
-use deltalake::operations::create::CreateBuilder;
 use deltalake::protocol::{DeltaOperation, SaveMode};
 use object_store::ObjectStoreExt as _;
 use object_store::path::Path as StorePath;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use super::commit::create_table;
 use super::{Committed, DeltaError, Lake, Outcome};
 
 /// The txn application id of the stats tables; its version is the `files` version read.
@@ -86,7 +86,7 @@ async fn replace(
         .map_err(|source| DeltaError::Arrow { path: shown.clone(), source })?;
     let table = match lake.table(name).await? {
         Some(t) => t,
-        None => create(lake, name, &schema).await?,
+        None => create_table(lake, name, &schema, false).await?,
     };
     let snapshot = table.snapshot().map_err(&err)?;
     let log_store = table.log_store();
@@ -125,15 +125,4 @@ async fn replace(
         .await
         .map_err(&err)?;
     Ok(Outcome::Committed { version: done.version(), added: 1, removed })
-}
-
-async fn create(lake: &Lake, name: &str, schema: &StructType) -> Result<deltalake::DeltaTable, DeltaError> {
-    let url = lake.table_url(name)?;
-    CreateBuilder::new()
-        .with_location(url.as_str())
-        .with_table_name(name.rsplit('/').next().unwrap_or(name))
-        .with_columns(schema.fields().cloned())
-        .with_save_mode(SaveMode::Ignore)
-        .await
-        .map_err(lake.table_err(name))
 }
