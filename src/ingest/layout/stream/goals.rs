@@ -130,18 +130,7 @@ pub(super) fn by_columns(
 /// / 目标) at line starts: short words that spell the goal rows' label (else they are text).
 fn text_lines<'a>(runs: &'a [String], lines: &[usize], words: &dyn Vocabulary) -> Vec<Vec<&'a str>> {
     let starts_line = |i: usize| i == 0 || lines[i] != lines[i - 1];
-    let mut label = String::new();
-    let mut dropped = vec![false; runs.len()];
-    for i in (0..runs.len()).filter(|&i| starts_line(i) && is_label_piece(&runs[i])) {
-        if words.is_goal_row_label(&label) {
-            break;
-        }
-        label.push_str(&runs[i]);
-        dropped[i] = true;
-    }
-    if !words.is_goal_row_label(&label) {
-        dropped.fill(false);
-    }
+    let dropped = row_label_words(runs, (0..runs.len()).filter(|&i| starts_line(i)), words);
     let mut rows: Vec<Vec<&str>> = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         if starts_line(i) {
@@ -231,19 +220,7 @@ fn split_glued<'a>(line: &'a str, known: &[Vec<&str>; 2]) -> Option<(&'a str, &'
 /// shorter than its column), after which the other column's lines follow alone. Returns
 /// nothing when the widths do not bear that out (then the other readings decide).
 pub(super) fn by_alternation(runs: &[String], labels: usize, words: &dyn Vocabulary) -> Vec<String> {
-    // The row label's words: the first short words, up to the one that completes the label.
-    let mut label = String::new();
-    let mut dropped = vec![false; runs.len()];
-    for (i, r) in runs.iter().enumerate().filter(|(_, r)| is_label_piece(r)) {
-        label.push_str(r);
-        dropped[i] = true;
-        if words.is_goal_row_label(&label) {
-            break;
-        }
-    }
-    if !words.is_goal_row_label(&label) {
-        dropped.fill(false);
-    }
+    let dropped = row_label_words(runs, 0..runs.len(), words);
     let lines: Vec<&String> = runs.iter().zip(&dropped).filter(|(_, d)| !**d).map(|(r, _)| r).collect();
     if labels != 2 || lines.len() < 4 {
         return Vec::new();
@@ -264,6 +241,22 @@ pub(super) fn by_alternation(runs: &[String], labels: usize, words: &dyn Vocabul
         next = 1 - col;
     }
     texts.into_iter().collect()
+}
+
+/// The runs, among `candidates`, that spell the goal rows' label printed a word at a time
+/// (项目 / 绩效 / 目标): the first short words up to the one that completes it; none when
+/// they never do (then they are text).
+fn row_label_words(runs: &[String], candidates: impl Iterator<Item = usize>, words: &dyn Vocabulary) -> Vec<bool> {
+    let mut label = String::new();
+    let mut dropped = vec![false; runs.len()];
+    for i in candidates.filter(|&i| is_label_piece(&runs[i])) {
+        label.push_str(&runs[i]);
+        dropped[i] = true;
+        if words.is_goal_row_label(&label) {
+            return dropped;
+        }
+    }
+    vec![false; runs.len()]
 }
 
 /// A word of a row label printed a word per line between wrapped texts (项目 / 绩效 / 目标).
