@@ -1,6 +1,7 @@
 //! Stage 4, form: the form's vocabulary: label predicates, level1/level2 codes, `label：value` fields.
 
 use super::amount::parse_amount;
+use super::words::{Key, word};
 use crate::ingest::layout::stream::{RunKind, Vocabulary};
 use crate::ingest::text::{clean, label_key, label_key_within, years};
 
@@ -17,13 +18,19 @@ pub(super) enum Amount {
 }
 
 pub(super) fn is_title(key: &str) -> bool {
-    key.contains("绩效目标")
-        && (key.ends_with('表') || key.contains("批复表") || key.contains("申报表"))
-        && key.chars().count() <= 40
+    title_key(&Key::new(key))
+}
+
+fn title_key(key: &Key) -> bool {
+    key.has(word!("绩效目标")) && (key.text.ends_with('表') || key.has(word!("批复表", "申报表"))) && key.chars() <= 40
 }
 
 /// `（ 2020 年度）`, `(2022年度)`, `2019年度`: a short line naming the budget year.
 pub(super) fn year_line(cell: &str) -> Option<i32> {
+    // 年度 must be in it: most cells are rejected here, before a folded copy is made.
+    if !cell.contains('年') {
+        return None;
+    }
     let compact: String = cell.chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()).collect();
     let inner = compact.trim_start_matches('(').trim_end_matches(')');
     if inner.chars().count() > 12 || !inner.contains("年度") || inner.contains("目标") {
@@ -104,16 +111,19 @@ pub(super) fn text_field(key: &str) -> Option<TextField> {
 }
 
 pub(super) fn amount_field(key: &str) -> Option<Amount> {
-    if key.starts_with("其中") || key.contains("其他资金") || key.contains("结转") || key.contains("拨款") {
+    amount_key(&Key::new(key))
+}
+
+fn amount_key(key: &Key) -> Option<Amount> {
+    if key.text.starts_with("其中") || key.has(word!("其他资金", "结转", "拨款")) {
         return None;
     }
-    if !(key.contains("预算") || key.contains("资金") || key.contains("金额")) || key.contains("目标") {
+    if !key.has(word!("预算", "资金", "金额")) || key.has(word!("目标")) {
         return None;
     }
-    if key.contains("本年") || key.contains("年度") || key.contains("当年") {
+    if key.has(word!("本年", "年度", "当年")) {
         Some(Amount::Annual)
-    } else if key.contains("中期") || key.contains("项目资金总额") || key.contains("总预算") || key == "资金总额"
-    {
+    } else if key.has(word!("中期", "项目资金总额", "总预算")) || key.text == "资金总额" {
         Some(Amount::Midterm)
     } else {
         None
@@ -126,11 +136,16 @@ pub(super) fn is_amount_label(key: &str) -> bool {
 
 /// `Some(true)` for a mid-term (multi-year) goal label, `Some(false)` for an annual one.
 pub(super) fn goal_label(key: &str) -> Option<bool> {
+    goal_key(&Key::new(key))
+}
+
+fn goal_key(key: &Key) -> Option<bool> {
     // Labels are short and end in 目标; a goal text that mentions 年度目标 is not a label.
-    if !key.ends_with("目标") || key.contains("指标") || key.chars().count() > 10 {
+    let (key, words) = (key.text, key);
+    if !key.ends_with("目标") || words.has(word!("指标")) || key.chars().count() > 10 {
         return None;
     }
-    if key.starts_with("中期") || key.starts_with("项目总") || key.starts_with("长期") || key.contains("滚动")
+    if key.starts_with("中期") || key.starts_with("项目总") || key.starts_with("长期") || words.has(word!("滚动"))
     {
         Some(true)
     } else if key.starts_with("年度") || key.starts_with("本年") || key.starts_with("当年") {
@@ -152,16 +167,24 @@ pub(super) fn date_label(key: &str) -> Option<bool> {
 
 /// Labels of the head block: a cell like this is never a value.
 pub(super) fn is_head_label(key: &str) -> bool {
-    text_field(key).is_some()
-        || is_amount_label(key)
-        || goal_label(key).is_some()
-        || date_label(key).is_some()
-        || matches!(key, "总体目标" | "绩效指标" | "项目性质" | "项目类别" | "项目资金")
-        || key.starts_with("项目资金")
+    head_key(&Key::new(key))
+}
+
+fn head_key(key: &Key) -> bool {
+    text_field(key.text).is_some()
+        || amount_key(key).is_some()
+        || goal_key(key).is_some()
+        || date_label(key.text).is_some()
+        || matches!(key.text, "总体目标" | "绩效指标" | "项目性质" | "项目类别" | "项目资金")
+        || key.text.starts_with("项目资金")
 }
 
 pub(super) fn is_opinion_label(key: &str) -> bool {
-    key.chars().count() <= 16 && (key.contains("批复意见") || key.contains("审核意见") || key.contains("审批意见"))
+    opinion_key(&Key::new(key))
+}
+
+fn opinion_key(key: &Key) -> bool {
+    key.has(word!("批复意见", "审核意见", "审批意见")) && key.chars() <= 16
 }
 
 /// The row-block label in the first column (绩效指标, 项目绩效目标).
@@ -170,7 +193,12 @@ pub(super) fn is_block_label(key: &str) -> bool {
 }
 
 pub(super) fn is_value_label(key: &str) -> bool {
-    key.contains("指标值")
+    value_key(&Key::new(key))
+}
+
+fn value_key(key: &Key) -> bool {
+    let (key, words) = (key.text, key);
+    words.has(word!("指标值"))
         || key.ends_with("目标值")
         || key.ends_with("计划值")
         || key.ends_with("预期值")
@@ -226,13 +254,14 @@ pub(super) fn is_l2_label(key: &str) -> bool {
 }
 
 pub fn level1_code(key: &str) -> &'static str {
-    if key.contains("产出") {
+    let key = Key::new(key);
+    if key.has(word!("产出")) {
         "output"
-    } else if key.contains("满意") {
+    } else if key.has(word!("满意")) {
         "satisfaction"
-    } else if key.contains("效益") || key.contains("效果") {
+    } else if key.has(word!("效益", "效果")) {
         "outcome"
-    } else if key.contains("成本") {
+    } else if key.has(word!("成本")) {
         "cost"
     } else {
         "other"
@@ -240,26 +269,29 @@ pub fn level1_code(key: &str) -> &'static str {
 }
 
 pub fn level2_code(key: &str) -> &'static str {
-    let benefits = ["社会", "经济", "生态"].iter().filter(|w| key.contains(*w)).count();
-    if key.contains("数量") || key.contains("建筑规模") {
+    level2_key(&Key::new(key))
+}
+
+fn level2_key(key: &Key) -> &'static str {
+    if key.has(word!("数量", "建筑规模")) {
         "quantity"
-    } else if key.contains("质量") {
+    } else if key.has(word!("质量")) {
         "quality"
-    } else if key.contains("时效") || key.contains("工期") || key.contains("进度") {
+    } else if key.has(word!("时效", "工期", "进度")) {
         "timeliness"
-    } else if key.contains("成本") || key.contains("预算") || key.contains("投资") {
+    } else if key.has(word!("成本", "预算", "投资")) {
         "cost"
-    } else if benefits >= 2 {
+    } else if key.count(word!("社会", "经济", "生态")) >= 2 {
         "combined_benefit"
-    } else if key.contains("社会") {
+    } else if key.has(word!("社会")) {
         "social_benefit"
-    } else if key.contains("经济") {
+    } else if key.has(word!("经济")) {
         "economic_benefit"
-    } else if key.contains("生态") || key.contains("环境") {
+    } else if key.has(word!("生态", "环境")) {
         "ecological_benefit"
-    } else if key.contains("可持续") {
+    } else if key.has(word!("可持续")) {
         "sustainability"
-    } else if key.contains("满意") {
+    } else if key.has(word!("满意")) {
         "satisfaction"
     } else {
         "other"
@@ -272,10 +304,10 @@ pub struct FormLabels;
 
 impl Vocabulary for FormLabels {
     fn kind(&self, run: &str) -> RunKind {
-        label_key_within(run, LABEL_MAX_CHARS).map_or(RunKind::Other, |key| run_kind(&key))
+        label_key_within(run, LABEL_MAX_CHARS).map_or(RunKind::Other, |key| run_kind(&Key::new(&key)))
     }
     fn is_whole_label(&self, run: &str) -> bool {
-        label_key_within(run, LABEL_MAX_CHARS).is_some_and(|key| known_label(&key))
+        label_key_within(run, LABEL_MAX_CHARS).is_some_and(|key| known_label(&Key::new(&key)))
     }
     fn is_year_line(&self, run: &str) -> bool {
         year_line(run).is_some()
@@ -289,10 +321,10 @@ impl Vocabulary for FormLabels {
 }
 
 /// A complete label of the form's vocabulary, not a fragment that happens to end in 指标.
-fn known_label(key: &str) -> bool {
+fn known_label(key: &Key) -> bool {
     match run_kind(key) {
         RunKind::Other => false,
-        RunKind::L2 => level2_code(key) != "other",
+        RunKind::L2 => level2_key(key) != "other",
         _ => true,
     }
 }
@@ -300,30 +332,31 @@ fn known_label(key: &str) -> bool {
 /// The longest key a label of the form's vocabulary has (in characters).
 const LABEL_MAX_CHARS: usize = 20;
 
-fn run_kind(key: &str) -> RunKind {
-    if key.chars().count() > LABEL_MAX_CHARS {
+fn run_kind(key: &Key) -> RunKind {
+    if key.chars() > LABEL_MAX_CHARS {
         // Labels are short; a long run is narrative or a value that mentions a label.
         return RunKind::Other;
     }
-    if is_title(key) {
+    let text = key.text;
+    if title_key(key) {
         RunKind::Title
-    } else if matches!(key, "一级指标" | "二级指标" | "三级指标") || is_value_label(key) {
+    } else if matches!(text, "一级指标" | "二级指标" | "三级指标") || value_key(key) {
         RunKind::Header
-    } else if is_block_label(key) {
+    } else if is_block_label(text) {
         RunKind::Block
-    } else if goal_label(key).is_some() {
+    } else if goal_key(key).is_some() {
         RunKind::Goal
-    } else if is_opinion_label(key) {
+    } else if opinion_key(key) {
         RunKind::Opinion
-    } else if is_head_label(key)
-        || matches!(key, "项目性质" | "项目类别" | "项目资金")
-        || key.starts_with("其中")
-        || key.ends_with("资金") && key.chars().count() <= 8
+    } else if head_key(key)
+        || matches!(text, "项目性质" | "项目类别" | "项目资金")
+        || text.starts_with("其中")
+        || text.ends_with("资金") && text.chars().count() <= 8
     {
         RunKind::Head
-    } else if is_pure_l1(key) {
+    } else if is_pure_l1(text) {
         RunKind::L1
-    } else if is_l2_label(key) {
+    } else if is_l2_label(text) {
         RunKind::L2
     } else {
         RunKind::Other

@@ -14,6 +14,7 @@ mod centred;
 mod labels;
 mod problem;
 mod walker;
+mod words;
 
 use rust_decimal::Decimal;
 

@@ -1,0 +1,146 @@
+//! Stage 4, form: the vocabulary words inside a label key, found in one pass.
+//!
+//! The label predicates ask whether a key contains 预算, 资金, 目标, 指标 … Asked as a chain of
+//! `str::contains`, each word was a fresh substring search over the key, and the layout stage
+//! asks about every text run several times: a third of the label work was those searches.
+//! Now one Aho-Corasick pass over the key finds every vocabulary word in it, and a predicate
+//! tests bits. `starts_with`, `ends_with` and equality stay string operations: they are cheap.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+/// Every word a label predicate looks for inside a key (not the whole-key matches). At most
+/// 64: a key's words are one `u64`.
+const VOCABULARY: &[&str] = &[
+    "绩效目标",
+    "批复表",
+    "申报表",
+    "其他资金",
+    "结转",
+    "拨款",
+    "预算",
+    "资金",
+    "金额",
+    "目标",
+    "本年",
+    "年度",
+    "当年",
+    "中期",
+    "项目资金总额",
+    "总预算",
+    "指标",
+    "滚动",
+    "批复意见",
+    "审核意见",
+    "审批意见",
+    "指标值",
+    "产出",
+    "满意",
+    "效益",
+    "效果",
+    "成本",
+    "社会",
+    "经济",
+    "生态",
+    "数量",
+    "建筑规模",
+    "质量",
+    "时效",
+    "工期",
+    "进度",
+    "投资",
+    "环境",
+    "可持续",
+];
+
+/// One automaton for the whole vocabulary; overlapping matches, so 指标值 and 指标 are both found.
+static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(VOCABULARY)
+        .expect("forty short words stay far below the automaton's size limits")
+});
+
+/// The bit of a vocabulary word; evaluated at compile time through [`word!`], so a word missing
+/// from [`VOCABULARY`] fails the build instead of never matching.
+pub(super) const fn bit(word: &str) -> u64 {
+    let mut i = 0;
+    while i < VOCABULARY.len() {
+        if same(VOCABULARY[i].as_bytes(), word.as_bytes()) {
+            return 1 << i;
+        }
+        i += 1;
+    }
+    panic!("not in the label vocabulary");
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The bit of one vocabulary word, or the union of several: `word!("预算", "资金")`.
+macro_rules! word {
+    ($($w:literal),+) => {
+        const { $($crate::ingest::form::words::bit($w))|+ }
+    };
+}
+pub(super) use word;
+
+/// A label key and the vocabulary words it contains.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Key<'a> {
+    pub text: &'a str,
+    words: u64,
+}
+
+impl<'a> Key<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let words = AUTOMATON.find_overlapping_iter(text).fold(0, |acc, m| acc | 1 << m.pattern().as_usize());
+        Key { text, words }
+    }
+
+    /// Whether the key contains the word (or any of the words) of `bits`, from [`word!`].
+    pub fn has(&self, bits: u64) -> bool {
+        self.words & bits != 0
+    }
+
+    /// How many of the words of `bits` the key contains.
+    pub fn count(&self, bits: u64) -> u32 {
+        (self.words & bits).count_ones()
+    }
+
+    pub fn chars(&self) -> usize {
+        self.text.chars().count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_finds_every_vocabulary_word_including_overlapping_ones() {
+        let k = Key::new("年度指标值");
+        assert!(k.has(word!("年度")) && k.has(word!("指标")) && k.has(word!("指标值")));
+        assert!(!k.has(word!("目标", "预算")));
+        assert_eq!(k.count(word!("社会", "经济", "生态")), 0);
+        assert_eq!(Key::new("社会经济效益").count(word!("社会", "经济", "生态")), 2);
+        assert!(VOCABULARY.len() <= 64);
+        // Every word is found as itself: none is shadowed by another.
+        for (i, w) in VOCABULARY.iter().enumerate() {
+            assert!(Key::new(w).has(1 << i), "{w}");
+        }
+    }
+}
