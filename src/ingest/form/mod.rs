@@ -106,7 +106,7 @@ fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Read
             if c.merged {
                 cells.push(String::new());
             } else {
-                cells.extend(split_value_and_label(&c.text));
+                push_value_and_label(&mut cells, &c.text);
             }
         }
         if cells.iter().all(|c| c.is_empty()) {
@@ -136,15 +136,17 @@ pub fn note_inferences(reading: &mut Reading, inferences: &[Inference]) {
 
 /// An amount and the next cell's label that an extractor left in one cell, one space apart
 /// (`4,100,000.00 年度资金申请总额`): two cells, so the label finds its own amount.
-fn split_value_and_label(raw: &str) -> Vec<String> {
+/// Pushes the cell's cleaned text onto the row (no list per cell: a row has many).
+fn push_value_and_label(cells: &mut Vec<String>, raw: &str) {
     // Split before cleaning: cleaning reads a space between a digit and CJK as a PDF wrap.
     if let Some((value, label)) = raw.trim().split_once(char::is_whitespace)
         && parse_amount(value).is_some()
         && labels::is_head_label(&label_key(label))
     {
-        return vec![clean(value), clean(label)];
+        cells.extend([clean(value), clean(label)]);
+        return;
     }
-    vec![clean(raw)]
+    cells.push(clean(raw));
 }
 
 #[cfg(test)]

@@ -87,8 +87,15 @@ pub fn read(text: &str, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
             }
         }
     }
-    let wide = text.chars().any(is_wide) && aligned_starts(&pieces, true) > aligned_starts(&pieces, false);
-    let lines: Vec<Option<Vec<Seg>>> = pieces.iter().map(|p| p.map(|p| segments(p, wide))).collect();
+    // Each line is cut once per measure and the measure the text was laid out in keeps its cut.
+    let cut = |wide: bool| -> Vec<Option<Vec<Seg>>> { pieces.iter().map(|p| p.map(|p| segments(p, wide))).collect() };
+    let narrow = cut(false);
+    let (wide, lines) = if text.chars().any(is_wide) {
+        let in_width = cut(true);
+        if aligned_starts(&in_width) > aligned_starts(&narrow) { (true, in_width) } else { (false, narrow) }
+    } else {
+        (false, narrow)
+    };
     let mut st = State::default();
     let mut i = 0;
     while i < lines.len() {

@@ -7,14 +7,13 @@ use std::collections::HashMap;
 /// columns counted in display width (`wide`) or in characters. Under the measure the text
 /// was laid out in, cells of one column share a start; under the other, each start drifts
 /// by the number of wide characters left of it, which differs from line to line.
-pub(super) fn aligned_starts(pieces: &[Option<&str>], wide: bool) -> usize {
-    let starts: Vec<Vec<usize>> =
-        pieces.iter().flatten().map(|p| segments(p, wide).iter().map(|s| s.start).collect()).collect();
+pub(super) fn aligned_starts(lines: &[Option<Vec<Seg>>]) -> usize {
+    let starts = || lines.iter().flatten().flatten().map(|s| s.start);
     let mut lines_at: HashMap<usize, usize> = HashMap::new();
-    for &start in starts.iter().flatten() {
+    for start in starts() {
         *lines_at.entry(start).or_default() += 1;
     }
-    starts.iter().flatten().filter(|s| lines_at.get(s).is_some_and(|&n| n > 1)).count()
+    starts().filter(|s| lines_at.get(s).is_some_and(|&n| n > 1)).count()
 }
 
 /// East Asian Wide and Fullwidth characters: two display columns in a terminal or editor.
