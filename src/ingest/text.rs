@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
+
 /// CJK ideographs, CJK punctuation and full-width forms, plus the general punctuation Chinese
 /// text uses (“”‘’—…·): the characters between which a PDF extractor's wrap spaces are never
 /// real spaces. The union of the ranges the form helpers and the fixed-width reader used.
@@ -121,6 +123,10 @@ fn entity(name: &str) -> Option<char> {
 }
 
 fn collapse_spaces(s: &str) -> String {
+    // Most cells have no blank at all: one scan and a copy instead of a push per character.
+    if !s.contains(char::is_whitespace) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     let mut pending_break = false;
@@ -164,18 +170,19 @@ fn joins(prev: char, next: char) -> bool {
 /// Reduces a label to a key for matching by meaning: full-width forms folded, whitespace,
 /// tags and bracketed alternatives (（或建筑规模指标）, (万元)) removed, `#` and colons dropped.
 pub fn label_key(raw: &str) -> String {
-    label_key_within(raw, usize::MAX).unwrap_or_default()
+    label_key_within(raw, usize::MAX).map(CompactString::into_string).unwrap_or_default()
 }
 
 /// [`label_key`] when the key has at most `max_chars` characters, else `None` as soon as it
 /// grows past them: a label vocabulary of short keys has no use for a narrative cell's key,
-/// and the readers ask about every cell several times.
-pub fn label_key_within(raw: &str, max_chars: usize) -> Option<String> {
+/// and the readers ask about every cell several times. Keys of up to 24 bytes (8 Han) are
+/// held inline: most labels are, and the layout stage asks about every text run.
+pub fn label_key_within(raw: &str, max_chars: usize) -> Option<CompactString> {
     // Whitespace is dropped below, so only tags and entities need undoing first; both are
     // borrowed no-ops for the plain cells that make up nearly every call.
     let detagged = strip_tags(raw);
     let cleaned = decode_entities(&detagged);
-    let mut out = String::with_capacity(cleaned.len().min(max_chars.saturating_mul(4)));
+    let mut out = CompactString::default();
     let (mut depth, mut chars) = (0usize, 0usize);
     for c in cleaned.chars().map(fold_width) {
         match c {

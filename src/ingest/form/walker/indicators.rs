@@ -87,6 +87,7 @@ impl Walker {
             }
         }
         let level1 = self.carry_l1.clone();
+        let level1_code = level1_code(&label_key(&level1));
         let mut out = Vec::new();
         let mut printed = Vec::new();
         let mut printed_l2: Option<String> = None;
@@ -105,7 +106,7 @@ impl Walker {
             printed.push((l1_printed, l2_printed));
             out.push(Indicator {
                 horizon: side.horizon,
-                level1_code: level1_code(&label_key(&level1)),
+                level1_code,
                 level2_code: level2_code(&label_key(&side.carry_l2)),
                 level1: level1.clone(),
                 level2: side.carry_l2.clone(),
