@@ -16,13 +16,14 @@ mod problem;
 mod walker;
 mod words;
 
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use crate::ingest::layout::{Grid, Inference, Row};
 
 /// What one reading the layout inferred takes off a table's confidence.
 const INFERENCE_COST: f64 = 0.05;
-use crate::ingest::text::{clean, label_key};
+use crate::ingest::text::{clean, label_key, label_key_within};
 
 pub use amount::parse_amount;
 pub use labels::{FormLabels, level1_code, level2_code};
@@ -112,7 +113,9 @@ fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Read
         if cells.iter().all(|c| c.is_empty()) {
             continue;
         }
-        let keys: Vec<String> = cells.iter().map(|c| label_key(c)).collect();
+        // Most keys fit a CompactString inline: no allocation per cell.
+        let keys: Vec<CompactString> =
+            cells.iter().map(|c| label_key_within(c, usize::MAX).unwrap_or_default()).collect();
         walker.row(r as u32, &cells, &keys);
     }
     let mut reading = walker.finish();

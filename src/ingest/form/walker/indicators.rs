@@ -4,7 +4,7 @@
 use super::*;
 
 impl Walker {
-    pub(super) fn indicator_header(&mut self, keys: &[String]) {
+    pub(super) fn indicator_header(&mut self, keys: &[CompactString]) {
         self.header_width = keys.iter().rposition(|k| !k.is_empty()).map_or(0, |i| i + 1);
         self.sides.clear();
         self.l1_col = None;
@@ -68,7 +68,7 @@ impl Walker {
         self.section = Section::Indicators;
     }
 
-    pub(super) fn indicator_row(&mut self, r: u32, cells: &[String], keys: &[String]) {
+    pub(super) fn indicator_row(&mut self, r: u32, cells: &[String], keys: &[CompactString]) {
         if self.sides.is_empty() {
             return;
         }
@@ -124,7 +124,7 @@ impl Walker {
     }
 
     /// Maps a row through the header's columns, if the row lines up with them.
-    fn positional(&self, cells: &[String], keys: &[String]) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
+    fn positional(&self, cells: &[String], keys: &[CompactString]) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
         let mut known: Vec<usize> = self.l1_col.into_iter().collect();
         for s in &self.sides {
             known.extend([s.l2, s.l3, s.value, s.nature, s.unit, s.remark].into_iter().flatten());
@@ -147,7 +147,7 @@ impl Walker {
         for s in &self.sides {
             let l2 = get(s.l2);
             // Rows are often shorter than their header: only a cell that exists has a key.
-            let key = |c: usize| keys.get(c).map_or("", String::as_str);
+            let key = |c: usize| keys.get(c).map_or("", CompactString::as_str);
             let short_l2 = s.l2.is_some_and(|c| !is_l2_label(key(c)) && is_short_l2(key(c)));
             if l2.is_some() && s.l2.is_some_and(|c| !is_l2_label(key(c))) && !short_l2 {
                 return None;
@@ -190,7 +190,7 @@ impl Walker {
     }
 
     /// Reads a shifted row by what each cell is: 一级 label, 二级 label, then name and value.
-    fn semantic(&self, cells: &[String], keys: &[String]) -> (Option<String>, Vec<Option<SideCells>>) {
+    fn semantic(&self, cells: &[String], keys: &[CompactString]) -> (Option<String>, Vec<Option<SideCells>>) {
         let toks: Vec<usize> =
             (0..cells.len()).filter(|&i| !cells[i].is_empty() && !is_block_label(&keys[i])).collect();
         let mut k = 0;

@@ -11,6 +11,7 @@ use super::labels::{
 use super::problem::set_problem;
 use super::{Indicator, Reading, Table, centred};
 use crate::ingest::text::{label_key, years};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 mod indicators;
@@ -131,7 +132,7 @@ impl Walker {
         if self.has_body() { self.pending.get_or_insert_with(Table::default) } else { self.table() }
     }
 
-    pub(super) fn row(&mut self, r: u32, cells: &[String], keys: &[String]) {
+    pub(super) fn row(&mut self, r: u32, cells: &[String], keys: &[CompactString]) {
         if let Some(t) = self.cur.as_mut() {
             t.grid_rows = if t.grid_rows.is_empty() { r..r + 1 } else { t.grid_rows.start..r + 1 };
         }
@@ -229,7 +230,7 @@ impl Walker {
         all
     }
 
-    fn head_row(&mut self, cells: &[String], keys: &[String], nonblank: &[usize]) {
+    fn head_row(&mut self, cells: &[String], keys: &[CompactString], nonblank: &[usize]) {
         if cells.iter().any(|c| c.contains(':') || c.contains('：')) && self.colon_row(cells) {
             return;
         }
@@ -281,7 +282,7 @@ impl Walker {
     }
 
     /// A text field's value in the cell after its label; true when that cell was taken.
-    fn head_text(&mut self, field: TextField, value_after: Option<(&String, &String)>) -> bool {
+    fn head_text(&mut self, field: TextField, value_after: Option<(&String, &CompactString)>) -> bool {
         let Some((v, _)) = value_after.filter(|(_, vk)| !is_head_label(vk)) else { return false };
         let t = self.table();
         let slot = match field {
@@ -343,7 +344,7 @@ impl Walker {
 
     /// A goal label (`label` is its cell): its period, and its text when the next cell holds
     /// it; false when the text is to come on the next row.
-    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&String, &String)>) -> bool {
+    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&String, &CompactString)>) -> bool {
         if is_mid {
             let ys = years(label);
             let t = self.table();
@@ -390,7 +391,7 @@ impl Walker {
         self.section = Section::Head;
     }
 
-    fn opinion(&mut self, cells: &[String], keys: &[String], nonblank: &[usize]) {
+    fn opinion(&mut self, cells: &[String], keys: &[CompactString], nonblank: &[usize]) {
         let at = nonblank.iter().position(|&i| is_opinion_label(&keys[i])).unwrap_or(0);
         let text: Vec<&str> = nonblank[at + 1..].iter().map(|&i| cells[i].as_str()).collect();
         if !text.is_empty() {
