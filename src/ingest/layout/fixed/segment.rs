@@ -39,8 +39,10 @@ pub(super) fn segments(line: &str, wide: bool) -> Vec<Seg> {
     let mut segs: Vec<Seg> = Vec::new();
     let mut col = 0usize;
     let mut gap = 0usize;
-    let mut gap_char = ' ';
-    for c in line.chars() {
+    // The segment being read: its start and end column and its byte range in the line. Its
+    // text is copied once it ends, not pushed a character at a time.
+    let mut open: Option<(usize, usize, std::ops::Range<usize>)> = None;
+    for (i, c) in line.char_indices() {
         let w = if wide && is_wide(c) { 2 } else { 1 };
         match c {
             '\t' => {
@@ -50,25 +52,32 @@ pub(super) fn segments(line: &str, wide: bool) -> Vec<Seg> {
             ' ' | '\u{a0}' | '\u{3000}' | '\r' => {
                 col += w;
                 gap += 1;
-                gap_char = if c == '\u{3000}' { c } else { ' ' };
             }
             _ => {
-                match segs.last_mut() {
-                    Some(s) if gap < 2 => {
-                        if gap == 1 {
-                            s.text.push(gap_char);
-                        }
-                        s.text.push(c);
-                        s.end = col + w;
+                let bytes = i..i + c.len_utf8();
+                match open.as_mut() {
+                    Some((_, end, range)) if gap < 2 => {
+                        *end = col + w;
+                        range.end = bytes.end;
                     }
-                    _ => segs.push(Seg { start: col, end: col + w, text: c.to_string() }),
+                    _ => {
+                        segs.extend(open.take().map(|o| seg(line, o)));
+                        open = Some((col, col + w, bytes));
+                    }
                 }
                 gap = 0;
                 col += w;
             }
         }
     }
+    segs.extend(open.map(|o| seg(line, o)));
     segs
+}
+
+/// A segment's text: one blank inside it is a word break, kept as a space (an ideographic
+/// space stays one).
+fn seg(line: &str, (start, end, bytes): (usize, usize, std::ops::Range<usize>)) -> Seg {
+    Seg { start, end, text: line[bytes].replace(['\u{a0}', '\r'], " ") }
 }
 
 /// Page numbers pdftotext leaves at the foot of each page.
