@@ -228,11 +228,13 @@ fn tokens(raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> Vec<Toke
             && completes_level2(&raw[i][cut..], &raw[i + 1..], words)
         {
             // 满意度指标服务对象满意: a 一级 label merged with the head of the 二级 label after it.
-            let rest = raw[i][cut..].to_string();
-            raw[i].truncate(cut);
-            raw.insert(i + 1, rest);
-            lines.insert(i + 1, lines[i]);
-            kind = RunKind::L1;
+            // The label is this step's token and the rest takes the run's place, read next: an
+            // insert into `raw` would move every run after it (quadratic over a whole stream).
+            let rest = raw[i].split_off(cut);
+            let label = std::mem::replace(&mut raw[i], rest);
+            fill = 0;
+            toks.push(tok(label, RunKind::L1, lines[i]));
+            continue;
         }
         if kind == RunKind::Other && !expecting_value {
             // A 二级 label wrapped around the middle of its block: its head above the row and
@@ -243,8 +245,13 @@ fn tokens(raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> Vec<Toke
                 && let Some(tail) = wrapped_tail(&raw, i, words)
             {
                 let label = format!("{}{}", raw[i], raw[tail]);
-                raw.remove(tail);
-                let span = (lines[i].0, lines.remove(tail).1);
+                let span = (lines[i].0, lines[tail].1);
+                // The tail is taken out by moving it in front of the head and stepping over
+                // both: the runs between them keep their order, and nothing past the tail
+                // moves (a `remove` moved every run after it, quadratic over a whole stream).
+                raw[i..=tail].rotate_right(1);
+                lines[i..=tail].rotate_right(1);
+                i += 1;
                 let l1_next = raw.get(i + 1).is_some_and(|n| words.is_level1(n));
                 if l1_next {
                     toks.push(tok(raw[i + 1].clone(), RunKind::L1, lines[i + 1]));
