@@ -246,20 +246,7 @@ fn tokens(raw: Vec<String>, lines: Vec<Lines>, words: &dyn Vocabulary, emit: &mu
                 && fill == 0
                 && let Some(tail) = wrapped_tail(&raw, i, words)
             {
-                let label = format!("{}{}", raw[i], raw[tail]);
-                let span = (lines[i].0, lines[tail].1);
-                // The tail is taken out by moving it in front of the head and stepping over
-                // both: the runs between them keep their order, and nothing past the tail
-                // moves (a `remove` moved every run after it, quadratic over a whole stream).
-                raw[i..=tail].rotate_right(1);
-                lines[i..=tail].rotate_right(1);
-                i += 1;
-                let l1_next = raw.get(i + 1).is_some_and(|n| words.is_level1(n));
-                if l1_next {
-                    emit(tok(raw[i + 1].clone(), RunKind::L1, lines[i + 1]));
-                }
-                emit(tok(label, RunKind::L2, span));
-                i += 1 + usize::from(l1_next);
+                i = join_wrapped_tail((&mut raw, &mut lines), (i, tail), words, emit);
                 fill = 0;
                 continue;
             }
@@ -292,6 +279,31 @@ fn tokens(raw: Vec<String>, lines: Vec<Lines>, words: &dyn Vocabulary, emit: &mu
         emit(tok(text, kind, (lines[i].0, lines[i + taken - 1].1)));
         i += taken;
     }
+}
+
+/// Emits the 二级 label whose head is `raw[i]` and whose tail is `raw[tail]`, after the 一级
+/// label that follows the head if there is one; returns the index of the next run to read.
+///
+/// The tail is taken out by moving it in front of the head and stepping over both: the runs
+/// between them keep their order, and nothing past the tail moves (a `remove` moved every run
+/// after it, quadratic over a whole stream).
+fn join_wrapped_tail(
+    (raw, lines): (&mut [String], &mut [Lines]),
+    (i, tail): (usize, usize),
+    words: &dyn Vocabulary,
+    emit: &mut dyn FnMut(Token),
+) -> usize {
+    let label = format!("{}{}", raw[i], raw[tail]);
+    let span = (lines[i].0, lines[tail].1);
+    raw[i..=tail].rotate_right(1);
+    lines[i..=tail].rotate_right(1);
+    let next = i + 2;
+    let l1_next = raw.get(next).is_some_and(|n| words.is_level1(n));
+    if l1_next {
+        emit(Token { text: raw[next].clone(), kind: RunKind::L1, lines: lines[next] });
+    }
+    emit(Token { text: label, kind: RunKind::L2, lines: span });
+    next + usize::from(l1_next)
 }
 
 /// A name or text in quotes that an extractor wrapped over several runs
