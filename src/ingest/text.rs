@@ -183,22 +183,44 @@ pub fn label_key_within(raw: &str, max_chars: usize) -> Option<CompactString> {
     let detagged = strip_tags(raw);
     let cleaned = decode_entities(&detagged);
     let mut out = CompactString::default();
+    // Characters kept as they are are copied a run at a time (`same`, a byte range of
+    // `cleaned`): a CompactString push per character cost more than the rest of the key.
+    let mut same = 0..0;
     let (mut depth, mut chars) = (0usize, 0usize);
-    for c in cleaned.chars().map(fold_width) {
-        match c {
-            '(' | '[' | '【' | '〔' => depth += 1,
-            ')' | ']' | '】' | '〕' => depth = depth.saturating_sub(1),
-            _ if depth > 0 => {}
-            c if c.is_whitespace() || matches!(c, '#' | ':' | '*' | '"' | '“' | '”') => {}
-            c => {
-                chars += 1;
-                if chars > max_chars {
-                    return None;
-                }
-                out.push(c);
+    for (i, raw_c) in cleaned.char_indices() {
+        let c = fold_width(raw_c);
+        let keep = match c {
+            '(' | '[' | '【' | '〔' => {
+                depth += 1;
+                false
             }
+            ')' | ']' | '】' | '〕' => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            _ if depth > 0 => false,
+            c => !(c.is_whitespace() || matches!(c, '#' | ':' | '*' | '"' | '“' | '”')),
+        };
+        if !keep {
+            continue;
+        }
+        chars += 1;
+        if chars > max_chars {
+            return None;
+        }
+        if c == raw_c && same.end == i {
+            same.end = i + c.len_utf8();
+            continue;
+        }
+        out.push_str(&cleaned[same]);
+        if c == raw_c {
+            same = i..i + c.len_utf8();
+        } else {
+            same = 0..0;
+            out.push(c);
         }
     }
+    out.push_str(&cleaned[same]);
     Some(out)
 }
 
@@ -309,6 +331,10 @@ mod tests {
         assert_eq!(label_key("数量指标 (或建筑规 模指标)"), "数量指标");
         assert_eq!(label_key("中期市财政预算（万元）"), "中期市财政预算");
         assert_eq!(label_key("# 东莞市财政项目支出绩效目标批复表"), "东莞市财政项目支出绩效目标批复表");
+        // Folded characters between runs copied as they are, and a key cut past its limit.
+        assert_eq!(label_key("ＡＢ项目 名称：Ｃ１(注)尾"), "AB项目名称C1尾");
+        assert_eq!(label_key_within("项目名称", 4).as_deref(), Some("项目名称"));
+        assert_eq!(label_key_within("项目 名称（万元）x", 4), None);
         assert_eq!(bracketed("本年度 申请市 财政预 算资金 (万 元)").as_deref(), Some("万元"));
         assert_eq!(years("中期滚动目标（２０２０年--2022年）"), vec![2020, 2022]);
     }
