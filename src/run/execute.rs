@@ -143,6 +143,8 @@ struct Order {
     written: usize,
     /// Writing failed: no more files are taken, and the run reports this error.
     failed: Option<RunError>,
+    /// Workers waiting for the window: only then is the condvar woken (a futex call each).
+    sleepers: usize,
 }
 
 /// The hand-off between workers and the sink: outcomes arrive in completion order and are
@@ -174,7 +176,9 @@ impl<'a> Turns<'a> {
         let i = self.next.fetch_add(1, Ordering::Relaxed);
         let mut order = self.order();
         while order.failed.is_none() && i >= order.written + WINDOW {
+            order.sleepers += 1;
             order = self.advanced.wait(order).unwrap_or_else(|e| e.into_inner());
+            order.sleepers -= 1;
         }
         order.failed.is_none().then_some(i)
     }
@@ -195,28 +199,43 @@ impl<'a> Turns<'a> {
         }
     }
 
+    /// Writes the outcomes whose turn has come, taking them out a run at a time so the order
+    /// lock is taken twice per run, not per outcome.
     fn write_ready(&self, writer: &mut Writer<'_>) {
         loop {
-            let next = {
-                let mut order = self.order();
-                let turn = order.written;
-                match order.waiting.remove(&turn) {
-                    Some(o) if order.failed.is_none() => o,
-                    _ => break,
+            let ready: Vec<Outcome> = {
+                let mut guard = self.order();
+                let order = &mut *guard;
+                let mut ready = Vec::new();
+                while order.failed.is_none()
+                    && let Some(o) = order.waiting.remove(&(order.written + ready.len()))
+                {
+                    ready.push(o);
                 }
+                ready
             };
-            let result = writer.write(&next);
+            if ready.is_empty() {
+                return;
+            }
+            let mut written = 0;
+            let mut result = Ok(());
+            for o in &ready {
+                result = writer.write(o);
+                written += 1;
+                if result.is_err() {
+                    break;
+                }
+            }
+            drop(ready);
             let mut order = self.order();
-            order.written += 1;
+            order.written += written;
             if let Err(e) = result {
                 order.failed = Some(e);
             }
-            // Wakes a worker waiting for the window only when one could be.
-            if order.written.is_multiple_of(64) || order.failed.is_some() {
+            if order.sleepers > 0 {
                 self.advanced.notify_all();
             }
         }
-        self.advanced.notify_all();
     }
 
     fn into_parts(self) -> (Writer<'a>, Order) {
