@@ -37,7 +37,11 @@ pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)], label_ro
             Some((r, row)) if *r == ind.row_index => row.members.push(i),
             _ => rows.push((
                 ind.row_index,
-                Row { members: vec![i], l1: p1.then(|| ind.level1.clone()), l2: p2.then(|| ind.level2.clone()) },
+                Row {
+                    members: vec![i],
+                    l1: p1.then(|| ind.level1.to_string()),
+                    l2: p2.then(|| ind.level2.to_string()),
+                },
             )),
         }
     }
@@ -70,8 +74,8 @@ pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)], label_ro
                     }
                     ind.level1_code = level1_code(&label_key(&l1));
                     ind.level2_code = level2_code(&label_key(&l2));
-                    ind.level1 = l1.clone();
-                    ind.level2 = l2.clone();
+                    ind.level1 = l1.as_str().into();
+                    ind.level2 = l2.as_str().into();
                 }
             }
         }
@@ -106,8 +110,10 @@ pub(super) fn by_family(inds: &mut [Indicator], printed: &[(bool, bool)]) -> usi
     if printed.len() != inds.len() {
         return 0;
     }
-    let labels: Vec<(usize, String, &'static str)> =
-        (0..inds.len()).filter(|&i| printed[i].0).map(|i| (i, inds[i].level1.clone(), inds[i].level1_code)).collect();
+    let labels: Vec<(usize, String, &'static str)> = (0..inds.len())
+        .filter(|&i| printed[i].0)
+        .map(|i| (i, inds[i].level1.to_string(), inds[i].level1_code))
+        .collect();
     let mut changed = 0;
     for (i, ind) in inds.iter_mut().enumerate() {
         let fam = family(ind.level2_code);
@@ -116,7 +122,7 @@ pub(super) fn by_family(inds: &mut [Indicator], printed: &[(bool, bool)]) -> usi
         }
         let nearest = labels.iter().filter(|(_, _, c)| fam.contains(c)).min_by_key(|(j, _, _)| j.abs_diff(i));
         if let Some((_, l1, code)) = nearest {
-            ind.level1.clone_from(l1);
+            ind.level1 = l1.as_str().into();
             ind.level1_code = code;
             changed += 1;
         }

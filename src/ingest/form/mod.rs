@@ -63,10 +63,12 @@ pub struct Table {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indicator {
     pub horizon: &'static str,
-    pub level1: String,
-    pub level2: String,
+    /// The labels and the value are short (产出指标, ≥90%) and kept inline, without an
+    /// allocation each: a table of 200,000 rows held 800,000 small strings.
+    pub level1: compact_str::CompactString,
+    pub level2: compact_str::CompactString,
     pub level3: String,
-    pub value: String,
+    pub value: compact_str::CompactString,
     pub level1_code: &'static str,
     pub level2_code: &'static str,
     /// The 度量单位 column where the form has one (the value then already includes it).

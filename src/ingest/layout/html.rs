@@ -550,8 +550,12 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
                 for (j, slot) in grid_row[col..end].iter_mut().enumerate() {
                     if k == 0 && j == 0 {
                         let text = std::mem::take(&mut text).into();
-                        *slot =
-                            Some(Cell { text, row_span: super::span(rs), col_span: super::span(cs), merged: false });
+                        *slot = Some(Cell {
+                            text,
+                            row_span: super::span(rs),
+                            col_span: super::col_span(cs),
+                            merged: false,
+                        });
                     } else if slot.is_none() {
                         // Overlapping spans (a table-model error) keep the first claimant.
                         *slot = Some(Cell::covered());

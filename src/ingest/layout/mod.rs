@@ -92,16 +92,17 @@ fn has_wrap_space(cell: &str) -> bool {
 /// top-left position, with its spans; every position it covers holds an empty cell with
 /// `merged = true`, so rows keep their column positions.
 ///
-/// Kept small because a hostile file can be a million cells: 40 bytes, with text up to 24
+/// Kept small because a hostile file can be a million cells: 32 bytes, with text up to 24
 /// bytes stored inline (a `String` and `usize` spans took 48 bytes plus an allocation per
-/// cell, about 40 times a grid of one-character cells).
+/// cell, about 40 times a grid of one-character cells; 40 bytes with a `u32` column span).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cell {
     /// Text as the layout gave it: tags and PDF wrap spaces may still be inside; the form
     /// reader cleans them.
     pub text: CompactString,
     pub row_span: u32,
-    pub col_span: u32,
+    /// At most `u16::MAX`: HTML caps a colspan far below it, and the other readers span rows only.
+    pub col_span: u16,
     /// True for a position covered by a spanning cell above or to the left.
     pub merged: bool,
 }
@@ -118,9 +119,14 @@ impl Cell {
     }
 }
 
-/// A span as a cell stores it; no grid comes near 2^32 rows or columns.
+/// A row span as a cell stores it; no grid comes near 2^32 rows.
 pub(crate) fn span(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A column span as a cell stores it (see [`Cell::col_span`]).
+pub(crate) fn col_span(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
 }
 
 pub type Row = Vec<Cell>;
@@ -160,7 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cell_takes_40_bytes_so_a_million_cells_fit_in_a_small_multiple_of_their_text() {
-        assert!(std::mem::size_of::<Cell>() <= 40, "{}", std::mem::size_of::<Cell>());
+    fn a_cell_takes_32_bytes_so_a_million_cells_fit_in_a_small_multiple_of_their_text() {
+        assert!(std::mem::size_of::<Cell>() <= 32, "{}", std::mem::size_of::<Cell>());
     }
 }

@@ -107,10 +107,10 @@ impl Walker {
                 horizon: side.horizon,
                 level1_code: level1_code(&label_key(&level1)),
                 level2_code: level2_code(&label_key(&side.carry_l2)),
-                level1: level1.clone(),
-                level2: side.carry_l2.clone(),
+                level1: level1.as_str().into(),
+                level2: side.carry_l2.as_str().into(),
                 level3: p.l3,
-                value: p.value,
+                value: p.value.into(),
                 unit_column: p.unit,
                 row_index: r,
             });

@@ -125,24 +125,26 @@ fn stream_rows(
     // The runs are all the grid held, so it is taken: a row is freed once read, and a
     // million one-line rows are never in memory twice over.
     let (runs, lines) = runs(grid, words);
-    let toks = tokens(runs, &lines, words);
+    let mut rows = Rows { interleaved, ..Rows::default() };
+    if !by_row {
+        // Nothing looks ahead at the tokens: each goes into its row as it is read, and the
+        // tokens of a long stream are never all held (a million took 48 MB).
+        tokens(runs, lines, words, &mut |t| rows.take(t, false, rejoined, words));
+        return rows.finish(words);
+    }
+    let mut toks = Vec::new();
+    tokens(runs, lines, words, &mut |t| toks.push(t));
     // Lines that hold labels only: a label alone on its line sits between two rows.
     let mut label_only = vec![true; n_lines];
     for t in toks.iter().filter(|t| !matches!(t.kind, RunKind::L1 | RunKind::L2 | RunKind::Block)) {
         label_only[t.lines.0..=t.lines.1].fill(false);
     }
-    let mut rows = Rows { interleaved, ..Rows::default() };
     for t in toks {
         if crate::ingest::deadline::tick() {
             break;
         }
-        let alone = by_row && label_only[t.lines.0..=t.lines.1].iter().all(|&b| b);
-        if rejoined.contains(&t.lines.0) && rows.line != t.lines.0 {
-            let note = "a 三级 name wrapped around its value's line was rejoined".to_string();
-            rows.notes.push(Inference { row: rows.out.rows.len() + usize::from(!rows.row.is_empty()), note });
-        }
-        rows.line = t.lines.0;
-        rows.push(t.text, t.kind, alone, words);
+        let alone = label_only[t.lines.0..=t.lines.1].iter().all(|&b| b);
+        rows.take(t, alone, rejoined, words);
     }
     rows.finish(words)
 }
@@ -202,10 +204,10 @@ fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a
     })
 }
 
-/// Classifies the runs, joining the fragments of labels a narrow cell wrapped.
-fn tokens(raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> Vec<Token> {
+/// Classifies the runs, joining the fragments of labels a narrow cell wrapped; each token is
+/// handed to `emit` in reading order.
+fn tokens(raw: Vec<String>, lines: Vec<Lines>, words: &dyn Vocabulary, emit: &mut dyn FnMut(Token)) {
     let (mut raw, mut lines) = join_quoted(raw, lines, words);
-    let mut toks: Vec<Token> = Vec::new();
     let tok = |text: String, kind: RunKind, lines: Lines| Token { text, kind, lines };
     // Mirrors the row builder: inside the indicator block, the run after a 三级 name is its
     // value and never joins a label fragment that follows it.
@@ -228,11 +230,13 @@ fn tokens(raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> Vec<Toke
             && completes_level2(&raw[i][cut..], &raw[i + 1..], words)
         {
             // 满意度指标服务对象满意: a 一级 label merged with the head of the 二级 label after it.
-            let rest = raw[i][cut..].to_string();
-            raw[i].truncate(cut);
-            raw.insert(i + 1, rest);
-            lines.insert(i + 1, lines[i]);
-            kind = RunKind::L1;
+            // The label is this step's token and the rest takes the run's place, read next: an
+            // insert into `raw` would move every run after it (quadratic over a whole stream).
+            let rest = raw[i].split_off(cut);
+            let label = std::mem::replace(&mut raw[i], rest);
+            fill = 0;
+            emit(tok(label, RunKind::L1, lines[i]));
+            continue;
         }
         if kind == RunKind::Other && !expecting_value {
             // A 二级 label wrapped around the middle of its block: its head above the row and
@@ -242,15 +246,7 @@ fn tokens(raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> Vec<Toke
                 && fill == 0
                 && let Some(tail) = wrapped_tail(&raw, i, words)
             {
-                let label = format!("{}{}", raw[i], raw[tail]);
-                raw.remove(tail);
-                let span = (lines[i].0, lines.remove(tail).1);
-                let l1_next = raw.get(i + 1).is_some_and(|n| words.is_level1(n));
-                if l1_next {
-                    toks.push(tok(raw[i + 1].clone(), RunKind::L1, lines[i + 1]));
-                }
-                toks.push(tok(label, RunKind::L2, span));
-                i += 1 + usize::from(l1_next);
+                i = join_wrapped_tail((&mut raw, &mut lines), (i, tail), words, emit);
                 fill = 0;
                 continue;
             }
@@ -261,8 +257,8 @@ fn tokens(raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> Vec<Toke
                 && words.is_level1(next)
                 && words.is_whole_label(&format!("{}{next}", raw[i]))
             {
-                toks.push(tok(next.clone(), RunKind::L1, lines[i + 1]));
-                toks.push(tok(format!("{}{next}", raw[i]), RunKind::L2, (lines[i].0, lines[i + 1].1)));
+                emit(tok(next.clone(), RunKind::L1, lines[i + 1]));
+                emit(tok(format!("{}{next}", raw[i]), RunKind::L2, (lines[i].0, lines[i + 1].1)));
                 i += 2;
                 continue;
             }
@@ -277,18 +273,47 @@ fn tokens(raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> Vec<Toke
             RunKind::Opinion | RunKind::Title => in_ind = false,
             _ => {}
         }
-        toks.push(tok(raw[i..i + taken].concat(), kind, (lines[i].0, lines[i + taken - 1].1)));
+        // A run that is a token by itself moves into it: only runs after `i` are looked at
+        // from here on, and a copy of every run took as much again on a stream of short lines.
+        let text = if taken == 1 { std::mem::take(&mut raw[i]) } else { raw[i..i + taken].concat() };
+        emit(tok(text, kind, (lines[i].0, lines[i + taken - 1].1)));
         i += taken;
     }
-    toks
+}
+
+/// Emits the 二级 label whose head is `raw[i]` and whose tail is `raw[tail]`, after the 一级
+/// label that follows the head if there is one; returns the index of the next run to read.
+///
+/// The tail is taken out by moving it in front of the head and stepping over both: the runs
+/// between them keep their order, and nothing past the tail moves (a `remove` moved every run
+/// after it, quadratic over a whole stream).
+fn join_wrapped_tail(
+    (raw, lines): (&mut [String], &mut [Lines]),
+    (i, tail): (usize, usize),
+    words: &dyn Vocabulary,
+    emit: &mut dyn FnMut(Token),
+) -> usize {
+    let label = format!("{}{}", raw[i], raw[tail]);
+    let span = (lines[i].0, lines[tail].1);
+    raw[i..=tail].rotate_right(1);
+    lines[i..=tail].rotate_right(1);
+    let next = i + 2;
+    let l1_next = raw.get(next).is_some_and(|n| words.is_level1(n));
+    if l1_next {
+        emit(Token { text: raw[next].clone(), kind: RunKind::L1, lines: lines[next] });
+    }
+    emit(Token { text: label, kind: RunKind::L2, lines: span });
+    next + usize::from(l1_next)
 }
 
 /// A name or text in quotes that an extractor wrapped over several runs
 /// (`"提升居民、驻区单位质量 … 提升驻区企` / `业，依法统计意识 优化营商环境"`) is one run.
-fn join_quoted(mut raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
-    let mut out: Vec<String> = Vec::with_capacity(raw.len());
-    let mut out_lines: Vec<Lines> = Vec::with_capacity(raw.len());
-    let mut i = 0;
+///
+/// Joined in place, each run moved down to where it now belongs: a second list of a million
+/// runs next to the first was most of the reader's memory on a stream of short lines.
+fn join_quoted(mut raw: Vec<String>, mut lines: Vec<Lines>, words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
+    // Runs before `i` are done with and sit at `..w`; only runs from `i` on are looked at.
+    let (mut w, mut i) = (0, 0);
     while i < raw.len() {
         let run = &raw[i];
         let open = run.starts_with('"') && run.matches('"').count() == 1;
@@ -297,19 +322,21 @@ fn join_quoted(mut raw: Vec<String>, lines: &[Lines], words: &dyn Vocabulary) ->
             .find(|&j| raw[j].matches('"').count() == 1 && raw[j].ends_with('"'));
         match close {
             Some(end) if open => {
-                out.push(raw[i..=end].concat());
-                out_lines.push((lines[i].0, lines[end].1));
+                raw[w] = raw[i..=end].concat();
+                lines[w] = (lines[i].0, lines[end].1);
                 i = end + 1;
             }
             _ => {
-                // Only runs after `i` are looked at from here on: this one moves, not copies.
-                out.push(std::mem::take(&mut raw[i]));
-                out_lines.push(lines[i]);
+                raw.swap(w, i);
+                lines[w] = lines[i];
                 i += 1;
             }
         }
+        w += 1;
     }
-    (out, out_lines)
+    raw.truncate(w);
+    lines.truncate(w);
+    (raw, lines)
 }
 
 /// Where a 一级 label ends that begins a longer run, if the rest is no label of its own.
@@ -391,6 +418,16 @@ struct Rows {
 }
 
 impl Rows {
+    /// Takes the next token: `alone` when it is a label alone on its line (see `stream_rows`).
+    fn take(&mut self, t: Token, alone: bool, rejoined: &[usize], words: &dyn Vocabulary) {
+        if rejoined.contains(&t.lines.0) && self.line != t.lines.0 {
+            let note = "a 三级 name wrapped around its value's line was rejoined".to_string();
+            self.notes.push(Inference { row: self.out.rows.len() + usize::from(!self.row.is_empty()), note });
+        }
+        self.line = t.lines.0;
+        self.push(t.text, t.kind, alone, words);
+    }
+
     fn flush(&mut self) {
         if !self.row.is_empty() {
             self.out.rows.push(self.row.drain(..).map(Cell::new).collect());
