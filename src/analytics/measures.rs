@@ -121,3 +121,30 @@ pub(super) fn flag_rows(lf: LazyFrame, keep: &[&str]) -> LazyFrame {
 pub(super) fn flag_counts(flag_rows: LazyFrame) -> LazyFrame {
     flag_rows.group_by([col("year"), col("flag")]).agg([len().cast(DataType::Int64).alias("count")])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_sums_of_parts_added_up_equal_the_figures_over_all_rows() {
+        let all = df!(
+            "year" => [2020i32; 6],
+            "level1_code" => ["a", "a", "b", "a", "b", "c"],
+            "level2_code" => ["x", "x", "y", "x", "y", "z"],
+            "value_kind" => ["quantitative", "empty", "qualitative", "quantitative", "placeholder", "empty"],
+            "quality_score" => [Some(3i32), None, Some(1), Some(4), Some(2), None],
+        )
+        .unwrap();
+        let expected = kinds_by_category(all.clone().lazy()).collect().unwrap();
+        let parts =
+            [all.slice(0, 2), all.slice(2, 4)].map(|p| kind_sums(p.lazy(), &category_keys()).collect().unwrap().lazy());
+        let added = add_kind_sums(concat(parts, UnionArgs::default()).unwrap(), &category_keys());
+        let got = category_kinds(added).collect().unwrap();
+        assert!(got.equals_missing(&expected), "{got}\n{expected}");
+        // A category with no score has no mean (not NaN), as polars' mean over nulls.
+        let means = got.column("mean_score").unwrap().f64().unwrap().clone();
+        assert_eq!(means.get(2), None);
+        assert_eq!(means.get(0), Some(3.5));
+    }
+}
