@@ -6,7 +6,7 @@
 //!   (text → grid of cells) → [`ingest::form`] (grid → tables) → [`ingest::value`] /
 //!   [`ingest::score`] (how measurable each target is) → rows of [`store::records`].
 //! - [`store`]: Arrow schemas, the Parquet sink, snapshots and their atomic publish.
-//! - [`run`]: drives a run: plan (state, diff), execute (pool, ordered writer), publish.
+//! - [`run`]: drives a run: plan (state, diff), execute (workers writing outcomes in walk order, in turn), publish.
 //! - [`analytics`]: the figures the stats datasets and the report need, computed once.
 //! - [`report`]: renders those figures as HTML and Markdown; no computing.
 //! - [`config`]: the pipeline file schema: keys, types, defaults and docs in one table.

@@ -84,6 +84,32 @@ fn scan_year(root: &Path, dataset: &str, year: Option<i32>) -> Result<LazyFrame,
     }
 }
 
+/// A dataset's rows of `year`, one frame per part file (each with `year` as Int32), for
+/// figures that add up: summed a part at a time, only one part's rows are in memory. Where
+/// the year has no partition directory, the one frame is `scan_year`'s.
+fn scan_year_parts(root: &Path, dataset: &str, year: i32) -> Result<Vec<LazyFrame>, StatsError> {
+    let dir = root.join(dataset).join(format!("year={year}"));
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    if parts.is_empty() {
+        return Ok(vec![scan_year(root, dataset, Some(year))?]);
+    }
+    parts.sort();
+    parts
+        .iter()
+        .map(|p| {
+            let lf = LazyFrame::scan_parquet(PlRefPath::new(p.to_string_lossy().as_ref()), ScanArgsParquet::default())
+                .map_err(pl(p))?;
+            Ok(lf.with_columns([lit(year).cast(DataType::Int32).alias("year")]))
+        })
+        .collect()
+}
+
 /// Every project row with its partition year, copies included, as an analyst sees them.
 fn all_projects(root: &Path, year: Option<i32>) -> Result<LazyFrame, StatsError> {
     scan_year(root, "projects", year)

@@ -1,42 +1,137 @@
 //! Stage 7, analytics: the stats datasets (`stats/*.parquet`) of a finished staging snapshot.
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::measures::{budget_by_unit, flag_counts, flag_rows, kind_share, kinds_by_category, share, unit_keys};
-use super::{StatsError, all_projects, has_parts, indicators, pl, projects, scan, with_copies};
+use crate::store::parquet::FrameWriter;
+
+use super::measures::{
+    add_kind_sums, budget_by_unit, category_keys, category_kinds, flag_counts, flag_rows, kind_shares, kind_sums,
+    share, unit_keys,
+};
+use super::{StatsError, all_projects, has_parts, pl, projects, review, scan, scan_year_parts, with_copies};
 
 /// Writes `stats/*.parquet` for a finished staging snapshot.
 ///
-/// Every stat but `review` is keyed by year first, so each is computed one year at a time and
-/// the years concatenated in order: the same rows as over the whole snapshot, with one year's
-/// indicators in memory instead of all of them (1.2 GB on a 50,000-file corpus otherwise).
+/// Every stat is keyed by year first (`review` is filtered by year, then ordered), and a copy
+/// never crosses years, so each is computed one year at a time and each year's rows are
+/// written before the next year's are computed: the same files as over the whole snapshot,
+/// with one year's rows in memory instead of all of them.
 pub fn write_all(root: &Path) -> Result<(), StatsError> {
     if !has_parts(root, "projects") {
         return Ok(());
     }
+    let years = partition_years(root);
+    if years.is_empty() {
+        return Ok(());
+    }
     let dir = root.join("stats");
     std::fs::create_dir_all(&dir).map_err(|source| StatsError::Io { path: dir.clone(), source })?;
-    let years = partition_years(root);
-    let each_year = |path: &str, make: &dyn Fn(Option<i32>) -> Result<LazyFrame, StatsError>| {
-        let frames = years.iter().map(|&y| make(Some(y))).collect::<Result<Vec<_>, _>>()?;
-        let one_by_one = UnionArgs { parallel: false, ..UnionArgs::default() };
-        save(concat(frames, one_by_one).map_err(pl(root))?, &dir.join(path))
+    let each_year = |name: &str, make: &dyn Fn(i32) -> Result<LazyFrame, StatsError>| {
+        let mut out = StatFile::create(&dir, name)?;
+        for &y in &years {
+            out.append(make(y)?)?;
+        }
+        out.close()
     };
-    each_year("budget_by_unit.parquet", &|y| Ok(units(projects(root, y)?)))?;
-    each_year("table_copies.parquet", &|y| Ok(table_copies(with_copies(all_projects(root, y)?))))?;
-    each_year("duplicate_projects.parquet", &|y| Ok(duplicates(with_copies(all_projects(root, y)?))))?;
+    each_year("budget_by_unit.parquet", &|y| Ok(units(projects(root, Some(y))?)))?;
+    each_year("table_copies.parquet", &|y| Ok(table_copies(with_copies(all_projects(root, Some(y))?))))?;
+    each_year("duplicate_projects.parquet", &|y| Ok(duplicates(with_copies(all_projects(root, Some(y))?))))?;
     if has_parts(root, "files") {
-        save(super::review::review(all_projects(root, None)?, scan(root, "files")?), &dir.join("review.parquet"))?;
+        let mut candidates = Vec::with_capacity(years.len());
+        for &y in &years {
+            let rows = review::candidates(all_projects(root, Some(y))?, scan(root, "files")?);
+            candidates.push(rows.collect().map_err(pl(root))?);
+        }
+        let mut out = StatFile::create(&dir, "review.parquet")?;
+        out.append(review::worst_first(stack(candidates, root)?))?;
+        out.close()?;
     }
     if has_parts(root, "indicators") {
-        each_year("quality_by_unit.parquet", &|y| Ok(quality_by_unit(indicators(root, y)?, projects(root, y)?)))?;
-        each_year("quality_by_category.parquet", &|y| Ok(kinds_by_category(indicators(root, y)?)))?;
-        each_year("flags.parquet", &|y| flags(root, y))?;
+        indicator_stats(root, &years, &dir)?;
     }
     Ok(())
+}
+
+/// `quality_by_unit`, `quality_by_category` and `flags`, a year at a time, from one read of
+/// the indicators.
+///
+/// The indicators are most of what the stats read (about ten rows per table), so a year's
+/// are read one part file at a time: a part's rows of distinct tables, with their table's
+/// unit, are reduced to counts and sums per key (`kind_sums`, `flag_counts`), and the year's
+/// figures come from the parts' sums added up. Only the distinct tables of the year (three
+/// columns) and one part's rows are in memory at once. The sums' key strings still point
+/// into their part's columns, so they are finished and written once per year, not kept.
+fn indicator_stats(root: &Path, years: &[i32], dir: &Path) -> Result<(), StatsError> {
+    let mut by_unit = StatFile::create(dir, "quality_by_unit.parquet")?;
+    let mut by_category = StatFile::create(dir, "quality_by_category.parquet")?;
+    let mut flag_file = StatFile::create(dir, "flags.parquet")?;
+    for &y in years {
+        let distinct = projects(root, Some(y))?
+            .select([col("project_id"), col("region"), col("budget_unit")])
+            .collect()
+            .map_err(pl(root))?;
+        let (mut units, mut categories, mut flagged) = (Vec::new(), Vec::new(), Vec::new());
+        for part in scan_year_parts(root, "indicators", y)? {
+            let on = [col("project_id")];
+            let rows = part
+                .join(distinct.clone().lazy(), on.clone(), on, JoinArgs::new(JoinType::Inner))
+                .select([
+                    col("year"),
+                    col("region"),
+                    col("budget_unit"),
+                    col("level1_code"),
+                    col("level2_code"),
+                    col("value_kind"),
+                    col("quality_score"),
+                    col("quality_flags"),
+                ])
+                .collect()
+                .map_err(pl(root))?;
+            let run = |lf: LazyFrame| lf.collect().map_err(pl(root));
+            units.push(run(kind_sums(rows.clone().lazy(), &unit_keys()))?);
+            categories.push(run(kind_sums(rows.clone().lazy(), &category_keys()))?);
+            flagged.push(run(flag_counts(flag_rows(rows.lazy(), &["year"])))?);
+        }
+        by_unit.append(quality_by_unit(stack(units, root)?))?;
+        by_category.append(category_kinds(add_kind_sums(stack(categories, root)?, &category_keys())))?;
+        let indicator_flags = stack(flagged, root)?.group_by([col("year"), col("flag")]).agg([col("count").sum()]);
+        flag_file.append(flags(indicator_flags, projects(root, Some(y))?, root)?)?;
+    }
+    by_unit.close()?;
+    by_category.close()?;
+    flag_file.close()
+}
+
+/// Frames of one shape as one lazy frame, in order.
+fn stack(frames: Vec<DataFrame>, root: &Path) -> Result<LazyFrame, StatsError> {
+    let one_by_one = UnionArgs { parallel: false, ..UnionArgs::default() };
+    concat(frames.into_iter().map(DataFrame::lazy).collect::<Vec<_>>(), one_by_one).map_err(pl(root))
+}
+
+/// A stats file written a frame at a time (see [`FrameWriter`]).
+struct StatFile {
+    out: FrameWriter<File>,
+    path: PathBuf,
+}
+
+impl StatFile {
+    fn create(dir: &Path, name: &str) -> Result<StatFile, StatsError> {
+        let path = dir.join(name);
+        let file = File::create(&path).map_err(|source| StatsError::Io { path: path.clone(), source })?;
+        Ok(StatFile { out: FrameWriter::new(file, &path), path })
+    }
+
+    fn append(&mut self, lf: LazyFrame) -> Result<(), StatsError> {
+        let mut df = lf.collect().map_err(pl(&self.path))?;
+        Ok(self.out.write_frame(&mut df)?)
+    }
+
+    fn close(self) -> Result<(), StatsError> {
+        Ok(self.out.close()?)
+    }
 }
 
 /// The years a snapshot's `projects` are partitioned by, ascending.
@@ -51,17 +146,19 @@ fn partition_years(root: &Path) -> Vec<i32> {
     years
 }
 
-/// How often each flag was raised, per year, level (indicator or project) and flag.
-fn flags(root: &Path, year: Option<i32>) -> Result<LazyFrame, StatsError> {
-    let by_level = |lf: LazyFrame, level: &str| {
-        flag_counts(flag_rows(lf, &["year"])).with_columns([lit(level.to_string()).alias("level")]).select([
+/// How often each flag was raised, per year, level (indicator or project) and flag, from
+/// the indicators' counts (added up over the parts) and the distinct projects.
+fn flags(indicator_counts: LazyFrame, projects: LazyFrame, root: &Path) -> Result<LazyFrame, StatsError> {
+    let level = |counts: LazyFrame, level: &str| {
+        counts.with_columns([lit(level.to_string()).alias("level")]).select([
             col("year"),
             col("level"),
             col("flag"),
             col("count"),
         ])
     };
-    let levels = [by_level(indicators(root, year)?, "indicator"), by_level(projects(root, year)?, "project")];
+    let project_counts = flag_counts(flag_rows(projects, &["year"]));
+    let levels = [level(indicator_counts, "indicator"), level(project_counts, "project")];
     Ok(concat(levels, UnionArgs::default()).map_err(pl(root))?.sort_by_exprs(
         [col("year"), col("level"), col("count"), col("flag")],
         SortMultipleOptions::default().with_order_descending_multi([false, false, true, false]),
@@ -141,30 +238,9 @@ fn duplicates(every_row: LazyFrame) -> LazyFrame {
         )
 }
 
-/// Value-kind shares and mean indicator score per budget unit.
-fn quality_by_unit(ind: LazyFrame, p: LazyFrame) -> LazyFrame {
-    ind.join(
-        p.select([col("project_id"), col("region"), col("budget_unit")]),
-        [col("project_id")],
-        [col("project_id")],
-        JoinArgs::new(JoinType::Left),
-    )
-    .group_by(unit_keys())
-    .agg([
-        len().cast(DataType::Int64).alias("indicators"),
-        kind_share("quantitative"),
-        kind_share("qualitative"),
-        kind_share("placeholder"),
-        kind_share("empty"),
-        col("quality_score").cast(DataType::Float64).mean().alias("mean_indicator_score"),
-    ])
-    .sort_by_exprs(unit_keys(), by_keys_nulls_last())
-}
-
-fn save(lf: LazyFrame, path: &Path) -> Result<(), StatsError> {
-    let mut df = lf.collect().map_err(pl(path))?;
-    let (schema, batches) = crate::store::parquet::to_record_batches(&mut df)?;
-    let file = File::create(path).map_err(|source| StatsError::Io { path: path.to_path_buf(), source })?;
-    crate::store::parquet::write_parquet(file, path, schema, &batches)?;
-    Ok(())
+/// Value-kind shares and mean indicator score per budget unit, from the parts' `kind_sums`.
+fn quality_by_unit(sums: LazyFrame) -> LazyFrame {
+    let keys = unit_keys();
+    kind_shares(add_kind_sums(sums, &keys), &keys, false, "mean_indicator_score")
+        .sort_by_exprs(keys, by_keys_nulls_last())
 }

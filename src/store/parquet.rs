@@ -59,11 +59,51 @@ pub fn write_parquet<W: std::io::Write + Send>(
     schema: SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<(), ConvertError> {
-    let err = |source| ConvertError::Write { path: path.to_path_buf(), source };
-    let mut w = ArrowWriter::try_new(out, schema, Some(writer_properties())).map_err(err)?;
-    for b in batches {
-        w.write(b).map_err(err)?;
+    let mut w = FrameWriter::new(out, path);
+    w.write_batches(schema, batches)?;
+    w.close()
+}
+
+/// One Parquet file written from several polars frames in turn (a stat computed a year at a
+/// time): each frame is converted and written before the next is computed, so the file's
+/// rows are never all in memory, once as polars columns and again as Arrow batches.
+pub struct FrameWriter<W: std::io::Write + Send> {
+    out: Option<W>,
+    writer: Option<ArrowWriter<W>>,
+    path: PathBuf,
+}
+
+impl<W: std::io::Write + Send> FrameWriter<W> {
+    pub fn new(out: W, path: &Path) -> FrameWriter<W> {
+        FrameWriter { out: Some(out), writer: None, path: path.to_path_buf() }
     }
-    w.close().map_err(err)?;
-    Ok(())
+
+    /// Appends a frame's rows; the first frame's schema is the file's.
+    pub fn write_frame(&mut self, df: &mut DataFrame) -> Result<(), ConvertError> {
+        let (schema, batches) = to_record_batches(df)?;
+        self.write_batches(schema, &batches)
+    }
+
+    fn write_batches(&mut self, schema: SchemaRef, batches: &[RecordBatch]) -> Result<(), ConvertError> {
+        let err = |source| ConvertError::Write { path: self.path.clone(), source };
+        if self.writer.is_none()
+            && let Some(out) = self.out.take()
+        {
+            self.writer = Some(ArrowWriter::try_new(out, schema, Some(writer_properties())).map_err(err)?);
+        }
+        if let Some(w) = self.writer.as_mut() {
+            for b in batches {
+                w.write(b).map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes the file; a writer that got no frame writes nothing.
+    pub fn close(self) -> Result<(), ConvertError> {
+        match self.writer {
+            Some(w) => w.close().map(|_| ()).map_err(|source| ConvertError::Write { path: self.path, source }),
+            None => Ok(()),
+        }
+    }
 }
