@@ -169,8 +169,8 @@ fn joins(prev: char, next: char) -> bool {
 
 /// Reduces a label to a key for matching by meaning: full-width forms folded, whitespace,
 /// tags and bracketed alternatives (（或建筑规模指标）, (万元)) removed, `#` and colons dropped.
-pub fn label_key(raw: &str) -> String {
-    label_key_within(raw, usize::MAX).map(CompactString::into_string).unwrap_or_default()
+pub fn label_key(raw: &str) -> CompactString {
+    label_key_within(raw, usize::MAX).unwrap_or_default()
 }
 
 /// [`label_key`] when the key has at most `max_chars` characters, else `None` as soon as it

@@ -23,7 +23,7 @@ use crate::ingest::layout::{Grid, Inference, Row};
 
 /// What one reading the layout inferred takes off a table's confidence.
 const INFERENCE_COST: f64 = 0.05;
-use crate::ingest::text::{clean, label_key, label_key_within};
+use crate::ingest::text::{clean, label_key};
 
 pub use amount::parse_amount;
 pub use labels::{FormLabels, level1_code, level2_code};
@@ -116,8 +116,7 @@ fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Read
             continue;
         }
         // Most keys fit a CompactString inline: no allocation per cell.
-        let keys: Vec<CompactString> =
-            cells.iter().map(|c| label_key_within(c, usize::MAX).unwrap_or_default()).collect();
+        let keys: Vec<CompactString> = cells.iter().map(|c| label_key(c)).collect();
         walker.row(r as u32, &cells, &keys);
     }
     let mut reading = walker.finish();
