@@ -2,6 +2,19 @@
 
 use polars::prelude::*;
 
+/// The columns of `review.parquet`, in order.
+const COLUMNS: [&str; 9] = [
+    "path",
+    "table_index",
+    "project_id",
+    "year",
+    "project_name",
+    "parse_confidence",
+    "parse_notes",
+    "file_status",
+    "file_error",
+];
+
 /// The rows of `review` among the project rows `p`, unordered (`worst_first` orders them):
 /// tables of partial or rejected files and tables read with less than full confidence. A
 /// file's status says a table is incomplete, a low confidence that its reading was inferred
@@ -13,18 +26,7 @@ pub(super) fn candidates(p: LazyFrame, files: LazyFrame) -> LazyFrame {
     p.join(status, [col("path")], [col("path")], JoinArgs::new(JoinType::Left))
         .filter(col("parse_confidence").lt(lit(1.0)).or(col("file_status").neq(lit("ok"))))
         .with_columns([col("file_status").eq(lit("ok")).alias("file_ok")])
-        .select([
-            col("path"),
-            col("table_index"),
-            col("project_id"),
-            col("year"),
-            col("project_name"),
-            col("parse_confidence"),
-            col("parse_notes"),
-            col("file_status"),
-            col("file_error"),
-            col("file_ok"),
-        ])
+        .select(COLUMNS.map(col).into_iter().chain([col("file_ok")]).collect::<Vec<_>>())
 }
 
 /// `candidates` worst first (partial or rejected files, then the lowest confidence), in
@@ -35,15 +37,5 @@ pub(super) fn worst_first(candidates: LazyFrame) -> LazyFrame {
             [col("file_ok"), col("parse_confidence"), col("path"), col("table_index")],
             SortMultipleOptions::default().with_nulls_last(true),
         )
-        .select([
-            col("path"),
-            col("table_index"),
-            col("project_id"),
-            col("year"),
-            col("project_name"),
-            col("parse_confidence"),
-            col("parse_notes"),
-            col("file_status"),
-            col("file_error"),
-        ])
+        .select(COLUMNS.map(col))
 }
