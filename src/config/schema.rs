@@ -306,7 +306,7 @@ pub fn markdown_table() -> String {
 const fn integer_default(path: &str) -> i64 {
     let mut i = 0;
     while i < KEYS.len() {
-        if same(KEYS[i].path, path) {
+        if same_str(KEYS[i].path, path) {
             return match KEYS[i].default {
                 DefaultValue::Integer(n) => n,
                 _ => panic!("the key's default is not an integer"),
@@ -317,7 +317,9 @@ const fn integer_default(path: &str) -> i64 {
     panic!("no such key in the schema")
 }
 
-const fn same(a: &str, b: &str) -> bool {
+/// String equality usable in `const` items (`==` on `str` is not `const`): the schema's
+/// defaults and the form's vocabulary bits are looked up by name at compile time.
+pub const fn same_str(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

@@ -68,26 +68,12 @@ static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
 pub(super) const fn bit(word: &str) -> u64 {
     let mut i = 0;
     while i < VOCABULARY.len() {
-        if same(VOCABULARY[i].as_bytes(), word.as_bytes()) {
+        if crate::config::schema::same_str(VOCABULARY[i], word) {
             return 1 << i;
         }
         i += 1;
     }
     panic!("not in the label vocabulary");
-}
-
-const fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// The bit of one vocabulary word, or the union of several: `word!("预算", "资金")`.
