@@ -96,7 +96,7 @@ pub(super) fn colon_fields(cell: &str) -> Vec<(&'static str, String)> {
     for (i, &(label, _, start)) in found.iter().enumerate() {
         let end = found.get(i + 1).map_or(text.len(), |n| n.1);
         if end > start {
-            out.push((label, clean(&text[start..end])));
+            out.push((label, clean(&text[start..end]).into_owned()));
         }
     }
     out
