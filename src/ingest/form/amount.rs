@@ -32,6 +32,11 @@ pub(super) fn cell_money_unit(raw: &str) -> Option<MoneyUnit> {
 }
 
 pub(super) fn money_unit_of(raw: &str) -> Option<MoneyUnit> {
+    // Both units end in 元: a cell without it (nearly every cell the walker asks about) has
+    // no unit, and no bracketed copy is made of it.
+    if !raw.contains('元') {
+        return None;
+    }
     let b = bracketed(raw)?;
     if b.contains("万元") {
         Some(MoneyUnit::Wan)

@@ -79,15 +79,15 @@ impl Walker {
         let Some((l1, per_side)) = parsed else { return };
         let l1_printed = l1.is_some();
         if let Some(l1) = l1
-            && l1 != self.carry_l1
+            && l1 != self.carry_l1.text
         {
-            self.carry_l1 = l1;
+            self.carry_l1.set(l1);
             for s in &mut self.sides {
                 s.carry_l2.clear();
             }
         }
-        let level1 = self.carry_l1.clone();
-        let level1_code = level1_code(&label_key(&level1));
+        let level1_code = self.carry_l1.code(level1_code);
+        let level1 = self.carry_l1.text.clone();
         let mut out = Vec::new();
         let mut printed = Vec::new();
         let mut printed_l2: Option<String> = None;
@@ -98,7 +98,7 @@ impl Walker {
                 printed_l2.clone_from(&p.l2);
             }
             if let Some(l2) = p.l2 {
-                side.carry_l2 = l2;
+                side.carry_l2.set(l2);
             }
             if p.l3.is_empty() && p.value.is_empty() {
                 continue;
@@ -107,9 +107,9 @@ impl Walker {
             out.push(Indicator {
                 horizon: side.horizon,
                 level1_code,
-                level2_code: level2_code(&label_key(&side.carry_l2)),
+                level2_code: side.carry_l2.code(level2_code),
                 level1: level1.as_str().into(),
-                level2: side.carry_l2.as_str().into(),
+                level2: side.carry_l2.text.as_str().into(),
                 level3: p.l3,
                 value: p.value.into(),
                 unit_column: p.unit,

@@ -37,7 +37,31 @@ struct Side {
     nature: Option<usize>,
     unit: Option<usize>,
     remark: Option<usize>,
-    carry_l2: String,
+    carry_l2: Carried,
+}
+
+/// A label carried down to the indicator rows under it, and its code: found once for the
+/// label, not again for each of its indicators.
+#[derive(Debug, Clone, Default)]
+struct Carried {
+    text: String,
+    code: Option<&'static str>,
+}
+
+impl Carried {
+    fn set(&mut self, text: String) {
+        self.text = text;
+        self.code = None;
+    }
+
+    fn clear(&mut self) {
+        self.set(String::new());
+    }
+
+    /// `code_of` ([`level1_code`] or [`level2_code`]) of the label's key.
+    fn code(&mut self, code_of: fn(&str) -> &'static str) -> &'static str {
+        *self.code.get_or_insert_with(|| code_of(&label_key(&self.text)))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -51,7 +75,7 @@ pub(super) struct Walker {
     /// Columns up to the last labelled one of the indicator header row.
     header_width: usize,
     sides: Vec<Side>,
-    carry_l1: String,
+    carry_l1: Carried,
     realigned_rows: usize,
     /// Amounts of the current table read before any unit was printed, as (is mid-term,
     /// number): a unit label centred below them (项目资金 / （元）) still applies.
