@@ -195,22 +195,32 @@ pub fn label_key_within(raw: &str, max_chars: usize) -> Option<CompactString> {
     let mut same = 0..0;
     let (mut depth, mut chars) = (0usize, 0usize);
     for (i, raw_c) in cleaned.char_indices() {
-        let c = fold_width(raw_c);
-        let keep = match c {
-            '(' | '[' | '【' | '〔' => {
-                depth += 1;
-                false
+        // Han characters, nearly all of a key, are kept as they are outside brackets: only the
+        // others need folding and the bracket and drop checks.
+        let c = if is_han(raw_c) {
+            if depth > 0 {
+                continue;
             }
-            ')' | ']' | '】' | '〕' => {
-                depth = depth.saturating_sub(1);
-                false
+            raw_c
+        } else {
+            let c = fold_width(raw_c);
+            let keep = match c {
+                '(' | '[' | '【' | '〔' => {
+                    depth += 1;
+                    false
+                }
+                ')' | ']' | '】' | '〕' => {
+                    depth = depth.saturating_sub(1);
+                    false
+                }
+                _ if depth > 0 => false,
+                c => !(c.is_whitespace() || matches!(c, '#' | ':' | '*' | '"' | '“' | '”')),
+            };
+            if !keep {
+                continue;
             }
-            _ if depth > 0 => false,
-            c => !(c.is_whitespace() || matches!(c, '#' | ':' | '*' | '"' | '“' | '”')),
+            c
         };
-        if !keep {
-            continue;
-        }
         chars += 1;
         if chars > max_chars {
             return None;
