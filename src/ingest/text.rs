@@ -301,6 +301,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn clean_borrows_a_cell_with_nothing_to_clean_and_copies_one_with_something() {
+        assert!(matches!(clean("产出指标"), Cow::Borrowed("产出指标")));
+        assert!(matches!(clean("≥95%（抽检）"), Cow::Borrowed(_)));
+        // Whitespace, a tag or an entity anywhere is cleaned, even when nothing changes.
+        for (raw, want) in [(" 数量 ", "数量"), ("a<br>b", "a b"), ("x&amp;y", "x&y"), ("a b", "a b")] {
+            assert!(matches!(clean(raw), Cow::Owned(_)), "{raw}");
+            assert_eq!(clean(raw), want);
+        }
+    }
+
+    #[test]
+    fn a_key_keeps_han_characters_and_drops_bracketed_ones() {
+        // Han characters take a shorter path through the key; brackets still hide them.
+        assert_eq!(label_key("数量指标（或建筑规模指标）"), "数量指标");
+        assert_eq!(label_key("【注】项目 名称"), "项目名称");
+        assert_eq!(label_key_within("一二三四五", 4), None);
+        assert_eq!(label_key_within("一二三四(五六)", 4).as_deref(), Some("一二三四"));
+    }
+
+    #[test]
     fn a_quote_of_a_huge_cell_is_cut_and_a_short_one_kept() {
         assert_eq!(quote("项目名称"), "项目名称");
         let huge = "甲".repeat(MAX_QUOTE_CHARS + 1);

@@ -346,10 +346,15 @@ const RECENT_RUNS: usize = 8;
 /// (a hostile file's one-line run must not stay in memory after its file).
 const RECENT_MAX_BYTES: usize = 256;
 
+/// The last runs read and their facts, the oldest overwritten first.
+struct Recent {
+    next: usize,
+    runs: [Option<(String, RunFacts)>; RECENT_RUNS],
+}
+
 thread_local! {
-    /// The last runs read and their facts, the oldest overwritten first.
-    static RECENT: std::cell::RefCell<(usize, [Option<(String, RunFacts)>; RECENT_RUNS])> =
-        const { std::cell::RefCell::new((0, [const { None }; RECENT_RUNS])) };
+    static RECENT: std::cell::RefCell<Recent> =
+        const { std::cell::RefCell::new(Recent { next: 0, runs: [const { None }; RECENT_RUNS] }) };
 }
 
 impl RunFacts {
@@ -357,12 +362,12 @@ impl RunFacts {
         if run.len() > RECENT_MAX_BYTES {
             return RunFacts::read(run);
         }
-        RECENT.with_borrow_mut(|(next, recent)| {
-            if let Some((_, facts)) = recent.iter().flatten().find(|(r, _)| r == run) {
+        RECENT.with_borrow_mut(|recent| {
+            if let Some((_, facts)) = recent.runs.iter().flatten().find(|(r, _)| r == run) {
                 return *facts;
             }
             let facts = RunFacts::read(run);
-            let slot = &mut recent[*next];
+            let slot = &mut recent.runs[recent.next];
             match slot {
                 // The slot's buffer is reused: no allocation once the ring is warm.
                 Some((r, f)) => {
@@ -372,7 +377,7 @@ impl RunFacts {
                 }
                 None => *slot = Some((run.to_string(), facts)),
             }
-            *next = (*next + 1) % RECENT_RUNS;
+            recent.next = (recent.next + 1) % RECENT_RUNS;
             facts
         })
     }

@@ -124,7 +124,11 @@ impl Walker {
     }
 
     /// Maps a row through the header's columns, if the row lines up with them.
-    fn positional(&self, cells: &[Cow<'_, str>], keys: &[CompactString]) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
+    fn positional(
+        &self,
+        cells: &[Cow<'_, str>],
+        keys: &[CompactString],
+    ) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
         let mut known: Vec<usize> = self.l1_col.into_iter().collect();
         for s in &self.sides {
             known.extend([s.l2, s.l3, s.value, s.nature, s.unit, s.remark].into_iter().flatten());

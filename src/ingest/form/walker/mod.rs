@@ -12,8 +12,8 @@ use super::problem::set_problem;
 use super::{Indicator, Reading, Table, centred};
 use crate::ingest::text::{label_key, years};
 use compact_str::CompactString;
-use std::borrow::Cow;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 mod indicators;
 
@@ -60,7 +60,7 @@ impl Carried {
 
     /// `code_of` ([`level1_code`] or [`level2_code`]) of the label's key.
     fn code(&mut self, code_of: fn(&str) -> &'static str) -> &'static str {
-        *self.code.get_or_insert_with(|| code_of(&label_key(&self.text)))
+        self.code.get_or_insert_with(|| code_of(&label_key(&self.text)))
     }
 }
 
