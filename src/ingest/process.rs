@@ -2,6 +2,7 @@
 //! the file's status and reason instead of an error that stops the run.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use crate::config::Limits;
 use crate::ingest::deadline;
@@ -470,6 +471,8 @@ fn rows_of(
     // The path is part of the id: the same disclosure saved twice (two scrapes, two formats)
     // is two files in the dataset, and joins on project_id must not multiply their rows.
     let project_id = blake3::hash(format!("{path}\n{hash}\n{table_index}").as_bytes()).to_hex()[..16].to_string();
+    // Shared by every indicator row of the table rather than copied into each.
+    let (row_project_id, row_path): (Arc<str>, Arc<str>) = (project_id.as_str().into(), path.into());
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
     let Some(scored) = score_indicators(&t, &goals) else { return };
     let project_score = score_project(year, &t, &scored);
@@ -478,22 +481,22 @@ fn rows_of(
     for (ind, (reading, s)) in std::mem::take(&mut t.indicators).into_iter().zip(scored) {
         indicators.push(&IndicatorRow {
             year,
-            project_id: project_id.clone(),
-            path: path.to_string(),
-            horizon: ind.horizon.to_string(),
+            project_id: row_project_id.clone(),
+            path: row_path.clone(),
+            horizon: ind.horizon,
             level1: ind.level1.into_string(),
             level2: ind.level2.into_string(),
             level3: ind.level3,
             value: ind.value.into_string(),
             row_index: ind.row_index as i32,
-            level1_code: ind.level1_code.to_string(),
-            level2_code: ind.level2_code.to_string(),
-            value_op: reading.op.map(str::to_string),
+            level1_code: ind.level1_code,
+            level2_code: ind.level2_code,
+            value_op: reading.op,
             value_number: reading.number.and_then(|d| d.to_string().parse().ok()),
             value_unit: reading.unit,
-            value_kind: reading.kind.as_str().to_string(),
+            value_kind: reading.kind.as_str(),
             quality_score: i32::from(s.score),
-            quality_flags: s.flags.iter().map(|f| f.to_string()).collect(),
+            quality_flags: s.flags,
         });
     }
     projects.push(ProjectRow {

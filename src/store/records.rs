@@ -52,6 +52,11 @@ macro_rules! column {
 }
 
 column!(String, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
+// A code from a fixed list (horizon, level codes, value kind) or a text every row of a table
+// repeats (project id, path): appended from where it is, not copied into a String per row.
+column!(&'static str, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
+column!(Option<&'static str>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(*v));
+column!(Arc<str>, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(&**v));
 column!(Option<String>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(v.as_deref()));
 column!(i64, Int64Builder, DataType::Int64, false, |v, b| b.append_value(*v));
 column!(i32, Int32Builder, DataType::Int32, false, |v, b| b.append_value(*v));
@@ -61,7 +66,7 @@ column!(f64, Float64Builder, DataType::Float64, false, |v, b| b.append_value(*v)
 column!(Option<f64>, Float64Builder, DataType::Float64, true, |v, b| b.append_option(*v));
 column!(Status, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v.as_str()));
 
-impl Column for Vec<String> {
+impl<S: AsRef<str>> Column for Vec<S> {
     type Builder = ListBuilder<StringBuilder>;
     fn data_type() -> DataType {
         DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
@@ -238,22 +243,22 @@ dataset! {
     INDICATORS, IndicatorRow, IndicatorsBuilder,
     partition { year: i32 }
     columns {
-        project_id: String,
-        path: String,
-        horizon: String,
+        project_id: Arc<str>,
+        path: Arc<str>,
+        horizon: &'static str,
         level1: String,
         level2: String,
         level3: String,
         value: String,
         row_index: i32,
-        level1_code: String,
-        level2_code: String,
-        value_op: Option<String>,
+        level1_code: &'static str,
+        level2_code: &'static str,
+        value_op: Option<&'static str>,
         value_number: Option<f64>,
         value_unit: Option<String>,
-        value_kind: String,
+        value_kind: &'static str,
         quality_score: i32,
-        quality_flags: Vec<String>,
+        quality_flags: Vec<&'static str>,
     }
 }
 

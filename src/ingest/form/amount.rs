@@ -1,5 +1,6 @@
 //! Stage 4, form: amounts and their money units (元, 万元) as forms print them.
 
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use crate::ingest::text::{bracketed, label_key};
@@ -32,6 +33,11 @@ pub(super) fn cell_money_unit(raw: &str) -> Option<MoneyUnit> {
 }
 
 pub(super) fn money_unit_of(raw: &str) -> Option<MoneyUnit> {
+    // Both units end in 元: a cell without it (nearly every cell the walker asks about) has
+    // no unit, and no bracketed copy is made of it.
+    if !raw.contains('元') {
+        return None;
+    }
     let b = bracketed(raw)?;
     if b.contains("万元") {
         Some(MoneyUnit::Wan)
@@ -45,7 +51,9 @@ pub(super) fn money_unit_of(raw: &str) -> Option<MoneyUnit> {
 /// Parses a published amount: PDF wrap spaces, full-width digits and thousands separators
 /// allowed; a trailing 万元/元 is ignored here (the label carries the unit).
 pub fn parse_amount(raw: &str) -> Option<Decimal> {
-    let mut s = String::with_capacity(raw.len());
+    // Inline: the walker and the layout ask this of cells that are mostly no amount, and an
+    // amount's digits fit in 24 bytes.
+    let mut s = CompactString::default();
     for c in raw.chars().map(crate::ingest::text::fold_width) {
         match c {
             '0'..='9' | '.' | '-' => s.push(c),

@@ -16,6 +16,8 @@ mod problem;
 mod walker;
 mod words;
 
+use std::borrow::Cow;
+
 use compact_str::CompactString;
 use rust_decimal::Decimal;
 
@@ -104,10 +106,11 @@ fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Read
             break;
         }
         let row = row.borrow();
-        let mut cells: Vec<String> = Vec::with_capacity(row.len());
+        // Borrowed from the grid unless cleaning changed the text: most cells need none.
+        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(row.len());
         for c in row {
             if c.merged {
-                cells.push(String::new());
+                cells.push(Cow::Borrowed(""));
             } else {
                 push_value_and_label(&mut cells, &c.text);
             }
@@ -141,7 +144,7 @@ pub fn note_inferences(reading: &mut Reading, inferences: &[Inference]) {
 /// An amount and the next cell's label that an extractor left in one cell, one space apart
 /// (`4,100,000.00 年度资金申请总额`): two cells, so the label finds its own amount.
 /// Pushes the cell's cleaned text onto the row (no list per cell: a row has many).
-fn push_value_and_label(cells: &mut Vec<String>, raw: &str) {
+fn push_value_and_label<'a>(cells: &mut Vec<Cow<'a, str>>, raw: &'a str) {
     // Split before cleaning: cleaning reads a space between a digit and CJK as a PDF wrap.
     if let Some((value, label)) = raw.trim().split_once(char::is_whitespace)
         && parse_amount(value).is_some()

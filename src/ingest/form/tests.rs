@@ -198,3 +198,33 @@ fn random_grids_of_form_words_never_panic() {
         let _ = read(&layout::stream::regrid(g, &FormLabels));
     }
 }
+
+#[test]
+fn form_labels_remembered_answers_belong_to_the_run_asked_about() {
+    use crate::ingest::layout::stream::{RunKind, Vocabulary};
+    let words = FormLabels;
+    // More runs than the memory holds, asked in turns, so slots are overwritten and reused
+    // with runs of other lengths: each answer must still be the run's own.
+    let runs = [
+        "产出指标",
+        "数量指标",
+        "年度目标",
+        "项目名称",
+        "居民满意度达到90%以上",
+        "社会效益指标",
+        "一级指标",
+        "三级指标",
+        "满意度指标",
+        "文明施工",
+    ];
+    let fresh: Vec<(RunKind, bool, bool)> =
+        runs.iter().map(|r| (words.kind(r), words.is_whole_label(r), words.is_level1(r))).collect();
+    assert_eq!(fresh[0], (RunKind::L1, true, true));
+    assert_eq!(fresh[1], (RunKind::L2, true, false));
+    assert_eq!(fresh[4], (RunKind::Other, false, false));
+    for round in 0..3 {
+        for (i, r) in runs.iter().enumerate().rev().skip(round) {
+            assert_eq!((words.kind(r), words.is_whole_label(r), words.is_level1(r)), fresh[i], "{r}");
+        }
+    }
+}

@@ -8,7 +8,9 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 
 /// Every word a label predicate looks for inside a key (not the whole-key matches). At most
 /// 64: a key's words are one `u64`.
@@ -54,11 +56,13 @@ const VOCABULARY: &[&str] = &[
     "可持续",
 ];
 
-/// One automaton for the whole vocabulary; overlapping matches, so 指标值 and 指标 are both found.
-static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
+/// One automaton for the whole vocabulary. A key is short and every word in it is wanted, so
+/// the key's bytes are stepped through the DFA directly (no prefilter, no match iterator); with
+/// standard semantics a state holds every word ending there, so 指标值 and 指标 are both found.
+static AUTOMATON: LazyLock<DFA> = LazyLock::new(|| {
+    DFA::builder()
         .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
+        .prefilter(false)
         .build(VOCABULARY)
         .expect("forty short words stay far below the automaton's size limits")
 });
@@ -93,7 +97,17 @@ pub(super) struct Key<'a> {
 
 impl<'a> Key<'a> {
     pub fn new(text: &'a str) -> Self {
-        let words = AUTOMATON.find_overlapping_iter(text).fold(0, |acc, m| acc | 1 << m.pattern().as_usize());
+        let dfa = &*AUTOMATON;
+        let mut state = dfa.start_state(Anchored::No).expect("the DFA is built for unanchored searches");
+        let mut words = 0;
+        for &b in text.as_bytes() {
+            state = dfa.next_state(Anchored::No, state, b);
+            if dfa.is_special(state) && dfa.is_match(state) {
+                for i in 0..dfa.match_len(state) {
+                    words |= 1 << dfa.match_pattern(state, i).as_usize();
+                }
+            }
+        }
         Key { text, words }
     }
 

@@ -68,7 +68,7 @@ impl Walker {
         self.section = Section::Indicators;
     }
 
-    pub(super) fn indicator_row(&mut self, r: u32, cells: &[String], keys: &[CompactString]) {
+    pub(super) fn indicator_row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &[CompactString]) {
         if self.sides.is_empty() {
             return;
         }
@@ -79,15 +79,15 @@ impl Walker {
         let Some((l1, per_side)) = parsed else { return };
         let l1_printed = l1.is_some();
         if let Some(l1) = l1
-            && l1 != self.carry_l1
+            && l1 != self.carry_l1.text
         {
-            self.carry_l1 = l1;
+            self.carry_l1.set(l1);
             for s in &mut self.sides {
                 s.carry_l2.clear();
             }
         }
-        let level1 = self.carry_l1.clone();
-        let level1_code = level1_code(&label_key(&level1));
+        let level1_code = self.carry_l1.code(level1_code);
+        let level1 = self.carry_l1.text.clone();
         let mut out = Vec::new();
         let mut printed = Vec::new();
         let mut printed_l2: Option<String> = None;
@@ -98,7 +98,7 @@ impl Walker {
                 printed_l2.clone_from(&p.l2);
             }
             if let Some(l2) = p.l2 {
-                side.carry_l2 = l2;
+                side.carry_l2.set(l2);
             }
             if p.l3.is_empty() && p.value.is_empty() {
                 continue;
@@ -107,9 +107,9 @@ impl Walker {
             out.push(Indicator {
                 horizon: side.horizon,
                 level1_code,
-                level2_code: level2_code(&label_key(&side.carry_l2)),
+                level2_code: side.carry_l2.code(level2_code),
                 level1: level1.as_str().into(),
-                level2: side.carry_l2.as_str().into(),
+                level2: side.carry_l2.text.as_str().into(),
                 level3: p.l3,
                 value: p.value.into(),
                 unit_column: p.unit,
@@ -124,7 +124,11 @@ impl Walker {
     }
 
     /// Maps a row through the header's columns, if the row lines up with them.
-    fn positional(&self, cells: &[String], keys: &[CompactString]) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
+    fn positional(
+        &self,
+        cells: &[Cow<'_, str>],
+        keys: &[CompactString],
+    ) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
         let mut known: Vec<usize> = self.l1_col.into_iter().collect();
         for s in &self.sides {
             known.extend([s.l2, s.l3, s.value, s.nature, s.unit, s.remark].into_iter().flatten());
@@ -172,10 +176,10 @@ impl Walker {
                 return None;
             }
             per_side.push(Some(SideCells {
-                l2: l2.cloned(),
-                l3: l3.cloned().unwrap_or_default(),
+                l2: l2.map(|c| c.to_string()),
+                l3: l3.map(|c| c.to_string()).unwrap_or_default(),
                 value,
-                unit: get(s.unit).cloned(),
+                unit: get(s.unit).map(|c| c.to_string()),
             }));
         }
         // Every name cell empty while values are present: a shifted row (PDF text adds cells),
@@ -186,11 +190,11 @@ impl Walker {
         {
             return None;
         }
-        Some((l1.cloned(), per_side))
+        Some((l1.map(|c| c.to_string()), per_side))
     }
 
     /// Reads a shifted row by what each cell is: 一级 label, 二级 label, then name and value.
-    fn semantic(&self, cells: &[String], keys: &[CompactString]) -> (Option<String>, Vec<Option<SideCells>>) {
+    fn semantic(&self, cells: &[Cow<'_, str>], keys: &[CompactString]) -> (Option<String>, Vec<Option<SideCells>>) {
         let toks: Vec<usize> =
             (0..cells.len()).filter(|&i| !cells[i].is_empty() && !is_block_label(&keys[i])).collect();
         let mut k = 0;
@@ -198,7 +202,7 @@ impl Walker {
         if let Some(&t) = toks.first() {
             let next_is_l2 = toks.get(1).is_some_and(|&n| is_l2_label(&keys[n]));
             if is_pure_l1(&keys[t]) || is_l1_label(&keys[t]) && next_is_l2 {
-                l1 = Some(cells[t].clone());
+                l1 = Some(cells[t].to_string());
                 k = 1;
             }
         }
@@ -211,7 +215,7 @@ impl Walker {
             }
             let mut l2 = None;
             if is_l2_label(&keys[toks[k]]) {
-                l2 = Some(cells[toks[k]].clone());
+                l2 = Some(cells[toks[k]].to_string());
                 k += 1;
             }
             let more_sides = side_i + 1 < n_sides;
@@ -219,7 +223,7 @@ impl Walker {
                 match toks.get(*k) {
                     Some(&t) if !(more_sides && is_l2_label(&keys[t])) => {
                         *k += 1;
-                        cells[t].clone()
+                        cells[t].to_string()
                     }
                     _ => String::new(),
                 }
@@ -229,7 +233,7 @@ impl Walker {
                 take(&mut k)
             } else {
                 // The last side may have its value split over 指标性质/指标值/度量单位 cells.
-                let rest: Vec<&str> = toks[k.min(toks.len())..].iter().map(|&t| cells[t].as_str()).collect();
+                let rest: Vec<&str> = toks[k.min(toks.len())..].iter().map(|&t| &*cells[t]).collect();
                 k = toks.len();
                 rest.concat()
             };

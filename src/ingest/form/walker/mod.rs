@@ -13,6 +13,7 @@ use super::{Indicator, Reading, Table, centred};
 use crate::ingest::text::{label_key, years};
 use compact_str::CompactString;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 mod indicators;
 
@@ -36,7 +37,31 @@ struct Side {
     nature: Option<usize>,
     unit: Option<usize>,
     remark: Option<usize>,
-    carry_l2: String,
+    carry_l2: Carried,
+}
+
+/// A label carried down to the indicator rows under it, and its code: found once for the
+/// label, not again for each of its indicators.
+#[derive(Debug, Clone, Default)]
+struct Carried {
+    text: String,
+    code: Option<&'static str>,
+}
+
+impl Carried {
+    fn set(&mut self, text: String) {
+        self.text = text;
+        self.code = None;
+    }
+
+    fn clear(&mut self) {
+        self.set(String::new());
+    }
+
+    /// `code_of` ([`level1_code`] or [`level2_code`]) of the label's key.
+    fn code(&mut self, code_of: fn(&str) -> &'static str) -> &'static str {
+        self.code.get_or_insert_with(|| code_of(&label_key(&self.text)))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -50,7 +75,7 @@ pub(super) struct Walker {
     /// Columns up to the last labelled one of the indicator header row.
     header_width: usize,
     sides: Vec<Side>,
-    carry_l1: String,
+    carry_l1: Carried,
     realigned_rows: usize,
     /// Amounts of the current table read before any unit was printed, as (is mid-term,
     /// number): a unit label centred below them (项目资金 / （元）) still applies.
@@ -132,7 +157,7 @@ impl Walker {
         if self.has_body() { self.pending.get_or_insert_with(Table::default) } else { self.table() }
     }
 
-    pub(super) fn row(&mut self, r: u32, cells: &[String], keys: &[CompactString]) {
+    pub(super) fn row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &[CompactString]) {
         if let Some(t) = self.cur.as_mut() {
             t.grid_rows = if t.grid_rows.is_empty() { r..r + 1 } else { t.grid_rows.start..r + 1 };
         }
@@ -201,7 +226,7 @@ impl Walker {
     }
 
     /// Applies `label：value` cells (预算单位, 金额单位 …); true when the row held nothing else.
-    fn colon_row(&mut self, cells: &[String]) -> bool {
+    fn colon_row(&mut self, cells: &[Cow<'_, str>]) -> bool {
         let mut all = true;
         for cell in cells.iter().filter(|c| !c.is_empty()) {
             let fields = colon_fields(cell);
@@ -230,7 +255,7 @@ impl Walker {
         all
     }
 
-    fn head_row(&mut self, cells: &[String], keys: &[CompactString], nonblank: &[usize]) {
+    fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &[CompactString], nonblank: &[usize]) {
         if cells.iter().any(|c| c.contains(':') || c.contains('：')) && self.colon_row(cells) {
             return;
         }
@@ -243,7 +268,7 @@ impl Walker {
         while i < nonblank.len() {
             let col = nonblank[i];
             let key = &keys[col];
-            let value_after = nonblank.get(i + 1).map(|&j| (&cells[j], &keys[j]));
+            let value_after = nonblank.get(i + 1).map(|&j| (&*cells[j], &keys[j]));
             // A section label like 项目资金（元） sets the unit of the amounts that follow it;
             // so does the bracketed unit alone, where an extractor split it from its label.
             if let Some(unit) = money_unit_of(&cells[col])
@@ -282,7 +307,7 @@ impl Walker {
     }
 
     /// A text field's value in the cell after its label; true when that cell was taken.
-    fn head_text(&mut self, field: TextField, value_after: Option<(&String, &CompactString)>) -> bool {
+    fn head_text(&mut self, field: TextField, value_after: Option<(&str, &CompactString)>) -> bool {
         let Some((v, _)) = value_after.filter(|(_, vk)| !is_head_label(vk)) else { return false };
         let t = self.table();
         let slot = match field {
@@ -292,14 +317,14 @@ impl Walker {
             TextField::BudgetUnit => &mut t.budget_unit,
         };
         if slot.is_none() {
-            *slot = Some(v.clone());
+            *slot = Some(v.to_string());
         }
         true
     }
 
     /// Reads the amount after the label at `nonblank[i]`; returns the position of the amount
     /// cell, or `i` when there is none.
-    fn head_amount(&mut self, which: Amount, key: &str, i: usize, cells: &[String], nonblank: &[usize]) -> usize {
+    fn head_amount(&mut self, which: Amount, key: &str, i: usize, cells: &[Cow<'_, str>], nonblank: &[usize]) -> usize {
         let label_unit = money_unit_of(&cells[nonblank[i]]);
         // The amount is the first number after the label; PDF text may leave a stray
         // empty or label cell in between.
@@ -344,7 +369,7 @@ impl Walker {
 
     /// A goal label (`label` is its cell): its period, and its text when the next cell holds
     /// it; false when the text is to come on the next row.
-    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&String, &CompactString)>) -> bool {
+    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&str, &CompactString)>) -> bool {
         if is_mid {
             let ys = years(label);
             let t = self.table();
@@ -355,7 +380,7 @@ impl Walker {
         }
         match value_after.filter(|(v, vk)| !is_head_label(vk) && goal_label(vk).is_none() && v.chars().count() > 6) {
             Some((v, _)) => {
-                self.set_goal(is_mid, v.clone());
+                self.set_goal(is_mid, v.to_string());
                 true
             }
             None => false,
@@ -370,20 +395,20 @@ impl Walker {
         }
     }
 
-    fn goal_texts(&mut self, cells: &[String], nonblank: &[usize]) {
+    fn goal_texts(&mut self, cells: &[Cow<'_, str>], nonblank: &[usize]) {
         let cols = std::mem::take(&mut self.goal_cols);
         // A leading row label (总体目标) whose rowspan a layout did not expand.
         let texts: Vec<usize> = nonblank.iter().copied().filter(|&i| label_key(&cells[i]) != "总体目标").collect();
         if texts.len() == cols.len() {
             for (&(_, is_mid), &i) in cols.iter().zip(&texts) {
-                self.set_goal(is_mid, cells[i].clone());
+                self.set_goal(is_mid, cells[i].to_string());
             }
         } else {
             // Shifted cells: give each goal the nearest text at or right of its column.
             for (n, &(col, is_mid)) in cols.iter().enumerate() {
                 let limit = cols.get(n + 1).map_or(usize::MAX, |c| c.0);
                 if let Some(&i) = texts.iter().find(|&&i| i >= col && i < limit).or_else(|| texts.get(n)) {
-                    self.set_goal(is_mid, cells[i].clone());
+                    self.set_goal(is_mid, cells[i].to_string());
                 }
             }
             self.table().parse_notes.push("goal texts placed by position".into());
@@ -391,9 +416,9 @@ impl Walker {
         self.section = Section::Head;
     }
 
-    fn opinion(&mut self, cells: &[String], keys: &[CompactString], nonblank: &[usize]) {
+    fn opinion(&mut self, cells: &[Cow<'_, str>], keys: &[CompactString], nonblank: &[usize]) {
         let at = nonblank.iter().position(|&i| is_opinion_label(&keys[i])).unwrap_or(0);
-        let text: Vec<&str> = nonblank[at + 1..].iter().map(|&i| cells[i].as_str()).collect();
+        let text: Vec<&str> = nonblank[at + 1..].iter().map(|&i| &*cells[i]).collect();
         if !text.is_empty() {
             self.table().approval_opinion = Some(text.join(""));
         }
