@@ -11,12 +11,11 @@ use super::measures::{
     add_kind_sums, budget_by_unit, category_keys, category_kinds, flag_counts, flag_rows, kind_shares, kind_sums,
     share, unit_keys,
 };
-use super::{StatsError, all_projects, has_parts, pl, review, scan, scan_year_parts, with_copies};
+use super::{StatsError, has_parts, pl, read_year, review, scan, with_copies, year_parts};
 
 /// The columns of `projects` the stats read; the goals and opinions (most of its bytes) are
 /// never decoded.
-const PROJECT_COLUMNS: [&str; 14] = [
-    "year",
+const PROJECT_COLUMNS: [&str; 13] = [
     "project_id",
     "path",
     "table_index",
@@ -70,7 +69,7 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
     };
     let mut candidates = Vec::with_capacity(years.len());
     for &y in &years {
-        let rows = all_projects(root, Some(y))?.select(PROJECT_COLUMNS.map(col)).collect().map_err(pl(root))?;
+        let rows = read_year(root, "projects", y, &PROJECT_COLUMNS)?;
         let every = with_copies(rows.lazy()).collect().map_err(pl(root))?;
         let distinct = every.clone().lazy().filter(col("copy_of").is_null()).collect().map_err(pl(root))?;
         budget.append(units(distinct.clone().lazy()))?;
@@ -125,10 +124,10 @@ impl IndicatorFiles {
     fn append_year(&mut self, root: &Path, year: i32, distinct: DataFrame) -> Result<(), StatsError> {
         let units_of = distinct.select(["project_id", "region", "budget_unit"]).map_err(pl(root))?;
         let (mut units, mut categories, mut flagged) = (Vec::new(), Vec::new(), Vec::new());
-        for part in scan_year_parts(root, "indicators", year)? {
+        for part in year_parts(root, "indicators", year, &INDICATOR_COLUMNS)? {
             let on = [col("project_id")];
-            let rows = part
-                .select(INDICATOR_COLUMNS.into_iter().chain(["year"]).map(col).collect::<Vec<_>>())
+            let rows = part?
+                .lazy()
                 .join(units_of.clone().lazy(), on.clone(), on, JoinArgs::new(JoinType::Inner))
                 .collect()
                 .map_err(pl(root))?;
