@@ -31,6 +31,20 @@ const PROJECT_COLUMNS: [&str; 13] = [
     "quality_flags",
 ];
 
+/// The columns of the distinct project rows that `budget_by_unit`, `flags` and the indicator
+/// stats read.
+const DISTINCT_COLUMNS: [&str; 9] = [
+    "year",
+    "project_id",
+    "region",
+    "budget_unit",
+    "copies",
+    "annual_budget_yuan",
+    "midterm_budget_yuan",
+    "quality_score",
+    "quality_flags",
+];
+
 /// The columns of `indicators` the stats read.
 const INDICATOR_COLUMNS: [&str; 6] =
     ["project_id", "level1_code", "level2_code", "value_kind", "quality_score", "quality_flags"];
@@ -71,7 +85,14 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
     for &y in &years {
         let rows = read_year(root, "projects", y, &PROJECT_COLUMNS)?;
         let every = with_copies(rows.lazy()).collect().map_err(pl(root))?;
-        let distinct = every.clone().lazy().filter(col("copy_of").is_null()).collect().map_err(pl(root))?;
+        // Only the columns the distinct rows' stats read: the filter copies every column it keeps.
+        let distinct = every
+            .clone()
+            .lazy()
+            .filter(col("copy_of").is_null())
+            .select(DISTINCT_COLUMNS.map(col))
+            .collect()
+            .map_err(pl(root))?;
         budget.append(units(distinct.clone().lazy()))?;
         copies.append(table_copies(every.clone().lazy()))?;
         duplicated.append(duplicates(every.clone().lazy()))?;
