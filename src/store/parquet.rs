@@ -120,3 +120,38 @@ impl<W: std::io::Write + Send> FrameWriter<W> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::{ParquetReader, SerReader};
+
+    use super::*;
+
+    #[test]
+    fn a_frame_longer_than_one_conversion_slice_is_written_whole_and_in_order() {
+        let n = 2 * CONVERT_ROWS + 5;
+        let ids: Vec<i64> = (0..n as i64).collect();
+        let names: Vec<String> = (0..n).map(|i| format!("第{i}行 of the frame, past the inline length")).collect();
+        let mut df = polars::df!("id" => ids, "name" => names).unwrap();
+        let mut buf = Vec::new();
+        let mut w = FrameWriter::new(&mut buf, Path::new("t.parquet"));
+        w.write_frame(&mut df).unwrap();
+        // A year without rows appends nothing.
+        w.write_frame(&mut df.slice(0, 0)).unwrap();
+        w.close().unwrap();
+        let back = ParquetReader::new(Cursor::new(buf)).finish().unwrap();
+        assert!(back.equals(&df), "{back}\n{df}");
+    }
+
+    #[test]
+    fn an_empty_frame_still_writes_a_file_with_its_columns() {
+        let mut df = polars::df!("id" => Vec::<i64>::new(), "name" => Vec::<String>::new()).unwrap();
+        let mut buf = Vec::new();
+        let mut w = FrameWriter::new(&mut buf, Path::new("t.parquet"));
+        w.write_frame(&mut df).unwrap();
+        w.close().unwrap();
+        let back = ParquetReader::new(Cursor::new(buf)).finish().unwrap();
+        assert_eq!(back.height(), 0);
+        assert_eq!(back.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["id", "name"]);
+    }
+}
