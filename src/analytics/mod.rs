@@ -84,10 +84,18 @@ fn scan_year(root: &Path, dataset: &str, year: Option<i32>) -> Result<LazyFrame,
     }
 }
 
-/// A dataset's rows of `year`, one frame per part file (each with `year` as Int32), for
-/// figures that add up: summed a part at a time, only one part's rows are in memory. Where
-/// the year has no partition directory, the one frame is `scan_year`'s.
-fn scan_year_parts(root: &Path, dataset: &str, year: i32) -> Result<Vec<LazyFrame>, StatsError> {
+/// A dataset's rows of `year`, `columns` only (with `year` as Int32 after them), one frame
+/// per part file, read when the iterator gets to it: for figures that add up, summed a part at
+/// a time, only one part's rows are in memory. A part is decoded on the calling thread, not
+/// planned as a query over polars' pools: the stats read small files one after another, and
+/// a query per part cost more in planning and in memory than the decoding. Where the year
+/// has no partition directory, the one frame is `scan_year`'s.
+fn year_parts<'a>(
+    root: &'a Path,
+    dataset: &str,
+    year: i32,
+    columns: &'a [&str],
+) -> Result<Box<dyn Iterator<Item = Result<DataFrame, StatsError>> + 'a>, StatsError> {
     let dir = root.join(dataset).join(format!("year={year}"));
     let mut parts: Vec<PathBuf> = std::fs::read_dir(&dir)
         .into_iter()
@@ -97,17 +105,42 @@ fn scan_year_parts(root: &Path, dataset: &str, year: i32) -> Result<Vec<LazyFram
         .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
         .collect();
     if parts.is_empty() {
-        return Ok(vec![scan_year(root, dataset, Some(year))?]);
+        let whole = scan_year(root, dataset, Some(year))?
+            .select(columns.iter().chain(&["year"]).map(|c| col(*c)).collect::<Vec<_>>());
+        return Ok(Box::new(std::iter::once(whole.collect().map_err(pl(root)))));
     }
     parts.sort();
-    parts
-        .iter()
-        .map(|p| {
-            let lf = LazyFrame::scan_parquet(PlRefPath::new(p.to_string_lossy().as_ref()), ScanArgsParquet::default())
-                .map_err(pl(p))?;
-            Ok(lf.with_columns([lit(year).cast(DataType::Int32).alias("year")]))
-        })
-        .collect()
+    Ok(Box::new(parts.into_iter().map(move |p| read_part(&p, columns, year))))
+}
+
+/// One part file's `columns`, with its partition `year` as an Int32 column after them.
+fn read_part(path: &Path, columns: &[&str], year: i32) -> Result<DataFrame, StatsError> {
+    let file = std::fs::File::open(path).map_err(|source| StatsError::Io { path: path.to_path_buf(), source })?;
+    let mut df = ParquetReader::new(file)
+        .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
+        .read_parallel(ParallelStrategy::None)
+        .finish()
+        .map_err(pl(path))?;
+    let height = df.height();
+    df.with_column(Column::new_scalar("year".into(), Scalar::from(year), height)).map_err(pl(path))?;
+    Ok(df)
+}
+
+/// A dataset's rows of `year`, `columns` only (and `year`), read a part at a time.
+fn read_year(root: &Path, dataset: &str, year: i32, columns: &[&str]) -> Result<DataFrame, StatsError> {
+    let mut all: Option<DataFrame> = None;
+    for part in year_parts(root, dataset, year, columns)? {
+        let part = part?;
+        match &mut all {
+            Some(df) => {
+                df.vstack_mut_owned(part).map_err(pl(root))?;
+            }
+            None => all = Some(part),
+        }
+    }
+    let mut df = all.unwrap_or_default();
+    df.rechunk_mut();
+    Ok(df)
 }
 
 /// Every project row with its partition year, copies included, as an analyst sees them.

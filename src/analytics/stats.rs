@@ -11,14 +11,52 @@ use super::measures::{
     add_kind_sums, budget_by_unit, category_keys, category_kinds, flag_counts, flag_rows, kind_shares, kind_sums,
     share, unit_keys,
 };
-use super::{StatsError, all_projects, has_parts, pl, projects, review, scan, scan_year_parts, with_copies};
+use super::{StatsError, has_parts, pl, read_year, review, scan, with_copies, year_parts};
+
+/// The columns of `projects` the stats read; the goals and opinions (most of its bytes) are
+/// never decoded.
+const PROJECT_COLUMNS: [&str; 13] = [
+    "project_id",
+    "path",
+    "table_index",
+    "table_fingerprint",
+    "region",
+    "budget_unit",
+    "project_name",
+    "midterm_budget_yuan",
+    "annual_budget_yuan",
+    "parse_confidence",
+    "parse_notes",
+    "quality_score",
+    "quality_flags",
+];
+
+/// The columns of the distinct project rows that `budget_by_unit`, `flags` and the indicator
+/// stats read.
+const DISTINCT_COLUMNS: [&str; 9] = [
+    "year",
+    "project_id",
+    "region",
+    "budget_unit",
+    "copies",
+    "annual_budget_yuan",
+    "midterm_budget_yuan",
+    "quality_score",
+    "quality_flags",
+];
+
+/// The columns of `indicators` the stats read.
+const INDICATOR_COLUMNS: [&str; 6] =
+    ["project_id", "level1_code", "level2_code", "value_kind", "quality_score", "quality_flags"];
 
 /// Writes `stats/*.parquet` for a finished staging snapshot.
 ///
 /// Every stat is keyed by year first (`review` is filtered by year, then ordered), and a copy
 /// never crosses years, so each is computed one year at a time and each year's rows are
 /// written before the next year's are computed: the same files as over the whole snapshot,
-/// with one year's rows in memory instead of all of them.
+/// with one year's rows in memory instead of all of them. A year's project rows are read and
+/// given their copy relation once, and every stat of the year is computed from them; each
+/// indicator part file is read once for the three stats that count indicators.
 pub fn write_all(root: &Path) -> Result<(), StatsError> {
     if !has_parts(root, "projects") {
         return Ok(());
@@ -29,65 +67,89 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
     }
     let dir = root.join("stats");
     std::fs::create_dir_all(&dir).map_err(|source| StatsError::Io { path: dir.clone(), source })?;
-    let each_year = |name: &str, make: &dyn Fn(i32) -> Result<LazyFrame, StatsError>| {
-        let mut out = StatFile::create(&dir, name)?;
-        for &y in &years {
-            out.append(make(y)?)?;
+    // One row per input file, three columns: small next to a year's project rows.
+    let files = match has_parts(root, "files") {
+        true => {
+            Some(scan(root, "files")?.select([col("path"), col("status"), col("error")]).collect().map_err(pl(root))?)
         }
-        out.close()
+        false => None,
     };
-    each_year("budget_by_unit.parquet", &|y| Ok(units(projects(root, Some(y))?)))?;
-    each_year("table_copies.parquet", &|y| Ok(table_copies(with_copies(all_projects(root, Some(y))?))))?;
-    each_year("duplicate_projects.parquet", &|y| Ok(duplicates(with_copies(all_projects(root, Some(y))?))))?;
-    if has_parts(root, "files") {
-        let mut candidates = Vec::with_capacity(years.len());
-        for &y in &years {
-            let rows = review::candidates(all_projects(root, Some(y))?, scan(root, "files")?);
-            candidates.push(rows.collect().map_err(pl(root))?);
+    let mut budget = StatFile::create(&dir, "budget_by_unit.parquet")?;
+    let mut copies = StatFile::create(&dir, "table_copies.parquet")?;
+    let mut duplicated = StatFile::create(&dir, "duplicate_projects.parquet")?;
+    let mut indicator_files = match has_parts(root, "indicators") {
+        true => Some(IndicatorFiles::create(&dir)?),
+        false => None,
+    };
+    let mut candidates = Vec::with_capacity(years.len());
+    for &y in &years {
+        let rows = read_year(root, "projects", y, &PROJECT_COLUMNS)?;
+        let every = with_copies(rows.lazy()).collect().map_err(pl(root))?;
+        // Only the columns the distinct rows' stats read: the filter copies every column it keeps.
+        let distinct = every
+            .clone()
+            .lazy()
+            .filter(col("copy_of").is_null())
+            .select(DISTINCT_COLUMNS.map(col))
+            .collect()
+            .map_err(pl(root))?;
+        budget.append(units(distinct.clone().lazy()))?;
+        copies.append(table_copies(every.clone().lazy()))?;
+        duplicated.append(duplicates(every.clone().lazy()))?;
+        if let Some(files) = &files {
+            let rows = review::candidates(every.lazy(), files.clone().lazy());
+            candidates.push(compacted(&mut rows.collect().map_err(pl(root))?, root)?);
         }
+        if let Some(out) = &mut indicator_files {
+            out.append_year(root, y, distinct)?;
+        }
+    }
+    budget.close()?;
+    copies.close()?;
+    duplicated.close()?;
+    if let Some(out) = indicator_files {
+        out.close()?;
+    }
+    if files.is_some() {
         let mut out = StatFile::create(&dir, "review.parquet")?;
         out.append(review::worst_first(stack(candidates, root)?))?;
         out.close()?;
     }
-    if has_parts(root, "indicators") {
-        indicator_stats(root, &years, &dir)?;
-    }
     Ok(())
 }
 
-/// `quality_by_unit`, `quality_by_category` and `flags`, a year at a time, from one read of
-/// the indicators.
-///
-/// The indicators are most of what the stats read (about ten rows per table), so a year's
-/// are read one part file at a time: a part's rows of distinct tables, with their table's
-/// unit, are reduced to counts and sums per key (`kind_sums`, `flag_counts`), and the year's
-/// figures come from the parts' sums added up. Only the distinct tables of the year (three
-/// columns) and one part's rows are in memory at once. The sums' key strings still point
-/// into their part's columns, so they are finished and written once per year, not kept.
-fn indicator_stats(root: &Path, years: &[i32], dir: &Path) -> Result<(), StatsError> {
-    let mut by_unit = StatFile::create(dir, "quality_by_unit.parquet")?;
-    let mut by_category = StatFile::create(dir, "quality_by_category.parquet")?;
-    let mut flag_file = StatFile::create(dir, "flags.parquet")?;
-    for &y in years {
-        let distinct = projects(root, Some(y))?
-            .select([col("project_id"), col("region"), col("budget_unit")])
-            .collect()
-            .map_err(pl(root))?;
+/// `quality_by_unit`, `quality_by_category` and `flags`, written a year at a time.
+struct IndicatorFiles {
+    by_unit: StatFile,
+    by_category: StatFile,
+    flags: StatFile,
+}
+
+impl IndicatorFiles {
+    fn create(dir: &Path) -> Result<IndicatorFiles, StatsError> {
+        Ok(IndicatorFiles {
+            by_unit: StatFile::create(dir, "quality_by_unit.parquet")?,
+            by_category: StatFile::create(dir, "quality_by_category.parquet")?,
+            flags: StatFile::create(dir, "flags.parquet")?,
+        })
+    }
+
+    /// The year's rows of the three files, from its `distinct` project rows.
+    ///
+    /// The indicators are most of what the stats read (about ten rows per table), so a
+    /// year's are read one part file at a time: a part's rows of distinct tables, with their
+    /// table's unit, are reduced to counts and sums per key (`kind_sums`, `flag_counts`), and
+    /// the year's figures come from the parts' sums added up. Only the distinct tables of the
+    /// year and one part's rows are in memory at once. The sums' key strings still point into
+    /// their part's columns, so they are finished and written once per year, not kept.
+    fn append_year(&mut self, root: &Path, year: i32, distinct: DataFrame) -> Result<(), StatsError> {
+        let units_of = distinct.select(["project_id", "region", "budget_unit"]).map_err(pl(root))?;
         let (mut units, mut categories, mut flagged) = (Vec::new(), Vec::new(), Vec::new());
-        for part in scan_year_parts(root, "indicators", y)? {
+        for part in year_parts(root, "indicators", year, &INDICATOR_COLUMNS)? {
             let on = [col("project_id")];
-            let rows = part
-                .join(distinct.clone().lazy(), on.clone(), on, JoinArgs::new(JoinType::Inner))
-                .select([
-                    col("year"),
-                    col("region"),
-                    col("budget_unit"),
-                    col("level1_code"),
-                    col("level2_code"),
-                    col("value_kind"),
-                    col("quality_score"),
-                    col("quality_flags"),
-                ])
+            let rows = part?
+                .lazy()
+                .join(units_of.clone().lazy(), on.clone(), on, JoinArgs::new(JoinType::Inner))
                 .collect()
                 .map_err(pl(root))?;
             let run = |lf: LazyFrame| lf.collect().map_err(pl(root));
@@ -95,14 +157,27 @@ fn indicator_stats(root: &Path, years: &[i32], dir: &Path) -> Result<(), StatsEr
             categories.push(run(kind_sums(rows.clone().lazy(), &category_keys()))?);
             flagged.push(run(flag_counts(flag_rows(rows.lazy(), &["year"])))?);
         }
-        by_unit.append(quality_by_unit(stack(units, root)?))?;
-        by_category.append(category_kinds(add_kind_sums(stack(categories, root)?, &category_keys())))?;
+        self.by_unit.append(quality_by_unit(stack(units, root)?))?;
+        self.by_category.append(category_kinds(add_kind_sums(stack(categories, root)?, &category_keys())))?;
         let indicator_flags = stack(flagged, root)?.group_by([col("year"), col("flag")]).agg([col("count").sum()]);
-        flag_file.append(flags(indicator_flags, projects(root, Some(y))?, root)?)?;
+        self.flags.append(flags(indicator_flags, distinct.lazy(), root)?)
     }
-    by_unit.close()?;
-    by_category.close()?;
-    flag_file.close()
+
+    fn close(self) -> Result<(), StatsError> {
+        self.by_unit.close()?;
+        self.by_category.close()?;
+        self.flags.close()
+    }
+}
+
+/// A frame with buffers of its own. polars' string and list columns are views into shared
+/// buffers, so the few review candidates of a year kept the year's `path`, `project_id`,
+/// `project_name` and `parse_notes` buffers alive to the end of the stats, every year's at
+/// once. Written to Arrow IPC and read back, the frame holds only its own rows' bytes.
+fn compacted(df: &mut DataFrame, root: &Path) -> Result<DataFrame, StatsError> {
+    let mut buf = Vec::new();
+    IpcWriter::new(&mut buf).finish(df).map_err(pl(root))?;
+    IpcReader::new(std::io::Cursor::new(buf)).finish().map_err(pl(root))
 }
 
 /// Frames of one shape as one lazy frame, in order.
@@ -215,10 +290,12 @@ fn table_copies(every_row: LazyFrame) -> LazyFrame {
 }
 
 /// Tables published in several files (two scrapes, two formats, mirrors): one row per
-/// fingerprint with more than one row, naming the counted row and every copy.
+/// fingerprint with more than one row, naming the counted row and every copy. `every_row`
+/// has its copy relation (`with_copies`), so only the rows of copied tables are grouped.
 fn duplicates(every_row: LazyFrame) -> LazyFrame {
     let by_path = || [col("path"), col("table_index")];
     every_row
+        .filter(col("copies").gt(lit(1i64)))
         .group_by([col("year"), col("table_fingerprint")])
         .agg([
             col("region").sort_by(by_path(), SortMultipleOptions::default()).first(),

@@ -1,5 +1,5 @@
-//! Command line, bench tooling: `jixiao bench-corpus` and `jixiao bench-floor`, hidden
-//! commands `scripts/bench.sh` drives.
+//! Command line, bench tooling: `jixiao bench-corpus`, `bench-floor` and `bench-stats`,
+//! hidden commands `scripts/bench.sh` drives.
 
 use std::path::Path;
 
@@ -19,5 +19,16 @@ pub fn corpus(dir: &Path, files: u64, seed: u64) -> Result<ExitStatus> {
 pub fn floor(dir: &Path, jobs: usize) -> Result<ExitStatus> {
     let f = jixiao::bench::floor(dir, jobs).context("starting the worker threads")?;
     outln!("{}", serde_json::to_string(&f)?);
+    Ok(ExitStatus::Success)
+}
+
+/// Recomputes the stats of the snapshot at `dir` in place, timed: the stats stage alone, to
+/// profile it without a whole run.
+pub fn stats(dir: &Path) -> Result<ExitStatus> {
+    let t = std::time::Instant::now();
+    jixiao::analytics::write_all(dir).with_context(|| format!("the stats of {}", dir.display()))?;
+    let seconds = t.elapsed().as_secs_f64();
+    let peak = jixiao::run::memory::peak_rss_bytes();
+    outln!("{}", serde_json::json!({ "stats_seconds": seconds, "peak_rss_bytes": peak }));
     Ok(ExitStatus::Success)
 }

@@ -17,6 +17,9 @@ use polars::prelude::{CompatLevel, DataFrame, IpcWriter, SerWriter};
 /// Row groups of up to 128 Ki rows: large enough for good compression and pruning, small
 /// enough that the writer's buffered row group per open part stays a few MB.
 const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// Rows of a polars frame converted to Arrow at once by [`FrameWriter::write_frame`]: a
+/// multiple of arrow-rs' write batch size (1024 rows), so the pages are cut where they were.
+const CONVERT_ROWS: usize = 16 * 1024;
 
 /// The one place that decides how Parquet is written.
 pub fn writer_properties() -> WriterProperties {
@@ -78,10 +81,20 @@ impl<W: std::io::Write + Send> FrameWriter<W> {
         FrameWriter { out: Some(out), writer: None, path: path.to_path_buf() }
     }
 
-    /// Appends a frame's rows; the first frame's schema is the file's.
+    /// Appends a frame's rows; the first frame's schema is the file's. The frame is converted
+    /// a slice of rows at a time (polars' slices share its buffers): a whole frame's rows
+    /// converted at once were held three times over (IPC buffer, Arrow batches, the frame).
     pub fn write_frame(&mut self, df: &mut DataFrame) -> Result<(), ConvertError> {
-        let (schema, batches) = to_record_batches(df)?;
-        self.write_batches(schema, &batches)
+        let mut offset = 0;
+        loop {
+            let mut slice = df.slice(offset as i64, CONVERT_ROWS);
+            let (schema, batches) = to_record_batches(&mut slice)?;
+            self.write_batches(schema, &batches)?;
+            offset += CONVERT_ROWS;
+            if offset >= df.height() {
+                return Ok(());
+            }
+        }
     }
 
     fn write_batches(&mut self, schema: SchemaRef, batches: &[RecordBatch]) -> Result<(), ConvertError> {
@@ -105,5 +118,40 @@ impl<W: std::io::Write + Send> FrameWriter<W> {
             Some(w) => w.close().map(|_| ()).map_err(|source| ConvertError::Write { path: self.path, source }),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::{ParquetReader, SerReader};
+
+    use super::*;
+
+    #[test]
+    fn a_frame_longer_than_one_conversion_slice_is_written_whole_and_in_order() {
+        let n = 2 * CONVERT_ROWS + 5;
+        let ids: Vec<i64> = (0..n as i64).collect();
+        let names: Vec<String> = (0..n).map(|i| format!("第{i}行 of the frame, past the inline length")).collect();
+        let mut df = polars::df!("id" => ids, "name" => names).unwrap();
+        let mut buf = Vec::new();
+        let mut w = FrameWriter::new(&mut buf, Path::new("t.parquet"));
+        w.write_frame(&mut df).unwrap();
+        // A year without rows appends nothing.
+        w.write_frame(&mut df.slice(0, 0)).unwrap();
+        w.close().unwrap();
+        let back = ParquetReader::new(Cursor::new(buf)).finish().unwrap();
+        assert!(back.equals(&df), "{back}\n{df}");
+    }
+
+    #[test]
+    fn an_empty_frame_still_writes_a_file_with_its_columns() {
+        let mut df = polars::df!("id" => Vec::<i64>::new(), "name" => Vec::<String>::new()).unwrap();
+        let mut buf = Vec::new();
+        let mut w = FrameWriter::new(&mut buf, Path::new("t.parquet"));
+        w.write_frame(&mut df).unwrap();
+        w.close().unwrap();
+        let back = ParquetReader::new(Cursor::new(buf)).finish().unwrap();
+        assert_eq!(back.height(), 0);
+        assert_eq!(back.get_column_names().iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["id", "name"]);
     }
 }
