@@ -98,7 +98,7 @@ pub fn write_all(root: &Path) -> Result<(), StatsError> {
         duplicated.append(duplicates(every.clone().lazy()))?;
         if let Some(files) = &files {
             let rows = review::candidates(every.lazy(), files.clone().lazy());
-            candidates.push(compacted(&mut rows.collect().map_err(pl(root))?, root)?);
+            candidates.push(rows.collect().map_err(pl(root))?);
         }
         if let Some(out) = &mut indicator_files {
             out.append_year(root, y, distinct)?;
@@ -168,16 +168,6 @@ impl IndicatorFiles {
         self.by_category.close()?;
         self.flags.close()
     }
-}
-
-/// A frame with buffers of its own. polars' string and list columns are views into shared
-/// buffers, so the few review candidates of a year kept the year's `path`, `project_id`,
-/// `project_name` and `parse_notes` buffers alive to the end of the stats, every year's at
-/// once. Written to Arrow IPC and read back, the frame holds only its own rows' bytes.
-fn compacted(df: &mut DataFrame, root: &Path) -> Result<DataFrame, StatsError> {
-    let mut buf = Vec::new();
-    IpcWriter::new(&mut buf).finish(df).map_err(pl(root))?;
-    IpcReader::new(std::io::Cursor::new(buf)).finish().map_err(pl(root))
 }
 
 /// Frames of one shape as one lazy frame, in order.
