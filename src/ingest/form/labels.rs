@@ -322,6 +322,9 @@ impl Vocabulary for FormLabels {
     fn is_amount(&self, run: &str) -> bool {
         parse_amount(run).is_some()
     }
+    fn label_max_chars(&self) -> usize {
+        LABEL_MAX_RUN_CHARS
+    }
 }
 
 /// A complete label of the form's vocabulary, not a fragment that happens to end in 指标.
@@ -335,6 +338,11 @@ fn known_label(key: &Key) -> bool {
 
 /// The longest key a label of the form's vocabulary has (in characters).
 const LABEL_MAX_CHARS: usize = 20;
+
+/// The longest run that is taken for a label as the text-run reader cuts runs: four times the
+/// longest key, for the wrap spaces, a bracketed unit or remark (（万元）), markup and
+/// punctuation the key leaves out around its characters.
+const LABEL_MAX_RUN_CHARS: usize = 4 * LABEL_MAX_CHARS;
 
 fn run_kind(key: &Key) -> RunKind {
     if key.chars() > LABEL_MAX_CHARS {
