@@ -297,7 +297,8 @@ fn a_million_one_character_lines_take_memory_bounded_by_their_size() {
     // run into its token and each token into its row as read; 138 MB before the reader took
     // its runs from the text as it rebuilt the rows (no grid of a row per line read first, no
     // list of every run) and a one-cell row was held inline (48 bytes, not a `Vec` and a
-    // 32-byte cell, 72 bytes); 67.5 MB now. What is left is the rebuilt grid, a row per line.
+    // 32-byte cell, 72 bytes); 64-65 MB now (the bound is 79 MB). What is left is the rebuilt
+    // grid, a row per line.
     let text = "1\n".repeat(1_000_000);
     let (outcome, peak, _) = run_one("lines.txt", text.as_bytes(), "max_file_seconds = 60");
     assert_eq!(outcome.0, "rejected", "{outcome:?}");

@@ -222,16 +222,14 @@ fn runs<'a, C: AsRef<str>>(
                 }
                 // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
                 let parts: Vec<&str> = text.split_whitespace().collect();
-                let (value, label) = if parts.len() == 2
-                    && words.is_amount(parts[0])
-                    && words.kind(parts[1]) != RunKind::Other
-                {
-                    (parts[0], Some(parts[1]))
-                } else if let Some((value, label)) = split_trailing_label(text, words) {
-                    (value, Some(label))
-                } else {
-                    (text, None)
-                };
+                let (value, label) =
+                    if parts.len() == 2 && words.is_amount(parts[0]) && words.kind(parts[1]) != RunKind::Other {
+                        (parts[0], Some(parts[1]))
+                    } else if let Some((value, label)) = split_trailing_label(text, words) {
+                        (value, Some(label))
+                    } else {
+                        (text, None)
+                    };
                 line_runs.push_back((value.to_string(), (r, r)));
                 line_runs.extend(label.map(|l| (l.to_string(), (r, r))));
             }
@@ -431,7 +429,8 @@ fn join_quoted<'a>(
 /// Only a prefix short enough to be a label is asked about (see `label_max_chars`): at most
 /// that many characters of a long run are read, however long it is.
 fn leading_level1(run: &str, words: &dyn Vocabulary) -> Option<usize> {
-    let cuts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).take(words.label_max_chars().saturating_sub(1)).collect();
+    let cuts: Vec<usize> =
+        run.char_indices().map(|(i, _)| i).skip(2).take(words.label_max_chars().saturating_sub(1)).collect();
     cuts.into_iter().rev().find(|&c| words.kind(&run[..c]) == RunKind::L1 && words.is_level1(&run[..c]))
 }
 
