@@ -178,6 +178,29 @@ mod tests {
         assert_eq!(read(LayoutKind::Lines, "a 甲 乙 丙\n", &NoWords).name, "lines");
     }
 
+    /// The text-run reader reading lines straight from the text (no tab grid first) must rebuild
+    /// the rows the tab reader's grid gives, on every UTF-8 text of the samples.
+    #[test]
+    fn lines_read_from_the_text_rebuild_the_rows_the_tab_grid_gives() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+        let words = crate::ingest::form::FormLabels;
+        let mut streams = 0;
+        for entry in walkdir::WalkDir::new(root).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+            let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+            if let Some(read) = stream::read_lines(&text, &words) {
+                streams += 1;
+                assert_eq!(read, stream::regrid_noting(tsv::read(&text), &words), "{}", entry.path().display());
+            }
+        }
+        assert!(streams >= 5, "{streams} streams among the samples");
+    }
+
+    #[test]
+    fn a_one_cell_row_is_held_inline_in_48_bytes() {
+        assert!(std::mem::size_of::<Row>() <= 48, "{}", std::mem::size_of::<Row>());
+        assert!(!row_of(vec![Cell::new("甲")]).spilled());
+    }
+
     #[test]
     fn a_cell_takes_32_bytes_so_a_million_cells_fit_in_a_small_multiple_of_their_text() {
         assert!(std::mem::size_of::<Cell>() <= 32, "{}", std::mem::size_of::<Cell>());

@@ -331,7 +331,7 @@ fn token(
             // the head joins the 一级 label after it: 服务对象满意度满意度指标 reads as a label too.
             if *in_ind
                 && *fill == 0
-                && let Some(tail) = wrapped_tail(&raw, i, words)
+                && let Some(tail) = wrapped_tail(raw, i, words)
             {
                 *fill = 0;
                 return join_wrapped_tail((raw, lines), (i, tail), words, emit);
