@@ -326,6 +326,9 @@ impl Vocabulary for FormLabels {
     fn is_amount(&self, run: &str) -> bool {
         parse_amount(run).is_some()
     }
+    fn label_max_chars(&self) -> usize {
+        LABEL_MAX_RUN_CHARS
+    }
 }
 
 /// Everything the layout stage may ask of one run, from one label key and one word search.
@@ -399,6 +402,11 @@ impl RunFacts {
 
 /// The longest key a label of the form's vocabulary has (in characters).
 const LABEL_MAX_CHARS: usize = 20;
+
+/// The longest run that is taken for a label as the text-run reader cuts runs: four times the
+/// longest key, for the wrap spaces, a bracketed unit or remark (（万元）), markup and
+/// punctuation the key leaves out around its characters.
+const LABEL_MAX_RUN_CHARS: usize = 4 * LABEL_MAX_CHARS;
 
 fn run_kind(key: &Key) -> RunKind {
     if key.chars() > LABEL_MAX_CHARS {

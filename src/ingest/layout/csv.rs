@@ -31,7 +31,7 @@ pub fn read(text: &str) -> Grid {
             Some(0) => row.truncate(1),
             Some(_) => {}
         }
-        grid.rows.push(row);
+        grid.rows.push(super::row_of(row));
     }
     grid
 }

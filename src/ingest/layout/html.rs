@@ -460,7 +460,7 @@ fn span(attr: Option<&str>, default: usize) -> usize {
 /// inserted after the outer rows that hold them.
 fn lay_out(table: TableBuild) -> Vec<Row> {
     let TableBuild { rows, lines, .. } = table;
-    let mut out: Vec<Row> = lines.into_iter().map(|l| vec![Cell::new(l)]).collect();
+    let mut out: Vec<Row> = lines.into_iter().map(|l| smallvec::smallvec![Cell::new(l)]).collect();
     let single_column = rows.iter().all(|r| r.len() <= 1);
     if single_column && rows.iter().flatten().any(CellBuild::has_nested) {
         page_layout(rows, &mut out);
@@ -477,7 +477,7 @@ fn page_layout(rows: Vec<Vec<CellBuild>>, out: &mut Vec<Row>) {
     for cell in rows.into_iter().flatten() {
         for part in cell.into_parts() {
             match part {
-                Part::Text(t) => out.extend(t.lines().map(|l| vec![Cell::new(l)])),
+                Part::Text(t) => out.extend(t.lines().map(|l| smallvec::smallvec![Cell::new(l)])),
                 Part::Nested(nested) => out.extend(nested),
             }
         }

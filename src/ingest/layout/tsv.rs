@@ -7,25 +7,31 @@ use super::{Cell, Grid};
 /// the form reader weighs against labels.
 pub fn read(text: &str) -> Grid {
     let mut grid = Grid::default();
-    for line in text.split(['\n', '\x0c']) {
+    for line in lines(text) {
         if crate::ingest::deadline::tick() {
             break;
-        }
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
         }
         if line.contains('\t') {
             // Sized to the line: collecting from `split` doubles up to 8 cells for a row of 5,
             // which for a table of 200,000 rows was more than the cells' text.
-            let mut row = Vec::with_capacity(line.bytes().filter(|&b| b == b'\t').count() + 1);
-            row.extend(line.split('\t').map(|c| Cell::new(c.trim())));
+            let mut row = super::Row::with_capacity(line.bytes().filter(|&b| b == b'\t').count() + 1);
+            row.extend(cells(line).map(Cell::new));
             grid.rows.push(row);
         } else {
             grid.push_line(line.trim());
         }
     }
     grid
+}
+
+/// The lines that are rows, without their line ends: blank lines are none.
+pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['\n', '\x0c']).map(|l| l.strip_suffix('\r').unwrap_or(l)).filter(|l| !l.trim().is_empty())
+}
+
+/// The cells of a line, trimmed.
+pub(super) fn cells(line: &str) -> impl Iterator<Item = &str> {
+    line.split('\t').map(str::trim)
 }
 
 #[cfg(test)]

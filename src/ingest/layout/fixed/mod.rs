@@ -419,7 +419,7 @@ impl State {
         let mut grid = Grid::default();
         for r in self.rows {
             if let Some(built) = r.built {
-                grid.rows.push(built);
+                grid.rows.push(super::row_of(built));
                 continue;
             }
             let mut cells = r.cells.into_iter().map(|c| c.text);
@@ -429,7 +429,7 @@ impl State {
             }
             let mut row = vec![Cell::new(""); r.pads];
             row.extend(cells.map(Cell::new));
-            grid.rows.push(row);
+            grid.rows.push(super::row_of(row));
         }
         (grid, self.inferences)
     }

@@ -8,11 +8,17 @@ use crate::ingest::layout::{Cell, Grid};
 /// has a whole label after its first word (`项目名称 拆违经费 项目性质 …`); when many lines do,
 /// every space is read as a cell boundary and the words as runs, which the labels then regroup.
 pub(super) fn is_space_joined(grid: &Grid, words: &dyn Vocabulary) -> bool {
-    let joined = grid
-        .rows
-        .iter()
-        .filter(|r| {
-            let words_of: Vec<&str> = r.iter().flat_map(|c| c.text.split_whitespace()).collect();
+    is_space_joined_lines(grid.rows.iter().map(|r| r.iter().flat_map(|c| c.text.split_whitespace())), words)
+}
+
+/// [`is_space_joined`] over the words of each line.
+pub(super) fn is_space_joined_lines<'a>(
+    lines: impl Iterator<Item = impl Iterator<Item = &'a str>>,
+    words: &dyn Vocabulary,
+) -> bool {
+    let joined = lines
+        .map(|line| line.collect::<Vec<&str>>())
+        .filter(|words_of| {
             words_of.len() >= 2
                 && words_of[1..].iter().any(|w| words.is_whole_label(w) && words.kind(w) != RunKind::Other)
         })

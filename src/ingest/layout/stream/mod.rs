@@ -7,11 +7,15 @@
 mod goals;
 mod joined;
 
-use super::{Cell, Grid, Inference};
+use std::collections::VecDeque;
+
+use compact_str::CompactString;
+
+use super::{Cell, Grid, Inference, tsv};
 use goals::push_goal_texts;
 #[cfg(test)]
 use goals::{by_alternation, by_columns, by_line_width};
-use joined::{is_space_joined, space_runs};
+use joined::{is_space_joined, is_space_joined_lines, space_runs};
 #[cfg(test)]
 use joined::{names_around_values, wrapped_around};
 
@@ -56,6 +60,13 @@ pub trait Vocabulary {
     fn is_goal_row_label(&self, run: &str) -> bool {
         matches!(self.kind(run), RunKind::Goal | RunKind::Block)
     }
+    /// The most characters a run (as extracted: wrap spaces, brackets and all) has and is
+    /// still a label. Only prefixes and suffixes of a run this short are asked about as labels
+    /// it may begin or end with: each question reads the text asked about, so asking about
+    /// every one of them made a long run quadratic.
+    fn label_max_chars(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// No words at all: every run is `Other`. Readers given it rebuild nothing from labels.
@@ -96,44 +107,74 @@ pub fn regrid_noting(grid: Grid, words: &dyn Vocabulary) -> (Grid, Vec<Inference
         let (lines, by_row, rejoined) = space_runs(&grid, words);
         // The words are all the grid held: it is not kept while the rows are rebuilt.
         drop(grid);
-        stream_rows(lines, words, true, by_row, &rejoined)
+        let n = lines.rows.len();
+        stream_rows(cells_of(lines), n, words, (true, by_row), &rejoined)
     } else {
-        stream_rows(grid, words, false, false, &[])
+        let n = grid.rows.len();
+        stream_rows(cells_of(grid), n, words, (false, false), &[])
     }
+}
+
+/// The text-run reader straight from tab text or lines (see [`tsv::lines`]), without the grid
+/// of a row per line that the tab reader would build first: the runs are read from the text
+/// as the rows are rebuilt, so a million one-line runs are never a million rows twice over.
+/// `None` when the text is no plain one-run-per-line stream (the tab reader's grid is then
+/// read, and regridded if it is a space-joined one).
+pub fn read_lines(text: &str, words: &dyn Vocabulary) -> Option<(Grid, Vec<Inference>)> {
+    let (mut n, mut multi) = (0, 0);
+    for line in tsv::lines(text) {
+        n += 1;
+        multi += usize::from(tsv::cells(line).filter(|c| !c.is_empty()).nth(1).is_some());
+    }
+    if !is_stream_of(n, multi) || is_space_joined_lines(tsv::lines(text).map(|l| l.split_whitespace()), words) {
+        return None;
+    }
+    Some(stream_rows(tsv::lines(text).map(tsv::cells), n, words, (false, false), &[]))
 }
 
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
 /// recovered from its labels.
 fn is_stream(grid: &Grid) -> bool {
     let multi = grid.rows.iter().filter(|r| r.iter().filter(|c| !c.is_blank()).count() > 1).count();
-    grid.rows.len() >= 10 && multi * 20 <= grid.rows.len()
+    is_stream_of(grid.rows.len(), multi)
+}
+
+/// Whether `rows` rows of which `multi` hold more than one cell are a stream (see [`is_stream`]).
+fn is_stream_of(rows: usize, multi: usize) -> bool {
+    rows >= 10 && multi * 20 <= rows
+}
+
+/// The cell texts of a grid's rows, each row freed once read.
+fn cells_of(grid: Grid) -> impl Iterator<Item = impl Iterator<Item = CompactString>> {
+    grid.rows.into_iter().map(|row| row.into_iter().map(|c| c.text))
 }
 
 /// Rebuilds rows from a one-run-per-line stream by its labels: a head label and the runs up
 /// to the next label form a row (wrapped values rejoin); label fragments that a narrow cell
 /// wrapped (满意度指 / 标) are joined first; in the indicator block, [一级] [二级] 三级 值 form a row.
+/// `lines` (the cells of each of `n_lines` lines) are read as the rows are rebuilt.
+/// `interleaved`: lines of side-by-side cells came interleaved (a space-joined layout).
 /// `by_row`: the grid's lines each hold a whole row, so a label alone on its line is told.
 /// `rejoined`: lines holding a name rejoined around its value, noted at the row they make.
-fn stream_rows(
-    grid: Grid,
+fn stream_rows<C: AsRef<str>>(
+    lines: impl Iterator<Item = impl Iterator<Item = C>>,
+    n_lines: usize,
     words: &dyn Vocabulary,
-    interleaved: bool,
-    by_row: bool,
+    (interleaved, by_row): (bool, bool),
     rejoined: &[usize],
 ) -> (Grid, Vec<Inference>) {
-    let n_lines = grid.rows.len();
-    // The runs are all the grid held, so it is taken: a row is freed once read, and a
-    // million one-line rows are never in memory twice over.
-    let (runs, lines) = runs(grid, words);
+    // The runs are read from the lines as they are asked for: a line is freed once read, and
+    // a million one-line runs are never all in memory (a list of them took 41 MB).
+    let runs = runs(lines, words);
     let mut rows = Rows { interleaved, ..Rows::default() };
     if !by_row {
         // Nothing looks ahead at the tokens: each goes into its row as it is read, and the
         // tokens of a long stream are never all held (a million took 48 MB).
-        tokens(runs, lines, words, &mut |t| rows.take(t, false, rejoined, words));
+        tokens(runs, words, &mut |t| rows.take(t, false, rejoined, words));
         return rows.finish(words);
     }
     let mut toks = Vec::new();
-    tokens(runs, lines, words, &mut |t| toks.push(t));
+    tokens(runs, words, &mut |t| toks.push(t));
     // Lines that hold labels only: a label alone on its line sits between two rows.
     let mut label_only = vec![true; n_lines];
     for t in toks.iter().filter(|t| !matches!(t.kind, RunKind::L1 | RunKind::L2 | RunKind::Block)) {
@@ -159,27 +200,41 @@ struct Token {
     lines: Lines,
 }
 
-/// The non-blank runs of the grid in reading order, and the grid row of each.
-fn runs(grid: Grid, words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
-    let mut raw: Vec<String> = Vec::new();
-    let mut lines: Vec<Lines> = Vec::new();
-    for (r, row) in grid.rows.into_iter().enumerate() {
-        for c in row.iter().filter(|c| !c.is_blank()) {
-            // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
-            let parts: Vec<&str> = c.text.split_whitespace().collect();
-            if parts.len() == 2 && words.is_amount(parts[0]) && words.kind(parts[1]) != RunKind::Other {
-                raw.push(parts[0].to_string());
-                raw.push(parts[1].to_string());
-            } else if let Some((value, label)) = split_trailing_label(c.text.trim(), words) {
-                raw.push(value.to_string());
-                raw.push(label.to_string());
-            } else {
-                raw.push(c.text.trim().to_string());
+/// The non-blank runs of the lines' cells in reading order, each with its line, read from
+/// the lines as they are asked for.
+fn runs<'a, C: AsRef<str>>(
+    lines: impl Iterator<Item = impl Iterator<Item = C>> + 'a,
+    words: &'a dyn Vocabulary,
+) -> impl Iterator<Item = (String, Lines)> + 'a {
+    let mut lines = lines.enumerate();
+    // The runs of the line being read: at most two a cell.
+    let mut line_runs: VecDeque<(String, Lines)> = VecDeque::new();
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(run) = line_runs.pop_front() {
+                return Some(run);
             }
-            lines.resize(raw.len(), (r, r));
+            let (r, cells) = lines.next()?;
+            for c in cells {
+                let text = c.as_ref().trim();
+                if text.is_empty() {
+                    continue;
+                }
+                // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
+                let parts: Vec<&str> = text.split_whitespace().collect();
+                let (value, label) =
+                    if parts.len() == 2 && words.is_amount(parts[0]) && words.kind(parts[1]) != RunKind::Other {
+                        (parts[0], Some(parts[1]))
+                    } else if let Some((value, label)) = split_trailing_label(text, words) {
+                        (value, Some(label))
+                    } else {
+                        (text, None)
+                    };
+                line_runs.push_back((value.to_string(), (r, r)));
+                line_runs.extend(label.map(|l| (l.to_string(), (r, r))));
+            }
         }
-    }
-    (raw, lines)
+    })
 }
 
 /// A run an extractor merged across two cells, a value and the head label of the next cell
@@ -189,43 +244,75 @@ fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a
     // A run read as a label as a whole may still be an amount glued to one
     // (`4,563,800.00年度资金申请总额` mentions 资金 and 年度).
     let labelled = words.kind(run) != RunKind::Other;
-    let starts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).collect();
-    starts.into_iter().find_map(|i| {
+    // Only a suffix short enough to be a label is asked about (see `label_max_chars`).
+    let first = run.chars().count().saturating_sub(words.label_max_chars()).max(2);
+    run.char_indices().skip(first).find_map(|(i, _)| {
         let (value, label) = (run[..i].trim_end(), &run[i..]);
         // A label starts with a word, not inside the number before it.
         let starts_word = label.chars().next().is_some_and(|c| !c.is_ascii_digit() && !c.is_ascii_punctuation());
         let head = starts_word && words.kind(label) == RunKind::Head && words.is_whole_label(label);
+        if !head || label.chars().count() < 4 || value.is_empty() {
+            return None;
+        }
         // Values merged this way are short cells; a narrative line that happens to end in
-        // 资金 is not a value and a label.
+        // 资金 is not a value and a label. The value is read only after a label was found
+        // (at most `label_max_chars` times a run).
         let amount = words.is_amount(value);
-        let short = value.chars().count() <= 16 || amount;
-        let ok = head && short && label.chars().count() >= 4 && !value.is_empty() && (amount || !labelled);
-        ok.then_some((value, label))
+        let short = amount || value.chars().nth(16).is_none();
+        (short && (amount || !labelled)).then_some((value, label))
     })
 }
 
 /// Classifies the runs, joining the fragments of labels a narrow cell wrapped; each token is
 /// handed to `emit` in reading order.
-fn tokens(raw: Vec<String>, lines: Vec<Lines>, words: &dyn Vocabulary, emit: &mut dyn FnMut(Token)) {
-    let (mut raw, mut lines) = join_quoted(raw, lines, words);
-    let tok = |text: String, kind: RunKind, lines: Lines| Token { text, kind, lines };
+///
+/// The runs are read through a window of [`AHEAD`] runs, the furthest any join looks ahead
+/// (a wrapped label's tail at most five runs on), so a long stream's runs are never all held.
+fn tokens(runs: impl Iterator<Item = (String, Lines)>, words: &dyn Vocabulary, emit: &mut dyn FnMut(Token)) {
+    let mut runs = join_quoted(runs, words);
+    let (mut raw, mut lines): (Vec<String>, Vec<Lines>) = (Vec::with_capacity(AHEAD), Vec::with_capacity(AHEAD));
     // Mirrors the row builder: inside the indicator block, the run after a 三级 name is its
     // value and never joins a label fragment that follows it.
     let (mut in_ind, mut fill) = (false, 0usize);
-    let mut i = 0;
-    while i < raw.len() {
-        if crate::ingest::deadline::tick() {
+    loop {
+        while raw.len() < AHEAD
+            && let Some((run, at)) = runs.next()
+        {
+            raw.push(run);
+            lines.push(at);
+        }
+        if raw.is_empty() || crate::ingest::deadline::tick() {
             break;
         }
+        // The runs read: the window moves on by them (at most `AHEAD` runs move down).
+        let read = token((&mut raw, &mut lines), (&mut in_ind, &mut fill), words, emit);
+        raw.drain(..read);
+        lines.drain(..read);
+    }
+}
+
+/// How many runs the text-run reader holds at once: the window [`tokens`] reads through.
+const AHEAD: usize = 8;
+
+/// Reads the token (or two) at the start of the window `raw`, and returns how many runs it took.
+fn token(
+    (raw, lines): (&mut [String], &mut [Lines]),
+    (in_ind, fill): (&mut bool, &mut usize),
+    words: &dyn Vocabulary,
+    emit: &mut dyn FnMut(Token),
+) -> usize {
+    let tok = |text: String, kind: RunKind, lines: Lines| Token { text, kind, lines };
+    let i = 0;
+    {
         let mut taken = 1;
         let mut kind = words.kind(&raw[i]);
         if words.is_year_line(&raw[i]) {
             kind = RunKind::Title;
         }
-        let expecting_value = in_ind && fill == 1;
+        let expecting_value = *in_ind && *fill == 1;
         // Checked at any place in a row: a wrapped name before it may have shifted the count.
         if kind == RunKind::Other
-            && in_ind
+            && *in_ind
             && let Some(cut) = leading_level1(&raw[i], words)
             && completes_level2(&raw[i][cut..], &raw[i + 1..], words)
         {
@@ -234,50 +321,48 @@ fn tokens(raw: Vec<String>, lines: Vec<Lines>, words: &dyn Vocabulary, emit: &mu
             // insert into `raw` would move every run after it (quadratic over a whole stream).
             let rest = raw[i].split_off(cut);
             let label = std::mem::replace(&mut raw[i], rest);
-            fill = 0;
+            *fill = 0;
             emit(tok(label, RunKind::L1, lines[i]));
-            continue;
+            return 0;
         }
         if kind == RunKind::Other && !expecting_value {
             // A 二级 label wrapped around the middle of its block: its head above the row and
             // its tail below it (服务对象满意度 / 满意度指标 居民满意度 满意度 / 指标). Tried before
             // the head joins the 一级 label after it: 服务对象满意度满意度指标 reads as a label too.
-            if in_ind
-                && fill == 0
-                && let Some(tail) = wrapped_tail(&raw, i, words)
+            if *in_ind
+                && *fill == 0
+                && let Some(tail) = wrapped_tail(raw, i, words)
             {
-                i = join_wrapped_tail((&mut raw, &mut lines), (i, tail), words, emit);
-                fill = 0;
-                continue;
+                *fill = 0;
+                return join_wrapped_tail((raw, lines), (i, tail), words, emit);
             }
             // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
-            if in_ind
-                && fill == 0
+            if *in_ind
+                && *fill == 0
                 && let Some(next) = raw.get(i + 1)
                 && words.is_level1(next)
                 && words.is_whole_label(&format!("{}{next}", raw[i]))
             {
                 emit(tok(next.clone(), RunKind::L1, lines[i + 1]));
                 emit(tok(format!("{}{next}", raw[i]), RunKind::L2, (lines[i].0, lines[i + 1].1)));
-                i += 2;
-                continue;
+                return i + 2;
             }
             if let Some((k, n)) = joined_label(&raw[i..], words) {
                 (kind, taken) = (k, n);
             }
         }
         match kind {
-            RunKind::Header => (in_ind, fill) = (true, 0),
-            RunKind::L1 | RunKind::L2 => fill = 0,
-            RunKind::Other if in_ind => fill = if fill == 1 { 0 } else { fill + 1 },
-            RunKind::Opinion | RunKind::Title => in_ind = false,
+            RunKind::Header => (*in_ind, *fill) = (true, 0),
+            RunKind::L1 | RunKind::L2 => *fill = 0,
+            RunKind::Other if *in_ind => *fill = if *fill == 1 { 0 } else { *fill + 1 },
+            RunKind::Opinion | RunKind::Title => *in_ind = false,
             _ => {}
         }
         // A run that is a token by itself moves into it: only runs after `i` are looked at
         // from here on, and a copy of every run took as much again on a stream of short lines.
         let text = if taken == 1 { std::mem::take(&mut raw[i]) } else { raw[i..i + taken].concat() };
         emit(tok(text, kind, (lines[i].0, lines[i + taken - 1].1)));
-        i += taken;
+        i + taken
     }
 }
 
@@ -309,39 +394,43 @@ fn join_wrapped_tail(
 /// A name or text in quotes that an extractor wrapped over several runs
 /// (`"提升居民、驻区单位质量 … 提升驻区企` / `业，依法统计意识 优化营商环境"`) is one run.
 ///
-/// Joined in place, each run moved down to where it now belongs: a second list of a million
-/// runs next to the first was most of the reader's memory on a stream of short lines.
-fn join_quoted(mut raw: Vec<String>, mut lines: Vec<Lines>, words: &dyn Vocabulary) -> (Vec<String>, Vec<Lines>) {
-    // Runs before `i` are done with and sit at `..w`; only runs from `i` on are looked at.
-    let (mut w, mut i) = (0, 0);
-    while i < raw.len() {
-        let run = &raw[i];
+/// Joined as the runs are read, through a window of the four runs a quoted text may span: a
+/// second list of a million runs next to the first was most of the reader's memory on a
+/// stream of short lines.
+fn join_quoted<'a>(
+    mut runs: impl Iterator<Item = (String, Lines)> + 'a,
+    words: &'a dyn Vocabulary,
+) -> impl Iterator<Item = (String, Lines)> + 'a {
+    let mut ahead: VecDeque<(String, Lines)> = VecDeque::with_capacity(4);
+    std::iter::from_fn(move || {
+        while ahead.len() < 4
+            && let Some(run) = runs.next()
+        {
+            ahead.push_back(run);
+        }
+        let (run, _) = ahead.front()?;
         let open = run.starts_with('"') && run.matches('"').count() == 1;
-        let close = (i + 1..raw.len().min(i + 4))
-            .take_while(|&j| words.kind(&raw[j]) == RunKind::Other)
-            .find(|&j| raw[j].matches('"').count() == 1 && raw[j].ends_with('"'));
+        let close = (1..ahead.len())
+            .take_while(|&j| words.kind(&ahead[j].0) == RunKind::Other)
+            .find(|&j| ahead[j].0.matches('"').count() == 1 && ahead[j].0.ends_with('"'));
         match close {
             Some(end) if open => {
-                raw[w] = raw[i..=end].concat();
-                lines[w] = (lines[i].0, lines[end].1);
-                i = end + 1;
+                let at = (ahead[0].1.0, ahead[end].1.1);
+                let text: String = ahead.drain(..=end).map(|(t, _)| t).collect();
+                Some((text, at))
             }
-            _ => {
-                raw.swap(w, i);
-                lines[w] = lines[i];
-                i += 1;
-            }
+            _ => ahead.pop_front(),
         }
-        w += 1;
-    }
-    raw.truncate(w);
-    lines.truncate(w);
-    (raw, lines)
+    })
 }
 
 /// Where a 一级 label ends that begins a longer run, if the rest is no label of its own.
+///
+/// Only a prefix short enough to be a label is asked about (see `label_max_chars`): at most
+/// that many characters of a long run are read, however long it is.
 fn leading_level1(run: &str, words: &dyn Vocabulary) -> Option<usize> {
-    let cuts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).collect();
+    let cuts: Vec<usize> =
+        run.char_indices().map(|(i, _)| i).skip(2).take(words.label_max_chars().saturating_sub(1)).collect();
     cuts.into_iter().rev().find(|&c| words.kind(&run[..c]) == RunKind::L1 && words.is_level1(&run[..c]))
 }
 

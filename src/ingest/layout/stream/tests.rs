@@ -195,13 +195,13 @@ fn a_label_alone_on_its_line_between_rows_is_a_row_of_its_own() {
         &["桥梁", "2座"],
         &["产出", "质量", "验收", "合格"],
     ];
-    let got = stream_rows(grid_of(lines), &Toy, true, true, &[]).0.texts();
+    let got = stream_rows(cells_of(grid_of(lines)), lines.len(), &Toy, (true, true), &[]).0.texts();
     assert_eq!(
         &got[3..],
         [vec!["道路", "5个"], vec!["数量"], vec!["桥梁", "2座"], vec!["产出", "质量", "验收", "合格"]]
     );
     // A text that writes a run per line tells nothing by lines: the label starts the row.
-    let got = stream_rows(grid_of(lines), &Toy, true, false, &[]).0.texts();
+    let got = stream_rows(cells_of(grid_of(lines)), lines.len(), &Toy, (true, false), &[]).0.texts();
     assert_eq!(got[4], ["数量", "桥梁", "2座"]);
 }
 
