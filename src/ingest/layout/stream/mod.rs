@@ -410,11 +410,17 @@ fn join_quoted<'a>(
         }
         let (run, _) = ahead.front()?;
         let open = run.starts_with('"') && run.matches('"').count() == 1;
-        let close = (1..ahead.len())
-            .take_while(|&j| words.kind(&ahead[j].0) == RunKind::Other)
-            .find(|&j| ahead[j].0.matches('"').count() == 1 && ahead[j].0.ends_with('"'));
+        // The runs ahead are asked what they are only for a run that opens a quote: asking for
+        // every run was up to three vocabulary readings per run of the stream, all unused.
+        let close = open
+            .then(|| {
+                (1..ahead.len())
+                    .take_while(|&j| words.kind(&ahead[j].0) == RunKind::Other)
+                    .find(|&j| ahead[j].0.matches('"').count() == 1 && ahead[j].0.ends_with('"'))
+            })
+            .flatten();
         match close {
-            Some(end) if open => {
+            Some(end) => {
                 let at = (ahead[0].1.0, ahead[end].1.1);
                 let text: String = ahead.drain(..=end).map(|(t, _)| t).collect();
                 Some((text, at))
