@@ -221,15 +221,20 @@ fn runs<'a, C: AsRef<str>>(
                     continue;
                 }
                 // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
-                let parts: Vec<&str> = text.split_whitespace().collect();
-                let (value, label) =
-                    if parts.len() == 2 && words.is_amount(parts[0]) && words.kind(parts[1]) != RunKind::Other {
-                        (parts[0], Some(parts[1]))
-                    } else if let Some((value, label)) = split_trailing_label(text, words) {
-                        (value, Some(label))
-                    } else {
-                        (text, None)
-                    };
+                let mut parts = text.split_whitespace();
+                let two = match (parts.next(), parts.next(), parts.next()) {
+                    (Some(a), Some(b), None) => Some((a, b)),
+                    _ => None,
+                };
+                let (value, label) = if let Some((amount, label)) =
+                    two.filter(|&(a, b)| words.is_amount(a) && words.kind(b) != RunKind::Other)
+                {
+                    (amount, Some(label))
+                } else if let Some((value, label)) = split_trailing_label(text, words) {
+                    (value, Some(label))
+                } else {
+                    (text, None)
+                };
                 line_runs.push_back((value.to_string(), (r, r)));
                 line_runs.extend(label.map(|l| (l.to_string(), (r, r))));
             }
@@ -302,68 +307,65 @@ fn token(
     emit: &mut dyn FnMut(Token),
 ) -> usize {
     let tok = |text: String, kind: RunKind, lines: Lines| Token { text, kind, lines };
-    let i = 0;
-    {
-        let mut taken = 1;
-        let mut kind = words.kind(&raw[i]);
-        if words.is_year_line(&raw[i]) {
-            kind = RunKind::Title;
-        }
-        let expecting_value = *in_ind && *fill == 1;
-        // Checked at any place in a row: a wrapped name before it may have shifted the count.
-        if kind == RunKind::Other
-            && *in_ind
-            && let Some(cut) = leading_level1(&raw[i], words)
-            && completes_level2(&raw[i][cut..], &raw[i + 1..], words)
-        {
-            // 满意度指标服务对象满意: a 一级 label merged with the head of the 二级 label after it.
-            // The label is this step's token and the rest takes the run's place, read next: an
-            // insert into `raw` would move every run after it (quadratic over a whole stream).
-            let rest = raw[i].split_off(cut);
-            let label = std::mem::replace(&mut raw[i], rest);
-            *fill = 0;
-            emit(tok(label, RunKind::L1, lines[i]));
-            return 0;
-        }
-        if kind == RunKind::Other && !expecting_value {
-            // A 二级 label wrapped around the middle of its block: its head above the row and
-            // its tail below it (服务对象满意度 / 满意度指标 居民满意度 满意度 / 指标). Tried before
-            // the head joins the 一级 label after it: 服务对象满意度满意度指标 reads as a label too.
-            if *in_ind
-                && *fill == 0
-                && let Some(tail) = wrapped_tail(raw, i, words)
-            {
-                *fill = 0;
-                return join_wrapped_tail((raw, lines), (i, tail), words, emit);
-            }
-            // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
-            if *in_ind
-                && *fill == 0
-                && let Some(next) = raw.get(i + 1)
-                && words.is_level1(next)
-                && words.is_whole_label(&format!("{}{next}", raw[i]))
-            {
-                emit(tok(next.clone(), RunKind::L1, lines[i + 1]));
-                emit(tok(format!("{}{next}", raw[i]), RunKind::L2, (lines[i].0, lines[i + 1].1)));
-                return i + 2;
-            }
-            if let Some((k, n)) = joined_label(&raw[i..], words) {
-                (kind, taken) = (k, n);
-            }
-        }
-        match kind {
-            RunKind::Header => (*in_ind, *fill) = (true, 0),
-            RunKind::L1 | RunKind::L2 => *fill = 0,
-            RunKind::Other if *in_ind => *fill = if *fill == 1 { 0 } else { *fill + 1 },
-            RunKind::Opinion | RunKind::Title => *in_ind = false,
-            _ => {}
-        }
-        // A run that is a token by itself moves into it: only runs after `i` are looked at
-        // from here on, and a copy of every run took as much again on a stream of short lines.
-        let text = if taken == 1 { std::mem::take(&mut raw[i]) } else { raw[i..i + taken].concat() };
-        emit(tok(text, kind, (lines[i].0, lines[i + taken - 1].1)));
-        i + taken
+    let mut taken = 1;
+    let mut kind = words.kind(&raw[0]);
+    if words.is_year_line(&raw[0]) {
+        kind = RunKind::Title;
     }
+    let expecting_value = *in_ind && *fill == 1;
+    // Checked at any place in a row: a wrapped name before it may have shifted the count.
+    if kind == RunKind::Other
+        && *in_ind
+        && let Some(cut) = leading_level1(&raw[0], words)
+        && completes_level2(&raw[0][cut..], &raw[1..], words)
+    {
+        // 满意度指标服务对象满意: a 一级 label merged with the head of the 二级 label after it.
+        // The label is this step's token and the rest takes the run's place, read next: an
+        // insert into `raw` would move every run after it (quadratic over a whole stream).
+        let rest = raw[0].split_off(cut);
+        let label = std::mem::replace(&mut raw[0], rest);
+        *fill = 0;
+        emit(tok(label, RunKind::L1, lines[0]));
+        return 0;
+    }
+    if kind == RunKind::Other && !expecting_value {
+        // A 二级 label wrapped around the middle of its block: its head above the row and
+        // its tail below it (服务对象满意度 / 满意度指标 居民满意度 满意度 / 指标). Tried before
+        // the head joins the 一级 label after it: 服务对象满意度满意度指标 reads as a label too.
+        if *in_ind
+            && *fill == 0
+            && let Some(tail) = wrapped_tail(raw, 0, words)
+        {
+            *fill = 0;
+            return join_wrapped_tail((raw, lines), (0, tail), words, emit);
+        }
+        // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
+        if *in_ind
+            && *fill == 0
+            && let Some(next) = raw.get(1)
+            && words.is_level1(next)
+            && words.is_whole_label(&format!("{}{next}", raw[0]))
+        {
+            emit(tok(next.clone(), RunKind::L1, lines[1]));
+            emit(tok(format!("{}{next}", raw[0]), RunKind::L2, (lines[0].0, lines[1].1)));
+            return 2;
+        }
+        if let Some((k, n)) = joined_label(raw, words) {
+            (kind, taken) = (k, n);
+        }
+    }
+    match kind {
+        RunKind::Header => (*in_ind, *fill) = (true, 0),
+        RunKind::L1 | RunKind::L2 => *fill = 0,
+        RunKind::Other if *in_ind => *fill = if *fill == 1 { 0 } else { *fill + 1 },
+        RunKind::Opinion | RunKind::Title => *in_ind = false,
+        _ => {}
+    }
+    // A run that is a token by itself moves into it: only the runs after it are looked at
+    // from here on, and a copy of every run took as much again on a stream of short lines.
+    let text = if taken == 1 { std::mem::take(&mut raw[0]) } else { raw[..taken].concat() };
+    emit(tok(text, kind, (lines[0].0, lines[taken - 1].1)));
+    taken
 }
 
 /// Emits the 二级 label whose head is `raw[i]` and whose tail is `raw[tail]`, after the 一级
