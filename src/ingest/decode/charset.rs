@@ -5,17 +5,14 @@
 /// `encoding="…"`. Returns the label in lowercase. NUL bytes are skipped first, so a page
 /// saved as UTF-16 without a BOM still shows its declaration.
 pub fn declared_charset(bytes: &[u8]) -> Option<String> {
-    let head: Vec<u8> = bytes
-        .iter()
-        .take(8 * 1024)
-        .copied()
-        .filter(|&b| b != 0)
-        .take(4 * 1024)
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
+    let window = &bytes[..bytes.len().min(8 * 1024)];
+    // Most legacy files are plain text: without a tag there is no declaration to read.
+    memchr::memchr(b'<', window)?;
+    let mut head = Vec::with_capacity(4 * 1024);
+    head.extend(window.iter().filter(|&&b| b != 0).take(4 * 1024).map(u8::to_ascii_lowercase));
     let mut from = 0;
     while let Some(at) = find(&head[from..], b"<meta").map(|i| from + i) {
-        let end = head[at..].iter().position(|&b| b == b'>').map_or(head.len(), |i| at + i);
+        let end = memchr::memchr(b'>', &head[at..]).map_or(head.len(), |i| at + i);
         if let Some(label) = value_after(&head[at..end], b"charset") {
             return Some(label);
         }
@@ -30,7 +27,7 @@ pub fn declared_charset(bytes: &[u8]) -> Option<String> {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// The value of `key = "value"` (quotes optional) inside a tag's bytes.

@@ -149,9 +149,18 @@ fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, u64) {
 /// give an error at nearly every character, so they never pass.
 fn mostly_utf8(bytes: &[u8]) -> bool {
     let (mut multibyte, mut errors) = (0usize, 0usize);
+    let mut left = bytes.len();
     for chunk in bytes.utf8_chunks() {
-        multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        // A character of two or more bytes has one lead byte (0xC2 and up).
+        multibyte += chunk.valid().bytes().filter(|&b| b >= 0xC0).count();
         errors += !chunk.invalid().is_empty() as usize;
+        left -= chunk.valid().len() + chunk.invalid().len();
+        // Errors only grow and the bytes left hold at most one character per two: once even
+        // they could not make up 20 characters an error, the answer is no (GB bytes read as
+        // UTF-8 are an error a character, and stop within their first few hundred bytes).
+        if multibyte + left / 2 < 20 * errors {
+            return false;
+        }
     }
     errors > 0 && multibyte >= 4 && multibyte >= 20 * errors
 }
@@ -409,5 +418,36 @@ mod tests {
         det.feed(&bytes, true);
         let d = decode(&bytes).unwrap();
         assert_eq!(d.encoding, det.guess(Some(b"cn"), true).name().to_ascii_lowercase());
+    }
+
+    /// The whole-file count `mostly_utf8` stops early from: every character and error counted.
+    fn mostly_utf8_counted_whole(bytes: &[u8]) -> bool {
+        let (mut multibyte, mut errors) = (0usize, 0usize);
+        for chunk in bytes.utf8_chunks() {
+            multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+            errors += !chunk.invalid().is_empty() as usize;
+        }
+        errors > 0 && multibyte >= 4 && multibyte >= 20 * errors
+    }
+
+    #[test]
+    fn mostly_utf8_stopping_early_answers_as_the_whole_count_does() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let pieces: [&[u8]; 6] =
+            ["项".as_bytes(), "目".as_bytes(), b"a1\t", "\u{1F600}".as_bytes(), &[0xff], &[0xb6, 0xab]];
+        let (mut yes, mut no) = (0, 0);
+        for round in 0..4000 {
+            let mut bytes = Vec::new();
+            // Mostly good UTF-8 with a few bad bytes, or GB-like junk throughout.
+            let bad_share = [2u8, 5, 50][rng.usize(..3)];
+            for _ in 0..rng.usize(0..300) {
+                let piece = if rng.u8(..100) < bad_share { pieces[4 + rng.usize(..2)] } else { pieces[rng.usize(..4)] };
+                bytes.extend_from_slice(piece);
+            }
+            let expected = mostly_utf8_counted_whole(&bytes);
+            assert_eq!(mostly_utf8(&bytes), expected, "round {round}: {bytes:?}");
+            if expected { yes += 1 } else { no += 1 }
+        }
+        assert!(yes > 100 && no > 100, "{yes} yes, {no} no");
     }
 }
