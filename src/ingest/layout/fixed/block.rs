@@ -116,6 +116,10 @@ fn header(segs: &[Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Kind, Vec
             cols.push((Word { start: s.start, end: s.end, text: s.text.clone() }, k));
             continue;
         }
+        // A segment of one word is that word, and it was just read as no label.
+        if !s.text.contains([' ', '\u{3000}']) {
+            return None;
+        }
         for w in words_of(s, wide) {
             let k = words.kind(&w.text);
             if k == RunKind::Other {
@@ -156,12 +160,12 @@ fn end_of(
         }
         blanks = 0;
         let ends = segs.iter().any(|s| {
-            let k = words.kind(&s.text);
+            let facts = words.facts(&s.text);
             let label_end = match kind {
-                Kind::Indicators => matches!(k, RunKind::Title | RunKind::Opinion | RunKind::Header),
-                Kind::Goals => !matches!(k, RunKind::Other | RunKind::L1 | RunKind::L2 | RunKind::Block),
+                Kind::Indicators => matches!(facts.kind, RunKind::Title | RunKind::Opinion | RunKind::Header),
+                Kind::Goals => !matches!(facts.kind, RunKind::Other | RunKind::L1 | RunKind::L2 | RunKind::Block),
             };
-            label_end || words.is_year_line(&s.text) || kind == Kind::Indicators && spans_columns(s, wide, header)
+            label_end || facts.year_line || kind == Kind::Indicators && spans_columns(s, wide, header)
         });
         if ends {
             return j;
