@@ -69,19 +69,23 @@ impl Word {
 fn words_of(seg: &Seg, wide: bool) -> Vec<Word> {
     let mut out = Vec::new();
     let mut col = seg.start;
-    let mut cur: Option<Word> = None;
-    for c in seg.text.chars() {
+    // The word being read: its start and end column and its first byte. Its text is copied
+    // once it ends, not pushed a character at a time.
+    let mut cur: Option<(usize, usize, usize)> = None;
+    for (i, c) in seg.text.char_indices() {
         let w = if wide && is_wide(c) { 2 } else { 1 };
         if c == ' ' || c == '\u{3000}' {
-            out.extend(cur.take());
+            if let Some((start, end, from)) = cur.take() {
+                out.push(Word { start, end, text: seg.text[from..i].to_string() });
+            }
         } else {
-            let word = cur.get_or_insert_with(|| Word { start: col, end: col, text: String::new() });
-            word.text.push(c);
-            word.end = col + w;
+            cur.get_or_insert((col, col, i)).1 = col + w;
         }
         col += w;
     }
-    out.extend(cur);
+    if let Some((start, end, from)) = cur {
+        out.push(Word { start, end, text: seg.text[from..].to_string() });
+    }
     out
 }
 

@@ -1,5 +1,6 @@
 //! Tests of the fixed-width reader.
 
+use super::segment::segments;
 use super::*;
 use crate::ingest::layout::stream::NoWords;
 
@@ -206,8 +207,8 @@ fn column_measure_follows_the_text() {
     // way round (display column 20).
     let pdftotext =
         [Some("  项目名称          拆违经费"), Some("  计划开始日期        2024-01-01"), Some("  备注            无")];
-    let cut = |lines: &[Option<&str>], wide: bool| -> Vec<Option<Vec<Seg>>> {
-        lines.iter().map(|l| l.map(|l| segments(l, wide))).collect()
+    let cut = |lines: &[Option<&str>], wide: bool| -> Vec<usize> {
+        lines.iter().flatten().flat_map(|l| segments(l, wide)).map(|s| s.start).collect()
     };
     assert!(aligned_starts(&cut(&pdftotext, false)) > aligned_starts(&cut(&pdftotext, true)));
     let padded =
