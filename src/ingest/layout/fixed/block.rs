@@ -53,20 +53,21 @@ enum Kind {
 
 /// A run of text between blanks, with the columns it covers.
 #[derive(Clone, Debug)]
-struct Word {
+struct Word<'a> {
     start: usize,
     end: usize,
-    text: String,
+    /// Borrowed from its segment: a block's words are read, never kept.
+    text: &'a str,
 }
 
-impl Word {
+impl Word<'_> {
     /// Twice the centre, so centres stay integers.
     fn mid2(&self) -> usize {
         self.start + self.end
     }
 }
 
-fn words_of(seg: &Seg, wide: bool) -> Vec<Word> {
+fn words_of(seg: &Seg, wide: bool) -> Vec<Word<'_>> {
     let mut out = Vec::new();
     let mut col = seg.start;
     // The word being read: its start and end column and its first byte. Its text is copied
@@ -76,7 +77,7 @@ fn words_of(seg: &Seg, wide: bool) -> Vec<Word> {
         let w = if wide && is_wide(c) { 2 } else { 1 };
         if c == ' ' || c == '\u{3000}' {
             if let Some((start, end, from)) = cur.take() {
-                out.push(Word { start, end, text: seg.text[from..i].to_string() });
+                out.push(Word { start, end, text: &seg.text[from..i] });
             }
         } else {
             cur.get_or_insert((col, col, i)).1 = col + w;
@@ -84,7 +85,7 @@ fn words_of(seg: &Seg, wide: bool) -> Vec<Word> {
         col += w;
     }
     if let Some((start, end, from)) = cur {
-        out.push(Word { start, end, text: seg.text[from..].to_string() });
+        out.push(Word { start, end, text: &seg.text[from..] });
     }
     out
 }
@@ -112,12 +113,12 @@ pub(super) fn read(lines: &[Option<Vec<Seg>>], at: usize, wide: bool, words: &dy
 
 /// The header's columns: every segment a label of the form (a segment of several labels one
 /// space apart gives each its column).
-fn header(segs: &[Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Kind, Vec<Word>)> {
+fn header<'a>(segs: &'a [Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Kind, Vec<Word<'a>>)> {
     let mut cols: Vec<(Word, RunKind)> = Vec::new();
     for s in segs {
         let k = words.kind(&s.text);
         if k != RunKind::Other {
-            cols.push((Word { start: s.start, end: s.end, text: s.text.clone() }, k));
+            cols.push((Word { start: s.start, end: s.end, text: &s.text }, k));
             continue;
         }
         // A segment of one word is that word, and it was just read as no label.
@@ -125,7 +126,7 @@ fn header(segs: &[Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Kind, Vec
             return None;
         }
         for w in words_of(s, wide) {
-            let k = words.kind(&w.text);
+            let k = words.kind(w.text);
             if k == RunKind::Other {
                 return None;
             }
@@ -189,7 +190,7 @@ fn spans_columns(s: &Seg, wide: bool, header: &[Word]) -> bool {
 /// The columns of an indicator block: a leading column for labels left of the header (绩效指标
 /// spanning the whole block), then one per header label.
 struct Columns<'a> {
-    header: &'a [Word],
+    header: &'a [Word<'a>],
 }
 
 impl Columns<'_> {
@@ -252,7 +253,7 @@ impl Columns<'_> {
 }
 
 /// Words one space apart (one segment) as groups.
-fn contiguous(words: &[Word]) -> Vec<&[Word]> {
+fn contiguous<'w, 'a>(words: &'w [Word<'a>]) -> Vec<&'w [Word<'a>]> {
     let mut out = Vec::new();
     let mut from = 0;
     for i in 1..=words.len() {
@@ -333,7 +334,7 @@ fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabula
     let keep_pre = spans[0].is_some() || fill(0) > 0;
     let mut out: Vec<Vec<Cell>> = Vec::with_capacity(rows.len() + 1);
     let mut head: Vec<Cell> = vec![Cell::new("")];
-    head.extend(header.iter().map(|h| Cell::new(h.text.clone())));
+    head.extend(header.iter().map(|h| Cell::new(h.text)));
     out.push(head);
     for (i, r) in rows.iter().enumerate() {
         let cells = spans.iter().enumerate().map(|(c, span)| match span {
@@ -619,7 +620,7 @@ fn goals(header: &[Word], body: &[(usize, Vec<Word>)]) -> Option<Rows> {
         }
     }
     let mut head: Vec<Cell> = vec![Cell::new("")];
-    head.extend(header.iter().map(|h| Cell::new(h.text.clone())));
+    head.extend(header.iter().map(|h| Cell::new(h.text)));
     let mut row: Vec<Cell> = vec![Cell::new("")];
     row.extend(texts.into_iter().map(Cell::new));
     let note =

@@ -278,23 +278,19 @@ fn split_trailing_label<'a>(run: &'a str, facts: Facts, words: &dyn Vocabulary) 
         let (value, label) = (run[..i].trim_end(), &run[i..]);
         // A label starts with a word, not inside the number before it.
         let starts_word = label.chars().next().is_some_and(|c| !c.is_ascii_digit() && !c.is_ascii_punctuation());
-        if !starts_word {
-            return None;
-        }
-        // The kind is asked first: a suffix is rarely a head label, and only one is read whole.
-        if words.kind(label) != RunKind::Head || label.chars().count() < 4 || value.is_empty() {
-            return None;
-        }
-        let label_facts = words.facts(label);
-        if !label_facts.whole_label {
+        if !starts_word || value.is_empty() || label.chars().nth(3).is_none() {
             return None;
         }
         // Values merged this way are short cells; a narrative line that happens to end in
-        // 资金 is not a value and a label. The value is read only after a label was found
-        // (at most `label_max_chars` times a run).
-        let amount = words.is_amount(value);
-        let short = amount || value.chars().nth(16).is_none();
-        (short && (amount || !labelled)).then_some((value, label, label_facts))
+        // 资金 is not a value and a label. The value is looked at before the label is read:
+        // reading each suffix of a run as a label was most of this reader's work, and the
+        // suffixes of a narrative line leave values far too long.
+        let fits = if !labelled && value.chars().nth(16).is_none() { true } else { words.is_amount(value) };
+        if !fits || words.kind(label) != RunKind::Head {
+            return None;
+        }
+        let label_facts = words.facts(label);
+        label_facts.whole_label.then_some((value, label, label_facts))
     })
 }
 
@@ -528,9 +524,12 @@ fn joined_label(runs: &[String], facts: &[Facts], words: &dyn Vocabulary) -> Opt
         if facts[k - 1].whole_label {
             break;
         }
-        let joined: String = runs[..k].concat();
-        let jk = words.kind(&joined);
-        if jk != RunKind::Other && runs[..k].iter().all(|t| t.chars().count() <= 8) {
+        // Fragments are short: the join is read only when every one is.
+        if runs[..k].iter().any(|t| t.chars().nth(8).is_some()) {
+            continue;
+        }
+        let jk = words.kind(&runs[..k].concat());
+        if jk != RunKind::Other {
             return Some((jk, k));
         }
     }
