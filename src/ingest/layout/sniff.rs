@@ -129,30 +129,30 @@ pub(crate) fn unescaped_pipes(line: &str) -> usize {
 /// comment or an XML declaration, say), or if it holds a table with rows or cells anywhere.
 /// A bare `<table` in prose is not enough.
 fn looks_like_html(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let head = &bytes[..bytes.len().min(4096)];
-    if find_ci(head, b"<!doctype html").is_some() || find_ci(head, b"<html").is_some() {
+    // The first 4 KiB, cut back to a character boundary: a needle is ASCII, so no match is lost.
+    let mut head_len = text.len().min(4096);
+    while !text.is_char_boundary(head_len) {
+        head_len -= 1;
+    }
+    let head = &text[..head_len];
+    if find_ci(head, "<!doctype html").is_some() || find_ci(head, "<html").is_some() {
         return true;
     }
-    let Some(at) = find_ci(bytes, b"<table") else {
+    let Some(at) = find_ci(text, "<table") else {
         return false;
     };
-    let rest = &bytes[at..];
-    find_ci(rest, b"<tr").is_some() || find_ci(rest, b"<td").is_some()
+    let rest = &text[at..];
+    find_ci(rest, "<tr").is_some() || find_ci(rest, "<td").is_some()
 }
 
-fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
-}
-
-/// First position of an ASCII needle, ignoring ASCII case. The needle starts with `<`, which
-/// never occurs inside a UTF-8 multibyte sequence, so the scan stays linear in practice.
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = *needle.first()?;
+/// First position of an ASCII needle starting with `<`, ignoring ASCII case. `<` never occurs
+/// inside a UTF-8 multibyte sequence, so the scan stays linear in practice, and each `<` is
+/// found by `str::find`'s byte search rather than a byte at a time.
+fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     let mut from = 0;
     while from + needle.len() <= hay.len() {
-        let i = from + hay[from..].iter().position(|&b| b == first)?;
-        if starts_with_ci(&hay[i..], needle) {
+        let i = from + hay[from..].find('<')?;
+        if hay.as_bytes()[i..].get(..needle.len()).is_some_and(|h| h.eq_ignore_ascii_case(needle.as_bytes())) {
             return Some(i);
         }
         from = i + 1;
