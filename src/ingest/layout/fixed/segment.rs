@@ -1,18 +1,18 @@
 //! Stage 3, layout: cutting a fixed-width line into positioned segments, and the page furniture
 //! (footers) that is no part of any table.
 
-use std::collections::HashMap;
-
 /// How many of `starts` (segment starts, line by line) are at a column that another segment
 /// also starts at, with columns counted in display width or in characters. Under the measure
 /// the text was laid out in, cells of one column share a start; under the other, each start
 /// drifts by the number of wide characters left of it, which differs from line to line.
 pub(super) fn aligned_starts(starts: &[usize]) -> usize {
-    let mut lines_at: HashMap<usize, usize> = HashMap::new();
-    for &start in starts {
-        *lines_at.entry(start).or_default() += 1;
-    }
-    starts.iter().filter(|s| lines_at.get(s).is_some_and(|&n| n > 1)).count()
+    // Sorted, the segments sharing a start are neighbours: a start counts when a neighbour
+    // has it too (no hashing of every start).
+    let mut sorted = starts.to_vec();
+    sorted.sort_unstable();
+    (0..sorted.len())
+        .filter(|&i| (i > 0 && sorted[i - 1] == sorted[i]) || sorted.get(i + 1) == Some(&sorted[i]))
+        .count()
 }
 
 /// East Asian Wide and Fullwidth characters: two display columns in a terminal or editor.
@@ -50,7 +50,10 @@ impl Span {
     /// (an ideographic space stays one).
     pub(super) fn seg(&self, line: &str, wide: bool) -> Seg {
         let (start, end) = if wide { self.display } else { self.chars };
-        Seg { start, end, text: line[self.bytes.clone()].replace(['\u{a0}', '\r'], " ") }
+        let text = &line[self.bytes.clone()];
+        // A no-break space starts with the byte C2: a segment without it or CR is copied as is.
+        let plain = !text.bytes().any(|b| b == 0xc2 || b == b'\r');
+        Seg { start, end, text: if plain { text.to_string() } else { text.replace(['\u{a0}', '\r'], " ") } }
     }
 }
 

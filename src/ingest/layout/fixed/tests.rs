@@ -295,3 +295,17 @@ fn goal_texts_side_by_side_split_where_their_column_starts() {
     assert_eq!(t[1], ["", goal, goal]);
     assert_eq!(inferred.len(), 1);
 }
+
+#[test]
+fn aligned_starts_count_every_segment_sharing_its_start() {
+    assert_eq!(aligned_starts(&[2, 5, 2, 9, 5, 5]), 5);
+    assert_eq!(aligned_starts(&[1, 2, 3]), 0);
+    assert_eq!(aligned_starts(&[]), 0);
+}
+
+#[test]
+fn no_break_spaces_and_carriage_returns_in_a_segment_read_as_spaces() {
+    let s = segments("项目\u{a0}名称    a\rb", false);
+    let got: Vec<&str> = s.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(got, ["项目 名称", "a b"]);
+}
