@@ -68,13 +68,21 @@ pub(super) fn spans(line: &str) -> (Vec<Span>, bool) {
     let mut gap = 0usize;
     let mut any_wide = false;
     let mut open: Option<Span> = None;
-    for (i, c) in line.char_indices() {
-        let w = if is_wide(c) {
-            any_wide = true;
-            2
+    let bytes = line.as_bytes();
+    let mut next = 0;
+    while next < bytes.len() {
+        let i = next;
+        // ASCII (the padding, digits and Latin text) is read without decoding; no ASCII
+        // character is wide.
+        let (c, w) = if bytes[i] < 0x80 {
+            (char::from(bytes[i]), 1)
         } else {
-            1
+            let Some(c) = line[i..].chars().next() else { break };
+            let wide = is_wide(c);
+            any_wide |= wide;
+            (c, if wide { 2 } else { 1 })
         };
+        next = i + c.len_utf8();
         match c {
             '\t' => {
                 col = (col / 8 + 1) * 8;
@@ -87,7 +95,7 @@ pub(super) fn spans(line: &str) -> (Vec<Span>, bool) {
                 gap += 1;
             }
             _ => {
-                let end = i + c.len_utf8();
+                let end = next;
                 match open.as_mut() {
                     Some(span) if gap < 2 => {
                         span.bytes.end = end;

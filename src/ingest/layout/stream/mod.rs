@@ -153,8 +153,12 @@ pub fn read_lines(text: &str, words: &dyn Vocabulary) -> Option<(Grid, Vec<Infer
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
 /// recovered from its labels.
 fn is_stream(grid: &Grid) -> bool {
-    let multi = grid.rows.iter().filter(|r| r.iter().filter(|c| !c.is_blank()).count() > 1).count();
-    is_stream_of(grid.rows.len(), multi)
+    let rows = grid.rows.len();
+    // Every grid is asked: counting stops one row past the most a stream may have (a table's
+    // grid is told after a few rows), and a row's cells at its second non-blank one.
+    let most = rows / 20;
+    let multi = grid.rows.iter().filter(|r| r.iter().filter(|c| !c.is_blank()).nth(1).is_some()).take(most + 1).count();
+    is_stream_of(rows, multi)
 }
 
 /// Whether `rows` rows of which `multi` hold more than one cell are a stream (see [`is_stream`]).
