@@ -114,8 +114,16 @@ pub(super) fn read(lines: &[Option<Vec<Seg>>], at: usize, wide: bool, words: &dy
 /// The header's columns: every segment a label of the form (a segment of several labels one
 /// space apart gives each its column).
 fn header<'a>(segs: &'a [Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Kind, Vec<Word<'a>>)> {
+    // A header has two columns at least: a line of one word is none, unread.
+    if let [only] = segs
+        && !only.text.contains([' ', '\u{3000}'])
+    {
+        return None;
+    }
+    // Read from the last segment back: a line that is no header mostly ends in a value, and
+    // is then told by one reading; the columns are put back in order at the end.
     let mut cols: Vec<(Word, RunKind)> = Vec::new();
-    for s in segs {
+    for s in segs.iter().rev() {
         let k = words.kind(&s.text);
         if k != RunKind::Other {
             cols.push((Word { start: s.start, end: s.end, text: &s.text }, k));
@@ -125,7 +133,7 @@ fn header<'a>(segs: &'a [Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Ki
         if !s.text.contains([' ', '\u{3000}']) {
             return None;
         }
-        for w in words_of(s, wide) {
+        for w in words_of(s, wide).into_iter().rev() {
             let k = words.kind(w.text);
             if k == RunKind::Other {
                 return None;
@@ -133,6 +141,7 @@ fn header<'a>(segs: &'a [Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Ki
             cols.push((w, k));
         }
     }
+    cols.reverse();
     let count = |k: RunKind| cols.iter().filter(|(_, c)| *c == k).count();
     let kind = if count(RunKind::Header) >= 3 && count(RunKind::Header) + count(RunKind::Block) == cols.len() {
         Kind::Indicators
