@@ -244,7 +244,7 @@ impl Columns<'_> {
         if clean || runs.len() == 1 {
             for (c, ws) in runs {
                 for w in ws {
-                    join_word(&mut cells[c], &w.text);
+                    join_word(&mut cells[c], w.text);
                 }
             }
         } else {
@@ -253,7 +253,7 @@ impl Columns<'_> {
                 let (s, e) = (group[0].start, group[group.len() - 1].end);
                 let c = self.of(s, e);
                 for w in group {
-                    join_word(&mut cells[c], &w.text);
+                    join_word(&mut cells[c], w.text);
                 }
             }
         }
@@ -625,7 +625,7 @@ fn goals(header: &[Word], body: &[(usize, Vec<Word>)]) -> Option<Rows> {
             while col < cuts.len() && starts_column(line, i, cuts[col]) {
                 col += 1;
             }
-            append(&mut texts[col], &w.text);
+            append(&mut texts[col], w.text);
         }
     }
     let mut head: Vec<Cell> = vec![Cell::new("")];
