@@ -66,7 +66,11 @@ pub fn sniff(text: &str) -> LayoutKind {
         // other out in a fixed order, so once one has enough lines only the kinds before it
         // are looked for (a TSV file is searched for pipes only after its third tab line).
         // Each reading starts with a search for the byte it needs, which most lines lack.
+        // When a kind reaches its lines, the rest of the text is searched once for the bytes
+        // the kinds before it need: without them the answer is known, and the scan stops.
         let b = line.as_bytes();
+        // `line` is a piece of `text`: where it ends in `text` is a character boundary.
+        let rest = || &text[line.as_ptr() as usize - text.as_ptr() as usize + line.len()..];
         if b.contains(&b'|') && unescaped_pipes(line) >= 2 {
             pipe_lines += 1;
             if pipe_lines >= MIN_LINES {
@@ -78,6 +82,12 @@ pub fn sniff(text: &str) -> LayoutKind {
         }
         if b.contains(&b'\t') {
             tab_lines += 1;
+            if tab_lines >= MIN_LINES {
+                if !rest().contains('|') {
+                    return LayoutKind::Tsv;
+                }
+                continue;
+            }
         }
         let csv = csv_lines >= MIN_LINES && csv_agree >= MIN_LINES;
         if csv {
@@ -93,10 +103,19 @@ pub fn sniff(text: &str) -> LayoutKind {
                 comma_counts[i] += 1;
                 csv_lines += 1;
                 csv_agree = csv_agree.max(comma_counts[i]);
+                if csv_lines >= MIN_LINES && csv_agree >= MIN_LINES {
+                    if !rest().contains(['|', '\t']) {
+                        return LayoutKind::Csv;
+                    }
+                    continue;
+                }
             }
         }
         if spaced_lines < MIN_LINES && has_aligned_gap(line) {
             spaced_lines += 1;
+            if spaced_lines >= MIN_LINES && !rest().contains(['|', '\t', ',']) {
+                return LayoutKind::FixedWidth;
+            }
         }
     }
     if pipe_lines >= MIN_LINES {
@@ -348,6 +367,19 @@ mod tests {
             let doc: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
             assert_eq!(sniff(&doc), every_line(&doc), "{doc:?}");
         }
+    }
+
+    #[test]
+    fn a_kind_settled_early_still_yields_to_the_kinds_before_it_later_in_the_text() {
+        let tsv = "a\tb\nc\td\ne\tf\n";
+        assert_eq!(sniff(tsv), LayoutKind::Tsv);
+        assert_eq!(sniff(&format!("{tsv}|x|y|\n|x|y|\n|x|y|\n")), LayoutKind::Markdown);
+        let csv = "a,b,c\nd,e,f\ng,h,i\n";
+        assert_eq!(sniff(csv), LayoutKind::Csv);
+        assert_eq!(sniff(&format!("{csv}1\t2\n3\t4\n5\t6\n")), LayoutKind::Tsv);
+        let fixed = "名称  值\n单位  局\n年度  2024\n";
+        assert_eq!(sniff(fixed), LayoutKind::FixedWidth);
+        assert_eq!(sniff(&format!("{fixed}a,b,c\nd,e,f\ng,h,i\n")), LayoutKind::Csv);
     }
 
     #[test]
