@@ -69,8 +69,14 @@ impl Word<'_> {
 
 fn words_of(seg: &Seg, wide: bool) -> Vec<Word<'_>> {
     let mut out = Vec::new();
+    push_words(seg, wide, &mut out);
+    out
+}
+
+/// The words of `seg` pushed onto `out`: a line's words go into one list, not one per segment.
+fn push_words<'a>(seg: &'a Seg, wide: bool, out: &mut Vec<Word<'a>>) {
     let mut col = seg.start;
-    // The word being read: its start and end column and its first byte. Its text is copied
+    // The word being read: its start and end column and its first byte. Its text is borrowed
     // once it ends, not pushed a character at a time.
     let mut cur: Option<(usize, usize, usize)> = None;
     for (i, c) in seg.text.char_indices() {
@@ -87,7 +93,6 @@ fn words_of(seg: &Seg, wide: bool) -> Vec<Word<'_>> {
     if let Some((start, end, from)) = cur {
         out.push(Word { start, end, text: &seg.text[from..] });
     }
-    out
 }
 
 /// The block starting at line `at`, when that line is a header the form's words name and
@@ -101,7 +106,11 @@ pub(super) fn read(lines: &[Option<Vec<Seg>>], at: usize, wide: bool, words: &dy
         if let Some(segs) = line
             && !segs.is_empty()
         {
-            body.push((no, segs.iter().flat_map(|s| words_of(s, wide)).collect()));
+            let mut words = Vec::new();
+            for s in segs {
+                push_words(s, wide, &mut words);
+            }
+            body.push((no, words));
         }
     }
     let (rows, notes) = match kind {
