@@ -312,8 +312,8 @@ pub struct FormLabels;
 
 impl Vocabulary for FormLabels {
     fn facts(&self, run: &str) -> Facts {
-        let RunFacts { kind, whole_label, level1 } = RunFacts::read(run);
-        Facts { kind, whole_label, level1, year_line: self.is_year_line(run) }
+        let f = RunFacts::read(run);
+        Facts { kind: f.kind, whole_label: f.whole_label, level1: f.level1, year_line: self.is_year_line(run) }
     }
     fn kind(&self, run: &str) -> RunKind {
         RunFacts::read(run).kind
