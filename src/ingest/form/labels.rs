@@ -2,7 +2,7 @@
 
 use super::amount::parse_amount;
 use super::words::{Key, word};
-use crate::ingest::layout::stream::{RunKind, Vocabulary};
+use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
 use crate::ingest::text::{clean, label_key, label_key_within, years};
 
 pub(super) enum TextField {
@@ -304,24 +304,28 @@ fn level2_key(key: &Key) -> &'static str {
 
 /// The form's words for the layout stage's text-run reader, which rebuilds rows from them.
 ///
-/// The reader asks several questions of one run (its kind, then whether it is a whole label
-/// or a 一级 label), and asks again of the runs it looks ahead to: every answer is
-/// found in one reading of the run ([`RunFacts`]), and the last runs read are remembered.
+/// The reader asks what a run is once ([`Facts`]: its kind, whether it is a whole label or a
+/// 一级 label, all found in one reading of the run by [`RunFacts`]) and keeps the answer
+/// beside the run while it looks ahead.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FormLabels;
 
 impl Vocabulary for FormLabels {
+    fn facts(&self, run: &str) -> Facts {
+        let f = RunFacts::read(run);
+        Facts { kind: f.kind, whole_label: f.whole_label, level1: f.level1, year_line: self.is_year_line(run) }
+    }
     fn kind(&self, run: &str) -> RunKind {
-        RunFacts::of(run).kind
+        RunFacts::read(run).kind
     }
     fn is_whole_label(&self, run: &str) -> bool {
-        RunFacts::of(run).whole_label
+        RunFacts::read(run).whole_label
     }
     fn is_year_line(&self, run: &str) -> bool {
         year_line(run).is_some()
     }
     fn is_level1(&self, run: &str) -> bool {
-        RunFacts::of(run).level1
+        RunFacts::read(run).level1
     }
     fn is_amount(&self, run: &str) -> bool {
         parse_amount(run).is_some()
@@ -340,51 +344,7 @@ struct RunFacts {
     level1: bool,
 }
 
-/// How many of the last runs read are remembered per thread. The text-run reader looks up
-/// to three runs ahead for a closing quote, then reads each run, its neighbour and their join:
-/// eight covers that window, and a linear scan of eight is cheaper than hashing the run.
-const RECENT_RUNS: usize = 8;
-
-/// Longer runs are read each time: a label is far shorter, and a slot's buffer keeps its size
-/// (a hostile file's one-line run must not stay in memory after its file).
-const RECENT_MAX_BYTES: usize = 256;
-
-/// The last runs read and their facts, the oldest overwritten first.
-struct Recent {
-    next: usize,
-    runs: [Option<(String, RunFacts)>; RECENT_RUNS],
-}
-
-thread_local! {
-    static RECENT: std::cell::RefCell<Recent> =
-        const { std::cell::RefCell::new(Recent { next: 0, runs: [const { None }; RECENT_RUNS] }) };
-}
-
 impl RunFacts {
-    fn of(run: &str) -> RunFacts {
-        if run.len() > RECENT_MAX_BYTES {
-            return RunFacts::read(run);
-        }
-        RECENT.with_borrow_mut(|recent| {
-            if let Some((_, facts)) = recent.runs.iter().flatten().find(|(r, _)| r == run) {
-                return *facts;
-            }
-            let facts = RunFacts::read(run);
-            let slot = &mut recent.runs[recent.next];
-            match slot {
-                // The slot's buffer is reused: no allocation once the ring is warm.
-                Some((r, f)) => {
-                    r.clear();
-                    r.push_str(run);
-                    *f = facts;
-                }
-                None => *slot = Some((run.to_string(), facts)),
-            }
-            recent.next = (recent.next + 1) % RECENT_RUNS;
-            facts
-        })
-    }
-
     fn read(run: &str) -> RunFacts {
         let Some(key) = label_key_within(run, LABEL_MAX_CHARS) else {
             return RunFacts { kind: RunKind::Other, whole_label: false, level1: false };

@@ -5,6 +5,8 @@
 //! which were empty cells. Title lines above the table (`项目支出绩效目标表`, `(2022年度)`)
 //! arrive as one-field records and become one-cell rows, as in every other reader.
 
+use compact_str::CompactString;
+
 use super::{Cell, Grid};
 
 /// Reads CSV text into rows of cells, one row per record.
@@ -38,10 +40,11 @@ pub fn read(text: &str) -> Grid {
 
 /// Field text trimmed, with a quoted line break written as `\n` whatever the file used, the
 /// way the other readers write a break inside a cell.
-fn field_text(field: &[u8]) -> String {
+fn field_text(field: &[u8]) -> CompactString {
+    // Made straight into the cell's text: a `String` first was an allocation per field.
     let text = String::from_utf8_lossy(field);
     let text = text.trim();
-    if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() }
+    if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n").into() } else { text.into() }
 }
 
 #[cfg(test)]

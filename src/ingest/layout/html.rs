@@ -187,7 +187,20 @@ impl TextBuf {
         // paragraph break, which browsers ignore but markdown or plain text wrapped around
         // an HTML table relies on (`# 标题`, blank line, `（2020年度）`, blank line, <table>).
         let mut newlines = 0;
-        for c in text.chars() {
+        // Characters kept as they are go in a run at a time: `plain` is the byte range of the
+        // run being read, copied when a character needing a rule ends it.
+        let mut plain = 0..0;
+        for (i, c) in text.char_indices() {
+            if !matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c' | '\u{a0}') {
+                newlines = 0;
+                if plain.end != i {
+                    self.s.push_str(&text[plain]);
+                    plain = i..i;
+                }
+                plain.end = i + c.len_utf8();
+                continue;
+            }
+            self.s.push_str(&text[std::mem::replace(&mut plain, 0..0)]);
             match c {
                 '\n' if pre => self.s.push('\n'),
                 ' ' | '\t' | '\n' | '\r' | '\x0c' => {
@@ -201,16 +214,13 @@ impl TextBuf {
                         self.s.push(' ');
                     }
                 }
-                '\u{a0}' => {
+                _ => {
                     newlines = 0;
                     self.s.push(' ');
                 }
-                _ => {
-                    newlines = 0;
-                    self.s.push(c);
-                }
             }
         }
+        self.s.push_str(&text[plain]);
     }
 
     fn push_break(&mut self) {
@@ -224,10 +234,14 @@ impl TextBuf {
         self.s.split('\n').map(str::trim).filter(|l| !l.is_empty())
     }
 
-    fn take_cell_text(&mut self) -> String {
-        let text = self.lines().collect::<Vec<_>>().join("\n");
-        self.s.clear();
-        text
+    /// Appends the lines to `out`, one `\n` between any two.
+    fn write_lines(&self, out: &mut String) {
+        for line in self.lines() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line);
+        }
     }
 }
 
@@ -256,9 +270,8 @@ impl CellBuild {
         self.parts.iter().any(|p| matches!(p, Part::Nested(_)))
     }
 
-    fn into_parts(mut self) -> Vec<Part> {
-        self.parts.push(Part::Text(self.current));
-        self.parts
+    fn into_parts(self) -> impl Iterator<Item = Part> {
+        self.parts.into_iter().chain(std::iter::once(Part::Text(self.current)))
     }
 }
 
@@ -500,15 +513,7 @@ fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> String {
     let mut text = String::new();
     for part in cell.into_parts() {
         match part {
-            Part::Text(mut t) => {
-                let piece = t.take_cell_text();
-                if !piece.is_empty() {
-                    if !text.is_empty() {
-                        text.push('\n');
-                    }
-                    text.push_str(&piece);
-                }
-            }
+            Part::Text(t) => t.write_lines(&mut text),
             Part::Nested(rows) => nested.extend(rows),
         }
     }

@@ -198,26 +198,34 @@ fn push_row(grid: &mut Grid, cells: Vec<String>, collapse_padded_title: bool) {
 }
 
 /// Splits at unescaped pipes, unescaping `\|`; every cell is trimmed.
+///
+/// Cells are cut from the line by byte position and copied once, trimmed; only a cell holding
+/// an escaped pipe is rewritten.
 fn split_cells(line: &str) -> Vec<String> {
-    let mut cells = vec![String::new()];
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'|') => {
-                chars.next();
-                push_char(&mut cells, '|');
+    let b = line.as_bytes();
+    let mut cells = Vec::new();
+    let (mut start, mut escaped) = (0, false);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if b.get(i + 1) == Some(&b'|') => {
+                escaped = true;
+                i += 2;
             }
-            '|' => cells.push(String::new()),
-            _ => push_char(&mut cells, c),
+            b'|' => {
+                cells.push(cell_text(&line[start..i], escaped));
+                (start, escaped) = (i + 1, false);
+                i += 1;
+            }
+            _ => i += 1,
         }
     }
-    cells.into_iter().map(|c| c.trim().to_string()).collect()
+    cells.push(cell_text(&line[start..], escaped));
+    cells
 }
 
-fn push_char(cells: &mut [String], c: char) {
-    if let Some(last) = cells.last_mut() {
-        last.push(c);
-    }
+fn cell_text(cell: &str, escaped: bool) -> String {
+    if escaped { cell.replace("\\|", "|").trim().to_string() } else { cell.trim().to_string() }
 }
 
 /// `|---|:---:|` and the like: only pipes, dashes, colons and spaces, with a pipe and a dash.
@@ -229,6 +237,15 @@ fn is_separator(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_pipes_stay_in_their_cell() {
+        assert_eq!(split_cells(r" a \| b | c |"), ["a | b", "c", ""]);
+        assert_eq!(split_cells(r"x\\|y"), [r"x\|y"]);
+        assert_eq!(split_cells(r"\"), [r"\"]);
+        assert_eq!(split_cells("|"), ["", ""]);
+        assert_eq!(split_cells(" 项目名称 | 拆违经费 "), ["项目名称", "拆违经费"]);
+    }
 
     #[test]
     fn markdown_table_with_separator_and_titles() {

@@ -88,9 +88,17 @@ fn name_of(kind: LayoutKind, text: &str) -> &'static str {
     kind.name()
 }
 
+/// A space between two CJK characters: read as the cell's characters go by, three at a time.
 fn has_wrap_space(cell: &str) -> bool {
-    let chars: Vec<char> = cell.chars().collect();
-    chars.windows(3).any(|w| is_cjk(w[0]) && w[1] == ' ' && is_cjk(w[2]))
+    let mut chars = cell.chars();
+    let (Some(mut a), Some(mut b)) = (chars.next(), chars.next()) else { return false };
+    for c in chars {
+        if b == ' ' && is_cjk(a) && is_cjk(c) {
+            return true;
+        }
+        (a, b) = (b, c);
+    }
+    false
 }
 
 /// One cell of a grid. A cell spanning several rows or columns is stored once, at its
@@ -193,6 +201,17 @@ mod tests {
             }
         }
         assert!(streams >= 5, "{streams} streams among the samples");
+    }
+
+    #[test]
+    fn wrap_spaces_sit_between_two_cjk_characters() {
+        assert!(has_wrap_space("资 源"));
+        assert!(has_wrap_space("汕头市人力资 源和社会保障局"));
+        assert!(!has_wrap_space("资  源"));
+        assert!(!has_wrap_space("a 源"));
+        assert!(!has_wrap_space("资 "));
+        assert!(!has_wrap_space(" "));
+        assert!(!has_wrap_space(""));
     }
 
     #[test]

@@ -57,30 +57,67 @@ pub fn sniff(text: &str) -> LayoutKind {
     let mut spaced_lines = 0;
     // Field count -> number of lines with that many comma fields (3 or more).
     let mut comma_counts: Vec<usize> = Vec::new();
+    let (mut csv_lines, mut csv_agree) = (0, 0);
     for line in lines(text) {
         if crate::ingest::deadline::tick() {
             break;
         }
-        if unescaped_pipes(line) >= 2 {
+        // Each signal is read only while it can still change the answer: the kinds rule each
+        // other out in a fixed order, so once one has enough lines only the kinds before it
+        // are looked for (a TSV file is searched for pipes only after its third tab line).
+        // Each reading starts with a search for the byte it needs, which most lines lack.
+        // When a kind reaches its lines, the rest of the text is searched once for the bytes
+        // the kinds before it need: without them the answer is known, and the scan stops.
+        let b = line.as_bytes();
+        // `line` is a piece of `text`: where it ends in `text` is a character boundary.
+        let rest = || &text[line.as_ptr() as usize - text.as_ptr() as usize + line.len()..];
+        if b.contains(&b'|') && unescaped_pipes(line) >= 2 {
             pipe_lines += 1;
-        }
-        if line.contains('\t') {
-            tab_lines += 1;
-        }
-        let fields = comma_fields(line);
-        if fields >= 3 {
-            let i = fields.min(256);
-            if comma_counts.len() <= i {
-                comma_counts.resize(i + 1, 0);
+            if pipe_lines >= MIN_LINES {
+                return LayoutKind::Markdown;
             }
-            comma_counts[i] += 1;
         }
-        if has_aligned_gap(line) {
+        if tab_lines >= MIN_LINES {
+            continue;
+        }
+        if b.contains(&b'\t') {
+            tab_lines += 1;
+            if tab_lines >= MIN_LINES {
+                if !rest().contains('|') {
+                    return LayoutKind::Tsv;
+                }
+                continue;
+            }
+        }
+        let csv = csv_lines >= MIN_LINES && csv_agree >= MIN_LINES;
+        if csv {
+            continue;
+        }
+        if b.contains(&b',') {
+            let fields = comma_fields(line);
+            if fields >= 3 {
+                let i = fields.min(256);
+                if comma_counts.len() <= i {
+                    comma_counts.resize(i + 1, 0);
+                }
+                comma_counts[i] += 1;
+                csv_lines += 1;
+                csv_agree = csv_agree.max(comma_counts[i]);
+                if csv_lines >= MIN_LINES && csv_agree >= MIN_LINES {
+                    if !rest().contains(['|', '\t']) {
+                        return LayoutKind::Csv;
+                    }
+                    continue;
+                }
+            }
+        }
+        if spaced_lines < MIN_LINES && has_aligned_gap(line) {
             spaced_lines += 1;
+            if spaced_lines >= MIN_LINES && !rest().contains(['|', '\t', ',']) {
+                return LayoutKind::FixedWidth;
+            }
         }
     }
-    let csv_lines: usize = comma_counts.iter().sum();
-    let csv_agree = comma_counts.iter().copied().max().unwrap_or(0);
     if pipe_lines >= MIN_LINES {
         LayoutKind::Markdown
     } else if tab_lines >= MIN_LINES {
@@ -111,30 +148,30 @@ pub(crate) fn unescaped_pipes(line: &str) -> usize {
 /// comment or an XML declaration, say), or if it holds a table with rows or cells anywhere.
 /// A bare `<table` in prose is not enough.
 fn looks_like_html(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let head = &bytes[..bytes.len().min(4096)];
-    if find_ci(head, b"<!doctype html").is_some() || find_ci(head, b"<html").is_some() {
+    // The first 4 KiB, cut back to a character boundary: a needle is ASCII, so no match is lost.
+    let mut head_len = text.len().min(4096);
+    while !text.is_char_boundary(head_len) {
+        head_len -= 1;
+    }
+    let head = &text[..head_len];
+    if find_ci(head, "<!doctype html").is_some() || find_ci(head, "<html").is_some() {
         return true;
     }
-    let Some(at) = find_ci(bytes, b"<table") else {
+    let Some(at) = find_ci(text, "<table") else {
         return false;
     };
-    let rest = &bytes[at..];
-    find_ci(rest, b"<tr").is_some() || find_ci(rest, b"<td").is_some()
+    let rest = &text[at..];
+    find_ci(rest, "<tr").is_some() || find_ci(rest, "<td").is_some()
 }
 
-fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
-}
-
-/// First position of an ASCII needle, ignoring ASCII case. The needle starts with `<`, which
-/// never occurs inside a UTF-8 multibyte sequence, so the scan stays linear in practice.
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = *needle.first()?;
+/// First position of an ASCII needle starting with `<`, ignoring ASCII case. `<` never occurs
+/// inside a UTF-8 multibyte sequence, so the scan stays linear in practice, and each `<` is
+/// found by `str::find`'s byte search rather than a byte at a time.
+fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     let mut from = 0;
     while from + needle.len() <= hay.len() {
-        let i = from + hay[from..].iter().position(|&b| b == first)?;
-        if starts_with_ci(&hay[i..], needle) {
+        let i = from + hay[from..].find('<')?;
+        if hay.as_bytes()[i..].get(..needle.len()).is_some_and(|h| h.eq_ignore_ascii_case(needle.as_bytes())) {
             return Some(i);
         }
         from = i + 1;
@@ -190,16 +227,27 @@ fn thousands_separator(b: &[u8], at: usize) -> bool {
 /// True when the line has two pieces of text separated by two or more spaces, not counting
 /// leading indentation: the shape of a pdftotext `-layout` row.
 fn has_aligned_gap(line: &str) -> bool {
-    let t = line.trim();
+    // Read by bytes: the three blanks are ` `, `C2 A0` and `E3 80 80`, and no byte of another
+    // character starts either sequence, so a character is never decoded.
+    let b = line.trim().as_bytes();
     let mut run = 0;
-    for c in t.chars() {
-        if c == ' ' || c == '\u{3000}' || c == '\u{a0}' {
+    let mut i = 0;
+    while i < b.len() {
+        let blank = match b[i] {
+            b' ' => 1,
+            0xc2 if b.get(i + 1) == Some(&0xa0) => 2,
+            0xe3 if b.get(i + 1..i + 3) == Some(&[0x80, 0x80]) => 3,
+            _ => 0,
+        };
+        if blank > 0 {
             run += 1;
+            i += blank;
         } else {
             if run >= 2 {
                 return true;
             }
             run = 0;
+            i += 1;
         }
     }
     false
@@ -264,6 +312,74 @@ mod tests {
         let lines_text = "财政项目支出绩效目标申报表\n（2026年度）\n项目名称\n拆违经费\n";
         assert_eq!(sniff(lines_text), LayoutKind::Lines);
         assert_eq!(sniff(""), LayoutKind::Lines);
+    }
+
+    #[test]
+    fn aligned_gaps_of_every_blank_and_none_at_the_ends() {
+        assert!(has_aligned_gap("项目名称  拆违经费"));
+        assert!(has_aligned_gap("项目名称\u{3000}\u{3000}拆违经费"));
+        assert!(has_aligned_gap("a\u{a0} b"));
+        assert!(has_aligned_gap("a  \tb"));
+        assert!(!has_aligned_gap("   项目名称 拆违经费   "));
+        assert!(!has_aligned_gap("a \u{2003} b"));
+        assert!(!has_aligned_gap("a  \t"));
+        assert!(!has_aligned_gap("\u{3000}\u{3000}a"));
+    }
+
+    /// Stopping each signal once it cannot change the answer must give the answer reading
+    /// every signal of every line gives.
+    #[test]
+    fn sniff_stopping_early_agrees_with_reading_every_line() {
+        fn every_line(text: &str) -> LayoutKind {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            if looks_like_html(text) {
+                return LayoutKind::Html;
+            }
+            let (mut pipes, mut tabs, mut spaced) = (0, 0, 0);
+            let mut counts = std::collections::HashMap::new();
+            for line in lines(text) {
+                pipes += usize::from(unescaped_pipes(line) >= 2);
+                tabs += usize::from(line.contains('\t'));
+                spaced += usize::from(has_aligned_gap(line));
+                let f = comma_fields(line);
+                if f >= 3 {
+                    *counts.entry(f.min(256)).or_insert(0) += 1;
+                }
+            }
+            let (csv, agree) = (counts.values().sum::<usize>(), counts.values().copied().max().unwrap_or(0));
+            match () {
+                _ if pipes >= MIN_LINES => LayoutKind::Markdown,
+                _ if tabs >= MIN_LINES => LayoutKind::Tsv,
+                _ if csv >= MIN_LINES && agree >= MIN_LINES => LayoutKind::Csv,
+                _ if spaced >= MIN_LINES => LayoutKind::FixedWidth,
+                _ => LayoutKind::Lines,
+            }
+        }
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..3000 {
+            let len = (next() % 60) as usize;
+            let doc: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            assert_eq!(sniff(&doc), every_line(&doc), "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn a_kind_settled_early_still_yields_to_the_kinds_before_it_later_in_the_text() {
+        let tsv = "a\tb\nc\td\ne\tf\n";
+        assert_eq!(sniff(tsv), LayoutKind::Tsv);
+        assert_eq!(sniff(&format!("{tsv}|x|y|\n|x|y|\n|x|y|\n")), LayoutKind::Markdown);
+        let csv = "a,b,c\nd,e,f\ng,h,i\n";
+        assert_eq!(sniff(csv), LayoutKind::Csv);
+        assert_eq!(sniff(&format!("{csv}1\t2\n3\t4\n5\t6\n")), LayoutKind::Tsv);
+        let fixed = "名称  值\n单位  局\n年度  2024\n";
+        assert_eq!(sniff(fixed), LayoutKind::FixedWidth);
+        assert_eq!(sniff(&format!("{fixed}a,b,c\nd,e,f\ng,h,i\n")), LayoutKind::Csv);
     }
 
     #[test]

@@ -53,36 +53,46 @@ enum Kind {
 
 /// A run of text between blanks, with the columns it covers.
 #[derive(Clone, Debug)]
-struct Word {
+struct Word<'a> {
     start: usize,
     end: usize,
-    text: String,
+    /// Borrowed from its segment: a block's words are read, never kept.
+    text: &'a str,
 }
 
-impl Word {
+impl Word<'_> {
     /// Twice the centre, so centres stay integers.
     fn mid2(&self) -> usize {
         self.start + self.end
     }
 }
 
-fn words_of(seg: &Seg, wide: bool) -> Vec<Word> {
+fn words_of(seg: &Seg, wide: bool) -> Vec<Word<'_>> {
     let mut out = Vec::new();
+    push_words(seg, wide, &mut out);
+    out
+}
+
+/// The words of `seg` pushed onto `out`: a line's words go into one list, not one per segment.
+fn push_words<'a>(seg: &'a Seg, wide: bool, out: &mut Vec<Word<'a>>) {
     let mut col = seg.start;
-    let mut cur: Option<Word> = None;
-    for c in seg.text.chars() {
+    // The word being read: its start and end column and its first byte. Its text is borrowed
+    // once it ends, not pushed a character at a time.
+    let mut cur: Option<(usize, usize, usize)> = None;
+    for (i, c) in seg.text.char_indices() {
         let w = if wide && is_wide(c) { 2 } else { 1 };
         if c == ' ' || c == '\u{3000}' {
-            out.extend(cur.take());
+            if let Some((start, end, from)) = cur.take() {
+                out.push(Word { start, end, text: &seg.text[from..i] });
+            }
         } else {
-            let word = cur.get_or_insert_with(|| Word { start: col, end: col, text: String::new() });
-            word.text.push(c);
-            word.end = col + w;
+            cur.get_or_insert((col, col, i)).1 = col + w;
         }
         col += w;
     }
-    out.extend(cur);
-    out
+    if let Some((start, end, from)) = cur {
+        out.push(Word { start, end, text: &seg.text[from..] });
+    }
 }
 
 /// The block starting at line `at`, when that line is a header the form's words name and
@@ -96,7 +106,11 @@ pub(super) fn read(lines: &[Option<Vec<Seg>>], at: usize, wide: bool, words: &dy
         if let Some(segs) = line
             && !segs.is_empty()
         {
-            body.push((no, segs.iter().flat_map(|s| words_of(s, wide)).collect()));
+            let mut words = Vec::new();
+            for s in segs {
+                push_words(s, wide, &mut words);
+            }
+            body.push((no, words));
         }
     }
     let (rows, notes) = match kind {
@@ -108,22 +122,35 @@ pub(super) fn read(lines: &[Option<Vec<Seg>>], at: usize, wide: bool, words: &dy
 
 /// The header's columns: every segment a label of the form (a segment of several labels one
 /// space apart gives each its column).
-fn header(segs: &[Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Kind, Vec<Word>)> {
+fn header<'a>(segs: &'a [Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Kind, Vec<Word<'a>>)> {
+    // A header has two columns at least: a line of one word is none, unread.
+    if let [only] = segs
+        && !only.text.contains([' ', '\u{3000}'])
+    {
+        return None;
+    }
+    // Read from the last segment back: a line that is no header mostly ends in a value, and
+    // is then told by one reading; the columns are put back in order at the end.
     let mut cols: Vec<(Word, RunKind)> = Vec::new();
-    for s in segs {
+    for s in segs.iter().rev() {
         let k = words.kind(&s.text);
         if k != RunKind::Other {
-            cols.push((Word { start: s.start, end: s.end, text: s.text.clone() }, k));
+            cols.push((Word { start: s.start, end: s.end, text: &s.text }, k));
             continue;
         }
-        for w in words_of(s, wide) {
-            let k = words.kind(&w.text);
+        // A segment of one word is that word, and it was just read as no label.
+        if !s.text.contains([' ', '\u{3000}']) {
+            return None;
+        }
+        for w in words_of(s, wide).into_iter().rev() {
+            let k = words.kind(w.text);
             if k == RunKind::Other {
                 return None;
             }
             cols.push((w, k));
         }
     }
+    cols.reverse();
     let count = |k: RunKind| cols.iter().filter(|(_, c)| *c == k).count();
     let kind = if count(RunKind::Header) >= 3 && count(RunKind::Header) + count(RunKind::Block) == cols.len() {
         Kind::Indicators
@@ -156,12 +183,12 @@ fn end_of(
         }
         blanks = 0;
         let ends = segs.iter().any(|s| {
-            let k = words.kind(&s.text);
+            let facts = words.facts(&s.text);
             let label_end = match kind {
-                Kind::Indicators => matches!(k, RunKind::Title | RunKind::Opinion | RunKind::Header),
-                Kind::Goals => !matches!(k, RunKind::Other | RunKind::L1 | RunKind::L2 | RunKind::Block),
+                Kind::Indicators => matches!(facts.kind, RunKind::Title | RunKind::Opinion | RunKind::Header),
+                Kind::Goals => !matches!(facts.kind, RunKind::Other | RunKind::L1 | RunKind::L2 | RunKind::Block),
             };
-            label_end || words.is_year_line(&s.text) || kind == Kind::Indicators && spans_columns(s, wide, header)
+            label_end || facts.year_line || kind == Kind::Indicators && spans_columns(s, wide, header)
         });
         if ends {
             return j;
@@ -181,7 +208,7 @@ fn spans_columns(s: &Seg, wide: bool, header: &[Word]) -> bool {
 /// The columns of an indicator block: a leading column for labels left of the header (绩效指标
 /// spanning the whole block), then one per header label.
 struct Columns<'a> {
-    header: &'a [Word],
+    header: &'a [Word<'a>],
 }
 
 impl Columns<'_> {
@@ -226,7 +253,7 @@ impl Columns<'_> {
         if clean || runs.len() == 1 {
             for (c, ws) in runs {
                 for w in ws {
-                    join_word(&mut cells[c], &w.text);
+                    join_word(&mut cells[c], w.text);
                 }
             }
         } else {
@@ -235,7 +262,7 @@ impl Columns<'_> {
                 let (s, e) = (group[0].start, group[group.len() - 1].end);
                 let c = self.of(s, e);
                 for w in group {
-                    join_word(&mut cells[c], &w.text);
+                    join_word(&mut cells[c], w.text);
                 }
             }
         }
@@ -244,7 +271,7 @@ impl Columns<'_> {
 }
 
 /// Words one space apart (one segment) as groups.
-fn contiguous(words: &[Word]) -> Vec<&[Word]> {
+fn contiguous<'w, 'a>(words: &'w [Word<'a>]) -> Vec<&'w [Word<'a>]> {
     let mut out = Vec::new();
     let mut from = 0;
     for i in 1..=words.len() {
@@ -325,7 +352,7 @@ fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabula
     let keep_pre = spans[0].is_some() || fill(0) > 0;
     let mut out: Vec<Vec<Cell>> = Vec::with_capacity(rows.len() + 1);
     let mut head: Vec<Cell> = vec![Cell::new("")];
-    head.extend(header.iter().map(|h| Cell::new(h.text.clone())));
+    head.extend(header.iter().map(|h| Cell::new(h.text)));
     out.push(head);
     for (i, r) in rows.iter().enumerate() {
         let cells = spans.iter().enumerate().map(|(c, span)| match span {
@@ -607,11 +634,11 @@ fn goals(header: &[Word], body: &[(usize, Vec<Word>)]) -> Option<Rows> {
             while col < cuts.len() && starts_column(line, i, cuts[col]) {
                 col += 1;
             }
-            append(&mut texts[col], &w.text);
+            append(&mut texts[col], w.text);
         }
     }
     let mut head: Vec<Cell> = vec![Cell::new("")];
-    head.extend(header.iter().map(|h| Cell::new(h.text.clone())));
+    head.extend(header.iter().map(|h| Cell::new(h.text)));
     let mut row: Vec<Cell> = vec![Cell::new("")];
     row.extend(texts.into_iter().map(Cell::new));
     let note =

@@ -58,7 +58,7 @@ use super::sniff::lines;
 use super::stream::Vocabulary;
 use super::{Cell, Grid, Inference};
 use crate::ingest::text::is_cjk;
-use segment::{Seg, aligned_starts, is_page_footer, is_wide, segments};
+use segment::{Seg, Span, aligned_starts, is_page_footer};
 
 /// Columns two starts may differ by and still line up.
 const TOL: usize = 2;
@@ -87,15 +87,27 @@ pub fn read(text: &str, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
             }
         }
     }
-    // Each line is cut once per measure and the measure the text was laid out in keeps its cut.
-    let cut = |wide: bool| -> Vec<Option<Vec<Seg>>> { pieces.iter().map(|p| p.map(|p| segments(p, wide))).collect() };
-    let narrow = cut(false);
-    let (wide, lines) = if text.chars().any(is_wide) {
-        let in_width = cut(true);
-        if aligned_starts(&in_width) > aligned_starts(&narrow) { (true, in_width) } else { (false, narrow) }
-    } else {
-        (false, narrow)
-    };
+    // Each line is cut once, with its columns in both measures; the measure the text was laid
+    // out in is chosen from the starts, and only its segments are made.
+    let mut any_wide = false;
+    let spans: Vec<Option<Vec<Span>>> = pieces
+        .iter()
+        .map(|p| {
+            p.map(|p| {
+                let (spans, wide) = segment::spans(p);
+                any_wide |= wide;
+                spans
+            })
+        })
+        .collect();
+    let starts = |wide: bool| -> Vec<usize> { spans.iter().flatten().flatten().map(|s| s.start(wide)).collect() };
+    let wide = any_wide && aligned_starts(&starts(true)) > aligned_starts(&starts(false));
+    let mut lines: Vec<Option<Vec<Seg>>> = pieces
+        .iter()
+        .zip(&spans)
+        .map(|(p, s)| p.zip(s.as_ref()).map(|(p, s)| s.iter().map(|s| s.seg(p, wide)).collect()))
+        .collect();
+    drop(spans);
     let mut st = State::default();
     let mut i = 0;
     while i < lines.len() {
@@ -107,8 +119,9 @@ pub fn read(text: &str, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
             i = st.resume.max(i + 1);
             continue;
         }
-        match &lines[i] {
-            Some(segs) if !segs.is_empty() => st.line(segs.clone()),
+        // The blocks looked at from here on start after this line: its segments move out.
+        match lines[i].take() {
+            Some(segs) if !segs.is_empty() => st.line(segs),
             _ => st.blank(),
         }
         i += 1;

@@ -1,19 +1,18 @@
 //! Stage 3, layout: cutting a fixed-width line into positioned segments, and the page furniture
 //! (footers) that is no part of any table.
 
-use std::collections::HashMap;
-
-/// How many segments start at a column that a segment of another line also starts at, with
-/// columns counted in display width (`wide`) or in characters. Under the measure the text
-/// was laid out in, cells of one column share a start; under the other, each start drifts
-/// by the number of wide characters left of it, which differs from line to line.
-pub(super) fn aligned_starts(lines: &[Option<Vec<Seg>>]) -> usize {
-    let starts = || lines.iter().flatten().flatten().map(|s| s.start);
-    let mut lines_at: HashMap<usize, usize> = HashMap::new();
-    for start in starts() {
-        *lines_at.entry(start).or_default() += 1;
-    }
-    starts().filter(|s| lines_at.get(s).is_some_and(|&n| n > 1)).count()
+/// How many of `starts` (segment starts, line by line) are at a column that another segment
+/// also starts at, with columns counted in display width or in characters. Under the measure
+/// the text was laid out in, cells of one column share a start; under the other, each start
+/// drifts by the number of wide characters left of it, which differs from line to line.
+pub(super) fn aligned_starts(starts: &[usize]) -> usize {
+    // Sorted, the segments sharing a start are neighbours: a start counts when a neighbour
+    // has it too (no hashing of every start).
+    let mut sorted = starts.to_vec();
+    sorted.sort_unstable();
+    (0..sorted.len())
+        .filter(|&i| (i > 0 && sorted[i - 1] == sorted[i]) || sorted.get(i + 1) == Some(&sorted[i]))
+        .count()
 }
 
 /// East Asian Wide and Fullwidth characters: two display columns in a terminal or editor.
@@ -31,57 +30,108 @@ pub(super) struct Seg {
     pub(super) text: String,
 }
 
+/// Where a segment lies in its line: its bytes, and its columns counted in characters and in
+/// display width. Both measures cut a line at the same places (blanks are counted in
+/// characters either way), so a line is cut once and the measure is chosen afterwards.
+#[derive(Debug, Clone)]
+pub(super) struct Span {
+    bytes: std::ops::Range<usize>,
+    chars: (usize, usize),
+    display: (usize, usize),
+}
+
+impl Span {
+    /// Start column in display width (`wide`) or in characters.
+    pub(super) fn start(&self, wide: bool) -> usize {
+        if wide { self.display.0 } else { self.chars.0 }
+    }
+
+    /// The segment in the chosen measure. One blank inside it is a word break, kept as a space
+    /// (an ideographic space stays one).
+    pub(super) fn seg(&self, line: &str, wide: bool) -> Seg {
+        let (start, end) = if wide { self.display } else { self.chars };
+        let text = &line[self.bytes.clone()];
+        // A no-break space starts with the byte C2: a segment without it or CR is copied as is.
+        let plain = !text.bytes().any(|b| b == 0xc2 || b == b'\r');
+        Seg { start, end, text: if plain { text.to_string() } else { text.replace(['\u{a0}', '\r'], " ") } }
+    }
+}
+
 /// Splits a line at runs of two or more blanks (space, no-break space, ideographic space) or
-/// any tab, keeping each piece's column range, in display columns when `wide`, else in
-/// characters. Blanks are counted in characters either way: one ideographic space is a word
-/// break inside a cell, not a gap between cells.
-pub(super) fn segments(line: &str, wide: bool) -> Vec<Seg> {
-    let mut segs: Vec<Seg> = Vec::new();
-    let mut col = 0usize;
+/// any tab, keeping each piece's column range in both measures; also tells whether the line
+/// holds a wide character (without one, the measures agree). Blanks are counted in characters
+/// either way: one ideographic space is a word break inside a cell, not a gap between cells.
+pub(super) fn spans(line: &str) -> (Vec<Span>, bool) {
+    let mut out: Vec<Span> = Vec::new();
+    // Columns in characters and in display width.
+    let (mut col, mut dcol) = (0usize, 0usize);
     let mut gap = 0usize;
-    // The segment being read: its start and end column and its byte range in the line. Its
-    // text is copied once it ends, not pushed a character at a time.
-    let mut open: Option<(usize, usize, std::ops::Range<usize>)> = None;
-    for (i, c) in line.char_indices() {
-        let w = if wide && is_wide(c) { 2 } else { 1 };
+    let mut any_wide = false;
+    let mut open: Option<Span> = None;
+    let bytes = line.as_bytes();
+    let mut next = 0;
+    while next < bytes.len() {
+        let i = next;
+        // ASCII (the padding, digits and Latin text) is read without decoding; no ASCII
+        // character is wide.
+        let (c, w) = if bytes[i] < 0x80 {
+            (char::from(bytes[i]), 1)
+        } else {
+            let Some(c) = line[i..].chars().next() else { break };
+            let wide = is_wide(c);
+            any_wide |= wide;
+            (c, if wide { 2 } else { 1 })
+        };
+        next = i + c.len_utf8();
         match c {
             '\t' => {
                 col = (col / 8 + 1) * 8;
+                dcol = (dcol / 8 + 1) * 8;
                 gap = 2;
             }
             ' ' | '\u{a0}' | '\u{3000}' | '\r' => {
-                col += w;
+                col += 1;
+                dcol += w;
                 gap += 1;
             }
             _ => {
-                let bytes = i..i + c.len_utf8();
+                let end = next;
                 match open.as_mut() {
-                    Some((_, end, range)) if gap < 2 => {
-                        *end = col + w;
-                        range.end = bytes.end;
+                    Some(span) if gap < 2 => {
+                        span.bytes.end = end;
+                        span.chars.1 = col + 1;
+                        span.display.1 = dcol + w;
                     }
                     _ => {
-                        segs.extend(open.take().map(|o| seg(line, o)));
-                        open = Some((col, col + w, bytes));
+                        out.extend(open.take());
+                        open = Some(Span { bytes: i..end, chars: (col, col + 1), display: (dcol, dcol + w) });
                     }
                 }
                 gap = 0;
-                col += w;
+                col += 1;
+                dcol += w;
             }
         }
     }
-    segs.extend(open.map(|o| seg(line, o)));
-    segs
+    out.extend(open);
+    (out, any_wide)
 }
 
-/// A segment's text: one blank inside it is a word break, kept as a space (an ideographic
-/// space stays one).
-fn seg(line: &str, (start, end, bytes): (usize, usize, std::ops::Range<usize>)) -> Seg {
-    Seg { start, end, text: line[bytes].replace(['\u{a0}', '\r'], " ") }
+/// The segments of a line in one measure: display columns when `wide`, else characters.
+#[cfg(test)]
+pub(super) fn segments(line: &str, wide: bool) -> Vec<Seg> {
+    spans(line).0.iter().map(|s| s.seg(line, wide)).collect()
 }
 
 /// Page numbers pdftotext leaves at the foot of each page.
 pub(super) fn is_page_footer(line: &str) -> bool {
+    // Every footer is digits and a few marks and words: a line with any other character (nearly
+    // every line) is rejected at it, before a copy of the line is made.
+    let footer_char =
+        |c: char| c.is_whitespace() || c.is_ascii_digit() || "-—–－─第页共/,，、|pageofPAGEOF".contains(c);
+    if !line.chars().all(footer_char) {
+        return false;
+    }
     let s: String = line.chars().filter(|c| !c.is_whitespace()).collect();
     if s.is_empty() || !s.chars().any(|c| c.is_ascii_digit()) {
         return false;

@@ -1,5 +1,6 @@
 //! Tests of the fixed-width reader.
 
+use super::segment::segments;
 use super::*;
 use crate::ingest::layout::stream::NoWords;
 
@@ -206,8 +207,8 @@ fn column_measure_follows_the_text() {
     // way round (display column 20).
     let pdftotext =
         [Some("  项目名称          拆违经费"), Some("  计划开始日期        2024-01-01"), Some("  备注            无")];
-    let cut = |lines: &[Option<&str>], wide: bool| -> Vec<Option<Vec<Seg>>> {
-        lines.iter().map(|l| l.map(|l| segments(l, wide))).collect()
+    let cut = |lines: &[Option<&str>], wide: bool| -> Vec<usize> {
+        lines.iter().flatten().flat_map(|l| segments(l, wide)).map(|s| s.start).collect()
     };
     assert!(aligned_starts(&cut(&pdftotext, false)) > aligned_starts(&cut(&pdftotext, true)));
     let padded =
@@ -293,4 +294,18 @@ fn goal_texts_side_by_side_split_where_their_column_starts() {
                 对局部环境脏乱地点进行建设，整体提升万里地区市容市貌。";
     assert_eq!(t[1], ["", goal, goal]);
     assert_eq!(inferred.len(), 1);
+}
+
+#[test]
+fn aligned_starts_count_every_segment_sharing_its_start() {
+    assert_eq!(aligned_starts(&[2, 5, 2, 9, 5, 5]), 5);
+    assert_eq!(aligned_starts(&[1, 2, 3]), 0);
+    assert_eq!(aligned_starts(&[]), 0);
+}
+
+#[test]
+fn no_break_spaces_and_carriage_returns_in_a_segment_read_as_spaces() {
+    let s = segments("项目\u{a0}名称    a\rb", false);
+    let got: Vec<&str> = s.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(got, ["项目 名称", "a b"]);
 }

@@ -42,19 +42,46 @@ pub enum RunKind {
     Other,
 }
 
+/// What a [`Vocabulary`] tells of one run, read once: the text-run reader keeps it beside the
+/// run in its window, so a run looked ahead to is not read again when it comes up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// What the run is as a whole.
+    pub kind: RunKind,
+    /// A complete label, not a fragment that happens to look like one (a run ending in 指标).
+    pub whole_label: bool,
+    /// A 一级 label, which may sit between the two lines of a wrapped 二级 label.
+    pub level1: bool,
+    /// A line naming the budget year (`（2022年度）`).
+    pub year_line: bool,
+}
+
 /// The words of a form, supplied by the form stage. Every method gets a run as extracted
 /// (wrap spaces, brackets and all).
+///
+/// A run the readers hold is asked once, for its [`Facts`]; the single questions are for text
+/// asked about once (a join of two runs, a prefix or suffix of one).
 pub trait Vocabulary {
-    /// What the run is as a whole.
-    fn kind(&self, run: &str) -> RunKind;
-    /// A complete label, not a fragment that happens to look like one (a run ending in 指标).
-    fn is_whole_label(&self, run: &str) -> bool;
-    /// A line naming the budget year (`（2022年度）`).
-    fn is_year_line(&self, run: &str) -> bool;
-    /// A 一级 label, which may sit between the two lines of a wrapped 二级 label.
-    fn is_level1(&self, run: &str) -> bool;
+    /// Everything [`Facts`] holds about `run`, from one reading of it.
+    fn facts(&self, run: &str) -> Facts;
     /// An amount, which an extractor may put on one line with the label after it.
     fn is_amount(&self, run: &str) -> bool;
+    /// What the run is as a whole.
+    fn kind(&self, run: &str) -> RunKind {
+        self.facts(run).kind
+    }
+    /// A complete label, not a fragment that happens to look like one (a run ending in 指标).
+    fn is_whole_label(&self, run: &str) -> bool {
+        self.facts(run).whole_label
+    }
+    /// A line naming the budget year (`（2022年度）`).
+    fn is_year_line(&self, run: &str) -> bool {
+        self.facts(run).year_line
+    }
+    /// A 一级 label, which may sit between the two lines of a wrapped 二级 label.
+    fn is_level1(&self, run: &str) -> bool {
+        self.facts(run).level1
+    }
     /// The label of the goal rows (项目绩效目标, 年度目标 …), which an extractor may print a
     /// word per line between the goal texts.
     fn is_goal_row_label(&self, run: &str) -> bool {
@@ -75,17 +102,8 @@ pub(crate) struct NoWords;
 
 #[cfg(test)]
 impl Vocabulary for NoWords {
-    fn kind(&self, _: &str) -> RunKind {
-        RunKind::Other
-    }
-    fn is_whole_label(&self, _: &str) -> bool {
-        false
-    }
-    fn is_year_line(&self, _: &str) -> bool {
-        false
-    }
-    fn is_level1(&self, _: &str) -> bool {
-        false
+    fn facts(&self, _: &str) -> Facts {
+        Facts { kind: RunKind::Other, whole_label: false, level1: false, year_line: false }
     }
     fn is_amount(&self, _: &str) -> bool {
         false
@@ -135,8 +153,12 @@ pub fn read_lines(text: &str, words: &dyn Vocabulary) -> Option<(Grid, Vec<Infer
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
 /// recovered from its labels.
 fn is_stream(grid: &Grid) -> bool {
-    let multi = grid.rows.iter().filter(|r| r.iter().filter(|c| !c.is_blank()).count() > 1).count();
-    is_stream_of(grid.rows.len(), multi)
+    let rows = grid.rows.len();
+    // Every grid is asked: counting stops one row past the most a stream may have (a table's
+    // grid is told after a few rows), and a row's cells at its second non-blank one.
+    let most = rows / 20;
+    let multi = grid.rows.iter().filter(|r| r.iter().filter(|c| !c.is_blank()).nth(1).is_some()).take(most + 1).count();
+    is_stream_of(rows, multi)
 }
 
 /// Whether `rows` rows of which `multi` hold more than one cell are a stream (see [`is_stream`]).
@@ -200,15 +222,18 @@ struct Token {
     lines: Lines,
 }
 
-/// The non-blank runs of the lines' cells in reading order, each with its line, read from
-/// the lines as they are asked for.
+/// A run of the stream: its text, what the vocabulary told of it, and the lines it came from.
+type Run = (String, Facts, Lines);
+
+/// The non-blank runs of the lines' cells in reading order, each with its facts and line,
+/// read from the lines as they are asked for.
 fn runs<'a, C: AsRef<str>>(
     lines: impl Iterator<Item = impl Iterator<Item = C>> + 'a,
     words: &'a dyn Vocabulary,
-) -> impl Iterator<Item = (String, Lines)> + 'a {
+) -> impl Iterator<Item = Run> + 'a {
     let mut lines = lines.enumerate();
     // The runs of the line being read: at most two a cell.
-    let mut line_runs: VecDeque<(String, Lines)> = VecDeque::new();
+    let mut line_runs: VecDeque<Run> = VecDeque::new();
     std::iter::from_fn(move || {
         loop {
             if let Some(run) = line_runs.pop_front() {
@@ -223,20 +248,21 @@ fn runs<'a, C: AsRef<str>>(
                 // "10,308,000.00 年度资金申请总额": an amount and the next label on one line.
                 let mut parts = text.split_whitespace();
                 let two = match (parts.next(), parts.next(), parts.next()) {
-                    (Some(a), Some(b), None) => Some((a, b)),
+                    (Some(a), Some(b), None) if words.is_amount(a) => Some((a, b, words.facts(b))),
                     _ => None,
                 };
-                let (value, label) = if let Some((amount, label)) =
-                    two.filter(|&(a, b)| words.is_amount(a) && words.kind(b) != RunKind::Other)
-                {
-                    (amount, Some(label))
-                } else if let Some((value, label)) = split_trailing_label(text, words) {
-                    (value, Some(label))
-                } else {
-                    (text, None)
+                let ((value, value_facts), label) = match two.filter(|(_, _, f)| f.kind != RunKind::Other) {
+                    Some((amount, label, facts)) => ((amount, words.facts(amount)), Some((label, facts))),
+                    None => {
+                        let whole = words.facts(text);
+                        match split_trailing_label(text, whole, words) {
+                            Some((value, label, facts)) => ((value, words.facts(value)), Some((label, facts))),
+                            None => ((text, whole), None),
+                        }
+                    }
                 };
-                line_runs.push_back((value.to_string(), (r, r)));
-                line_runs.extend(label.map(|l| (l.to_string(), (r, r))));
+                line_runs.push_back((value.to_string(), value_facts, (r, r)));
+                line_runs.extend(label.map(|(l, f)| (l.to_string(), f, (r, r))));
             }
         }
     })
@@ -244,27 +270,31 @@ fn runs<'a, C: AsRef<str>>(
 
 /// A run an extractor merged across two cells, a value and the head label of the next cell
 /// (`经常性项目项目类别`, `4,563,800.00年度资金申请总额`): split where the longest trailing head
-/// label begins. A run that is a label as a whole is never split (项目资金总额 ends in 资金总额).
-fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a str, &'a str)> {
+/// label begins, returned with the label's facts. A run that is a label as a whole (its
+/// `facts`) is never split (项目资金总额 ends in 资金总额).
+fn split_trailing_label<'a>(run: &'a str, facts: Facts, words: &dyn Vocabulary) -> Option<(&'a str, &'a str, Facts)> {
     // A run read as a label as a whole may still be an amount glued to one
     // (`4,563,800.00年度资金申请总额` mentions 资金 and 年度).
-    let labelled = words.kind(run) != RunKind::Other;
+    let labelled = facts.kind != RunKind::Other;
     // Only a suffix short enough to be a label is asked about (see `label_max_chars`).
     let first = run.chars().count().saturating_sub(words.label_max_chars()).max(2);
     run.char_indices().skip(first).find_map(|(i, _)| {
         let (value, label) = (run[..i].trim_end(), &run[i..]);
         // A label starts with a word, not inside the number before it.
         let starts_word = label.chars().next().is_some_and(|c| !c.is_ascii_digit() && !c.is_ascii_punctuation());
-        let head = starts_word && words.kind(label) == RunKind::Head && words.is_whole_label(label);
-        if !head || label.chars().count() < 4 || value.is_empty() {
+        if !starts_word || value.is_empty() || label.chars().nth(3).is_none() {
             return None;
         }
         // Values merged this way are short cells; a narrative line that happens to end in
-        // 资金 is not a value and a label. The value is read only after a label was found
-        // (at most `label_max_chars` times a run).
-        let amount = words.is_amount(value);
-        let short = amount || value.chars().nth(16).is_none();
-        (short && (amount || !labelled)).then_some((value, label))
+        // 资金 is not a value and a label. The value is looked at before the label is read:
+        // reading each suffix of a run as a label was most of this reader's work, and the
+        // suffixes of a narrative line leave values far too long.
+        let fits = if !labelled && value.chars().nth(16).is_none() { true } else { words.is_amount(value) };
+        if !fits || words.kind(label) != RunKind::Head {
+            return None;
+        }
+        let label_facts = words.facts(label);
+        label_facts.whole_label.then_some((value, label, label_facts))
     })
 }
 
@@ -273,43 +303,61 @@ fn split_trailing_label<'a>(run: &'a str, words: &dyn Vocabulary) -> Option<(&'a
 ///
 /// The runs are read through a window of [`AHEAD`] runs, the furthest any join looks ahead
 /// (a wrapped label's tail at most five runs on), so a long stream's runs are never all held.
-fn tokens(runs: impl Iterator<Item = (String, Lines)>, words: &dyn Vocabulary, emit: &mut dyn FnMut(Token)) {
+fn tokens(runs: impl Iterator<Item = Run>, words: &dyn Vocabulary, emit: &mut dyn FnMut(Token)) {
     let mut runs = join_quoted(runs, words);
-    let (mut raw, mut lines): (Vec<String>, Vec<Lines>) = (Vec::with_capacity(AHEAD), Vec::with_capacity(AHEAD));
+    // The window, as three lists side by side: the helpers read the texts as one slice.
+    let mut raw: Vec<String> = Vec::with_capacity(AHEAD);
+    let mut facts: Vec<Facts> = Vec::with_capacity(AHEAD);
+    let mut lines: Vec<Lines> = Vec::with_capacity(AHEAD);
     // Mirrors the row builder: inside the indicator block, the run after a 三级 name is its
     // value and never joins a label fragment that follows it.
     let (mut in_ind, mut fill) = (false, 0usize);
     loop {
         while raw.len() < AHEAD
-            && let Some((run, at)) = runs.next()
+            && let Some((run, f, at)) = runs.next()
         {
             raw.push(run);
+            facts.push(f);
             lines.push(at);
         }
         if raw.is_empty() || crate::ingest::deadline::tick() {
             break;
         }
         // The runs read: the window moves on by them (at most `AHEAD` runs move down).
-        let read = token((&mut raw, &mut lines), (&mut in_ind, &mut fill), words, emit);
+        let read = token(
+            Window { raw: &mut raw, facts: &mut facts, lines: &mut lines },
+            (&mut in_ind, &mut fill),
+            words,
+            emit,
+        );
         raw.drain(..read);
+        facts.drain(..read);
         lines.drain(..read);
     }
+}
+
+/// The runs [`tokens`] looks at: texts, their facts and their lines, index for index.
+struct Window<'w> {
+    raw: &'w mut [String],
+    facts: &'w mut [Facts],
+    lines: &'w mut [Lines],
 }
 
 /// How many runs the text-run reader holds at once: the window [`tokens`] reads through.
 const AHEAD: usize = 8;
 
-/// Reads the token (or two) at the start of the window `raw`, and returns how many runs it took.
+/// Reads the token (or two) at the start of the window, and returns how many runs it took.
 fn token(
-    (raw, lines): (&mut [String], &mut [Lines]),
+    w: Window,
     (in_ind, fill): (&mut bool, &mut usize),
     words: &dyn Vocabulary,
     emit: &mut dyn FnMut(Token),
 ) -> usize {
+    let Window { raw, facts, lines } = w;
     let tok = |text: String, kind: RunKind, lines: Lines| Token { text, kind, lines };
     let mut taken = 1;
-    let mut kind = words.kind(&raw[0]);
-    if words.is_year_line(&raw[0]) {
+    let mut kind = facts[0].kind;
+    if facts[0].year_line {
         kind = RunKind::Title;
     }
     let expecting_value = *in_ind && *fill == 1;
@@ -324,6 +372,7 @@ fn token(
         // insert into `raw` would move every run after it (quadratic over a whole stream).
         let rest = raw[0].split_off(cut);
         let label = std::mem::replace(&mut raw[0], rest);
+        facts[0] = words.facts(&raw[0]);
         *fill = 0;
         emit(tok(label, RunKind::L1, lines[0]));
         return 0;
@@ -334,23 +383,23 @@ fn token(
         // the head joins the 一级 label after it: 服务对象满意度满意度指标 reads as a label too.
         if *in_ind
             && *fill == 0
-            && let Some(tail) = wrapped_tail(raw, 0, words)
+            && let Some(tail) = wrapped_tail(raw, facts, 0, words)
         {
             *fill = 0;
-            return join_wrapped_tail((raw, lines), (0, tail), words, emit);
+            return join_wrapped_tail(Window { raw, facts, lines }, (0, tail), emit);
         }
         // A two-line 二级 cell centred on its 一级 cell's line: 生态环境 / 成本指标 / 文明施工情况.
         if *in_ind
             && *fill == 0
             && let Some(next) = raw.get(1)
-            && words.is_level1(next)
+            && facts[1].level1
             && words.is_whole_label(&format!("{}{next}", raw[0]))
         {
             emit(tok(next.clone(), RunKind::L1, lines[1]));
             emit(tok(format!("{}{next}", raw[0]), RunKind::L2, (lines[0].0, lines[1].1)));
             return 2;
         }
-        if let Some((k, n)) = joined_label(raw, words) {
+        if let Some((k, n)) = joined_label(raw, facts, words) {
             (kind, taken) = (k, n);
         }
     }
@@ -374,18 +423,15 @@ fn token(
 /// The tail is taken out by moving it in front of the head and stepping over both: the runs
 /// between them keep their order, and nothing past the tail moves (a `remove` moved every run
 /// after it, quadratic over a whole stream).
-fn join_wrapped_tail(
-    (raw, lines): (&mut [String], &mut [Lines]),
-    (i, tail): (usize, usize),
-    words: &dyn Vocabulary,
-    emit: &mut dyn FnMut(Token),
-) -> usize {
+fn join_wrapped_tail(w: Window, (i, tail): (usize, usize), emit: &mut dyn FnMut(Token)) -> usize {
+    let Window { raw, facts, lines } = w;
     let label = format!("{}{}", raw[i], raw[tail]);
     let span = (lines[i].0, lines[tail].1);
     raw[i..=tail].rotate_right(1);
+    facts[i..=tail].rotate_right(1);
     lines[i..=tail].rotate_right(1);
     let next = i + 2;
-    let l1_next = raw.get(next).is_some_and(|n| words.is_level1(n));
+    let l1_next = facts.get(next).is_some_and(|f| f.level1);
     if l1_next {
         emit(Token { text: raw[next].clone(), kind: RunKind::L1, lines: lines[next] });
     }
@@ -400,32 +446,31 @@ fn join_wrapped_tail(
 /// second list of a million runs next to the first was most of the reader's memory on a
 /// stream of short lines.
 fn join_quoted<'a>(
-    mut runs: impl Iterator<Item = (String, Lines)> + 'a,
+    mut runs: impl Iterator<Item = Run> + 'a,
     words: &'a dyn Vocabulary,
-) -> impl Iterator<Item = (String, Lines)> + 'a {
-    let mut ahead: VecDeque<(String, Lines)> = VecDeque::with_capacity(4);
+) -> impl Iterator<Item = Run> + 'a {
+    let mut ahead: VecDeque<Run> = VecDeque::with_capacity(4);
     std::iter::from_fn(move || {
         while ahead.len() < 4
             && let Some(run) = runs.next()
         {
             ahead.push_back(run);
         }
-        let (run, _) = ahead.front()?;
+        let (run, _, _) = ahead.front()?;
         let open = run.starts_with('"') && run.matches('"').count() == 1;
-        // The runs ahead are asked what they are only for a run that opens a quote: asking for
-        // every run was up to three vocabulary readings per run of the stream, all unused.
         let close = open
             .then(|| {
                 (1..ahead.len())
-                    .take_while(|&j| words.kind(&ahead[j].0) == RunKind::Other)
+                    .take_while(|&j| ahead[j].1.kind == RunKind::Other)
                     .find(|&j| ahead[j].0.matches('"').count() == 1 && ahead[j].0.ends_with('"'))
             })
             .flatten();
         match close {
             Some(end) => {
-                let at = (ahead[0].1.0, ahead[end].1.1);
-                let text: String = ahead.drain(..=end).map(|(t, _)| t).collect();
-                Some((text, at))
+                let at = (ahead[0].2.0, ahead[end].2.1);
+                let text: String = ahead.drain(..=end).map(|(t, _, _)| t).collect();
+                let facts = words.facts(&text);
+                Some((text, facts, at))
             }
             _ => ahead.pop_front(),
         }
@@ -444,9 +489,9 @@ fn leading_level1(run: &str, words: &dyn Vocabulary) -> Option<usize> {
 
 /// Where the tail of a 二级 label begins whose head is `raw[i]`: a short fragment within the
 /// next few runs that completes it (the row's 一级, name and value may sit in between).
-fn wrapped_tail(raw: &[String], i: usize, words: &dyn Vocabulary) -> Option<usize> {
+fn wrapped_tail(raw: &[String], facts: &[Facts], i: usize, words: &dyn Vocabulary) -> Option<usize> {
     let head = &raw[i];
-    if words.is_whole_label(head) || head.chars().count() > 10 {
+    if facts[i].whole_label || head.chars().count() > 10 {
         return None;
     }
     // A 三级 name followed by its target (居民满意度 90%) is no label's head, whatever
@@ -457,7 +502,7 @@ fn wrapped_tail(raw: &[String], i: usize, words: &dyn Vocabulary) -> Option<usiz
     }
     (i + 1..raw.len().min(i + 6)).find(|&j| {
         let tail = &raw[j];
-        tail.chars().count() <= 4 && !words.is_whole_label(tail) && is_level2(&format!("{head}{tail}"), words)
+        tail.chars().count() <= 4 && !facts[j].whole_label && is_level2(&format!("{head}{tail}"), words)
     })
 }
 
@@ -474,18 +519,21 @@ fn completes_level2(rest: &str, next: &[String], words: &dyn Vocabulary) -> bool
 }
 
 /// A label wrapped over the first two or three of `runs`: its kind and how many runs it takes.
-fn joined_label(runs: &[String], words: &dyn Vocabulary) -> Option<(RunKind, usize)> {
+fn joined_label(runs: &[String], facts: &[Facts], words: &dyn Vocabulary) -> Option<(RunKind, usize)> {
     for k in 2..=3 {
         if k > runs.len() {
             break;
         }
         // Only fragments join: a run that is a label by itself starts its own token.
-        if words.is_whole_label(&runs[k - 1]) {
+        if facts[k - 1].whole_label {
             break;
         }
-        let joined: String = runs[..k].concat();
-        let jk = words.kind(&joined);
-        if jk != RunKind::Other && runs[..k].iter().all(|t| t.chars().count() <= 8) {
+        // Fragments are short: the join is read only when every one is.
+        if runs[..k].iter().any(|t| t.chars().nth(8).is_some()) {
+            continue;
+        }
+        let jk = words.kind(&runs[..k].concat());
+        if jk != RunKind::Other {
             return Some((jk, k));
         }
     }
