@@ -33,9 +33,9 @@ pub(super) fn cell_money_unit(raw: &str) -> Option<MoneyUnit> {
 }
 
 pub(super) fn money_unit_of(raw: &str) -> Option<MoneyUnit> {
-    // Both units end in 元: a cell without it (nearly every cell the walker asks about) has
-    // no unit, and no bracketed copy is made of it.
-    if !raw.contains('元') {
+    // Both units end in 元 and are bracketed: a cell without both (nearly every cell the walker
+    // asks about) has no unit, and no bracketed copy is made of it.
+    if !raw.contains('元') || !raw.contains(['(', '（']) {
         return None;
     }
     let b = bracketed(raw)?;
