@@ -38,6 +38,14 @@ pub fn clean(raw: &str) -> Cow<'_, str> {
     Cow::Owned(collapse_spaces(&decoded))
 }
 
+/// Whether `s` holds `c`. `str::contains` searches for a char outside ASCII as a string, with a
+/// substring searcher set up for each call (~250 instructions on a short cell); `find` looks
+/// for the last byte of the char with memchr and checks the bytes before it.
+#[allow(clippy::search_is_some, reason = "contains is the slow path this avoids")]
+pub fn has_char(s: &str, c: char) -> bool {
+    s.find(c).is_some()
+}
+
 /// Whether [`clean`] can change the text: it holds a tag or entity start or whitespace. A byte
 /// scan, as every cell is asked: only ASCII and the lead bytes C2 (U+0085, U+00A0), E1
 /// (U+1680), E2 (U+2000..U+205F) and E3 (U+3000) can start whitespace, and only a char
@@ -451,6 +459,14 @@ mod tests {
             let n = key_by_char(&t).1;
             assert_eq!(counted_label_key(&t, n.saturating_sub(1)).is_none(), n > 0, "{t:?}");
         }
+    }
+
+    #[test]
+    fn has_char_finds_a_char_wherever_it_is_and_no_char_sharing_only_its_last_byte() {
+        assert!(has_char("2020年度", '年') && has_char("年", '年') && has_char("a：b", '：'));
+        // 年 is E5 B9 B4; 紴 (E7 B4 B4) and 崴 (E5 B4 B4) end in the same byte.
+        assert!(!has_char("紴崴", '年') && !has_char("", '年'));
+        assert!(has_char("a:b", ':') && !has_char("ab", ':'));
     }
 
     #[test]

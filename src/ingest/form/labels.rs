@@ -3,7 +3,7 @@
 use super::amount::parse_amount;
 use super::words::{Key, word};
 use crate::ingest::layout::stream::{RunKind, Vocabulary};
-use crate::ingest::text::{clean, label_key, years};
+use crate::ingest::text::{clean, has_char, label_key, years};
 
 pub(super) enum TextField {
     ProjectName,
@@ -24,7 +24,7 @@ pub(super) fn is_title(key: &Key) -> bool {
 /// `（ 2020 年度）`, `(2022年度)`, `2019年度`: a short line naming the budget year.
 pub(super) fn year_line(cell: &str) -> Option<i32> {
     // 年度 must be in it: most cells are rejected here, before a folded copy is made.
-    if !cell.contains('年') {
+    if !has_char(cell, '年') {
         return None;
     }
     let compact: String = cell.chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()).collect();

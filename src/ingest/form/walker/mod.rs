@@ -11,7 +11,7 @@ use super::labels::{
 use super::problem::set_problem;
 use super::words::Key;
 use super::{Indicator, Reading, Table, centred};
-use crate::ingest::text::{label_key, years};
+use crate::ingest::text::{has_char, label_key, years};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
@@ -261,7 +261,7 @@ impl Walker {
     }
 
     fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &[Key], nonblank: &[usize]) {
-        if cells.iter().any(|c| c.contains(':') || c.contains('：')) && self.colon_row(cells) {
+        if cells.iter().any(|c| c.contains(':') || has_char(c, '：')) && self.colon_row(cells) {
             return;
         }
         // A 项目名称 row after a finished body starts the next table of the file.
