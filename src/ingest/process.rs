@@ -108,30 +108,84 @@ fn count(n: u64) -> i64 {
 /// UTF-16 copy and an HTML copy of one table share it. Title, region and goals are left out:
 /// layouts differ in whether they carry them, and they never tell two budgets apart.
 pub fn table_fingerprint(year: i32, t: &Table) -> String {
-    fn norm(out: &mut String, s: &str) {
-        out.extend(
-            crate::ingest::text::clean(s)
-                .chars()
-                .map(crate::ingest::text::fold_width)
-                .filter(|c| !c.is_whitespace() && !c.is_control()),
-        );
-        // Control characters were dropped, so the unit and record separators keep fields apart.
-        out.push('\u{1f}');
-    }
     let money = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
     let mut key = String::with_capacity(256);
-    norm(&mut key, &year.to_string());
-    norm(&mut key, t.budget_unit.as_deref().unwrap_or_default());
-    norm(&mut key, t.project_name.as_deref().unwrap_or_default());
-    norm(&mut key, &money(t.midterm_budget_yuan));
-    norm(&mut key, &money(t.annual_budget_yuan));
+    fingerprint_field(&mut key, &year.to_string());
+    fingerprint_field(&mut key, t.budget_unit.as_deref().unwrap_or_default());
+    fingerprint_field(&mut key, t.project_name.as_deref().unwrap_or_default());
+    fingerprint_field(&mut key, &money(t.midterm_budget_yuan));
+    fingerprint_field(&mut key, &money(t.annual_budget_yuan));
     for ind in &t.indicators {
         key.push('\u{1e}');
         for field in [ind.horizon, ind.level1_code, ind.level2_code, &ind.level3, &ind.value] {
-            norm(&mut key, field);
+            fingerprint_field(&mut key, field);
         }
     }
     blake3::hash(key.as_bytes()).to_hex()[..32].to_string()
+}
+
+/// Appends a field of [`table_fingerprint`]: full-width forms folded, whitespace and control
+/// characters dropped, then the unit separator.
+fn fingerprint_field(out: &mut String, s: &str) {
+    use crate::ingest::text::{clean, fold_width};
+    let dropped = |c: char| c.is_whitespace() || c.is_control();
+    // Cleaning changes only whitespace, which is dropped here anyway, unless there is
+    // markup to undo: a field without a tag or entity is read as it is, uncopied.
+    let text = if s.contains(['<', '&']) { clean(s) } else { std::borrow::Cow::Borrowed(s) };
+    // Only ASCII whitespace and controls and chars led by C2 (U+0080..U+00BF), E1
+    // (U+1680), E2, E3 (U+2000..U+3FFF) or EF (U+FF01..U+FF5E) can be dropped or folded:
+    // a field without them is copied whole, and in others only those are decoded, the
+    // text copied a run of unchanged chars at a time.
+    let may_change = |b: u8| b <= b' ' || b == 0x7f || matches!(b, 0xc2 | 0xe1 | 0xe2 | 0xe3 | 0xef);
+    if !text.bytes().any(may_change) {
+        out.push_str(&text);
+        out.push('\u{1f}');
+        return;
+    }
+    let bytes = text.as_bytes();
+    let mut same = 0..0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (len, folded) = if may_change(bytes[i]) {
+            let Some(c) = text[i..].chars().next() else { break };
+            let f = fold_width(c);
+            match (f == c, dropped(f)) {
+                (true, false) => (c.len_utf8(), None),
+                (_, true) => {
+                    i += c.len_utf8();
+                    continue;
+                }
+                (false, false) => (c.len_utf8(), Some(f)),
+            }
+        } else {
+            // A lead byte tells the length of its char.
+            (
+                match bytes[i] {
+                    0..=0x7f => 1,
+                    0xf0.. => 4,
+                    0xe0.. => 3,
+                    _ => 2,
+                },
+                None,
+            )
+        };
+        match folded {
+            None if same.end == i => same.end = i + len,
+            None => {
+                out.push_str(&text[same]);
+                same = i..i + len;
+            }
+            Some(f) => {
+                out.push_str(&text[same]);
+                same = 0..0;
+                out.push(f);
+            }
+        }
+        i += len;
+    }
+    out.push_str(&text[same]);
+    // Control characters were dropped, so the unit and record separators keep fields apart.
+    out.push('\u{1f}');
 }
 
 /// Budget years a disclosure can state: performance budgeting began in the 2000s.
@@ -529,6 +583,31 @@ fn rows_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fingerprint_field_is_the_cleaned_text_folded_without_whitespace_or_controls() {
+        // What the field was before it was read a run at a time.
+        fn by_char(s: &str) -> String {
+            let mut out: String = crate::ingest::text::clean(s)
+                .chars()
+                .map(crate::ingest::text::fold_width)
+                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .collect();
+            out.push('\u{1f}');
+            out
+        }
+        let chars = (0..0x3100u32).chain(0xfeff..0xff70).filter_map(char::from_u32);
+        let mut texts: Vec<String> = chars.map(|c| format!("{c}项目{c}a{c}{c}")).collect();
+        texts.extend(
+            ["", " ", "≥ 95 %", "ＡＢ　c", "a<br>b&nbsp;c&#1;d", "x < 5 & y", "项目\n名称\t", "&lt;b&gt;"]
+                .map(String::from),
+        );
+        for t in &texts {
+            let mut out = String::new();
+            fingerprint_field(&mut out, t);
+            assert_eq!(out, by_char(t), "{t:?}");
+        }
+    }
 
     fn entry_of(path: &std::path::Path) -> Entry {
         let m = std::fs::metadata(path).unwrap();

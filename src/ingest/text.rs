@@ -30,12 +30,32 @@ pub fn is_han(c: char) -> bool {
 /// the form reads every cell of every row and the records fingerprint every field, and a
 /// copy of each was a fifth of the allocations of a run.
 pub fn clean(raw: &str) -> Cow<'_, str> {
-    if !raw.contains(|c: char| c == '<' || c == '&' || c.is_whitespace()) {
+    if !needs_cleaning(raw) {
         return Cow::Borrowed(raw);
     }
     let detagged = strip_tags(raw);
     let decoded = decode_entities(&detagged);
     Cow::Owned(collapse_spaces(&decoded))
+}
+
+/// Whether `s` holds `c`. `str::contains` searches for a char outside ASCII as a string, with a
+/// substring searcher set up for each call (~250 instructions on a short cell); `find` looks
+/// for the last byte of the char with memchr and checks the bytes before it.
+#[allow(clippy::search_is_some, reason = "contains is the slow path this avoids")]
+pub fn has_char(s: &str, c: char) -> bool {
+    s.find(c).is_some()
+}
+
+/// Whether [`clean`] can change the text: it holds a tag or entity start or whitespace. A byte
+/// scan, as every cell is asked: only ASCII and the lead bytes C2 (U+0085, U+00A0), E1
+/// (U+1680), E2 (U+2000..U+205F) and E3 (U+3000) can start whitespace, and only a char
+/// starting with one of those is decoded (Han characters start with E4..E9).
+pub fn needs_cleaning(s: &str) -> bool {
+    s.bytes().enumerate().any(|(i, b)| match b {
+        b'<' | b'&' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => true,
+        0xC2 | 0xE1 | 0xE2 | 0xE3 => s.get(i..).and_then(|t| t.chars().next()).is_some_and(char::is_whitespace),
+        _ => false,
+    })
 }
 
 fn strip_tags(s: &str) -> Cow<'_, str> {
@@ -185,24 +205,68 @@ pub fn label_key(raw: &str) -> CompactString {
 /// and the readers ask about every cell several times. Keys of up to 24 bytes (8 Han) are
 /// held inline: most labels are, and the layout stage asks about every text run.
 pub fn label_key_within(raw: &str, max_chars: usize) -> Option<CompactString> {
-    // Whitespace is dropped below, so only tags and entities need undoing first; both are
-    // borrowed no-ops for the plain cells that make up nearly every call.
-    let detagged = strip_tags(raw);
-    let cleaned = decode_entities(&detagged);
+    counted_label_key(raw, max_chars).map(|(key, _)| key)
+}
+
+/// [`label_key_within`] and the key's length in characters, which the label predicates ask
+/// of nearly every key: counted while the key is made rather than again by each of them.
+pub fn counted_label_key(raw: &str, max_chars: usize) -> Option<(CompactString, usize)> {
+    // The raw text is read directly until a tag or an entity shows up: nearly no cell has
+    // one, and a long run is given up after `max_chars` characters instead of being
+    // searched whole for markup first. The key made before the first `<` or `&` is the
+    // same either way, as undoing markup leaves the text before it as it is.
+    match key_of(raw, max_chars, true) {
+        Scan::Key(key, chars) => Some((key, chars)),
+        Scan::TooLong => None,
+        Scan::Markup => {
+            let detagged = strip_tags(raw);
+            let cleaned = decode_entities(&detagged);
+            match key_of(&cleaned, max_chars, false) {
+                Scan::Key(key, chars) => Some((key, chars)),
+                Scan::TooLong | Scan::Markup => None,
+            }
+        }
+    }
+}
+
+enum Scan {
+    Key(CompactString, usize),
+    TooLong,
+    /// A `<` or `&` was met while reading raw text: tags and entities are undone first.
+    Markup,
+}
+
+fn key_of(text: &str, max_chars: usize, raw: bool) -> Scan {
+    let bytes = text.as_bytes();
     let mut out = CompactString::default();
     // Characters kept as they are are copied a run at a time (`same`, a byte range of
-    // `cleaned`): a CompactString push per character cost more than the rest of the key.
+    // `text`): a CompactString push per character cost more than the rest of the key.
     let mut same = 0..0;
     let (mut depth, mut chars) = (0usize, 0usize);
-    for (i, raw_c) in cleaned.char_indices() {
-        // Han characters, nearly all of a key, are kept as they are outside brackets: only the
-        // others need folding and the bracket and drop checks.
-        let c = if is_han(raw_c) {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Han characters, nearly all of a key, are kept as they are outside brackets, and are
+        // told by their first two bytes without decoding them ([`is_han`]): U+5000..U+9FFF lead
+        // with E5..E9, U+4000..U+4FFF with E4 (but for the hexagrams U+4DC0..U+4DFF, E4 B7),
+        // U+3400..U+3FFF with E3 and a second byte from 90.
+        let han = match bytes[i] {
+            0xE5..=0xE9 => true,
+            0xE4 => bytes.get(i + 1) != Some(&0xB7),
+            0xE3 => bytes.get(i + 1).is_some_and(|&b| b >= 0x90),
+            _ => false,
+        };
+        let (len, folded) = if han {
             if depth > 0 {
+                i += 3;
                 continue;
             }
-            raw_c
+            (3, None)
         } else {
+            let Some(raw_c) = text[i..].chars().next() else { break };
+            let len = raw_c.len_utf8();
+            if raw && matches!(raw_c, '<' | '&') {
+                return Scan::Markup;
+            }
             let c = fold_width(raw_c);
             let keep = match c {
                 '(' | '[' | '【' | '〔' => {
@@ -217,28 +281,31 @@ pub fn label_key_within(raw: &str, max_chars: usize) -> Option<CompactString> {
                 c => !(c.is_whitespace() || matches!(c, '#' | ':' | '*' | '"' | '“' | '”')),
             };
             if !keep {
+                i += len;
                 continue;
             }
-            c
+            (len, (c != raw_c).then_some(c))
         };
         chars += 1;
         if chars > max_chars {
-            return None;
+            return Scan::TooLong;
         }
-        if c == raw_c && same.end == i {
-            same.end = i + c.len_utf8();
-            continue;
+        match folded {
+            None if same.end == i => same.end = i + len,
+            None => {
+                out.push_str(&text[same]);
+                same = i..i + len;
+            }
+            Some(c) => {
+                out.push_str(&text[same]);
+                same = 0..0;
+                out.push(c);
+            }
         }
-        out.push_str(&cleaned[same]);
-        if c == raw_c {
-            same = i..i + c.len_utf8();
-        } else {
-            same = 0..0;
-            out.push(c);
-        }
+        i += len;
     }
-    out.push_str(&cleaned[same]);
-    Some(out)
+    out.push_str(&text[same]);
+    Scan::Key(out, chars)
 }
 
 /// Longest cell text a reason quotes, in chars: no real label or name comes near it, and a
@@ -264,11 +331,19 @@ pub fn fold_width(c: char) -> char {
 }
 
 /// Text inside the first bracket pair, e.g. the unit in 中期市财政预算（万元）.
+/// Folded, without whitespace: only the bracket's text is copied, not the whole cell (a
+/// cell that mentions 万元 can be a long goal).
 pub fn bracketed(raw: &str) -> Option<String> {
-    let folded: String = raw.chars().map(fold_width).filter(|c| !c.is_whitespace()).collect();
-    let start = folded.find('(')?;
-    let end = folded[start..].find(')')? + start;
-    Some(folded[start + 1..end].to_string())
+    let mut folded = raw.chars().map(fold_width).filter(|c| !c.is_whitespace());
+    folded.by_ref().find(|&c| c == '(')?;
+    let mut inside = String::new();
+    for c in folded {
+        if c == ')' {
+            return Some(inside);
+        }
+        inside.push(c);
+    }
+    None
 }
 
 /// Every four-digit year 1990..=2099 in the text, in order.
@@ -356,6 +431,54 @@ mod tests {
         assert_eq!(fold_width('项'), '项');
     }
 
+    /// The key as its definition reads, a char at a time: what the byte-level reading must give.
+    fn key_by_char(raw: &str) -> (String, usize) {
+        let cleaned = decode_entities(&strip_tags(raw)).into_owned();
+        let (mut out, mut depth) = (String::new(), 0usize);
+        for c in cleaned.chars().map(fold_width) {
+            match c {
+                '(' | '[' | '【' | '〔' => depth += 1,
+                ')' | ']' | '】' | '〕' => depth = depth.saturating_sub(1),
+                _ if depth > 0 => {}
+                c if c.is_whitespace() || matches!(c, '#' | ':' | '*' | '"' | '“' | '”') => {}
+                c => out.push(c),
+            }
+        }
+        let n = out.chars().count();
+        (out, n)
+    }
+
+    #[test]
+    fn a_key_read_by_bytes_is_the_key_read_by_chars() {
+        let texts = (0..0x3_0000u32)
+            .filter_map(char::from_u32)
+            .flat_map(|c| [format!("{c}"), format!("项{c}目"), format!("（{c}）名{c}"), format!("a{c}&amp;{c}<b>x")]);
+        for t in texts {
+            let (key, chars) = counted_label_key(&t, usize::MAX).expect("no limit");
+            assert_eq!((key.as_str(), chars), (key_by_char(&t).0.as_str(), key_by_char(&t).1), "{t:?}");
+            let n = key_by_char(&t).1;
+            assert_eq!(counted_label_key(&t, n.saturating_sub(1)).is_none(), n > 0, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn has_char_finds_a_char_wherever_it_is_and_no_char_sharing_only_its_last_byte() {
+        assert!(has_char("2020年度", '年') && has_char("年", '年') && has_char("a：b", '：'));
+        // 年 is E5 B9 B4; 紴 (E7 B4 B4) and 崴 (E5 B4 B4) end in the same byte.
+        assert!(!has_char("紴崴", '年') && !has_char("", '年'));
+        assert!(has_char("a:b", ':') && !has_char("ab", ':'));
+    }
+
+    #[test]
+    fn needs_cleaning_finds_every_whitespace_char_tag_and_entity() {
+        for c in (0..=0x3000u32).filter_map(char::from_u32).chain(['\u{FEFF}', '\u{FF0C}', '项']) {
+            let text = format!("项目{c}名称");
+            let want = c.is_whitespace() || c == '<' || c == '&';
+            assert_eq!(needs_cleaning(&text), want, "{c:?}");
+        }
+        assert!(!needs_cleaning("≥95%（抽检）、。"));
+    }
+
     #[test]
     fn tags_and_entities_are_removed() {
         assert_eq!(clean("<p>1、建立</p><p>2、使</p>"), "1、建立2、使");
@@ -373,6 +496,10 @@ mod tests {
         assert_eq!(label_key_within("项目名称", 4).as_deref(), Some("项目名称"));
         assert_eq!(label_key_within("项目 名称（万元）x", 4), None);
         assert_eq!(bracketed("本年度 申请市 财政预 算资金 (万 元)").as_deref(), Some("万元"));
+        assert_eq!(bracketed("预算（万元）（注）").as_deref(), Some("万元"));
+        assert_eq!(bracketed("预算（）").as_deref(), Some(""));
+        assert_eq!(bracketed("预算（万元"), None);
+        assert_eq!(bracketed("预算)万元("), None);
         assert_eq!(years("中期滚动目标（２０２０年--2022年）"), vec![2020, 2022]);
     }
 }

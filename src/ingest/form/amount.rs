@@ -3,7 +3,7 @@
 use compact_str::CompactString;
 use rust_decimal::Decimal;
 
-use crate::ingest::text::{bracketed, label_key};
+use crate::ingest::text::{bracketed, has_char, label_key};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum MoneyUnit {
@@ -33,9 +33,9 @@ pub(super) fn cell_money_unit(raw: &str) -> Option<MoneyUnit> {
 }
 
 pub(super) fn money_unit_of(raw: &str) -> Option<MoneyUnit> {
-    // Both units end in 元: a cell without it (nearly every cell the walker asks about) has
-    // no unit, and no bracketed copy is made of it.
-    if !raw.contains('元') {
+    // Both units end in 元 and are bracketed: a cell without both (nearly every cell the walker
+    // asks about) has no unit, and no bracketed copy is made of it.
+    if !has_char(raw, '元') || !raw.contains(['(', '（']) {
         return None;
     }
     let b = bracketed(raw)?;

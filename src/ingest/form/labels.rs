@@ -3,7 +3,7 @@
 use super::amount::parse_amount;
 use super::words::{Key, word};
 use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
-use crate::ingest::text::{clean, label_key, label_key_within, years};
+use crate::ingest::text::{clean, has_char, label_key, years};
 
 pub(super) enum TextField {
     ProjectName,
@@ -17,20 +17,14 @@ pub(super) enum Amount {
     Annual,
 }
 
-pub(super) fn is_title(key: &str) -> bool {
-    // The walker asks this of every lone cell: one search for the word a title needs
-    // rejects nearly all of them before the key's words are looked up.
-    key.contains("绩效目标") && title_key(&Key::new(key))
-}
-
-fn title_key(key: &Key) -> bool {
-    key.has(word!("绩效目标")) && (key.text.ends_with('表') || key.has(word!("批复表", "申报表"))) && key.chars() <= 40
+pub(super) fn is_title(key: &Key) -> bool {
+    key.has(word!("绩效目标")) && (key.ends_with('表') || key.has(word!("批复表", "申报表"))) && key.chars() <= 40
 }
 
 /// `（ 2020 年度）`, `(2022年度)`, `2019年度`: a short line naming the budget year.
 pub(super) fn year_line(cell: &str) -> Option<i32> {
     // 年度 must be in it: most cells are rejected here, before a folded copy is made.
-    if !cell.contains('年') {
+    if !has_char(cell, '年') {
         return None;
     }
     let compact: String = cell.chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()).collect();
@@ -112,12 +106,8 @@ pub(super) fn text_field(key: &str) -> Option<TextField> {
     })
 }
 
-pub(super) fn amount_field(key: &str) -> Option<Amount> {
-    amount_key(&Key::new(key))
-}
-
-fn amount_key(key: &Key) -> Option<Amount> {
-    if key.text.starts_with("其中") || key.has(word!("其他资金", "结转", "拨款")) {
+pub(super) fn amount_field(key: &Key) -> Option<Amount> {
+    if key.starts_with("其中") || key.has(word!("其他资金", "结转", "拨款")) {
         return None;
     }
     if !key.has(word!("预算", "资金", "金额")) || key.has(word!("目标")) {
@@ -125,29 +115,24 @@ fn amount_key(key: &Key) -> Option<Amount> {
     }
     if key.has(word!("本年", "年度", "当年")) {
         Some(Amount::Annual)
-    } else if key.has(word!("中期", "项目资金总额", "总预算")) || key.text == "资金总额" {
+    } else if key.has(word!("中期", "项目资金总额", "总预算")) || key.text() == "资金总额" {
         Some(Amount::Midterm)
     } else {
         None
     }
 }
 
-pub(super) fn is_amount_label(key: &str) -> bool {
+pub(super) fn is_amount_label(key: &Key) -> bool {
     amount_field(key).is_some()
 }
 
 /// `Some(true)` for a mid-term (multi-year) goal label, `Some(false)` for an annual one.
-pub(super) fn goal_label(key: &str) -> Option<bool> {
-    goal_key(&Key::new(key))
-}
-
-fn goal_key(key: &Key) -> Option<bool> {
+pub(super) fn goal_label(key: &Key) -> Option<bool> {
     // Labels are short and end in 目标; a goal text that mentions 年度目标 is not a label.
-    let (key, words) = (key.text, key);
-    if !key.ends_with("目标") || words.has(word!("指标")) || key.chars().count() > 10 {
+    if !key.ends_with("目标") || key.has(word!("指标")) || key.chars() > 10 {
         return None;
     }
-    if key.starts_with("中期") || key.starts_with("项目总") || key.starts_with("长期") || words.has(word!("滚动"))
+    if key.starts_with("中期") || key.starts_with("项目总") || key.starts_with("长期") || key.has(word!("滚动"))
     {
         Some(true)
     } else if key.starts_with("年度") || key.starts_with("本年") || key.starts_with("当年") {
@@ -168,27 +153,19 @@ pub(super) fn date_label(key: &str) -> Option<bool> {
 }
 
 /// Labels of the head block: a cell like this is never a value.
-pub(super) fn is_head_label(key: &str) -> bool {
-    head_key(&Key::new(key))
+pub(super) fn is_head_label(key: &Key) -> bool {
+    text_field(key).is_some()
+        || amount_field(key).is_some()
+        || goal_label(key).is_some()
+        || date_label(key).is_some()
+        || matches!(key.text(), "总体目标" | "绩效指标" | "项目性质" | "项目类别" | "项目资金")
+        || key.starts_with("项目资金")
 }
 
-fn head_key(key: &Key) -> bool {
-    text_field(key.text).is_some()
-        || amount_key(key).is_some()
-        || goal_key(key).is_some()
-        || date_label(key.text).is_some()
-        || matches!(key.text, "总体目标" | "绩效指标" | "项目性质" | "项目类别" | "项目资金")
-        || key.text.starts_with("项目资金")
-}
-
-pub(super) fn is_opinion_label(key: &str) -> bool {
-    // The walker asks this of every cell: the three labels end in 意见, and one search for it
-    // rejects nearly all cells before the key's words are looked up.
-    key.contains("意见") && opinion_key(&Key::new(key))
-}
-
-fn opinion_key(key: &Key) -> bool {
-    key.has(word!("批复意见", "审核意见", "审批意见")) && key.chars() <= 16
+pub(super) fn is_opinion_label(key: &Key) -> bool {
+    // The walker asks this of every cell. All three labels hold 意 (E6 84 8F): the length and
+    // a byte search for its last byte reject nearly every cell before its words are looked up.
+    key.chars() <= 16 && key.may_hold(0x8f) && key.has(word!("批复意见", "审核意见", "审批意见"))
 }
 
 /// The row-block label in the first column (绩效指标, 项目绩效目标).
@@ -196,18 +173,13 @@ pub(super) fn is_block_label(key: &str) -> bool {
     matches!(key, "绩效指标" | "绩效目标" | "项目绩效目标" | "项目绩效指标" | "年度绩效指标")
 }
 
-pub(super) fn is_value_label(key: &str) -> bool {
-    value_key(&Key::new(key))
-}
-
-fn value_key(key: &Key) -> bool {
-    let (key, words) = (key.text, key);
-    words.has(word!("指标值"))
+pub(super) fn is_value_label(key: &Key) -> bool {
+    key.has(word!("指标值"))
         || key.ends_with("目标值")
         || key.ends_with("计划值")
         || key.ends_with("预期值")
-        || key == "计划水平"
-        || key == "标准值"
+        || key.text() == "计划水平"
+        || key.text() == "标准值"
 }
 
 /// 一级 labels that are never 二级 labels.
@@ -252,9 +224,8 @@ pub(super) fn is_short_l2(key: &str) -> bool {
     )
 }
 
-pub(super) fn is_l2_label(key: &str) -> bool {
-    let n = key.chars().count();
-    key.ends_with("指标") && (3..=16).contains(&n) && !is_pure_l1(key) || key == "成本指标"
+pub(super) fn is_l2_label(key: &Key) -> bool {
+    key.ends_with("指标") && (3..=16).contains(&key.chars()) && !is_pure_l1(key) || key.text() == "成本指标"
 }
 
 pub fn level1_code(key: &str) -> &'static str {
@@ -346,14 +317,13 @@ struct RunFacts {
 
 impl RunFacts {
     fn read(run: &str) -> RunFacts {
-        let Some(key) = label_key_within(run, LABEL_MAX_CHARS) else {
+        let Some(key) = Key::within(run, LABEL_MAX_CHARS) else {
             return RunFacts { kind: RunKind::Other, whole_label: false, level1: false };
         };
-        let words = Key::new(&key);
-        let kind = run_kind(&words);
+        let kind = run_kind(&key);
         let whole_label = match kind {
             RunKind::Other => false,
-            RunKind::L2 => level2_key(&words) != "other",
+            RunKind::L2 => level2_key(&key) != "other",
             _ => true,
         };
         RunFacts { kind, whole_label, level1: is_l1_label(&key) }
@@ -373,26 +343,26 @@ fn run_kind(key: &Key) -> RunKind {
         // Labels are short; a long run is narrative or a value that mentions a label.
         return RunKind::Other;
     }
-    let text = key.text;
-    if title_key(key) {
+    let text = key.text();
+    if is_title(key) {
         RunKind::Title
-    } else if matches!(text, "一级指标" | "二级指标" | "三级指标") || value_key(key) {
+    } else if matches!(text, "一级指标" | "二级指标" | "三级指标") || is_value_label(key) {
         RunKind::Header
     } else if is_block_label(text) {
         RunKind::Block
-    } else if goal_key(key).is_some() {
+    } else if goal_label(key).is_some() {
         RunKind::Goal
-    } else if opinion_key(key) {
+    } else if is_opinion_label(key) {
         RunKind::Opinion
-    } else if head_key(key)
+    } else if is_head_label(key)
         || matches!(text, "项目性质" | "项目类别" | "项目资金")
         || text.starts_with("其中")
-        || text.ends_with("资金") && text.chars().count() <= 8
+        || text.ends_with("资金") && key.chars() <= 8
     {
         RunKind::Head
     } else if is_pure_l1(text) {
         RunKind::L1
-    } else if is_l2_label(text) {
+    } else if is_l2_label(key) {
         RunKind::L2
     } else {
         RunKind::Other

@@ -18,18 +18,18 @@ mod words;
 
 use std::borrow::Cow;
 
-use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use crate::ingest::layout::{Grid, Inference, Row};
 
 /// What one reading the layout inferred takes off a table's confidence.
 const INFERENCE_COST: f64 = 0.05;
-use crate::ingest::text::{clean, label_key};
+use crate::ingest::text::{clean, needs_cleaning};
 
 pub use amount::parse_amount;
 pub use labels::{FormLabels, level1_code, level2_code};
 use walker::Walker;
+use words::Key;
 
 /// One performance-target table read from a grid.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -118,8 +118,10 @@ fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Read
         if cells.iter().all(|c| c.is_empty()) {
             continue;
         }
-        // Most keys fit a CompactString inline: no allocation per cell.
-        let keys: Vec<CompactString> = cells.iter().map(|c| label_key(c)).collect();
+        // Each cell's key, its length and its vocabulary words, found once for every
+        // question the walker asks of the row. Most keys fit a CompactString inline: no
+        // allocation per cell.
+        let keys: Vec<Key> = cells.iter().map(|c| Key::of(c)).collect();
         walker.row(r as u32, &cells, &keys);
     }
     let mut reading = walker.finish();
@@ -145,10 +147,15 @@ pub fn note_inferences(reading: &mut Reading, inferences: &[Inference]) {
 /// (`4,100,000.00 年度资金申请总额`): two cells, so the label finds its own amount.
 /// Pushes the cell's cleaned text onto the row (no list per cell: a row has many).
 fn push_value_and_label<'a>(cells: &mut Vec<Cow<'a, str>>, raw: &'a str) {
+    // Nearly every cell: nothing to clean, so no space to split at either.
+    if !needs_cleaning(raw) {
+        cells.push(Cow::Borrowed(raw));
+        return;
+    }
     // Split before cleaning: cleaning reads a space between a digit and CJK as a PDF wrap.
     if let Some((value, label)) = raw.trim().split_once(char::is_whitespace)
         && parse_amount(value).is_some()
-        && labels::is_head_label(&label_key(label))
+        && labels::is_head_label(&Key::of(label))
     {
         cells.extend([clean(value), clean(label)]);
         return;

@@ -111,10 +111,10 @@ fn year_line_in_full_width_brackets_is_read() {
 
 #[test]
 fn goal_text_mentioning_a_goal_label_is_not_a_label() {
-    assert_eq!(goal_label("年度目标"), Some(false));
-    assert_eq!(goal_label("中期滚动目标"), Some(true));
-    assert_eq!(goal_label("项目总目标"), Some(true));
-    assert_eq!(goal_label(&label_key("年度目标文本，完成年度目标。")), None);
+    assert_eq!(goal_label(&Key::new("年度目标")), Some(false));
+    assert_eq!(goal_label(&Key::new("中期滚动目标")), Some(true));
+    assert_eq!(goal_label(&Key::new("项目总目标")), Some(true));
+    assert_eq!(goal_label(&Key::of("年度目标文本，完成年度目标。")), None);
 }
 
 #[test]

@@ -6,11 +6,15 @@
 //! Now one Aho-Corasick pass over the key finds every vocabulary word in it, and a predicate
 //! tests bits. `starts_with`, `ends_with` and equality stay string operations: they are cheap.
 
+use std::cell::OnceCell;
 use std::sync::LazyLock;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
+use compact_str::CompactString;
+
+use crate::ingest::text::counted_label_key;
 
 /// Every word a label predicate looks for inside a key (not the whole-key matches). At most
 /// 64: a key's words are one `u64`.
@@ -88,41 +92,88 @@ macro_rules! word {
 }
 pub(super) use word;
 
-/// A label key and the vocabulary words it contains.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Key<'a> {
-    pub text: &'a str,
-    words: u64,
+/// A label key, its length in characters and the vocabulary words it contains: made once per
+/// cell or run, then asked by every label predicate without another pass over the key. The
+/// words are looked up when first asked for: most cells of an indicator row are only
+/// compared with whole labels.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Key {
+    text: CompactString,
+    chars: usize,
+    words: OnceCell<u64>,
 }
 
-impl<'a> Key<'a> {
-    pub fn new(text: &'a str) -> Self {
-        let dfa = &*AUTOMATON;
-        let mut state = dfa.start_state(Anchored::No).expect("the DFA is built for unanchored searches");
-        let mut words = 0;
-        for &b in text.as_bytes() {
-            state = dfa.next_state(Anchored::No, state, b);
-            if dfa.is_special(state) && dfa.is_match(state) {
-                for i in 0..dfa.match_len(state) {
-                    words |= 1 << dfa.match_pattern(state, i).as_usize();
-                }
-            }
-        }
-        Key { text, words }
+impl Key {
+    /// The key of a cell's text ([`crate::ingest::text::label_key`]).
+    pub fn of(raw: &str) -> Self {
+        Self::within(raw, usize::MAX).unwrap_or_default()
+    }
+
+    /// The key of a text whose key has at most `max_chars` characters, else `None`.
+    pub fn within(raw: &str, max_chars: usize) -> Option<Self> {
+        let (text, chars) = counted_label_key(raw, max_chars)?;
+        Some(Self::counted(text, chars))
+    }
+
+    /// A key from text that already is one.
+    pub fn new(key: &str) -> Self {
+        Self::counted(key.into(), key.chars().count())
+    }
+
+    fn counted(text: CompactString, chars: usize) -> Self {
+        Key { text, chars, words: OnceCell::new() }
+    }
+
+    fn words(&self) -> u64 {
+        *self.words.get_or_init(|| words_in(&self.text))
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// Whether the key contains the word (or any of the words) of `bits`, from [`word!`].
     pub fn has(&self, bits: u64) -> bool {
-        self.words & bits != 0
+        self.words() & bits != 0
+    }
+
+    /// Whether the key may contain a word that holds `byte`: a byte search stands in for the
+    /// word lookup while the words are not known yet, and is skipped once they are.
+    pub fn may_hold(&self, byte: u8) -> bool {
+        self.words.get().is_some() || self.text.as_bytes().contains(&byte)
     }
 
     /// How many of the words of `bits` the key contains.
     pub fn count(&self, bits: u64) -> u32 {
-        (self.words & bits).count_ones()
+        (self.words() & bits).count_ones()
     }
 
     pub fn chars(&self) -> usize {
-        self.text.chars().count()
+        self.chars
+    }
+}
+
+/// The vocabulary words in a key, as bits of [`VOCABULARY`].
+fn words_in(text: &str) -> u64 {
+    let dfa = &*AUTOMATON;
+    let mut state = dfa.start_state(Anchored::No).expect("the DFA is built for unanchored searches");
+    let mut words = 0;
+    for &b in text.as_bytes() {
+        state = dfa.next_state(Anchored::No, state, b);
+        if dfa.is_special(state) && dfa.is_match(state) {
+            for i in 0..dfa.match_len(state) {
+                words |= 1 << dfa.match_pattern(state, i).as_usize();
+            }
+        }
+    }
+    words
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
     }
 }
 
@@ -142,5 +193,10 @@ mod tests {
         for (i, w) in VOCABULARY.iter().enumerate() {
             assert!(Key::new(w).has(1 << i), "{w}");
         }
+        // Made from a cell, the key is the cell's label key, counted.
+        let k = Key::of("年度 指标值（万元）");
+        assert_eq!((k.text(), k.chars()), ("年度指标值", 5));
+        assert!(k.has(word!("指标值")) && !k.has(word!("预算")));
+        assert!(Key::within("年度指标值", 4).is_none());
     }
 }

@@ -5,9 +5,7 @@ use rust_decimal::Decimal;
 use super::rules::*;
 use super::{IndicatorInput, Scored};
 use crate::ingest::text::fold_width;
-use crate::ingest::value::{
-    ValueKind, ValueReading, contains_any, core_label, is_generic_label, is_punct, lexicon, trim_cell,
-};
+use crate::ingest::value::{ValueKind, ValueReading, core_label, is_generic_label, is_punct, lexicon, trim_cell};
 
 /// Rate-like indicators, where a target needs a direction.
 const RATE_MARKERS: &[&str] = &["率", "满意度", "覆盖", "知晓", "占比", "比例", "比重"];
@@ -120,11 +118,27 @@ fn unit_is(reading: &ValueReading, set: &[&str]) -> bool {
     reading.unit.as_deref().is_some_and(|u| set.contains(&u))
 }
 
+/// Words of a date that make it a deadline (`6月底前`, `12月份`).
+const DEADLINE_WORDS: &[&str] = &["底", "前", "末", "上旬", "中旬", "下旬", "份"];
+/// Words of a name that measures growth, which may exceed 100%.
+const GROWTH_WORDS: &[&str] = &["增长", "增幅", "增加", "提高", "带动", "同比", "倍", "增速"];
+/// Words of a 数量 name that make a percentage a fair count (a rate or a share of a plan).
+const SHARE_WORDS: &[&str] = &["率", "比例", "占比", "计划", "完成", "覆盖"];
+/// 二级 labels of costs that 101号 allows to be stated in words.
+const NON_MONEY_COST_WORDS: &[&str] = &["社会成本", "生态", "环境成本"];
+
+// Each list is one pass over the text, not a substring search per word: these run on every
+// indicator.
+lexicon!(DEADLINE_LEX, DEADLINE_WORDS);
+lexicon!(GROWTH_LEX, GROWTH_WORDS);
+lexicon!(SHARE_LEX, SHARE_WORDS);
+lexicon!(NON_MONEY_COST_LEX, NON_MONEY_COST_WORDS);
+
 /// `6月底前`, `2021年12月前`, a bare year: a point in time.
 fn is_deadline(v: &str, r: &ValueReading) -> bool {
     r.kind == ValueKind::Quantitative
         && unit_is(r, &["月", "年", "日"])
-        && (contains_any(v, &["底", "前", "末", "上旬", "中旬", "下旬", "份"]) || r.unit.as_deref() == Some("年"))
+        && (DEADLINE_LEX.contains(v) || r.unit.as_deref() == Some("年"))
 }
 
 /// Scores one indicator: 100 minus the weights of the [`INDICATOR_RULES`] it breaks.
@@ -239,7 +253,7 @@ fn implausible(ind: &IndicatorInput, v: &str, level3: &str, says_up: bool) -> bo
     let r = ind.reading;
     let Some(n) = r.number else { return false };
     let is_pct = r.unit.as_deref() == Some("%");
-    let growth = says_up || contains_any(level3, &["增长", "增幅", "增加", "提高", "带动", "同比", "倍", "增速"]);
+    let growth = says_up || GROWTH_LEX.contains(level3);
     let over_100 = is_pct && n > Decimal::ONE_HUNDRED && !growth;
     let negative_count = n.is_sign_negative() && !is_pct && !growth && ind.level2_code == "quantity";
     let bad_month = is_deadline(v, r) && r.unit.as_deref() == Some("月") && n > Decimal::from(12);
@@ -256,11 +270,7 @@ fn category_mismatch(ind: &IndicatorInput, v: &str, level3: &str) -> bool {
     let score_like = unit_is(r, &["分", "级", "星", "‰"]);
     match ind.level2_code {
         // A count: a share is fine only when the name is a rate or a share of a plan.
-        "quantity" => {
-            quant
-                && ((is_pct && !contains_any(level3, &["率", "比例", "占比", "计划", "完成", "覆盖"]))
-                    || is_deadline(v, r))
-        }
+        "quantity" => quant && ((is_pct && !SHARE_LEX.contains(level3)) || is_deadline(v, r)),
         // A rate, a score or a named standard; not a head count or a date.
         "quality" => {
             if quant {
@@ -279,7 +289,7 @@ fn category_mismatch(ind: &IndicatorInput, v: &str, level3: &str) -> bool {
         }
         // Money or a share of the budget. Social and ecological costs (101号) may be words.
         "cost" => {
-            if contains_any(ind.level2, &["社会成本", "生态", "环境成本"]) {
+            if NON_MONEY_COST_LEX.contains(ind.level2) {
                 false
             } else if quant {
                 !(money || is_pct)

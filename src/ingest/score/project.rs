@@ -86,6 +86,10 @@ fn compare_horizons(inds: &[ProjectIndicator]) -> (bool, bool) {
     for m in inds.iter().filter(|i| i.horizon == "midterm") {
         midterms.entry(pair_key(m)).or_default().push_back(m);
     }
+    // A form with one horizon (every 申报表) has nothing to pair: its names are not keyed.
+    if midterms.is_empty() {
+        return (false, false);
+    }
     for a in inds.iter().filter(|i| i.horizon == "annual") {
         if deadline::tick() {
             break;

@@ -65,8 +65,15 @@ pub(crate) fn bracket_pos(s: &str) -> Option<usize> {
     })
 }
 
+#[rustfmt::skip]
 pub(crate) fn is_punct(c: char) -> bool {
-    "!\"#'*,.:;?@\\^_`|~、。，；：？！…·“”‘’".contains(fold_width(c))
+    // A match rather than a search of a string of them: names and values are trimmed of
+    // these char by char, on every indicator.
+    matches!(
+        fold_width(c),
+        '!' | '"' | '#' | '\'' | '*' | ',' | '.' | ':' | ';' | '?' | '@' | '\\' | '^' | '_' | '`' | '|' | '~'
+            | '、' | '。' | '，' | '；' | '：' | '？' | '！' | '…' | '·' | '“' | '”' | '‘' | '’'
+    )
 }
 
 /// Equal after dropping whitespace and folding full-width forms, without allocating.
@@ -95,9 +102,4 @@ pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
 pub(crate) fn may_fold(s: &str) -> bool {
     s.bytes().any(|b| b.is_ascii_whitespace() || matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF))
         && s.chars().any(|c| c.is_whitespace() || fold_width(c) != c)
-}
-
-/// For the short inline word lists; the long ones go through a [`Lexicon`].
-pub(crate) fn contains_any(s: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| s.contains(w))
 }

@@ -1,15 +1,23 @@
 //! Stage 5, records (value): word lists matched in one pass over a text.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
 
-/// A word list compiled once into an Aho-Corasick automaton, so a text is scanned once per
-/// list instead of once per word: `str::find` per word over a hundred-word list cost
+/// A word list compiled once into Aho-Corasick automata, so a text is scanned once per list
+/// instead of once per word: `str::find` per word over a hundred-word list cost
 /// microseconds per value. Leftmost-longest: at a position the longest word wins, so
-/// `不低于` is found rather than `低于`.
+/// `不低于` is found rather than `低于`. Values and names are short, and a search through
+/// `AhoCorasick` cost more to set up (~320 instructions) than stepping a DFA through their
+/// bytes, so the DFAs are stepped here.
 pub(crate) struct Lexicon {
     words: Vec<&'static str>,
-    /// Unanchored for searches through a text, anchored for "which word starts here".
-    automaton: AhoCorasick,
+    /// Standard semantics: at each byte, every word ending there. For "is any word in the
+    /// text" and "which word ends last".
+    any: DFA,
+    /// For "which word starts here", stepped the same way: the scorer asks it at every char
+    /// of a name.
+    anchored: DFA,
     /// Bit `c % 256` set for every first char `c` of a word: most positions of a text are
     /// rejected here without starting a search, which costs more than this check. (The low
     /// byte of the code point, not the UTF-8 lead byte: nearly all Han share a few leads.)
@@ -20,10 +28,15 @@ impl Lexicon {
     pub(crate) fn new(words: &[&'static str]) -> Self {
         // An empty word would match everywhere.
         let words: Vec<&'static str> = words.iter().copied().filter(|w| !w.is_empty()).collect();
-        let automaton = AhoCorasick::builder()
+        let any = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(&words)
+            .expect("a few hundred short words stay far below the automaton's size limits");
+        let anchored = DFA::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .start_kind(StartKind::Both)
-            .kind(Some(AhoCorasickKind::DFA))
+            .start_kind(StartKind::Anchored)
+            .prefilter(false)
             .build(&words)
             .expect("a few hundred short words stay far below the automaton's size limits");
         let mut first_chars = [0u64; 4];
@@ -31,7 +44,7 @@ impl Lexicon {
             let b = c as usize & 255;
             first_chars[b / 64] |= 1 << (b % 64);
         }
-        Lexicon { words, automaton, first_chars }
+        Lexicon { words, any, anchored, first_chars }
     }
 
     /// Longest word starting at byte `i` of `s`.
@@ -40,8 +53,22 @@ impl Lexicon {
         if self.first_chars[b / 64] & (1 << (b % 64)) == 0 {
             return None;
         }
-        let input = Input::new(s).range(i..).anchored(Anchored::Yes);
-        self.automaton.find(input).map(|m| self.words[m.pattern().as_usize()])
+        let dfa = &self.anchored;
+        let mut state = dfa.start_state(Anchored::Yes).expect("the DFA is built for anchored searches");
+        // Leftmost-longest: the last match state before the automaton dies is the longest word.
+        let mut found = None;
+        for &b in &s.as_bytes()[i..] {
+            state = dfa.next_state(Anchored::Yes, state, b);
+            if dfa.is_special(state) {
+                if dfa.is_dead(state) {
+                    break;
+                }
+                if dfa.is_match(state) {
+                    found = Some(dfa.match_pattern(state, 0));
+                }
+            }
+        }
+        found.map(|p| self.words[p.as_usize()])
     }
 
     /// Longest word at the start of `s`.
@@ -51,17 +78,33 @@ impl Lexicon {
 
     /// First match in `s`: its byte position and the longest word there.
     pub(crate) fn first(&self, s: &str) -> Option<(usize, &'static str)> {
-        self.automaton.find(s).map(|m| (m.start(), self.words[m.pattern().as_usize()]))
+        s.char_indices().find_map(|(i, _)| self.at(s, i).map(|w| (i, w)))
     }
 
     pub(crate) fn contains(&self, s: &str) -> bool {
-        self.automaton.is_match(s)
+        let mut state = self.any.start_state(Anchored::No).expect("the DFA is built for unanchored searches");
+        // With standard semantics a state is a match state once any word ends at it.
+        s.bytes().any(|b| {
+            state = self.any.next_state(Anchored::No, state, b);
+            self.any.is_special(state) && self.any.is_match(state)
+        })
     }
 
-    /// The match that ends last, longest on a tie, as (end byte, length). The longest word at
-    /// a start ends after every other word there, so it is enough to try each start once.
+    /// The match that ends last, longest on a tie, as (end byte, length): one pass, as a
+    /// match state of the standard automaton holds every word ending at its byte.
     pub(crate) fn last_end(&self, s: &str) -> Option<(usize, usize)> {
-        s.char_indices().filter_map(|(i, _)| self.at(s, i).map(|w| (i + w.len(), w.len()))).max()
+        let dfa = &self.any;
+        let mut state = dfa.start_state(Anchored::No).expect("the DFA is built for unanchored searches");
+        let mut last = None;
+        for (i, &b) in s.as_bytes().iter().enumerate() {
+            state = dfa.next_state(Anchored::No, state, b);
+            if dfa.is_special(state) && dfa.is_match(state) {
+                let longest =
+                    (0..dfa.match_len(state)).map(|k| self.words[dfa.match_pattern(state, k).as_usize()].len()).max();
+                last = longest.map(|len| (i + 1, len)).or(last);
+            }
+        }
+        last
     }
 }
 

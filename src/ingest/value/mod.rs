@@ -24,7 +24,7 @@ use units::{normalize_unit_column, unit_after};
 
 use crate::ingest::text::fold_width;
 
-pub(crate) use chars::{contains_any, core_label, is_punct, loose_eq, may_fold, trim_cell};
+pub(crate) use chars::{core_label, is_punct, loose_eq, may_fold, trim_cell};
 pub(crate) use lexicon::{Lexicon, lexicon};
 
 /// What kind of target a value states.

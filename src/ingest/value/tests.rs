@@ -87,3 +87,11 @@ fn reads_values() {
     assert_eq!(Quantitative.as_str(), "quantitative");
     assert_eq!(Placeholder.as_str(), "placeholder");
 }
+
+#[test]
+fn punctuation_is_the_same_set_as_the_string_it_was_searched_in() {
+    const PUNCT: &str = "!\"#'*,.:;?@\\^_`|~、。，；：？！…·“”‘’";
+    for c in (0..0x1_0000u32).filter_map(char::from_u32) {
+        assert_eq!(super::is_punct(c), PUNCT.contains(crate::ingest::text::fold_width(c)), "{c:?}");
+    }
+}

@@ -2,15 +2,16 @@
 //! each row is read through them (by position when it lines up, by its labels otherwise).
 
 use super::*;
+use compact_str::CompactString;
 
 impl Walker {
-    pub(super) fn indicator_header(&mut self, keys: &[CompactString]) {
+    pub(super) fn indicator_header(&mut self, keys: &[Key]) {
         self.header_width = keys.iter().rposition(|k| !k.is_empty()).map_or(0, |i| i + 1);
         self.sides.clear();
         self.l1_col = None;
         self.carry_l1.clear();
         for (c, key) in keys.iter().enumerate() {
-            match key.as_str() {
+            match key.text() {
                 "一级指标" => self.l1_col = Some(c),
                 "二级指标" => self.sides.push(Side { l2: Some(c), ..Side::default() }),
                 "三级指标" => {
@@ -21,7 +22,7 @@ impl Walker {
                         s.l3 = Some(c);
                     }
                 }
-                k if is_value_label(k) => {
+                k if is_value_label(key) => {
                     if let Some(s) = self.sides.last_mut()
                         && s.value.is_none()
                     {
@@ -68,7 +69,7 @@ impl Walker {
         self.section = Section::Indicators;
     }
 
-    pub(super) fn indicator_row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &[CompactString]) {
+    pub(super) fn indicator_row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &[Key]) {
         if self.sides.is_empty() {
             return;
         }
@@ -87,9 +88,11 @@ impl Walker {
             }
         }
         let level1_code = self.carry_l1.code(level1_code);
-        let level1 = self.carry_l1.text.clone();
-        let mut out = Vec::new();
-        let mut printed = Vec::new();
+        // The row's indicators go straight into the table, each with the carried labels
+        // borrowed for its inline copies: no list per row, no copy of the 一级 label.
+        let level1 = self.carry_l1.text.as_str();
+        let table = self.cur.get_or_insert_with(Table::default);
+        let read_before = table.indicators.len();
         let mut printed_l2: Option<String> = None;
         for (side, parsed) in self.sides.iter_mut().zip(per_side) {
             let Some(p) = parsed else { continue };
@@ -103,32 +106,26 @@ impl Walker {
             if p.l3.is_empty() && p.value.is_empty() {
                 continue;
             }
-            printed.push((l1_printed, l2_printed));
-            out.push(Indicator {
+            self.printed.push((l1_printed, l2_printed));
+            table.indicators.push(Indicator {
                 horizon: side.horizon,
                 level1_code,
                 level2_code: side.carry_l2.code(level2_code),
-                level1: level1.as_str().into(),
+                level1: level1.into(),
                 level2: side.carry_l2.text.as_str().into(),
                 level3: p.l3,
-                value: p.value.into(),
+                value: p.value,
                 unit_column: p.unit,
                 row_index: r,
             });
         }
-        if out.is_empty() && (l1_printed || printed_l2.is_some()) {
-            self.label_rows.push((r, l1_printed.then(|| level1.clone()), printed_l2));
+        if table.indicators.len() == read_before && (l1_printed || printed_l2.is_some()) {
+            self.label_rows.push((r, l1_printed.then(|| level1.to_string()), printed_l2));
         }
-        self.table().indicators.extend(out);
-        self.printed.extend(printed);
     }
 
     /// Maps a row through the header's columns, if the row lines up with them.
-    fn positional(
-        &self,
-        cells: &[Cow<'_, str>],
-        keys: &[CompactString],
-    ) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
+    fn positional(&self, cells: &[Cow<'_, str>], keys: &[Key]) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
         let mut known: Vec<usize> = self.l1_col.into_iter().collect();
         for s in &self.sides {
             known.extend([s.l2, s.l3, s.value, s.nature, s.unit, s.remark].into_iter().flatten());
@@ -151,9 +148,9 @@ impl Walker {
         for s in &self.sides {
             let l2 = get(s.l2);
             // Rows are often shorter than their header: only a cell that exists has a key.
-            let key = |c: usize| keys.get(c).map_or("", CompactString::as_str);
-            let short_l2 = s.l2.is_some_and(|c| !is_l2_label(key(c)) && is_short_l2(key(c)));
-            if l2.is_some() && s.l2.is_some_and(|c| !is_l2_label(key(c))) && !short_l2 {
+            let key = |c: usize| keys.get(c);
+            let short_l2 = s.l2.is_some_and(|c| key(c).is_some_and(|k| !is_l2_label(k) && is_short_l2(k)));
+            if l2.is_some() && s.l2.is_some_and(|c| key(c).is_none_or(|k| !is_l2_label(k))) && !short_l2 {
                 return None;
             }
             // A short 二级 word (数量, 服务对象满意度) is also a 三级 name: trust it in the 二级
@@ -168,7 +165,8 @@ impl Walker {
             {
                 return None;
             }
-            let mut value = String::new();
+            // Kept inline when short, as the indicator keeps it: no allocation per value.
+            let mut value = CompactString::default();
             for part in [get(s.nature), get(s.value), get(s.unit)].into_iter().flatten() {
                 value.push_str(part);
             }
@@ -194,7 +192,7 @@ impl Walker {
     }
 
     /// Reads a shifted row by what each cell is: 一级 label, 二级 label, then name and value.
-    fn semantic(&self, cells: &[Cow<'_, str>], keys: &[CompactString]) -> (Option<String>, Vec<Option<SideCells>>) {
+    fn semantic(&self, cells: &[Cow<'_, str>], keys: &[Key]) -> (Option<String>, Vec<Option<SideCells>>) {
         let toks: Vec<usize> =
             (0..cells.len()).filter(|&i| !cells[i].is_empty() && !is_block_label(&keys[i])).collect();
         let mut k = 0;
@@ -237,7 +235,7 @@ impl Walker {
                 k = toks.len();
                 rest.concat()
             };
-            per_side.push(Some(SideCells { l2, l3, value, unit: None }));
+            per_side.push(Some(SideCells { l2, l3, value: value.into(), unit: None }));
         }
         (l1, per_side)
     }
@@ -247,6 +245,6 @@ impl Walker {
 pub(super) struct SideCells {
     l2: Option<String>,
     l3: String,
-    value: String,
+    value: CompactString,
     unit: Option<String>,
 }

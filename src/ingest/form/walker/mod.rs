@@ -9,9 +9,9 @@ use super::labels::{
     level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
 };
 use super::problem::set_problem;
+use super::words::Key;
 use super::{Indicator, Reading, Table, centred};
-use crate::ingest::text::{label_key, years};
-use compact_str::CompactString;
+use crate::ingest::text::{has_char, label_key, years};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
@@ -49,9 +49,13 @@ struct Carried {
 }
 
 impl Carried {
+    /// A label printed again (on each row of its block, as many layouts repeat it) keeps the
+    /// code already found for it.
     fn set(&mut self, text: String) {
-        self.text = text;
-        self.code = None;
+        if text != self.text {
+            self.text = text;
+            self.code = None;
+        }
     }
 
     fn clear(&mut self) {
@@ -157,7 +161,7 @@ impl Walker {
         if self.has_body() { self.pending.get_or_insert_with(Table::default) } else { self.table() }
     }
 
-    pub(super) fn row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &[CompactString]) {
+    pub(super) fn row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &[Key]) {
         if let Some(t) = self.cur.as_mut() {
             t.grid_rows = if t.grid_rows.is_empty() { r..r + 1 } else { t.grid_rows.start..r + 1 };
         }
@@ -205,7 +209,8 @@ impl Walker {
             return;
         }
 
-        let l_count = ["一级指标", "二级指标", "三级指标"].iter().filter(|l| keys.iter().any(|k| k == *l)).count();
+        let l_count =
+            ["一级指标", "二级指标", "三级指标"].iter().filter(|l| keys.iter().any(|k| k.text() == **l)).count();
         if l_count >= 2 {
             self.indicator_header(keys);
             return;
@@ -255,12 +260,12 @@ impl Walker {
         all
     }
 
-    fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &[CompactString], nonblank: &[usize]) {
-        if cells.iter().any(|c| c.contains(':') || c.contains('：')) && self.colon_row(cells) {
+    fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &[Key], nonblank: &[usize]) {
+        if cells.iter().any(|c| c.contains(':') || has_char(c, '：')) && self.colon_row(cells) {
             return;
         }
         // A 项目名称 row after a finished body starts the next table of the file.
-        if nonblank.iter().any(|&i| keys[i] == "项目名称") && self.has_body() {
+        if nonblank.iter().any(|&i| keys[i].text() == "项目名称") && self.has_body() {
             self.start_new(true);
         }
         let mut goal_labels = Vec::new();
@@ -307,7 +312,7 @@ impl Walker {
     }
 
     /// A text field's value in the cell after its label; true when that cell was taken.
-    fn head_text(&mut self, field: TextField, value_after: Option<(&str, &CompactString)>) -> bool {
+    fn head_text(&mut self, field: TextField, value_after: Option<(&str, &Key)>) -> bool {
         let Some((v, _)) = value_after.filter(|(_, vk)| !is_head_label(vk)) else { return false };
         let t = self.table();
         let slot = match field {
@@ -358,7 +363,7 @@ impl Walker {
         // rather than store nothing silently.
         if let Some(&j) = nonblank.get(i + 1)
             && looks_numeric(&cells[j])
-            && !is_head_label(&label_key(&cells[j]))
+            && !is_head_label(&Key::of(&cells[j]))
         {
             let e = AmountError::NotDecimal(crate::ingest::text::quote(&cells[j]).into_owned());
             self.table().amount_problems.push(format!("{key} {e}"));
@@ -369,7 +374,7 @@ impl Walker {
 
     /// A goal label (`label` is its cell): its period, and its text when the next cell holds
     /// it; false when the text is to come on the next row.
-    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&str, &CompactString)>) -> bool {
+    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&str, &Key)>) -> bool {
         if is_mid {
             let ys = years(label);
             let t = self.table();
@@ -416,7 +421,7 @@ impl Walker {
         self.section = Section::Head;
     }
 
-    fn opinion(&mut self, cells: &[Cow<'_, str>], keys: &[CompactString], nonblank: &[usize]) {
+    fn opinion(&mut self, cells: &[Cow<'_, str>], keys: &[Key], nonblank: &[usize]) {
         let at = nonblank.iter().position(|&i| is_opinion_label(&keys[i])).unwrap_or(0);
         let text: Vec<&str> = nonblank[at + 1..].iter().map(|&i| &*cells[i]).collect();
         if !text.is_empty() {
