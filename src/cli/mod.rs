@@ -192,7 +192,11 @@ enum Command {
     /// Recomputes `stats/` of the snapshot at DIR (a copy: the files are replaced) and prints
     /// its seconds and the process's peak RSS as JSON.
     #[command(hide = true)]
-    BenchStats { dir: PathBuf },
+    BenchStats {
+        dir: PathBuf,
+        #[arg(long, short = 'j', default_value_t = 2)]
+        jobs: usize,
+    },
 }
 
 /// Scale-out flags of `jixiao ingest`: a slice of the inputs, and a Delta root instead of snapshots.
@@ -283,6 +287,6 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
         Command::Snapshots { out } => snapshots::snapshots(&out),
         Command::BenchCorpus { dir, files, seed } => bench::corpus(&dir, files, seed),
         Command::BenchFloor { dir, jobs } => bench::floor(&dir, jobs),
-        Command::BenchStats { dir } => bench::stats(&dir),
+        Command::BenchStats { dir, jobs } => bench::stats(&dir, jobs),
     }
 }

@@ -156,9 +156,10 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     let (sink, tally, seen) =
         stages.time("parse", || execute::execute(&todo, &plan.known, sink, opts.limits, opts.progress))?;
     fault("mid_write");
-    let written = stages.time("write", || sink.finish())?;
+    let written = stages.time("write", || sink.finish(opts.limits.thread_count()))?;
     let nothing_changed = plan.nothing_changed() && old_root.is_some();
-    stages.time("stats", || publish::stats(&staging, old_root.as_deref(), nothing_changed))?;
+    stages
+        .time("stats", || publish::stats(&staging, old_root.as_deref(), nothing_changed, opts.limits.thread_count()))?;
 
     let mut summary = summarize(&opts, &plan, tally, seen, &written, &staging);
     summary.run_id = run_id.clone();

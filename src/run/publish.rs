@@ -16,12 +16,17 @@ use crate::store::sink::{self, Dataset};
 /// of a thread that has ended, here a parse worker's, whose freed memory the stats then reuse;
 /// on the main thread they grew the main arena instead, next to the workers' freed arenas
 /// (50,000 files, the same stats code, 3 runs each: stats-stage peak RSS 363–405 → 328–352 MB).
-pub(super) fn stats(staging: &Path, old_root: Option<&Path>, nothing_changed: bool) -> Result<(), RunError> {
+pub(super) fn stats(
+    staging: &Path,
+    old_root: Option<&Path>,
+    nothing_changed: bool,
+    threads: usize,
+) -> Result<(), RunError> {
     match old_root {
         Some(old) if nothing_changed && old.join("stats").is_dir() => {
             link_tree(&old.join("stats"), &staging.join("stats"))
         }
-        _ => std::thread::scope(|s| s.spawn(|| crate::analytics::write_all(staging)).join())
+        _ => std::thread::scope(|s| s.spawn(|| crate::analytics::write_all(staging, threads)).join())
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
             .map_err(RunError::from),
     }

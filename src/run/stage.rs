@@ -66,7 +66,7 @@ pub fn stage(opts: &Options, lake: &Lake, run_id: &str) -> Result<Staged, RunErr
     let todo: Vec<&Entry> = plan.todo().collect();
     let (sink, tally, seen) =
         stages.time("parse", || execute::execute(&todo, &plan.known, sink, opts.limits, opts.progress))?;
-    let written = stages.time("write", || sink.finish())?;
+    let written = stages.time("write", || sink.finish(opts.limits.thread_count()))?;
     fault("mid_write");
     let files = stages.time("upload", || upload(lake, &scratch, run_id, opts))?;
     fault("before_manifest");
@@ -156,7 +156,7 @@ pub fn commit_stats(lake: &Lake, run_id: &str) -> Result<Vec<Committed>, RunErro
     let scratch = scratch_space("jixiao-stats-")?;
     let versions = lake.mirror(scratch.path(), None)?;
     let files_version = versions.get(Dataset::Files.name()).copied().flatten().unwrap_or(files_version);
-    crate::analytics::write_all(scratch.path())?;
+    crate::analytics::write_all(scratch.path(), crate::config::Limits::default().thread_count())?;
     let stats = scratch.path().join("stats");
     if !stats.is_dir() {
         return Ok(Vec::new());

@@ -12,6 +12,7 @@ use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use polars::prelude::{CompatLevel, DataFrame, IpcWriter, SerWriter};
 
 /// Row groups of up to 128 Ki rows: large enough for good compression and pruning, small
@@ -21,16 +22,37 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// multiple of arrow-rs' write batch size (1024 rows), so the pages are cut where they were.
 const CONVERT_ROWS: usize = 16 * 1024;
 
-/// The one place that decides how Parquet is written.
+/// How the stats files are written (see [`properties`]).
 pub fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+    properties(&[])
+}
+
+/// How a dataset's parts are written: `unique` names its text columns that hold a different
+/// value on (nearly) every row, written without a dictionary (see [`properties`]).
+pub fn part_properties(unique: &[&str]) -> WriterProperties {
+    properties(unique)
+}
+
+/// The one place that decides how Parquet is written.
+///
+/// A dictionary pays where values repeat (codes, units, a table's path on each of its
+/// indicator rows): each value is hashed once and written as a small index. On a column whose
+/// values are all different it only adds the hashing and a dictionary page as long as the
+/// values themselves, so those columns are written plain (5,000 files: `files` 2.6 % and
+/// `projects` 1.6 % smaller). zstd level 3 stays: level 1 saved 0.7 % of a run's instructions
+/// for 0.4 % more bytes (callgrind and sizes, 500 files).
+fn properties(unique: &[&str]) -> WriterProperties {
+    let mut b = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
         .set_dictionary_enabled(true)
         // Page-level statistics also write the column and offset indexes (the page index).
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_created_by(format!("jixiao {}", env!("CARGO_PKG_VERSION")))
-        .build()
+        .set_created_by(format!("jixiao {}", env!("CARGO_PKG_VERSION")));
+    for c in unique {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(*c), false);
+    }
+    b.build()
 }
 
 #[derive(Debug, thiserror::Error)]

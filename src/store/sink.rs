@@ -18,7 +18,7 @@ use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::parquet::writer_properties;
+use super::parquet::part_properties;
 
 use crate::store::records::{
     FILES, FileRow, FilesBuilder, INDICATORS, IndicatorsBuilder, PROJECTS, ProjectRow, ProjectsBuilder, Rows,
@@ -63,6 +63,16 @@ impl Dataset {
             Dataset::Files => "files",
             Dataset::Projects => "projects",
             Dataset::Indicators => "indicators",
+        }
+    }
+    /// Text columns with a different value on (nearly) every row: written without a
+    /// dictionary (see `parquet::properties`). A table's `path` and `project_id` repeat on its
+    /// indicator rows, so there they keep theirs.
+    pub fn unique_columns(self) -> &'static [&'static str] {
+        match self {
+            Dataset::Files => &["path", "content_hash"],
+            Dataset::Projects => &["project_id", "table_fingerprint", "project_name"],
+            Dataset::Indicators => &[],
         }
     }
     pub fn schema(self) -> &'static SchemaRef {
@@ -201,10 +211,18 @@ impl Sink {
         (BUFFER_BYTES / open.max(1)).clamp(MIN_ROW_GROUP_BYTES, MAX_ROW_GROUP_BYTES)
     }
 
-    /// Closes every part, rewrites dirty old parts that got no new rows, links clean ones.
-    pub fn finish(mut self) -> Result<Written, SinkError> {
+    /// Closes every part, rewrites dirty old parts that got no new rows, links clean ones,
+    /// on `threads` threads.
+    ///
+    /// Closing a part encodes and compresses the row group it still buffers, most of the
+    /// sink's work at the end of a run; the parts are separate files, so they are closed side
+    /// by side, the largest first so that no thread is left with a big one at the end. (On
+    /// one thread this was the run's second-longest serial stretch after the stats.)
+    pub fn finish(mut self, threads: usize) -> Result<Written, SinkError> {
         let mut w = Written { rows_new: self.rows_written, ..Written::default() };
-        if let Some(carry) = self.carry.take() {
+        let mut jobs: Vec<(u64, Job)> = Vec::new();
+        let carry = self.carry.take().map(Arc::new);
+        if let Some(carry) = &carry {
             for key in &carry.old_parts {
                 let open = match key.dataset {
                     Dataset::Files => self.files.contains_key(key),
@@ -215,9 +233,9 @@ impl Sink {
                     continue;
                 }
                 if carry.dirty_buckets.contains(&key.bucket) {
-                    let rows = copy_kept(&self.root, &carry, *key)?;
-                    w.rows_carried += rows;
-                    w.parts_written += usize::from(rows > 0);
+                    let (root, carry, key) = (self.root.clone(), Arc::clone(carry), *key);
+                    // Its size is not known before it is read: rewritten parts go first.
+                    jobs.push((u64::MAX, Box::new(move || copy_kept(&root, &carry, key))));
                 } else {
                     let from = carry.old_root.join(key.rel_path());
                     let to = self.root.join(key.rel_path());
@@ -226,16 +244,49 @@ impl Sink {
                 }
             }
         }
-        for (parts, carried) in [
-            close_all(std::mem::take(&mut self.files))?,
-            close_all(std::mem::take(&mut self.projects))?,
-            close_all(std::mem::take(&mut self.indicators))?,
-        ] {
-            w.parts_written += parts;
-            w.rows_carried += carried;
+        jobs.extend(close_jobs(std::mem::take(&mut self.files)));
+        jobs.extend(close_jobs(std::mem::take(&mut self.projects)));
+        jobs.extend(close_jobs(std::mem::take(&mut self.indicators)));
+        jobs.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
+        for done in run_jobs(jobs, threads) {
+            let done = done?;
+            w.parts_written += done.parts;
+            w.rows_carried += done.carried;
         }
         Ok(w)
     }
+}
+
+/// What closing or rewriting one part did.
+struct Closed {
+    /// 1 when the part was kept, 0 when it had no rows and was removed.
+    parts: usize,
+    carried: u64,
+}
+
+type Job = Box<dyn FnOnce() -> Result<Closed, SinkError> + Send>;
+
+/// Runs `jobs` on up to `threads` threads, each taking the next job in order; the results
+/// come back in the jobs' order.
+fn run_jobs(jobs: Vec<(u64, Job)>, threads: usize) -> Vec<Result<Closed, SinkError>> {
+    let n = jobs.len();
+    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate().map(|(i, (_, job))| (i, job)));
+    let results = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<_>>());
+    let work = || {
+        loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+            let Some((i, job)) = next else { return };
+            let done = job();
+            results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(done);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads.clamp(1, n.max(1)) {
+            s.spawn(work);
+        }
+        work();
+    });
+    results.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
 /// What [`Sink::finish`] did.
@@ -310,8 +361,12 @@ fn create_writer(root: &Path, key: PartKey) -> Result<(ArrowWriter<File>, PathBu
         fs::create_dir_all(dir).map_err(io(dir))?;
     }
     let file = File::create(&path).map_err(io(&path))?;
-    let writer = ArrowWriter::try_new(file, Arc::clone(key.dataset.schema()), Some(writer_properties()))
-        .map_err(|source| SinkError::Parquet { path: path.clone(), source })?;
+    let writer = ArrowWriter::try_new(
+        file,
+        Arc::clone(key.dataset.schema()),
+        Some(part_properties(key.dataset.unique_columns())),
+    )
+    .map_err(|source| SinkError::Parquet { path: path.clone(), source })?;
     Ok((writer, path))
 }
 
@@ -327,14 +382,15 @@ fn open_part<B: Rows + Default>(root: &Path, carry: Option<&Carry>, key: PartKey
     Ok(Part { builder: B::default(), batches: Vec::new(), batches_rows: 0, writer, path, rows, carried: rows })
 }
 
-fn copy_kept(root: &Path, carry: &Carry, key: PartKey) -> Result<u64, SinkError> {
+/// Rewrites a dirty old part that got no new rows with its kept rows; removed when none are.
+fn copy_kept(root: &Path, carry: &Carry, key: PartKey) -> Result<Closed, SinkError> {
     let (mut writer, path) = create_writer(root, key)?;
     let rows = stream_kept(carry, key, &mut writer, &path)?;
     writer.close().map_err(|source| SinkError::Parquet { path: path.clone(), source })?;
     if rows == 0 {
         fs::remove_file(&path).map_err(io(&path))?;
     }
-    Ok(rows)
+    Ok(Closed { parts: usize::from(rows > 0), carried: rows })
 }
 
 /// Streams the old part's rows whose path is not replaced into `writer`.
@@ -366,24 +422,24 @@ fn keep_mask(batch: &RecordBatch, drop: &HashSet<String>) -> BooleanArray {
     }
 }
 
-/// Closes parts; returns (parts kept, rows carried over from the previous snapshot).
-fn close_all<B: Rows>(parts: BTreeMap<PartKey, Part<B>>) -> Result<(usize, u64), SinkError> {
-    let (mut n, mut carried) = (0, 0);
-    for (_, mut part) in parts {
-        write_batches(&mut part, usize::MAX)?;
-        if !part.builder.is_empty() {
-            let batch = part.builder.finish();
-            part.writer.write(&batch).map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
-        }
-        part.writer.close().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
-        carried += part.carried;
-        if part.rows == 0 {
-            fs::remove_file(&part.path).map_err(io(&part.path))?;
-        } else {
-            n += 1;
-        }
+/// One job per part that closes it, with the part's rows as its size.
+fn close_jobs<B: Rows + Send + 'static>(parts: BTreeMap<PartKey, Part<B>>) -> Vec<(u64, Job)> {
+    parts.into_values().map(|part| (part.rows, Box::new(move || close(part)) as Job)).collect()
+}
+
+/// Writes a part's pending rows and closes it; a part left without rows is removed.
+fn close<B: Rows>(mut part: Part<B>) -> Result<Closed, SinkError> {
+    write_batches(&mut part, usize::MAX)?;
+    if !part.builder.is_empty() {
+        let batch = part.builder.finish();
+        part.writer.write(&batch).map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
     }
-    Ok((n, carried))
+    part.writer.close().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
+    if part.rows == 0 {
+        fs::remove_file(&part.path).map_err(io(&part.path))?;
+        return Ok(Closed { parts: 0, carried: part.carried });
+    }
+    Ok(Closed { parts: 1, carried: part.carried })
 }
 
 /// Hard links share unchanged parts between snapshots; a copy is the fallback where the
@@ -426,5 +482,14 @@ mod tests {
         let f = PartKey { dataset: Dataset::Files, year: None, bucket: 7 };
         assert_eq!(PartKey::from_rel_path(&f.rel_path()), Some(f));
         assert!(bucket_of("a/b.txt") < BUCKETS);
+    }
+
+    #[test]
+    fn columns_written_without_a_dictionary_are_columns_of_their_dataset() {
+        for d in Dataset::ALL {
+            for c in d.unique_columns() {
+                assert!(d.schema().field_with_name(c).is_ok(), "{} has no column {c}", d.name());
+            }
+        }
     }
 }
