@@ -10,7 +10,7 @@ use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput, Scored};
-use crate::ingest::value::{ValueReading, read_value};
+use crate::ingest::value::{ValueReading, core_label, read_value};
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, IndicatorsBuilder, ProjectRow, Rows, Status};
 
@@ -468,9 +468,9 @@ fn partial_reason(problems: &[String], amount_problems: &[String]) -> String {
 }
 
 /// Every indicator's value reading and score; `None` once the file's deadline has passed.
-fn score_indicators(t: &Table, goals: &[&str]) -> Option<Vec<(ValueReading, Scored)>> {
+fn score_indicators(t: &Table, cores: &[&str], goals: &[&str]) -> Option<Vec<(ValueReading, Scored)>> {
     let mut scored = Vec::with_capacity(t.indicators.len());
-    for ind in &t.indicators {
+    for (ind, &level3_core) in t.indicators.iter().zip(cores) {
         if deadline::tick() {
             return None;
         }
@@ -480,6 +480,7 @@ fn score_indicators(t: &Table, goals: &[&str]) -> Option<Vec<(ValueReading, Scor
             level2_code: ind.level2_code,
             level2: &ind.level2,
             level3: &ind.level3,
+            level3_core,
             value: &ind.value,
             reading: &reading,
             goal_texts: goals,
@@ -492,16 +493,18 @@ fn score_indicators(t: &Table, goals: &[&str]) -> Option<Vec<(ValueReading, Scor
 /// The project's score from its indicators' readings and scores. Its list of them is freed
 /// before the rows are built: for a table of 200,000 indicators it is 19 MB that would
 /// otherwise sit next to the Arrow columns.
-fn score_project(year: i32, t: &Table, scored: &[(ValueReading, Scored)]) -> Scored {
+fn score_project(year: i32, t: &Table, cores: &[&str], scored: &[(ValueReading, Scored)]) -> Scored {
     let project_inds: Vec<ProjectIndicator> = t
         .indicators
         .iter()
+        .zip(cores)
         .zip(scored)
-        .map(|(ind, (reading, s))| ProjectIndicator {
+        .map(|((ind, &level3_core), (reading, s))| ProjectIndicator {
             horizon: ind.horizon,
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
             level3: &ind.level3,
+            level3_core,
             value: &ind.value,
             reading,
             score: s.score,
@@ -528,8 +531,11 @@ fn rows_of(
     // Shared by every indicator row of the table rather than copied into each.
     let (row_project_id, row_path): (Arc<str>, Arc<str>) = (project_id.as_str().into(), path.into());
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
-    let Some(scored) = score_indicators(&t, &goals) else { return };
-    let project_score = score_project(year, &t, &scored);
+    // Each name's core is taken once for both scores (it was a tenth of scoring's work).
+    let cores: Vec<&str> = t.indicators.iter().map(|i| core_label(&i.level3)).collect();
+    let Some(scored) = score_indicators(&t, &cores, &goals) else { return };
+    let project_score = score_project(year, &t, &cores, &scored);
+    drop(cores);
     let table_fingerprint = table_fingerprint(year, &t);
     let count = t.indicators.len() as i32;
     for (ind, (reading, s)) in std::mem::take(&mut t.indicators).into_iter().zip(scored) {

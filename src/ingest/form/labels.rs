@@ -3,7 +3,7 @@
 use super::amount::parse_amount;
 use super::words::{Key, word};
 use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
-use crate::ingest::text::{clean, has_char, label_key, years};
+use crate::ingest::text::{clean, has_char, label_key, label_key_within, years};
 
 pub(super) enum TextField {
     ProjectName,
@@ -183,15 +183,45 @@ pub(super) fn is_value_label(key: &Key) -> bool {
 }
 
 /// 一级 labels that are never 二级 labels.
+const PURE_L1: [&str; 7] =
+    ["产出指标", "预期产出指标", "效益指标", "效果指标", "预期效果指标", "预期效益指标", "满意度指标"];
+
+/// 一级 labels that some forms also print as 二级 labels.
+const SHARED_L1: [&str; 6] = ["成本指标", "产出", "效益", "效果", "满意度", "成本"];
+
+/// The longest 一级 label (in characters): a text whose key is longer is not read whole.
+const L1_MAX_CHARS: usize = {
+    let (pure, shared) = (max_chars(&PURE_L1), max_chars(&SHARED_L1));
+    if pure > shared { pure } else { shared }
+};
+
+const fn max_chars(words: &[&str]) -> usize {
+    let mut max = 0;
+    let mut w = 0;
+    while w < words.len() {
+        let b = words[w].as_bytes();
+        let (mut i, mut n) = (0, 0);
+        while i < b.len() {
+            // Every char has one byte that is not a continuation byte.
+            if b[i] & 0xC0 != 0x80 {
+                n += 1;
+            }
+            i += 1;
+        }
+        if n > max {
+            max = n;
+        }
+        w += 1;
+    }
+    max
+}
+
 pub(super) fn is_pure_l1(key: &str) -> bool {
-    matches!(
-        key,
-        "产出指标" | "预期产出指标" | "效益指标" | "效果指标" | "预期效果指标" | "预期效益指标" | "满意度指标"
-    )
+    PURE_L1.contains(&key)
 }
 
 pub(super) fn is_l1_label(key: &str) -> bool {
-    is_pure_l1(key) || matches!(key, "成本指标" | "产出" | "效益" | "效果" | "满意度" | "成本")
+    is_pure_l1(key) || SHARED_L1.contains(&key)
 }
 
 /// A lone cell that reads as a target (digits, ≥, %) rather than a 三级 name.
@@ -296,7 +326,9 @@ impl Vocabulary for FormLabels {
         year_line(run).is_some()
     }
     fn is_level1(&self, run: &str) -> bool {
-        RunFacts::read(run).level1
+        // Only the key, and only as far as a 一级 label reaches: the stream reader asks this of
+        // every prefix of a run that may begin with one, before asking what the prefix is.
+        label_key_within(run, L1_MAX_CHARS).is_some_and(|k| is_l1_label(&k))
     }
     fn is_amount(&self, run: &str) -> bool {
         parse_amount(run).is_some()
@@ -366,5 +398,32 @@ fn run_kind(key: &Key) -> RunKind {
         RunKind::L2
     } else {
         RunKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level1_question_alone_agrees_with_the_run_facts() {
+        assert_eq!(L1_MAX_CHARS, 6);
+        let runs = [
+            "产出指标",
+            "预期 产出 指标",
+            "预期产出指标（万元）",
+            "满意度指标服务对象满意度",
+            "成本",
+            "＃成本指标：",
+            "<b>效益</b>指标",
+            "效益指标值",
+            "一级指标",
+            "1、产出指标",
+            "预期产出指标预期产出指标",
+            "",
+        ];
+        for run in runs.into_iter().chain(PURE_L1).chain(SHARED_L1) {
+            assert_eq!(FormLabels.is_level1(run), RunFacts::read(run).level1, "{run:?}");
+        }
     }
 }

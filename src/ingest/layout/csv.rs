@@ -1,9 +1,11 @@
-//! Stage 3, layout: comma-separated text (spreadsheet exports) read with the `csv` crate.
+//! Stage 3, layout: comma-separated text (spreadsheet exports) read with `csv_core`.
 //!
 //! Excel writes a merged cell as its text followed by blank cells, so blanks stay blank
 //! (`Cell::new("")`, not merged): the export no longer says which blanks were merges and
 //! which were empty cells. Title lines above the table (`项目支出绩效目标表`, `(2022年度)`)
 //! arrive as one-field records and become one-cell rows, as in every other reader.
+
+use std::cell::RefCell;
 
 use compact_str::CompactString;
 
@@ -17,25 +19,79 @@ use super::{Cell, Grid};
 /// throughout (Excel's empty rows) are dropped. Never fails: a malformed record is skipped.
 pub fn read(text: &str) -> Grid {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut grid = Grid::default();
-    for record in reader.byte_records() {
-        if crate::ingest::deadline::tick() {
-            break;
+    // The parser is built once per thread and reset for each file: building one (its DFA)
+    // took as many instructions as reading a small file.
+    CORE.with_borrow_mut(|core| {
+        core.reset();
+        let mut grid = Grid::default();
+        let mut record = Record::default();
+        let mut input = text.as_bytes();
+        while record.read(core, &mut input) {
+            if crate::ingest::deadline::tick() {
+                break;
+            }
+            let mut row: Vec<Cell> = record.fields().map(|f| Cell::new(field_text(f))).collect();
+            let last_filled = row.iter().rposition(|c| !c.is_blank());
+            match last_filled {
+                None => continue,
+                Some(0) => row.truncate(1),
+                Some(_) => {}
+            }
+            grid.rows.push(super::row_of(row));
         }
-        // Reading from a `&str` cannot fail on I/O or UTF-8; any other error concerns this
-        // record alone, so skipping it keeps the rest of the file.
-        let Ok(record) = record else { continue };
-        let mut row: Vec<Cell> = record.iter().map(|f| Cell::new(field_text(f))).collect();
-        let last_filled = row.iter().rposition(|c| !c.is_blank());
-        match last_filled {
-            None => continue,
-            Some(0) => row.truncate(1),
-            Some(_) => {}
-        }
-        grid.rows.push(super::row_of(row));
+        grid
+    })
+}
+
+thread_local! {
+    // `csv_core`'s defaults are the `csv` crate's: comma, double quotes doubled inside quotes,
+    // CRLF or LF or CR ends a record, a leading UTF-8 BOM skipped, blank lines skipped. It
+    // never fails: a malformed record is read as best it can be.
+    static CORE: RefCell<csv_core::Reader> = RefCell::new(csv_core::Reader::new());
+}
+
+/// One record's field bytes end to end and where each field ends, reused from record to record.
+struct Record {
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    len: usize,
+}
+
+impl Default for Record {
+    fn default() -> Self {
+        Record { out: vec![0; 1024], ends: vec![0; 32], len: 0 }
     }
-    grid
+}
+
+impl Record {
+    /// Reads the next record from `input` (advanced past it); false at the end of the text.
+    fn read(&mut self, core: &mut csv_core::Reader, input: &mut &[u8]) -> bool {
+        use csv_core::ReadRecordResult as R;
+        let (mut out_len, mut ends_len) = (0, 0);
+        loop {
+            let (res, nin, nout, nend) = core.read_record(input, &mut self.out[out_len..], &mut self.ends[ends_len..]);
+            *input = &input[nin..];
+            out_len += nout;
+            ends_len += nend;
+            match res {
+                // An empty input tells the parser the text has ended: the next call closes
+                // the last record.
+                R::InputEmpty => {}
+                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::Record => {
+                    self.len = ends_len;
+                    return true;
+                }
+                R::End => return false,
+            }
+        }
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        let ends = &self.ends[..self.len];
+        (0..ends.len()).map(move |i| &self.out[if i == 0 { 0 } else { ends[i - 1] }..ends[i]])
+    }
 }
 
 /// Field text trimmed, with a quoted line break written as `\n` whatever the file used, the

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use super::rules::*;
 use super::{IndicatorInput, Scored};
 use crate::ingest::text::fold_width;
-use crate::ingest::value::{ValueKind, ValueReading, core_label, is_generic_label, is_punct, lexicon, trim_cell};
+use crate::ingest::value::{ValueKind, ValueReading, is_generic_label, is_punct, lexicon, trim_cell};
 
 /// Rate-like indicators, where a target needs a direction.
 const RATE_MARKERS: &[&str] = &["率", "满意度", "覆盖", "知晓", "占比", "比例", "比重"];
@@ -148,7 +148,7 @@ pub fn score_indicator(ind: &IndicatorInput) -> Scored {
     let v = trim_cell(ind.value);
     let level3 = trim_cell(ind.level3);
 
-    let c3 = core_label(level3);
+    let c3 = ind.level3_core;
     // Only bare category words: `服务对象满意度` repeats its level-2 label too, but it says
     // whose satisfaction is measured, which is what 指向明确 asks.
     if c3.is_empty() || is_generic_label(c3) {

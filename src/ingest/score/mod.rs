@@ -42,6 +42,8 @@ pub struct IndicatorInput<'a> {
     pub level2: &'a str,
     /// The level-3 name as printed (三级指标).
     pub level3: &'a str,
+    /// `core_label(level3)`, taken once per indicator for both scores.
+    pub level3_core: &'a str,
     /// The value as printed (指标值).
     pub value: &'a str,
     pub reading: &'a ValueReading,
@@ -56,8 +58,9 @@ pub struct ProjectIndicator<'a> {
     pub horizon: &'a str,
     pub level1_code: &'a str,
     pub level2_code: &'a str,
-    /// Needed to pair an annual indicator with its midterm counterpart.
     pub level3: &'a str,
+    /// `core_label(level3)`: pairs an annual indicator with its midterm counterpart.
+    pub level3_core: &'a str,
     pub value: &'a str,
     pub reading: &'a ValueReading,
     /// The indicator's own [`score_indicator`] score.

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use super::rules::*;
 use super::{ProjectIndicator, ProjectInput, Scored};
 use crate::ingest::deadline;
-use crate::ingest::value::{ValueKind, core_label, loose_eq, trim_cell};
+use crate::ingest::value::{ValueKind, loose_eq, trim_cell};
 
 fn filled(p: &ProjectIndicator) -> bool {
     matches!(p.reading.kind, ValueKind::Quantitative | ValueKind::Qualitative)
@@ -67,7 +67,7 @@ pub fn score_project(p: &ProjectInput) -> Scored {
 }
 
 fn pair_key<'a>(i: &ProjectIndicator<'a>) -> (&'a str, &'a str) {
-    (i.level2_code, core_label(i.level3))
+    (i.level2_code, i.level3_core)
 }
 
 /// Pairs each annual indicator with the midterm one of the same level-2 code and level-3
