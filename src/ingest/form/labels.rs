@@ -312,15 +312,9 @@ fn level2_key(key: &Key) -> &'static str {
 pub struct FormLabels;
 
 impl Vocabulary for FormLabels {
-    fn facts(&self, run: &str) -> Facts {
+    fn label_facts(&self, run: &str) -> Facts {
         let f = RunFacts::read(run);
-        Facts { kind: f.kind, whole_label: f.whole_label, level1: f.level1, year_line: self.is_year_line(run) }
-    }
-    fn kind(&self, run: &str) -> RunKind {
-        RunFacts::read(run).kind
-    }
-    fn is_whole_label(&self, run: &str) -> bool {
-        RunFacts::read(run).whole_label
+        Facts { kind: f.kind, whole_label: f.whole_label, level1: f.level1, year_line: false }
     }
     fn is_year_line(&self, run: &str) -> bool {
         year_line(run).is_some()

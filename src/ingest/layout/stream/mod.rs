@@ -59,28 +59,32 @@ pub struct Facts {
 /// The words of a form, supplied by the form stage. Every method gets a run as extracted
 /// (wrap spaces, brackets and all).
 ///
-/// A run the readers hold is asked once, for its [`Facts`]; the single questions are for text
-/// asked about once (a join of two runs, a prefix or suffix of one).
+/// A run the readers hold is asked once, for its [`Facts`]; text asked about as a label once (a
+/// join of two runs, a prefix or suffix of one) is asked for its [`Vocabulary::label_facts`],
+/// once, whatever of them the reader needs.
 pub trait Vocabulary {
-    /// Everything [`Facts`] holds about `run`, from one reading of it.
-    fn facts(&self, run: &str) -> Facts;
+    /// What [`Facts`] holds about `run` as a label, from one reading of it, with `year_line`
+    /// left `false`: a year line is a question of its own, asked only of runs that become rows.
+    fn label_facts(&self, run: &str) -> Facts;
+    /// A line naming the budget year (`（2022年度）`).
+    fn is_year_line(&self, run: &str) -> bool;
     /// An amount, which an extractor may put on one line with the label after it.
     fn is_amount(&self, run: &str) -> bool;
+    /// Everything [`Facts`] holds about `run`.
+    fn facts(&self, run: &str) -> Facts {
+        Facts { year_line: self.is_year_line(run), ..self.label_facts(run) }
+    }
     /// What the run is as a whole.
     fn kind(&self, run: &str) -> RunKind {
-        self.facts(run).kind
+        self.label_facts(run).kind
     }
     /// A complete label, not a fragment that happens to look like one (a run ending in 指标).
     fn is_whole_label(&self, run: &str) -> bool {
-        self.facts(run).whole_label
-    }
-    /// A line naming the budget year (`（2022年度）`).
-    fn is_year_line(&self, run: &str) -> bool {
-        self.facts(run).year_line
+        self.label_facts(run).whole_label
     }
     /// A 一级 label, which may sit between the two lines of a wrapped 二级 label.
     fn is_level1(&self, run: &str) -> bool {
-        self.facts(run).level1
+        self.label_facts(run).level1
     }
     /// The label of the goal rows (项目绩效目标, 年度目标 …), which an extractor may print a
     /// word per line between the goal texts.
@@ -102,8 +106,11 @@ pub(crate) struct NoWords;
 
 #[cfg(test)]
 impl Vocabulary for NoWords {
-    fn facts(&self, _: &str) -> Facts {
+    fn label_facts(&self, _: &str) -> Facts {
         Facts { kind: RunKind::Other, whole_label: false, level1: false, year_line: false }
+    }
+    fn is_year_line(&self, _: &str) -> bool {
+        false
     }
     fn is_amount(&self, _: &str) -> bool {
         false
@@ -290,11 +297,13 @@ fn split_trailing_label<'a>(run: &'a str, facts: Facts, words: &dyn Vocabulary) 
         // reading each suffix of a run as a label was most of this reader's work, and the
         // suffixes of a narrative line leave values far too long.
         let fits = if !labelled && value.chars().nth(16).is_none() { true } else { words.is_amount(value) };
-        if !fits || words.kind(label) != RunKind::Head {
+        if !fits {
             return None;
         }
-        let label_facts = words.facts(label);
-        label_facts.whole_label.then_some((value, label, label_facts))
+        // One reading of the suffix tells both: a head label, and a whole one.
+        let facts = words.label_facts(label);
+        (facts.kind == RunKind::Head && facts.whole_label)
+            .then(|| (value, label, Facts { year_line: words.is_year_line(label), ..facts }))
     })
 }
 
@@ -508,7 +517,8 @@ fn wrapped_tail(raw: &[String], facts: &[Facts], i: usize, words: &dyn Vocabular
 }
 
 fn is_level2(run: &str, words: &dyn Vocabulary) -> bool {
-    words.kind(run) == RunKind::L2 && words.is_whole_label(run)
+    let facts = words.label_facts(run);
+    facts.kind == RunKind::L2 && facts.whole_label
 }
 
 /// Whether `rest` (what follows a 一级 label in a merged run) is a 二级 label or the head of

@@ -6,12 +6,12 @@ use super::*;
 struct Toy;
 
 impl Vocabulary for Toy {
-    fn facts(&self, run: &str) -> Facts {
+    fn label_facts(&self, run: &str) -> Facts {
         Facts {
             kind: self.kind(run),
             whole_label: self.is_whole_label(run),
             level1: self.is_level1(run),
-            year_line: self.is_year_line(run),
+            year_line: false,
         }
     }
     fn kind(&self, run: &str) -> RunKind {
