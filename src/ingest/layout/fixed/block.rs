@@ -27,7 +27,7 @@
 use super::append;
 use super::segment::{Seg, is_wide};
 use crate::ingest::layout::Cell;
-use crate::ingest::layout::stream::{RunKind, Vocabulary};
+use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
 
 /// Blank lines that end an indicator block (rows in it are a blank line apart at most).
 const INDICATOR_BLANKS: usize = 3;
@@ -309,10 +309,12 @@ fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabula
     let fill = |c: usize| placed.iter().filter(|(_, cells)| !cells[c].is_empty()).count();
     // Label columns: left of the row's name and value, holding labels of the form (the
     // leading column, left of the header, is one whatever it holds).
-    let label_cols: Vec<usize> = (0..n.saturating_sub(2))
+    // Each column's labels are joined once: the columns kept are placed from the same labels.
+    let mut labels_by_col: Vec<Vec<Label>> = (0..n.saturating_sub(2)).map(|c| labels_of(&placed, c, words)).collect();
+    let label_cols: Vec<usize> = (0..labels_by_col.len())
         .filter(|&c| {
-            let labels = labels_of(&placed, c, words);
-            let known = labels.iter().filter(|l| words.kind(&l.text) != RunKind::Other).count();
+            let labels = &mut labels_by_col[c];
+            let known = labels.iter_mut().map(|l| l.facts(words)).filter(|f| f.kind != RunKind::Other).count();
             c == 0 || known * 2 >= labels.len()
         })
         .collect();
@@ -328,7 +330,7 @@ fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabula
     let mut centred_rows = 0;
     let mut finer: Option<Vec<usize>> = None;
     for &c in label_cols.iter().rev() {
-        let labels = labels_of(&placed, c, words);
+        let labels = std::mem::take(&mut labels_by_col[c]);
         if labels.is_empty() {
             continue;
         }
@@ -491,6 +493,15 @@ struct Label {
     text: String,
     first: usize,
     last: usize,
+    /// What the words tell of `text`, once asked: whether a piece may still join it is asked
+    /// first, what it is afterwards, of the same text.
+    facts: Option<Facts>,
+}
+
+impl Label {
+    fn facts(&mut self, words: &dyn Vocabulary) -> Facts {
+        *self.facts.get_or_insert_with(|| words.label_facts(&self.text))
+    }
 }
 
 /// The labels of column `c`: pieces a line or two apart join while what they make is no
@@ -502,12 +513,15 @@ fn labels_of(placed: &[(usize, Vec<String>)], c: usize, words: &dyn Vocabulary) 
         if text.is_empty() {
             continue;
         }
-        match out.last_mut() {
-            Some(l) if *no <= l.last + 2 && !words.is_whole_label(&l.text) => {
-                append(&mut l.text, text);
-                l.last = *no;
-            }
-            _ => out.push(Label { text: text.clone(), first: *no, last: *no }),
+        if let Some(l) = out.last_mut()
+            && *no <= l.last + 2
+            && !l.facts(words).whole_label
+        {
+            append(&mut l.text, text);
+            l.last = *no;
+            l.facts = None;
+        } else {
+            out.push(Label { text: text.clone(), first: *no, last: *no, facts: None });
         }
     }
     out
