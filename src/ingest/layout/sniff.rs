@@ -355,16 +355,10 @@ mod tests {
                 _ => LayoutKind::Lines,
             }
         }
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = fastrand::Rng::with_seed(0x2545_F491_4F6C_DD1D);
         for _ in 0..3000 {
-            let len = (next() % 60) as usize;
-            let doc: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let len = rng.usize(..60);
+            let doc: String = (0..len).map(|_| PIECES[rng.usize(..PIECES.len())]).collect();
             assert_eq!(sniff(&doc), every_line(&doc), "{doc:?}");
         }
     }
