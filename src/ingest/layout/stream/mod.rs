@@ -146,11 +146,18 @@ pub fn regrid_noting(grid: Grid, words: &dyn Vocabulary) -> (Grid, Vec<Inference
 /// `None` when the text is no plain one-run-per-line stream (the tab reader's grid is then
 /// read, and regridded if it is a space-joined one).
 pub fn read_lines(text: &str, words: &dyn Vocabulary) -> Option<(Grid, Vec<Inference>)> {
-    let (mut n, mut multi) = (0, 0);
-    for line in tsv::lines(text) {
-        n += 1;
-        multi += usize::from(tsv::cells(line).filter(|c| !c.is_empty()).nth(1).is_some());
-    }
+    // Lines are counted first, and then cells only until they rule a stream out: a table does
+    // within its first rows, where reading every line's cells was a second full pass over
+    // each tab-text file before the tab reader's own.
+    let n = tsv::lines(text).count();
+    let most = n / 20;
+    let multi = match memchr::memchr(b'\t', text.as_bytes()) {
+        None => 0,
+        Some(_) => tsv::lines(text)
+            .filter(|line| tsv::cells(line).filter(|c| !c.is_empty()).nth(1).is_some())
+            .take(most + 1)
+            .count(),
+    };
     if !is_stream_of(n, multi) || is_space_joined_lines(tsv::lines(text).map(|l| l.split_whitespace()), words) {
         return None;
     }
