@@ -83,7 +83,7 @@ pub fn sniff(text: &str) -> LayoutKind {
         if b.contains(&b'\t') {
             tab_lines += 1;
             if tab_lines >= MIN_LINES {
-                if !rest().contains('|') {
+                if memchr::memchr(b'|', rest().as_bytes()).is_none() {
                     return LayoutKind::Tsv;
                 }
                 continue;
@@ -104,7 +104,7 @@ pub fn sniff(text: &str) -> LayoutKind {
                 csv_lines += 1;
                 csv_agree = csv_agree.max(comma_counts[i]);
                 if csv_lines >= MIN_LINES && csv_agree >= MIN_LINES {
-                    if !rest().contains(['|', '\t']) {
+                    if memchr::memchr2(b'|', b'\t', rest().as_bytes()).is_none() {
                         return LayoutKind::Csv;
                     }
                     continue;
@@ -113,7 +113,7 @@ pub fn sniff(text: &str) -> LayoutKind {
         }
         if spaced_lines < MIN_LINES && has_aligned_gap(line) {
             spaced_lines += 1;
-            if spaced_lines >= MIN_LINES && !rest().contains(['|', '\t', ',']) {
+            if spaced_lines >= MIN_LINES && memchr::memchr3(b'|', b'\t', b',', rest().as_bytes()).is_none() {
                 return LayoutKind::FixedWidth;
             }
         }
