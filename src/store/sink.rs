@@ -27,9 +27,8 @@ use std::sync::Arc;
 use arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
-use arrow::ipc::CompressionType;
 use arrow::ipc::reader::StreamReader;
-use arrow::ipc::writer::{IpcWriteOptions, StreamWriter};
+use arrow::ipc::writer::StreamWriter;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -206,14 +205,9 @@ impl Staged {
                     fs::create_dir_all(dir).map_err(io(dir))?;
                 }
                 let file = File::create(&path).map_err(io(&path))?;
-                // LZ4: most of a spill is text that repeats (paths, ids, labels) and is read
-                // back once; uncompressed, the kernel's copies of 750 MB at 50,000 files cost
-                // more than the compression.
-                let lz4 = IpcWriteOptions::default().try_with_compression(Some(CompressionType::LZ4_FRAME));
-                let w = lz4.and_then(|o| {
-                    StreamWriter::try_new_with_options(BufWriter::new(file), self.key.dataset.schema(), o)
-                });
-                self.spill.insert(w.map_err(arrow)?)
+                // Uncompressed: LZ4 made a spill 3.4x smaller (50,000 files: 752 -> 220 MB)
+                // for ~6 instructions a byte each way (5,000 files: +750 M, 3 % of the run).
+                self.spill.insert(StreamWriter::try_new_buffered(file, self.key.dataset.schema()).map_err(arrow)?)
             }
         };
         for b in self.held.drain(..) {
