@@ -2,19 +2,33 @@
 //!
 //! Parts are keyed by dataset, year and a bucket of the input path (`part-03.parquet`), so an
 //! incremental run rewrites only the buckets its changed inputs fall in; every other part of
-//! the previous snapshot is hard-linked, not copied. Rows are handed to a part's Parquet
-//! writer every `BATCH_ROWS` rows, and the open parts share one budget for the row groups
-//! they buffer (`BUFFER_BYTES`), so memory stays flat however large the corpus and however
-//! many years it spans.
+//! the previous snapshot is hard-linked, not copied.
+//!
+//! While files are read, a part's rows are only staged, as Arrow record batches of
+//! `BATCH_ROWS` rows; [`Sink::finish`] encodes each part's Parquet once, on `--jobs` threads,
+//! in row groups of up to `ROW_GROUP_ROWS` rows. The open parts share one budget for the
+//! batches they hold (`BUFFER_BYTES`); past it, the part holding most appends its batches to
+//! a spill file of its own (Arrow IPC, in `.spill/` of the staging directory), read back when
+//! it is encoded. A small corpus is never spilled; a large one mostly is.
+//!
+//! Encoding while reading, each of the ~100 open parts (dataset × year × bucket) buffered a row
+//! group, and the shared budget cut the parts into row groups of ~1,700 rows (5,000 files; ~35
+//! row groups a part at 50,000): a zstd context, a dictionary and a page per column per row
+//! group, written and later read back. Memory stays flat however large the corpus and however
+//! many years it spans: the parts hold `BUFFER_BYTES` and `BATCH_ROWS` rows each at most, and
+//! an encoding thread one row group of at most `ROW_GROUP_BYTES`.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{self, File};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
+use arrow::ipc::reader::StreamReader;
+use arrow::ipc::writer::StreamWriter;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -26,14 +40,19 @@ use crate::store::records::{
 
 /// Input paths are spread over this many parts per dataset and year.
 pub const BUCKETS: u32 = 8;
-/// Rows buffered per part before they are handed to the Parquet writer.
+/// Rows buffered per part before they are staged as one record batch.
 const BATCH_ROWS: usize = 1024;
-/// What all open parts' writers may buffer together (encoded row groups, before zstd); each
-/// part gets an equal share, at most `MAX_ROW_GROUP_BYTES` and at least `MIN_ROW_GROUP_BYTES`.
-/// A fixed size per part made memory grow with the number of years in the corpus.
-const BUFFER_BYTES: usize = 64 << 20;
-const MAX_ROW_GROUP_BYTES: usize = 8 << 20;
-const MIN_ROW_GROUP_BYTES: usize = 512 << 10;
+/// What the open parts' staged batches may hold in memory together before the largest is
+/// spilled. Staged batches are resident to the byte, where the writers' estimate of their 64 MB
+/// counted capacity: at 64 MB here the parse peak on 5,000 files was 148 MB (111 MB at 32 MB;
+/// 103 MB before); a small corpus is still never spilled.
+const BUFFER_BYTES: usize = 32 << 20;
+/// What an encoding part's writer may buffer (its row group, encoded, before zstd) before the
+/// row group is written out short of `ROW_GROUP_ROWS` rows: long project rows (goals,
+/// opinions) would otherwise hold hundreds of MB per thread at `ROW_GROUP_ROWS`.
+const ROW_GROUP_BYTES: usize = 64 << 20;
+/// Where the parts' rows are staged while files are read; removed by [`Sink::finish`].
+const SPILL_DIR: &str = ".spill";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -73,6 +92,16 @@ impl Dataset {
             Dataset::Files => &["path", "content_hash"],
             Dataset::Projects => &["project_id", "table_fingerprint", "project_name"],
             Dataset::Indicators => &[],
+        }
+    }
+    /// Long texts as published, searched for words and never filtered by range: written
+    /// without statistics (see `parquet::properties`). Labels, codes, ids, paths, numbers and
+    /// amounts keep theirs.
+    pub fn free_text_columns(self) -> &'static [&'static str] {
+        match self {
+            Dataset::Files => &["error"],
+            Dataset::Projects => &["title", "project_name", "midterm_goal", "annual_goal", "approval_opinion"],
+            Dataset::Indicators => &["level3", "value"],
         }
     }
     pub fn schema(self) -> &'static SchemaRef {
@@ -136,14 +165,56 @@ pub struct Carry {
 
 struct Part<B: Rows> {
     builder: B,
-    /// Rows that came columnar (indicators), waiting to be written as one batch.
+    /// Rows that came columnar (indicators), waiting to be staged as one batch.
     batches: Vec<RecordBatch>,
     batches_rows: usize,
-    writer: ArrowWriter<File>,
-    path: PathBuf,
+    staged: Staged,
+    /// This run's rows.
     rows: u64,
-    /// Rows kept from the previous snapshot's part.
-    carried: u64,
+}
+
+/// A part's staged batches, in order: those in its spill file, then those held in memory.
+struct Staged {
+    key: PartKey,
+    spill: Option<StreamWriter<BufWriter<File>>>,
+    held: Vec<RecordBatch>,
+    held_bytes: usize,
+}
+
+impl Staged {
+    fn spill_path(&self, root: &Path) -> PathBuf {
+        root.join(SPILL_DIR).join(self.key.rel_path().with_extension("arrow"))
+    }
+
+    /// Keeps a batch in memory; returns the bytes it holds.
+    fn hold(&mut self, batch: RecordBatch) -> usize {
+        let bytes = batch.get_array_memory_size();
+        self.held.push(batch);
+        self.held_bytes += bytes;
+        bytes
+    }
+
+    /// Appends the held batches to the spill file (created on first use); returns the bytes freed.
+    fn spill(&mut self, root: &Path) -> Result<usize, SinkError> {
+        let path = self.spill_path(root);
+        let arrow = |source| SinkError::Arrow { path: path.clone(), source };
+        let spill = match &mut self.spill {
+            Some(s) => s,
+            None => {
+                if let Some(dir) = path.parent() {
+                    fs::create_dir_all(dir).map_err(io(dir))?;
+                }
+                let file = File::create(&path).map_err(io(&path))?;
+                // Uncompressed: LZ4 made a spill 3.4x smaller (50,000 files: 752 -> 220 MB)
+                // for ~6 instructions a byte each way (5,000 files: +545 M, 2.4 % of the run).
+                self.spill.insert(StreamWriter::try_new_buffered(file, self.key.dataset.schema()).map_err(arrow)?)
+            }
+        };
+        for b in self.held.drain(..) {
+            spill.write(&b).map_err(arrow)?;
+        }
+        Ok(std::mem::take(&mut self.held_bytes))
+    }
 }
 
 /// Writes one snapshot's parts under `root`.
@@ -153,11 +224,19 @@ pub struct Sink {
     files: BTreeMap<PartKey, Part<FilesBuilder>>,
     projects: BTreeMap<PartKey, Part<ProjectsBuilder>>,
     indicators: BTreeMap<PartKey, Part<IndicatorsBuilder>>,
+    /// Bytes of the batches the parts hold in memory, and how many they may hold.
+    held: usize,
+    budget: usize,
     pub rows_written: u64,
 }
 
 impl Sink {
     pub fn new(root: PathBuf, carry: Option<Carry>) -> Result<Sink, SinkError> {
+        Sink::with_budget(root, carry, BUFFER_BYTES)
+    }
+
+    /// A sink whose parts hold `budget` bytes of batches before they spill.
+    fn with_budget(root: PathBuf, carry: Option<Carry>, budget: usize) -> Result<Sink, SinkError> {
         fs::create_dir_all(&root).map_err(io(&root))?;
         Ok(Sink {
             root,
@@ -165,6 +244,8 @@ impl Sink {
             files: BTreeMap::new(),
             projects: BTreeMap::new(),
             indicators: BTreeMap::new(),
+            held: 0,
+            budget,
             rows_written: 0,
         })
     }
@@ -176,48 +257,58 @@ impl Sink {
 
     pub fn push_file(&mut self, row: &FileRow) -> Result<(), SinkError> {
         let key = PartKey { dataset: Dataset::Files, year: None, bucket: bucket_of(&row.path) };
-        let limit = self.row_group_bytes();
-        push(&self.root, self.carry.as_ref(), &mut self.files, key, row, limit)?;
+        self.held += push(&mut self.files, key, row);
         self.rows_written += 1;
-        Ok(())
+        self.spill_over_budget()
     }
 
     pub fn push_project(&mut self, row: &ProjectRow) -> Result<(), SinkError> {
         let key = PartKey { dataset: Dataset::Projects, year: Some(row.year), bucket: bucket_of(&row.path) };
-        let limit = self.row_group_bytes();
-        push(&self.root, self.carry.as_ref(), &mut self.projects, key, row, limit)?;
+        self.held += push(&mut self.projects, key, row);
         self.rows_written += 1;
-        Ok(())
+        self.spill_over_budget()
     }
 
     /// A file's indicator rows of one year, already columnar (built by the worker that read it).
     pub fn push_indicators(&mut self, path: &str, year: i32, rows: &RecordBatch) -> Result<(), SinkError> {
         let key = PartKey { dataset: Dataset::Indicators, year: Some(year), bucket: bucket_of(path) };
-        let limit = self.row_group_bytes();
-        let part = open_or_get::<IndicatorsBuilder>(&self.root, self.carry.as_ref(), &mut self.indicators, key)?;
+        let part = open_or_get::<IndicatorsBuilder>(&mut self.indicators, key);
         part.rows += rows.num_rows() as u64;
         part.batches_rows += rows.num_rows();
         part.batches.push(rows.clone());
         if part.batches_rows >= BATCH_ROWS {
-            write_batches(part, limit)?;
+            let path = part.staged.spill_path(&self.root);
+            let batch = arrow::compute::concat_batches(&part.batches[0].schema(), &part.batches)
+                .map_err(|source| SinkError::Arrow { path, source })?;
+            part.batches.clear();
+            part.batches_rows = 0;
+            self.held += part.staged.hold(batch);
         }
         self.rows_written += rows.num_rows() as u64;
+        self.spill_over_budget()
+    }
+
+    /// Spills the parts holding most until the held batches are within the budget.
+    fn spill_over_budget(&mut self) -> Result<(), SinkError> {
+        while self.held > self.budget {
+            let largest = (self.files.values_mut().map(|p| &mut p.staged))
+                .chain(self.projects.values_mut().map(|p| &mut p.staged))
+                .chain(self.indicators.values_mut().map(|p| &mut p.staged))
+                .max_by_key(|s| s.held_bytes);
+            match largest {
+                Some(s) if s.held_bytes > 0 => self.held -= s.spill(&self.root)?,
+                _ => return Ok(()),
+            }
+        }
         Ok(())
     }
 
-    /// The row group size each open part may buffer: its share of `BUFFER_BYTES`.
-    fn row_group_bytes(&self) -> usize {
-        let open = self.files.len() + self.projects.len() + self.indicators.len();
-        (BUFFER_BYTES / open.max(1)).clamp(MIN_ROW_GROUP_BYTES, MAX_ROW_GROUP_BYTES)
-    }
-
-    /// Closes every part, rewrites dirty old parts that got no new rows, links clean ones,
+    /// Encodes every part, rewrites dirty old parts that got no new rows, links clean ones,
     /// on `threads` threads.
     ///
-    /// Closing a part encodes and compresses the row group it still buffers, most of the
-    /// sink's work at the end of a run; the parts are separate files, so they are closed side
-    /// by side, the largest first so that no thread is left with a big one at the end. (On
-    /// one thread this was the run's second-longest serial stretch after the stats.)
+    /// Encoding a part (its kept old rows, then its staged rows, into Parquet) is all of the
+    /// sink's Parquet work; the parts are separate files, so they are encoded side by side,
+    /// the largest first so that no thread is left with a big one at the end.
     pub fn finish(mut self, threads: usize) -> Result<Written, SinkError> {
         let mut w = Written { rows_new: self.rows_written, ..Written::default() };
         let mut jobs: Vec<(u64, Job)> = Vec::new();
@@ -244,14 +335,18 @@ impl Sink {
                 }
             }
         }
-        jobs.extend(close_jobs(std::mem::take(&mut self.files)));
-        jobs.extend(close_jobs(std::mem::take(&mut self.projects)));
-        jobs.extend(close_jobs(std::mem::take(&mut self.indicators)));
+        jobs.extend(encode_jobs(&self.root, carry.as_ref(), std::mem::take(&mut self.files)));
+        jobs.extend(encode_jobs(&self.root, carry.as_ref(), std::mem::take(&mut self.projects)));
+        jobs.extend(encode_jobs(&self.root, carry.as_ref(), std::mem::take(&mut self.indicators)));
         jobs.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
         for done in run_jobs(jobs, threads) {
             let done = done?;
             w.parts_written += done.parts;
             w.rows_carried += done.carried;
+        }
+        let spill = self.root.join(SPILL_DIR);
+        if spill.exists() {
+            fs::remove_dir_all(&spill).map_err(io(&spill))?;
         }
         Ok(w)
     }
@@ -301,58 +396,26 @@ pub struct Written {
     pub parts_linked: usize,
 }
 
-fn push<B: Rows + Default>(
-    root: &Path,
-    carry: Option<&Carry>,
-    parts: &mut BTreeMap<PartKey, Part<B>>,
-    key: PartKey,
-    row: &B::Row,
-    row_group_bytes: usize,
-) -> Result<(), SinkError> {
-    let part = open_or_get(root, carry, parts, key)?;
+/// Adds a row to its part; returns the bytes of a batch the part now holds, if it made one.
+fn push<B: Rows + Default>(parts: &mut BTreeMap<PartKey, Part<B>>, key: PartKey, row: &B::Row) -> usize {
+    let part = open_or_get(parts, key);
     part.builder.push(row);
     part.rows += 1;
     if part.builder.len() >= BATCH_ROWS {
         let batch = part.builder.finish();
-        let pq = |source| SinkError::Parquet { path: part.path.clone(), source };
-        part.writer.write(&batch).map_err(pq)?;
-        // The writer holds its row group in memory until it is flushed; flushing by size keeps
-        // memory per open part bounded however many rows the corpus has.
-        if part.writer.memory_size() > row_group_bytes {
-            part.writer.flush().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
-        }
+        return part.staged.hold(batch);
     }
-    Ok(())
+    0
 }
 
-fn open_or_get<'p, B: Rows + Default>(
-    root: &Path,
-    carry: Option<&Carry>,
-    parts: &'p mut BTreeMap<PartKey, Part<B>>,
-    key: PartKey,
-) -> Result<&'p mut Part<B>, SinkError> {
-    Ok(match parts.entry(key) {
-        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::btree_map::Entry::Vacant(e) => e.insert(open_part::<B>(root, carry, key)?),
+fn open_or_get<B: Rows + Default>(parts: &mut BTreeMap<PartKey, Part<B>>, key: PartKey) -> &mut Part<B> {
+    parts.entry(key).or_insert_with(|| Part {
+        builder: B::default(),
+        batches: Vec::new(),
+        batches_rows: 0,
+        staged: Staged { key, spill: None, held: Vec::new(), held_bytes: 0 },
+        rows: 0,
     })
-}
-
-/// Hands a part's pending batches to its writer as one, flushing the row group when the
-/// part has used its share of the buffer budget.
-fn write_batches<B: Rows>(part: &mut Part<B>, row_group_bytes: usize) -> Result<(), SinkError> {
-    if part.batches.is_empty() {
-        return Ok(());
-    }
-    let pq = |source| SinkError::Parquet { path: part.path.clone(), source };
-    let batch = arrow::compute::concat_batches(&part.batches[0].schema(), &part.batches)
-        .map_err(|source| SinkError::Arrow { path: part.path.clone(), source })?;
-    part.batches.clear();
-    part.batches_rows = 0;
-    part.writer.write(&batch).map_err(pq)?;
-    if part.writer.memory_size() > row_group_bytes {
-        part.writer.flush().map_err(pq)?;
-    }
-    Ok(())
 }
 
 fn create_writer(root: &Path, key: PartKey) -> Result<(ArrowWriter<File>, PathBuf), SinkError> {
@@ -364,22 +427,10 @@ fn create_writer(root: &Path, key: PartKey) -> Result<(ArrowWriter<File>, PathBu
     let writer = ArrowWriter::try_new(
         file,
         Arc::clone(key.dataset.schema()),
-        Some(part_properties(key.dataset.unique_columns())),
+        Some(part_properties(key.dataset.unique_columns(), key.dataset.free_text_columns())),
     )
     .map_err(|source| SinkError::Parquet { path: path.clone(), source })?;
     Ok((writer, path))
-}
-
-/// Opens a part; in an incremental run it starts with the kept rows of the old part.
-fn open_part<B: Rows + Default>(root: &Path, carry: Option<&Carry>, key: PartKey) -> Result<Part<B>, SinkError> {
-    let (mut writer, path) = create_writer(root, key)?;
-    let mut rows = 0;
-    if let Some(c) = carry
-        && c.old_parts.contains(&key)
-    {
-        rows = stream_kept(c, key, &mut writer, &path)?;
-    }
-    Ok(Part { builder: B::default(), batches: Vec::new(), batches_rows: 0, writer, path, rows, carried: rows })
 }
 
 /// Rewrites a dirty old part that got no new rows with its kept rows; removed when none are.
@@ -408,7 +459,7 @@ fn stream_kept(carry: &Carry, key: PartKey, writer: &mut ArrowWriter<File>, out:
             filter_record_batch(&batch, &kept).map_err(|source| SinkError::Arrow { path: old.clone(), source })?;
         if batch.num_rows() > 0 {
             rows += batch.num_rows() as u64;
-            writer.write(&batch).map_err(|source| SinkError::Parquet { path: out.to_path_buf(), source })?;
+            write_capped(writer, &batch, out)?;
         }
     }
     Ok(rows)
@@ -422,24 +473,72 @@ fn keep_mask(batch: &RecordBatch, drop: &HashSet<String>) -> BooleanArray {
     }
 }
 
-/// One job per part that closes it, with the part's rows as its size.
-fn close_jobs<B: Rows + Send + 'static>(parts: BTreeMap<PartKey, Part<B>>) -> Vec<(u64, Job)> {
-    parts.into_values().map(|part| (part.rows, Box::new(move || close(part)) as Job)).collect()
+/// Writes a batch into the part's row group, which is written out when it holds
+/// `ROW_GROUP_BYTES` (the writer itself cuts it at `ROW_GROUP_ROWS` rows).
+fn write_capped(writer: &mut ArrowWriter<File>, batch: &RecordBatch, out: &Path) -> Result<(), SinkError> {
+    let pq = |source| SinkError::Parquet { path: out.to_path_buf(), source };
+    writer.write(batch).map_err(pq)?;
+    if writer.memory_size() > ROW_GROUP_BYTES {
+        writer.flush().map_err(pq)?;
+    }
+    Ok(())
 }
 
-/// Writes a part's pending rows and closes it; a part left without rows is removed.
-fn close<B: Rows>(mut part: Part<B>) -> Result<Closed, SinkError> {
-    write_batches(&mut part, usize::MAX)?;
+/// One job per part that encodes it, with the part's rows as its size.
+fn encode_jobs<B: Rows + Send + 'static>(
+    root: &Path,
+    carry: Option<&Arc<Carry>>,
+    parts: BTreeMap<PartKey, Part<B>>,
+) -> Vec<(u64, Job)> {
+    parts
+        .into_values()
+        .map(|part| {
+            let (root, carry) = (root.to_path_buf(), carry.map(Arc::clone));
+            (part.rows, Box::new(move || encode(part, &root, carry.as_deref())) as Job)
+        })
+        .collect()
+}
+
+/// Writes a part's Parquet: the old part's kept rows (in an incremental run), then this run's
+/// rows: spilled, held, and not yet staged. A part left without rows is not kept.
+fn encode<B: Rows>(mut part: Part<B>, root: &Path, carry: Option<&Carry>) -> Result<Closed, SinkError> {
+    let key = part.staged.key;
+    let (mut writer, path) = create_writer(root, key)?;
+    let mut carried = 0;
+    if let Some(c) = carry
+        && c.old_parts.contains(&key)
+    {
+        carried = stream_kept(c, key, &mut writer, &path)?;
+    }
+    if let Some(spill) = part.staged.spill.take() {
+        let spill_path = part.staged.spill_path(root);
+        let spilled = |source| SinkError::Arrow { path: spill_path.clone(), source };
+        // Finished and flushed: the stream's end marker is written and the file closed.
+        spill.into_inner().map_err(spilled)?.into_inner().map_err(|e| io(&spill_path)(e.into_error()))?;
+        let file = File::open(&spill_path).map_err(io(&spill_path))?;
+        for batch in StreamReader::try_new_buffered(file, None).map_err(spilled)? {
+            write_capped(&mut writer, &batch.map_err(spilled)?, &path)?;
+        }
+        fs::remove_file(&spill_path).map_err(io(&spill_path))?;
+    }
+    for batch in std::mem::take(&mut part.staged.held) {
+        write_capped(&mut writer, &batch, &path)?;
+    }
+    // The last few files' batches as one: the writer's cost per batch is per column.
+    if let Some(first) = part.batches.first() {
+        let batch = arrow::compute::concat_batches(&first.schema(), &part.batches)
+            .map_err(|source| SinkError::Arrow { path: path.clone(), source })?;
+        write_capped(&mut writer, &batch, &path)?;
+    }
     if !part.builder.is_empty() {
-        let batch = part.builder.finish();
-        part.writer.write(&batch).map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
+        write_capped(&mut writer, &part.builder.finish(), &path)?;
     }
-    part.writer.close().map_err(|source| SinkError::Parquet { path: part.path.clone(), source })?;
-    if part.rows == 0 {
-        fs::remove_file(&part.path).map_err(io(&part.path))?;
-        return Ok(Closed { parts: 0, carried: part.carried });
+    writer.close().map_err(|source| SinkError::Parquet { path: path.clone(), source })?;
+    if part.rows + carried == 0 {
+        fs::remove_file(&path).map_err(io(&path))?;
+        return Ok(Closed { parts: 0, carried });
     }
-    Ok(Closed { parts: 1, carried: part.carried })
+    Ok(Closed { parts: 1, carried })
 }
 
 /// Hard links share unchanged parts between snapshots; a copy is the fallback where the
@@ -484,10 +583,85 @@ mod tests {
         assert!(bucket_of("a/b.txt") < BUCKETS);
     }
 
+    fn file_row(i: usize) -> FileRow {
+        FileRow {
+            path: format!("地区{}/表{i:05}.html", i % 7),
+            size_bytes: i as i64,
+            mtime_ns: 0,
+            content_hash: Some(format!("{i:064x}")),
+            encoding: Some("utf-8".into()),
+            had_bom: Some(false),
+            decode_errors: 0,
+            layout: Some("html".into()),
+            tables: 1,
+            status: crate::store::records::Status::Ok,
+            error: None,
+        }
+    }
+
+    /// Every part's rows, in file order, and its row groups.
+    fn read_parts(root: &Path) -> BTreeMap<PartKey, (Vec<String>, usize)> {
+        let mut out = BTreeMap::new();
+        for key in list_parts(root) {
+            let file = File::open(root.join(key.rel_path())).unwrap();
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+            let groups = builder.metadata().num_row_groups();
+            let mut paths = Vec::new();
+            for b in builder.build().unwrap() {
+                let b = b.unwrap();
+                let col = b.column_by_name("path").unwrap().as_any().downcast_ref::<StringArray>().unwrap();
+                paths.extend(col.iter().map(|p| p.unwrap().to_string()));
+            }
+            out.insert(key, (paths, groups));
+        }
+        out
+    }
+
     #[test]
-    fn columns_written_without_a_dictionary_are_columns_of_their_dataset() {
+    fn parts_past_the_memory_budget_are_spilled_and_still_written_in_one_row_group_in_order() {
+        // Regression: the open parts' Parquet writers shared one memory budget, so on 5,000
+        // files each part was cut into row groups of ~1,700 rows (~35 per part at 50,000).
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("snap");
+        let mut sink = Sink::with_budget(root.clone(), None, 64 << 10).unwrap();
+        let n = 20 * BATCH_ROWS + 17;
+        for i in 0..n {
+            sink.push_file(&file_row(i)).unwrap();
+            assert!(sink.held <= sink.budget, "{} bytes held", sink.held);
+        }
+        assert!(root.join(SPILL_DIR).is_dir(), "nothing was spilled");
+        let w = sink.finish(2).unwrap();
+        assert_eq!((w.rows_new, w.parts_written), (n as u64, BUCKETS as usize));
+        assert!(!root.join(SPILL_DIR).exists(), "the spill files were left in the snapshot");
+        let parts = read_parts(&root);
+        let mut all = 0;
+        for (key, (paths, groups)) in &parts {
+            let expected: Vec<String> =
+                (0..n).map(|i| file_row(i).path).filter(|p| bucket_of(p) == key.bucket).collect();
+            assert_eq!(paths, &expected, "{key:?}");
+            assert_eq!(*groups, 1, "{key:?}");
+            all += paths.len();
+        }
+        assert_eq!(all, n);
+    }
+
+    #[test]
+    fn parts_within_the_memory_budget_are_never_spilled() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("snap");
+        let mut sink = Sink::new(root.clone(), None).unwrap();
+        for i in 0..4 * BATCH_ROWS {
+            sink.push_file(&file_row(i)).unwrap();
+        }
+        assert!(!root.join(SPILL_DIR).exists());
+        sink.finish(1).unwrap();
+        assert_eq!(read_parts(&root).values().map(|(p, _)| p.len()).sum::<usize>(), 4 * BATCH_ROWS);
+    }
+
+    #[test]
+    fn columns_written_without_a_dictionary_or_statistics_are_columns_of_their_dataset() {
         for d in Dataset::ALL {
-            for c in d.unique_columns() {
+            for c in d.unique_columns().iter().chain(d.free_text_columns()) {
                 assert!(d.schema().field_with_name(c).is_ok(), "{} has no column {c}", d.name());
             }
         }
