@@ -4,12 +4,12 @@ use super::amount::{
     AmountError, MoneyUnit, cell_money_unit, looks_numeric, money_unit_of, money_unit_word, parse_amount, to_yuan,
 };
 use super::labels::{
-    Amount, TextField, amount_field, colon_fields, date_label, goal_label, is_amount_label, is_block_label,
-    is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1, is_short_l2, is_title, is_value_label,
-    level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
+    Amount, OPINION_MAX_CHARS, TextField, amount_field, colon_fields, date_label, goal_label, is_amount_label,
+    is_block_label, is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1, is_short_l2, is_title,
+    is_value_label, level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
 };
 use super::problem::set_problem;
-use super::words::Key;
+use super::words::{Key, Keys};
 use super::{Indicator, Reading, Table, centred};
 use crate::ingest::text::{has_char, label_key, years};
 use rust_decimal::Decimal;
@@ -18,6 +18,28 @@ use std::borrow::Cow;
 mod indicators;
 
 const NO_UNIT_NOTE: &str = ": no unit given, read as 万元";
+
+/// The labels of an indicator header row.
+const LEVEL_LABELS: [&str; 3] = ["一级指标", "二级指标", "三级指标"];
+
+/// Which of [`LEVEL_LABELS`] the row holds, as bits. Asked of every row: a cell is keyed for it
+/// only when it may be one of them, and most cells of an indicator row are values that no
+/// other question keys.
+fn header_levels(keys: &Keys<'_>) -> u8 {
+    let mut levels = 0;
+    for i in 0..keys.len() {
+        if LEVEL_LABELS.iter().any(|l| keys.may_be(i, l)) {
+            levels |= LEVEL_LABELS.iter().position(|l| keys[i].text() == *l).map_or(0, |n| 1 << n);
+        }
+    }
+    levels
+}
+
+/// [`is_opinion_label`] of cell `i`, asked of every cell of every row: only a short key can be
+/// one, so a long cell's key is given up past that length rather than made whole.
+fn is_opinion_at(keys: &Keys<'_>, i: usize) -> bool {
+    keys.short(i, OPINION_MAX_CHARS).is_some_and(is_opinion_label)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Section {
@@ -51,15 +73,16 @@ struct Carried {
 impl Carried {
     /// A label printed again (on each row of its block, as many layouts repeat it) keeps the
     /// code already found for it.
-    fn set(&mut self, text: String) {
+    fn set(&mut self, text: &str) {
         if text != self.text {
-            self.text = text;
+            self.text.clear();
+            self.text.push_str(text);
             self.code = None;
         }
     }
 
     fn clear(&mut self) {
-        self.set(String::new());
+        self.set("");
     }
 
     /// `code_of` ([`level1_code`] or [`level2_code`]) of the label's key.
@@ -79,6 +102,8 @@ pub(super) struct Walker {
     /// Columns up to the last labelled one of the indicator header row.
     header_width: usize,
     sides: Vec<Side>,
+    /// The columns the indicator header names (一级 and each side's), for the rows below it.
+    known_cols: Vec<usize>,
     carry_l1: Carried,
     realigned_rows: usize,
     /// Amounts of the current table read before any unit was printed, as (is mid-term,
@@ -123,6 +148,7 @@ impl Walker {
         self.section = Section::Head;
         self.goal_cols.clear();
         self.sides.clear();
+        self.known_cols.clear();
         self.l1_col = None;
         self.carry_l1.clear();
         self.realigned_rows = 0;
@@ -161,7 +187,7 @@ impl Walker {
         if self.has_body() { self.pending.get_or_insert_with(Table::default) } else { self.table() }
     }
 
-    pub(super) fn row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &[Key]) {
+    pub(super) fn row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &Keys<'_>) {
         if let Some(t) = self.cur.as_mut() {
             t.grid_rows = if t.grid_rows.is_empty() { r..r + 1 } else { t.grid_rows.start..r + 1 };
         }
@@ -200,18 +226,16 @@ impl Walker {
             && !self.goal_cols.is_empty()
             && !nonblank.iter().any(|&i| is_head_label(&keys[i]))
         {
-            self.goal_texts(cells, &nonblank);
+            self.goal_texts(cells, keys, &nonblank);
             return;
         }
 
-        if nonblank.iter().any(|&i| is_opinion_label(&keys[i])) {
+        if nonblank.iter().any(|&i| is_opinion_at(keys, i)) {
             self.opinion(cells, keys, &nonblank);
             return;
         }
 
-        let l_count =
-            ["一级指标", "二级指标", "三级指标"].iter().filter(|l| keys.iter().any(|k| k.text() == **l)).count();
-        if l_count >= 2 {
+        if header_levels(keys).count_ones() >= 2 {
             self.indicator_header(keys);
             return;
         }
@@ -260,7 +284,7 @@ impl Walker {
         all
     }
 
-    fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &[Key], nonblank: &[usize]) {
+    fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
         if cells.iter().any(|c| c.contains(':') || has_char(c, '：')) && self.colon_row(cells) {
             return;
         }
@@ -400,10 +424,10 @@ impl Walker {
         }
     }
 
-    fn goal_texts(&mut self, cells: &[Cow<'_, str>], nonblank: &[usize]) {
+    fn goal_texts(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
         let cols = std::mem::take(&mut self.goal_cols);
         // A leading row label (总体目标) whose rowspan a layout did not expand.
-        let texts: Vec<usize> = nonblank.iter().copied().filter(|&i| label_key(&cells[i]) != "总体目标").collect();
+        let texts: Vec<usize> = nonblank.iter().copied().filter(|&i| keys[i].text() != "总体目标").collect();
         if texts.len() == cols.len() {
             for (&(_, is_mid), &i) in cols.iter().zip(&texts) {
                 self.set_goal(is_mid, cells[i].to_string());
@@ -421,8 +445,8 @@ impl Walker {
         self.section = Section::Head;
     }
 
-    fn opinion(&mut self, cells: &[Cow<'_, str>], keys: &[Key], nonblank: &[usize]) {
-        let at = nonblank.iter().position(|&i| is_opinion_label(&keys[i])).unwrap_or(0);
+    fn opinion(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
+        let at = nonblank.iter().position(|&i| is_opinion_at(keys, i)).unwrap_or(0);
         let text: Vec<&str> = nonblank[at + 1..].iter().map(|&i| &*cells[i]).collect();
         if !text.is_empty() {
             self.table().approval_opinion = Some(text.join(""));
