@@ -525,3 +525,111 @@ impl Walker {
         Reading { tables: self.done }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::layout::{self, Grid, sniff};
+    use std::cell::OnceCell;
+
+    /// Every cell of every sample file as the form reads it, and random texts of label pieces,
+    /// markup, brackets and full-width forms.
+    fn cells() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+        let mut out = Vec::new();
+        for entry in walkdir::WalkDir::new(root).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+            let Ok(d) = crate::ingest::decode::decode(&std::fs::read(entry.path()).unwrap()) else { continue };
+            let grid: Grid = layout::read(sniff::sniff(&d.text), &d.text, &crate::ingest::form::FormLabels).grid;
+            for row in &grid.rows {
+                let mut cells = Vec::new();
+                for c in row {
+                    super::super::push_value_and_label(&mut cells, &c.text);
+                }
+                out.extend(cells.into_iter().map(|c| c.into_owned()));
+            }
+        }
+        assert!(out.len() > 5_000, "{} sample cells", out.len());
+        let pieces = [
+            "一",
+            "二",
+            "三",
+            "级",
+            "指标",
+            "一级指标",
+            "批复",
+            "审核",
+            "意见",
+            "审批意见",
+            "批复意见",
+            "值",
+            "≥",
+            "9",
+            "%",
+            " ",
+            "\u{3000}",
+            "#",
+            "＃",
+            "：",
+            ":",
+            "*",
+            "\"",
+            "“",
+            "”",
+            "（",
+            "(",
+            ")",
+            "）",
+            "【",
+            "】",
+            "〔",
+            "[",
+            "]",
+            "&#x4e00;",
+            "&#20108;",
+            "&amp;",
+            "&nbsp;",
+            "&",
+            "<b>",
+            "</p>",
+            "<",
+            "ａ",
+            "Ｂ",
+            "x",
+            "市财 政局",
+        ];
+        let mut rng = fastrand::Rng::with_seed(19);
+        for _ in 0..20_000 {
+            let n = rng.usize(0..8);
+            out.push((0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect());
+        }
+        out
+    }
+
+    #[test]
+    fn gated_label_questions_answer_as_every_cell_keyed_would() {
+        let cells: Vec<Cow<'_, str>> = cells().into_iter().map(Cow::Owned).collect();
+        let slots: Vec<OnceCell<Key>> = cells.iter().map(|_| OnceCell::new()).collect();
+        let keyed: Vec<Key> = cells.iter().map(|c| Key::of(c)).collect();
+        // Asked cell by cell, each on fresh slots, so no key made by another question helps.
+        let fresh: Vec<OnceCell<Key>> = cells.iter().map(|_| OnceCell::new()).collect();
+        let (mut headers, mut opinions) = (0, 0);
+        for (i, (cell, key)) in cells.iter().zip(&keyed).enumerate() {
+            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&fresh[i]));
+            let want = LEVEL_LABELS.iter().position(|l| key.text() == *l).map_or(0, |n| 1 << n);
+            assert_eq!(header_levels(&one), want, "{cell:?}");
+            headers += usize::from(want != 0);
+            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&slots[i]));
+            assert_eq!(is_opinion_at(&one, 0), is_opinion_label(key), "{cell:?}");
+            opinions += usize::from(is_opinion_label(key));
+            for l in LEVEL_LABELS {
+                assert!(one.may_be(0, l) || key.text() != l, "{cell:?}");
+            }
+            // A key made for a short question is the cell's whole key.
+            if let Some(k) = one.short(0, OPINION_MAX_CHARS) {
+                assert_eq!((k.text(), k.chars()), (key.text(), key.chars()), "{cell:?}");
+            }
+            assert_eq!(one[0].text(), key.text(), "{cell:?}");
+        }
+        assert!(headers > 50 && opinions > 20, "{headers} header labels, {opinions} opinion labels");
+    }
+}
