@@ -10,7 +10,7 @@ use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput, Scored};
-use crate::ingest::value::{ValueReading, core_label, read_value};
+use crate::ingest::value::{ValueReading, core_label, read_value_of_cores};
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, IndicatorsBuilder, ProjectRow, Rows, Status};
 
@@ -536,11 +536,16 @@ fn partial_reason(problems: &[String], amount_problems: &[String]) -> String {
 /// Every indicator's value reading and score; `None` once the file's deadline has passed.
 fn score_indicators(t: &Table, cores: &[&str], goals: &[&str]) -> Option<Vec<(ValueReading, Scored)>> {
     let mut scored = Vec::with_capacity(t.indicators.len());
+    // A level-2 label is carried down its block: its core is taken again only when it changes.
+    let mut level2: (&str, &str) = ("", "");
     for (ind, &level3_core) in t.indicators.iter().zip(cores) {
         if deadline::tick() {
             return None;
         }
-        let reading = read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
+        if ind.level2 != level2.0 {
+            level2 = (&ind.level2, core_label(&ind.level2));
+        }
+        let reading = read_value_of_cores(&ind.value, level3_core, level2.1, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
