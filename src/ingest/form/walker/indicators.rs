@@ -97,7 +97,7 @@ impl Walker {
                 s.carry_l2.clear();
             }
         }
-        let level1_code = self.carry_l1.code(level1_code);
+        let level1_code = self.carry_l1.code(&mut self.level1_codes, level1_code);
         // The row's indicators go straight into the table, each with the carried labels
         // borrowed for its inline copies: no list per row, no copy of the 一级 label.
         let level1 = self.carry_l1.text.as_str();
@@ -120,7 +120,7 @@ impl Walker {
             table.indicators.push(Indicator {
                 horizon: side.horizon,
                 level1_code,
-                level2_code: side.carry_l2.code(level2_code),
+                level2_code: side.carry_l2.code(&mut self.level2_codes, level2_code),
                 level1: level1.into(),
                 level2: side.carry_l2.text.as_str().into(),
                 level3: p.l3.to_string(),

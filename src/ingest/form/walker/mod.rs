@@ -85,9 +85,33 @@ impl Carried {
         self.set("");
     }
 
-    /// `code_of` ([`level1_code`] or [`level2_code`]) of the label's key.
-    fn code(&mut self, code_of: fn(&str) -> &'static str) -> &'static str {
-        self.code.get_or_insert_with(|| code_of(&label_key(&self.text)))
+    /// `code_of` ([`level1_code`] or [`level2_code`]) of the label's key, found in `known`
+    /// when the file printed the label before.
+    fn code(&mut self, known: &mut Codes, code_of: fn(&str) -> &'static str) -> &'static str {
+        let text = &self.text;
+        *self.code.get_or_insert_with(|| known.code(text, code_of))
+    }
+}
+
+/// The codes of the labels a file printed so far: a file of many tables prints the same few
+/// 一级 and 二级 labels in each, and a label's key and words were found again for every block.
+#[derive(Debug, Default)]
+struct Codes(Vec<(String, &'static str)>);
+
+impl Codes {
+    /// Past this many labels a file's labels are not remembered: looking through them would
+    /// cost more than reading a label.
+    const MAX: usize = 32;
+
+    fn code(&mut self, label: &str, code_of: fn(&str) -> &'static str) -> &'static str {
+        if let Some(&(_, code)) = self.0.iter().find(|(l, _)| l == label) {
+            return code;
+        }
+        let code = code_of(&label_key(label));
+        if self.0.len() < Self::MAX {
+            self.0.push((label.to_string(), code));
+        }
+        code
     }
 }
 
@@ -102,6 +126,9 @@ pub(super) struct Walker {
     /// Columns up to the last labelled one of the indicator header row.
     header_width: usize,
     sides: Vec<Side>,
+    /// The codes of the 一级 and of the 二级 labels read so far.
+    level1_codes: Codes,
+    level2_codes: Codes,
     /// The columns the indicator header names (一级 and each side's), for the rows below it.
     known_cols: Vec<usize>,
     carry_l1: Carried,
@@ -562,6 +589,20 @@ mod tests {
             out.push((0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect());
         }
         out
+    }
+
+    #[test]
+    fn remembered_label_codes_are_the_codes_of_the_labels() {
+        let mut labels: Vec<String> = cells().into_iter().filter(|c| c.chars().count() <= 12).collect();
+        // More labels than are remembered, each printed again after the others.
+        labels.extend(labels.clone());
+        let (mut l1, mut l2) = (Codes::default(), Codes::default());
+        for label in &labels {
+            assert_eq!(l1.code(label, level1_code), level1_code(&label_key(label)), "{label:?}");
+            assert_eq!(l2.code(label, level2_code), level2_code(&label_key(label)), "{label:?}");
+        }
+        assert_eq!(l2.0.len(), Codes::MAX);
+        assert!(labels.iter().filter(|l| level2_code(&label_key(l)) != "other").count() > 1_000);
     }
 
     #[test]
