@@ -89,7 +89,7 @@ impl Carried {
     /// when the file printed the label before.
     fn code(&mut self, known: &mut Codes, code_of: fn(&str) -> &'static str) -> &'static str {
         let text = &self.text;
-        *self.code.get_or_insert_with(|| known.code(text, code_of))
+        self.code.get_or_insert_with(|| known.code(text, code_of))
     }
 }
 
