@@ -10,7 +10,7 @@ use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput, Scored};
-use crate::ingest::value::{ValueReading, core_label, read_value};
+use crate::ingest::value::{ValueReading, core_label, read_value_of_cores};
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, IndicatorsBuilder, ProjectRow, Rows, Status};
 
@@ -107,85 +107,151 @@ fn count(n: u64) -> i64 {
 /// value), each with full-width forms folded and whitespace dropped, so a GBK text copy, a
 /// UTF-16 copy and an HTML copy of one table share it. Title, region and goals are left out:
 /// layouts differ in whether they carry them, and they never tell two budgets apart.
+///
+/// The fields are hashed as they are read, a buffer at a time: no copy of the table's text.
 pub fn table_fingerprint(year: i32, t: &Table) -> String {
     let money = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
-    let mut key = String::with_capacity(256);
+    let mut key = Fingerprint::default();
     fingerprint_field(&mut key, &year.to_string());
     fingerprint_field(&mut key, t.budget_unit.as_deref().unwrap_or_default());
     fingerprint_field(&mut key, t.project_name.as_deref().unwrap_or_default());
     fingerprint_field(&mut key, &money(t.midterm_budget_yuan));
     fingerprint_field(&mut key, &money(t.annual_budget_yuan));
     for ind in &t.indicators {
-        key.push('\u{1e}');
+        key.put("\u{1e}".as_bytes());
         for field in [ind.horizon, ind.level1_code, ind.level2_code, &ind.level3, &ind.value] {
             fingerprint_field(&mut key, field);
         }
     }
-    blake3::hash(key.as_bytes()).to_hex()[..32].to_string()
+    key.finish()
 }
 
-/// Appends a field of [`table_fingerprint`]: full-width forms folded, whitespace and control
-/// characters dropped, then the unit separator.
-fn fingerprint_field(out: &mut String, s: &str) {
-    use crate::ingest::text::{clean, fold_width};
-    let dropped = |c: char| c.is_whitespace() || c.is_control();
-    // Cleaning changes only whitespace, which is dropped here anyway, unless there is
-    // markup to undo: a field without a tag or entity is read as it is, uncopied.
-    let text = if s.contains(['<', '&']) { clean(s) } else { std::borrow::Cow::Borrowed(s) };
-    // Only ASCII whitespace and controls and chars led by C2 (U+0080..U+00BF), E1
-    // (U+1680), E2, E3 (U+2000..U+3FFF) or EF (U+FF01..U+FF5E) can be dropped or folded:
-    // a field without them is copied whole, and in others only those are decoded, the
-    // text copied a run of unchanged chars at a time.
-    let may_change = |b: u8| b <= b' ' || b == 0x7f || matches!(b, 0xc2 | 0xe1 | 0xe2 | 0xe3 | 0xef);
-    if !text.bytes().any(may_change) {
-        out.push_str(&text);
-        out.push('\u{1f}');
-        return;
+/// Where [`fingerprint_field`] writes: the hash as it streams, or a byte list in tests.
+trait FieldSink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl FieldSink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
     }
-    let bytes = text.as_bytes();
-    let mut same = 0..0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let (len, folded) = if may_change(bytes[i]) {
-            let Some(c) = text[i..].chars().next() else { break };
-            let f = fold_width(c);
-            match (f == c, dropped(f)) {
-                (true, false) => (c.len_utf8(), None),
-                (_, true) => {
-                    i += c.len_utf8();
-                    continue;
-                }
-                (false, false) => (c.len_utf8(), Some(f)),
-            }
-        } else {
-            // A lead byte tells the length of its char.
-            (
-                match bytes[i] {
-                    0..=0x7f => 1,
-                    0xf0.. => 4,
-                    0xe0.. => 3,
-                    _ => 2,
-                },
-                None,
-            )
-        };
-        match folded {
-            None if same.end == i => same.end = i + len,
-            None => {
-                out.push_str(&text[same]);
-                same = i..i + len;
-            }
-            Some(f) => {
-                out.push_str(&text[same]);
-                same = 0..0;
-                out.push(f);
+}
+
+/// The fingerprint's hash, fed a buffer at a time: a field is a few bytes, and one hasher
+/// update per field cost more than copying them.
+struct Fingerprint {
+    hasher: blake3::Hasher,
+    buf: [u8; 1024],
+    len: usize,
+}
+
+impl Default for Fingerprint {
+    fn default() -> Self {
+        Fingerprint { hasher: blake3::Hasher::new(), buf: [0; 1024], len: 0 }
+    }
+}
+
+impl FieldSink for Fingerprint {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > self.buf.len() {
+            self.hasher.update(&self.buf[..self.len]);
+            self.len = 0;
+            if bytes.len() > self.buf.len() {
+                self.hasher.update(bytes);
+                return;
             }
         }
-        i += len;
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
     }
-    out.push_str(&text[same]);
+}
+
+impl Fingerprint {
+    fn finish(mut self) -> String {
+        self.hasher.update(&self.buf[..self.len]);
+        self.hasher.finalize().to_hex()[..32].to_string()
+    }
+}
+
+/// What a byte of a field asks of [`fingerprint_field`]: 0 nothing (kept as it is), 1 markup
+/// to undo first (`<`, `&`), 2 dropped (ASCII whitespace and controls), 3 the lead byte of a
+/// char that may be dropped or folded (C2: U+0080..U+00BF; E1: U+1680; E2: U+2000..U+205F;
+/// E3: U+3000; EF: U+FF01..U+FF5E), told by the bytes after it.
+static FINGERPRINT_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b <= 0x20 {
+        t[b] = 2;
+        b += 1;
+    }
+    t[0x7f] = 2;
+    t[b'<' as usize] = 1;
+    t[b'&' as usize] = 1;
+    t[0xc2] = 3;
+    t[0xe1] = 3;
+    t[0xe2] = 3;
+    t[0xe3] = 3;
+    t[0xef] = 3;
+    t
+};
+
+/// Writes a field of [`table_fingerprint`]: full-width forms folded, whitespace and control
+/// characters dropped, then the unit separator.
+fn fingerprint_field(out: &mut impl FieldSink, s: &str) {
+    fingerprint_text(out, s, true);
     // Control characters were dropped, so the unit and record separators keep fields apart.
-    out.push('\u{1f}');
+    out.put("\u{1f}".as_bytes());
+}
+
+/// [`fingerprint_field`] of a text: runs of kept chars are written as they are, and only a
+/// char a lead byte marks is decoded. Read `raw`, the text is cleaned from its first tag or
+/// entity on: cleaning leaves the text before it as it is but for whitespace, which is
+/// dropped anyway, so the field is read once, not searched for markup first.
+fn fingerprint_text(out: &mut impl FieldSink, text: &str, raw: bool) {
+    use crate::ingest::text::fold_width;
+    let dropped = |c: char| c.is_whitespace() || c.is_control();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let len = match FINGERPRINT_BYTE[usize::from(bytes[i])] {
+            0 => {
+                i += 1;
+                continue;
+            }
+            1 if raw => {
+                out.put(&bytes[start..i]);
+                fingerprint_text(out, &crate::ingest::text::clean(&text[i..]), false);
+                return;
+            }
+            1 => {
+                i += 1;
+                continue;
+            }
+            2 => 1,
+            _ => match text[i..].chars().next() {
+                Some(c) => {
+                    let f = fold_width(c);
+                    if f == c && !dropped(c) {
+                        i += c.len_utf8();
+                        continue;
+                    }
+                    out.put(&bytes[start..i]);
+                    if !dropped(f) {
+                        out.put(f.encode_utf8(&mut [0; 4]).as_bytes());
+                    }
+                    start = i + c.len_utf8();
+                    i = start;
+                    continue;
+                }
+                None => break,
+            },
+        };
+        out.put(&bytes[start..i]);
+        i += len;
+        start = i;
+    }
+    out.put(&bytes[start..]);
 }
 
 /// Budget years a disclosure can state: performance budgeting began in the 2000s.
@@ -470,11 +536,16 @@ fn partial_reason(problems: &[String], amount_problems: &[String]) -> String {
 /// Every indicator's value reading and score; `None` once the file's deadline has passed.
 fn score_indicators(t: &Table, cores: &[&str], goals: &[&str]) -> Option<Vec<(ValueReading, Scored)>> {
     let mut scored = Vec::with_capacity(t.indicators.len());
+    // A level-2 label is carried down its block: its core is taken again only when it changes.
+    let mut level2: (&str, &str) = ("", "");
     for (ind, &level3_core) in t.indicators.iter().zip(cores) {
         if deadline::tick() {
             return None;
         }
-        let reading = read_value(&ind.value, &ind.level3, &ind.level2, ind.unit_column.as_deref());
+        if ind.level2 != level2.0 {
+            level2 = (&ind.level2, core_label(&ind.level2));
+        }
+        let reading = read_value_of_cores(&ind.value, level3_core, level2.1, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
@@ -609,9 +680,67 @@ mod tests {
                 .map(String::from),
         );
         for t in &texts {
-            let mut out = String::new();
+            let mut out = Vec::new();
             fingerprint_field(&mut out, t);
-            assert_eq!(out, by_char(t), "{t:?}");
+            assert_eq!(String::from_utf8(out).unwrap(), by_char(t), "{t:?}");
+        }
+    }
+
+    /// The fingerprint as it was made before the fields were hashed as they stream: one
+    /// string of every cleaned, folded field, hashed whole.
+    fn fingerprint_of_one_string(year: i32, t: &Table) -> String {
+        let field = |s: &str| -> String {
+            let mut f: String = crate::ingest::text::clean(s)
+                .chars()
+                .map(crate::ingest::text::fold_width)
+                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .collect();
+            f.push('\u{1f}');
+            f
+        };
+        let money = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
+        let mut key = String::new();
+        for f in [
+            &year.to_string(),
+            t.budget_unit.as_deref().unwrap_or_default(),
+            t.project_name.as_deref().unwrap_or_default(),
+        ] {
+            key.push_str(&field(f));
+        }
+        key.push_str(&field(&money(t.midterm_budget_yuan)));
+        key.push_str(&field(&money(t.annual_budget_yuan)));
+        for ind in &t.indicators {
+            key.push('\u{1e}');
+            for f in [ind.horizon, ind.level1_code, ind.level2_code, &ind.level3, &ind.value] {
+                key.push_str(&field(f));
+            }
+        }
+        blake3::hash(key.as_bytes()).to_hex()[..32].to_string()
+    }
+
+    #[test]
+    fn a_streamed_fingerprint_is_the_hash_of_the_whole_key_string() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+        let mut tables = Vec::new();
+        for entry in walkdir::WalkDir::new(root).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+            let Ok(d) = crate::ingest::decode::decode(&std::fs::read(entry.path()).unwrap()) else { continue };
+            let kind = layout::sniff::sniff(&d.text);
+            let grid = layout::read(kind, &d.text, &crate::ingest::form::FormLabels).grid;
+            tables.extend(crate::ingest::form::read(&grid).tables);
+        }
+        // Tables longer than the hash's buffer, and fields of markup, whitespace and
+        // full-width forms.
+        let mut long = tables.iter().max_by_key(|t| t.indicators.len()).cloned().expect("the samples have tables");
+        for (n, ind) in long.indicators.iter_mut().enumerate() {
+            ind.level3 = format!("{}　Ａ&amp;<b>{n}</b>\t", ind.level3);
+        }
+        long.indicators.extend(long.indicators.clone());
+        long.project_name = Some("项目".repeat(600));
+        tables.push(long);
+        assert!(tables.len() > 50, "{} tables", tables.len());
+        for t in &tables {
+            let year = t.year.unwrap_or(2020);
+            assert_eq!(table_fingerprint(year, t), fingerprint_of_one_string(year, t), "{:?}", t.title);
         }
     }
 

@@ -17,6 +17,7 @@ mod walker;
 mod words;
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use rust_decimal::Decimal;
 
@@ -29,7 +30,7 @@ use crate::ingest::text::{clean, needs_cleaning};
 pub use amount::parse_amount;
 pub use labels::{FormLabels, level1_code, level2_code};
 use walker::Walker;
-use words::Key;
+use words::{Key, Keys};
 
 /// One performance-target table read from a grid.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -101,6 +102,8 @@ pub fn read_owned(grid: Grid) -> Reading {
 
 fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Reading {
     let mut walker = Walker::default();
+    // The rows' key slots, emptied and reused from row to row.
+    let mut slots: Vec<OnceCell<Key>> = Vec::new();
     for (r, row) in rows.enumerate() {
         if crate::ingest::deadline::tick() {
             break;
@@ -119,10 +122,11 @@ fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Read
             continue;
         }
         // Each cell's key, its length and its vocabulary words, found once for every
-        // question the walker asks of the row. Most keys fit a CompactString inline: no
-        // allocation per cell.
-        let keys: Vec<Key> = cells.iter().map(|c| Key::of(c)).collect();
-        walker.row(r as u32, &cells, &keys);
+        // question the walker asks of the row, and only for the cells it asks about. Most
+        // keys fit a CompactString inline: no allocation per cell.
+        slots.clear();
+        slots.resize_with(cells.len(), OnceCell::new);
+        walker.row(r as u32, &cells, &Keys::new(&cells, &slots));
     }
     let mut reading = walker.finish();
     // Grown by doubling while rows were walked: up to half of a long table's indicators

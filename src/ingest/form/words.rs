@@ -6,6 +6,7 @@
 //! Now one Aho-Corasick pass over the key finds every vocabulary word in it, and a predicate
 //! tests bits. `starts_with`, `ends_with` and equality stay string operations: they are cheap.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::sync::LazyLock;
 
@@ -14,7 +15,7 @@ use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 use compact_str::CompactString;
 
-use crate::ingest::text::counted_label_key;
+use crate::ingest::text::{counted_label_key, fold_width};
 
 /// Every word a label predicate looks for inside a key (not the whole-key matches). At most
 /// 64: a key's words are one `u64`.
@@ -150,6 +151,79 @@ impl Key {
 
     pub fn chars(&self) -> usize {
         self.chars
+    }
+}
+
+/// A row's label keys, each made when first asked for: most cells of a table are values,
+/// which the walker only asks whether they are a few whole labels, and a key built for every
+/// cell was a third of the form's work. The slots outlive the row (they are reused for the
+/// next one), the cells are the row's.
+pub(super) struct Keys<'r> {
+    cells: &'r [Cow<'r, str>],
+    slots: &'r [OnceCell<Key>],
+}
+
+impl<'r> Keys<'r> {
+    /// `slots` holds one empty slot per cell.
+    pub fn new(cells: &'r [Cow<'r, str>], slots: &'r [OnceCell<Key>]) -> Self {
+        debug_assert_eq!(cells.len(), slots.len());
+        Keys { cells, slots }
+    }
+
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Key> {
+        let slot = self.slots.get(i)?;
+        Some(slot.get_or_init(|| Key::of(&self.cells[i])))
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
+        (0..self.len()).map(|i| &self[i])
+    }
+    /// The key of cell `i` when it has at most `max_chars` characters: a longer cell's key is
+    /// given up past them, never made whole for a question only short labels answer.
+    pub fn short(&self, i: usize, max_chars: usize) -> Option<&Key> {
+        let slot = &self.slots[i];
+        if let Some(key) = slot.get() {
+            return (key.chars() <= max_chars).then_some(key);
+        }
+        let key = Key::within(&self.cells[i], max_chars)?;
+        Some(slot.get_or_init(|| key))
+    }
+
+    /// Whether the key of cell `i` may be `label`, told without making it where the cell
+    /// proves it is not: a key is never longer than its cell (width folding, tags and entities
+    /// only shorten text), and when the cell's first character is one the key keeps, it is the
+    /// key's first character too.
+    pub fn may_be(&self, i: usize, label: &str) -> bool {
+        if let Some(key) = self.slots[i].get() {
+            return key.text() == label;
+        }
+        let cell = &*self.cells[i];
+        if cell.len() < label.len() {
+            return false;
+        }
+        let Some(first) = cell.chars().next().map(fold_width) else { return label.is_empty() };
+        !kept_first(first) || label.starts_with(first)
+    }
+}
+
+/// Whether a key that reads `c` first (folded) keeps it as its own first character: the
+/// characters [`counted_label_key`] drops or brackets with, and markup it undoes, may hide what
+/// the key begins with.
+fn kept_first(c: char) -> bool {
+    !(c.is_whitespace()
+        || matches!(c, '#' | ':' | '*' | '"' | '“' | '”' | '<' | '&')
+        || matches!(c, '(' | '[' | '【' | '〔' | ')' | ']' | '】' | '〕'))
+}
+
+impl std::ops::Index<usize> for Keys<'_> {
+    type Output = Key;
+
+    fn index(&self, i: usize) -> &Key {
+        self.slots[i].get_or_init(|| Key::of(&self.cells[i]))
     }
 }
 

@@ -110,7 +110,8 @@ fn is_empty_value(v: &str) -> bool {
     })
 }
 
-fn is_placeholder(v: &str, level3: &str, level2: &str) -> bool {
+/// Whether the value repeats a name, given the cores ([`core_label`]) of the names.
+fn is_placeholder(v: &str, level3_core: &str, level2_core: &str) -> bool {
     // Names are short, even with a bracketed note; a sentence is not compared at all.
     if v.len() > 150 {
         return false;
@@ -119,17 +120,8 @@ fn is_placeholder(v: &str, level3: &str, level2: &str) -> bool {
     if cv.is_empty() {
         return false;
     }
-    let cv_plain = !may_fold(cv);
-    let same = |name: &str| {
-        // The core of `name` is a slice of it: when nothing folds, `name` must contain the
-        // value, and a substring search is much cheaper than taking the core.
-        if cv_plain && !name.contains(cv) && !may_fold(name) {
-            return false;
-        }
-        let c = core_label(name);
-        !c.is_empty() && loose_eq(cv, c)
-    };
-    same(level3) || same(level2) || is_generic_label(cv)
+    let same = |core: &str| !core.is_empty() && loose_eq(cv, core);
+    same(level3_core) || same(level2_core) || is_generic_label(cv)
 }
 
 /// Reads an indicator value.
@@ -148,11 +140,23 @@ fn is_placeholder(v: &str, level3: &str, level2: &str) -> bool {
 ///   then Qualitative. A year inside a narrative sentence (`2022年至2024年持续推进…`) is a
 ///   period being talked about, not a target: such a value stays Qualitative.
 pub fn read_value(value: &str, level3: &str, level2: &str, unit_column: Option<&str>) -> ValueReading {
+    read_value_of_cores(value, core_label(level3), core_label(level2), unit_column)
+}
+
+/// [`read_value`] given the cores ([`core_label`]) of the level-3 and level-2 names: the records
+/// take a name's core once for the reading and both scores, and a level-2 label's once for
+/// the indicators under it.
+pub fn read_value_of_cores(
+    value: &str,
+    level3_core: &str,
+    level2_core: &str,
+    unit_column: Option<&str>,
+) -> ValueReading {
     let v = trim_cell(value);
     if is_empty_value(v) {
         return ValueReading { op: None, number: None, unit: None, kind: ValueKind::Empty };
     }
-    if is_placeholder(v, level3, level2) {
+    if is_placeholder(v, level3_core, level2_core) {
         return ValueReading { op: None, number: None, unit: None, kind: ValueKind::Placeholder };
     }
     let mut first_year: Option<NumTok> = None;

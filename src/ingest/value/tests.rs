@@ -95,3 +95,69 @@ fn punctuation_is_the_same_set_as_the_string_it_was_searched_in() {
         assert_eq!(super::is_punct(c), PUNCT.contains(crate::ingest::text::fold_width(c)), "{c:?}");
     }
 }
+
+/// The placeholder test as it read before it was given the names' cores: each name's core
+/// taken for every value, after a substring search that skips it when nothing can fold.
+fn placeholder_of_names(v: &str, level3: &str, level2: &str) -> bool {
+    if v.len() > 150 {
+        return false;
+    }
+    let cv = core_label(v);
+    if cv.is_empty() {
+        return false;
+    }
+    let cv_plain = !may_fold(cv);
+    let same = |name: &str| {
+        if cv_plain && !name.contains(cv) && !may_fold(name) {
+            return false;
+        }
+        let c = core_label(name);
+        !c.is_empty() && loose_eq(cv, c)
+    };
+    same(level3) || same(level2) || is_generic_label(cv)
+}
+
+#[test]
+fn a_placeholder_is_told_from_the_names_cores_as_from_the_names() {
+    let pieces = [
+        "数量",
+        "质量",
+        "指标",
+        "指标值",
+        "（",
+        "(",
+        "）",
+        "1、",
+        "2.",
+        "．",
+        " ",
+        "\u{3000}",
+        "Ａ",
+        "A",
+        "“",
+        "”",
+        "率",
+        "满意度",
+        "：",
+        "，",
+        "≥",
+        "90%",
+        "服务对象",
+        "",
+        "\t",
+    ];
+    let mut rng = fastrand::Rng::with_seed(11);
+    let text = |rng: &mut fastrand::Rng| -> String {
+        let n = rng.usize(0..5);
+        (0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect()
+    };
+    let mut placeholders = 0;
+    for _ in 0..100_000 {
+        let (v, l3, l2) = (text(&mut rng), text(&mut rng), text(&mut rng));
+        let v = trim_cell(&v);
+        let want = placeholder_of_names(v, &l3, &l2);
+        assert_eq!(is_placeholder(v, core_label(&l3), core_label(&l2)), want, "{v:?} {l3:?} {l2:?}");
+        placeholders += usize::from(want);
+    }
+    assert!(placeholders > 1_000, "{placeholders}");
+}

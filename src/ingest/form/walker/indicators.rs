@@ -3,9 +3,13 @@
 
 use super::*;
 use compact_str::CompactString;
+use smallvec::SmallVec;
+
+/// A row's cells for each side of the header (one or two): kept on the stack.
+type PerSide<'c> = SmallVec<[Option<SideCells<'c>>; 2]>;
 
 impl Walker {
-    pub(super) fn indicator_header(&mut self, keys: &[Key]) {
+    pub(super) fn indicator_header(&mut self, keys: &Keys<'_>) {
         self.header_width = keys.iter().rposition(|k| !k.is_empty()).map_or(0, |i| i + 1);
         self.sides.clear();
         self.l1_col = None;
@@ -55,6 +59,12 @@ impl Walker {
                 _ => {}
             }
         }
+        // The columns the header names, asked of every row below it.
+        self.known_cols.clear();
+        self.known_cols.extend(self.l1_col);
+        for s in &self.sides {
+            self.known_cols.extend([s.l2, s.l3, s.value, s.nature, s.unit, s.remark].into_iter().flatten());
+        }
         let n = self.sides.len();
         for (i, s) in self.sides.iter_mut().enumerate() {
             if s.horizon.is_empty() {
@@ -69,7 +79,7 @@ impl Walker {
         self.section = Section::Indicators;
     }
 
-    pub(super) fn indicator_row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &[Key]) {
+    pub(super) fn indicator_row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &Keys<'_>) {
         if self.sides.is_empty() {
             return;
         }
@@ -87,18 +97,18 @@ impl Walker {
                 s.carry_l2.clear();
             }
         }
-        let level1_code = self.carry_l1.code(level1_code);
+        let level1_code = self.carry_l1.code(&mut self.level1_codes, level1_code);
         // The row's indicators go straight into the table, each with the carried labels
         // borrowed for its inline copies: no list per row, no copy of the 一级 label.
         let level1 = self.carry_l1.text.as_str();
         let table = self.cur.get_or_insert_with(Table::default);
         let read_before = table.indicators.len();
-        let mut printed_l2: Option<String> = None;
+        let mut printed_l2: Option<&str> = None;
         for (side, parsed) in self.sides.iter_mut().zip(per_side) {
             let Some(p) = parsed else { continue };
             let l2_printed = p.l2.is_some();
             if printed_l2.is_none() {
-                printed_l2.clone_from(&p.l2);
+                printed_l2 = p.l2;
             }
             if let Some(l2) = p.l2 {
                 side.carry_l2.set(l2);
@@ -110,28 +120,24 @@ impl Walker {
             table.indicators.push(Indicator {
                 horizon: side.horizon,
                 level1_code,
-                level2_code: side.carry_l2.code(level2_code),
+                level2_code: side.carry_l2.code(&mut self.level2_codes, level2_code),
                 level1: level1.into(),
                 level2: side.carry_l2.text.as_str().into(),
-                level3: p.l3,
+                level3: p.l3.to_string(),
                 value: p.value,
-                unit_column: p.unit,
+                unit_column: p.unit.map(str::to_string),
                 row_index: r,
             });
         }
         if table.indicators.len() == read_before && (l1_printed || printed_l2.is_some()) {
-            self.label_rows.push((r, l1_printed.then(|| level1.to_string()), printed_l2));
+            self.label_rows.push((r, l1_printed.then(|| level1.to_string()), printed_l2.map(str::to_string)));
         }
     }
 
     /// Maps a row through the header's columns, if the row lines up with them.
-    fn positional(&self, cells: &[Cow<'_, str>], keys: &[Key]) -> Option<(Option<String>, Vec<Option<SideCells>>)> {
-        let mut known: Vec<usize> = self.l1_col.into_iter().collect();
-        for s in &self.sides {
-            known.extend([s.l2, s.l3, s.value, s.nature, s.unit, s.remark].into_iter().flatten());
-        }
+    fn positional<'c>(&self, cells: &'c [Cow<'_, str>], keys: &Keys<'_>) -> Option<(Option<&'c str>, PerSide<'c>)> {
         for (c, cell) in cells.iter().enumerate() {
-            if cell.is_empty() || known.contains(&c) {
+            if cell.is_empty() || self.known_cols.contains(&c) {
                 continue;
             }
             if Some(c) < self.l1_col.or(Some(1)) && is_block_label(&keys[c]) {
@@ -139,12 +145,12 @@ impl Walker {
             }
             return None;
         }
-        let get = |c: Option<usize>| c.and_then(|c| cells.get(c)).filter(|s| !s.is_empty());
+        let get = |c: Option<usize>| c.and_then(|c| cells.get(c)).map(|s| &**s).filter(|s| !s.is_empty());
         let l1 = get(self.l1_col);
         if l1.is_some() && self.l1_col.is_some_and(|c| !is_l1_label(&keys[c])) {
             return None;
         }
-        let mut per_side = Vec::new();
+        let mut per_side = PerSide::new();
         for s in &self.sides {
             let l2 = get(s.l2);
             // Rows are often shorter than their header: only a cell that exists has a key.
@@ -173,12 +179,7 @@ impl Walker {
             if l3.is_none() && !value.is_empty() && get(s.value).is_none() {
                 return None;
             }
-            per_side.push(Some(SideCells {
-                l2: l2.map(|c| c.to_string()),
-                l3: l3.map(|c| c.to_string()).unwrap_or_default(),
-                value,
-                unit: get(s.unit).map(|c| c.to_string()),
-            }));
+            per_side.push(Some(SideCells { l2, l3: l3.unwrap_or_default(), value, unit: get(s.unit) }));
         }
         // Every name cell empty while values are present: a shifted row (PDF text adds cells),
         // unless the row is no wider than its header (a value published without a 三级 name).
@@ -188,11 +189,11 @@ impl Walker {
         {
             return None;
         }
-        Some((l1.map(|c| c.to_string()), per_side))
+        Some((l1, per_side))
     }
 
     /// Reads a shifted row by what each cell is: 一级 label, 二级 label, then name and value.
-    fn semantic(&self, cells: &[Cow<'_, str>], keys: &[Key]) -> (Option<String>, Vec<Option<SideCells>>) {
+    fn semantic<'c>(&self, cells: &'c [Cow<'_, str>], keys: &Keys<'_>) -> (Option<&'c str>, PerSide<'c>) {
         let toks: Vec<usize> =
             (0..cells.len()).filter(|&i| !cells[i].is_empty() && !is_block_label(&keys[i])).collect();
         let mut k = 0;
@@ -200,12 +201,12 @@ impl Walker {
         if let Some(&t) = toks.first() {
             let next_is_l2 = toks.get(1).is_some_and(|&n| is_l2_label(&keys[n]));
             if is_pure_l1(&keys[t]) || is_l1_label(&keys[t]) && next_is_l2 {
-                l1 = Some(cells[t].to_string());
+                l1 = Some(&*cells[t]);
                 k = 1;
             }
         }
         let n_sides = self.sides.len();
-        let mut per_side = Vec::new();
+        let mut per_side = PerSide::new();
         for side_i in 0..n_sides {
             if k >= toks.len() {
                 per_side.push(None);
@@ -213,38 +214,42 @@ impl Walker {
             }
             let mut l2 = None;
             if is_l2_label(&keys[toks[k]]) {
-                l2 = Some(cells[toks[k]].to_string());
+                l2 = Some(&*cells[toks[k]]);
                 k += 1;
             }
             let more_sides = side_i + 1 < n_sides;
-            let take = |k: &mut usize| -> String {
+            let take = |k: &mut usize| -> &'c str {
                 match toks.get(*k) {
                     Some(&t) if !(more_sides && is_l2_label(&keys[t])) => {
                         *k += 1;
-                        cells[t].to_string()
+                        &cells[t]
                     }
-                    _ => String::new(),
+                    _ => "",
                 }
             };
             let l3 = take(&mut k);
             let value = if more_sides {
-                take(&mut k)
+                take(&mut k).into()
             } else {
                 // The last side may have its value split over 指标性质/指标值/度量单位 cells.
-                let rest: Vec<&str> = toks[k.min(toks.len())..].iter().map(|&t| &*cells[t]).collect();
+                let mut rest = CompactString::default();
+                for &t in &toks[k.min(toks.len())..] {
+                    rest.push_str(&cells[t]);
+                }
                 k = toks.len();
-                rest.concat()
+                rest
             };
-            per_side.push(Some(SideCells { l2, l3, value: value.into(), unit: None }));
+            per_side.push(Some(SideCells { l2, l3, value, unit: None }));
         }
         (l1, per_side)
     }
 }
 
+/// One side of a row, borrowed from its cells: only what becomes an indicator is copied.
 #[derive(Debug)]
-pub(super) struct SideCells {
-    l2: Option<String>,
-    l3: String,
+pub(super) struct SideCells<'c> {
+    l2: Option<&'c str>,
+    l3: &'c str,
     value: CompactString,
-    unit: Option<String>,
+    unit: Option<&'c str>,
 }

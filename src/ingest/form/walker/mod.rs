@@ -4,12 +4,12 @@ use super::amount::{
     AmountError, MoneyUnit, cell_money_unit, looks_numeric, money_unit_of, money_unit_word, parse_amount, to_yuan,
 };
 use super::labels::{
-    Amount, TextField, amount_field, colon_fields, date_label, goal_label, is_amount_label, is_block_label,
-    is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1, is_short_l2, is_title, is_value_label,
-    level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
+    Amount, OPINION_MAX_CHARS, TextField, amount_field, colon_fields, date_label, goal_label, is_amount_label,
+    is_block_label, is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1, is_short_l2, is_title,
+    is_value_label, level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
 };
 use super::problem::set_problem;
-use super::words::Key;
+use super::words::{Key, Keys};
 use super::{Indicator, Reading, Table, centred};
 use crate::ingest::text::{has_char, label_key, years};
 use rust_decimal::Decimal;
@@ -18,6 +18,28 @@ use std::borrow::Cow;
 mod indicators;
 
 const NO_UNIT_NOTE: &str = ": no unit given, read as 万元";
+
+/// The labels of an indicator header row.
+const LEVEL_LABELS: [&str; 3] = ["一级指标", "二级指标", "三级指标"];
+
+/// Which of [`LEVEL_LABELS`] the row holds, as bits. Asked of every row: a cell is keyed for it
+/// only when it may be one of them, and most cells of an indicator row are values that no
+/// other question keys.
+fn header_levels(keys: &Keys<'_>) -> u8 {
+    let mut levels = 0;
+    for i in 0..keys.len() {
+        if LEVEL_LABELS.iter().any(|l| keys.may_be(i, l)) {
+            levels |= LEVEL_LABELS.iter().position(|l| keys[i].text() == *l).map_or(0, |n| 1 << n);
+        }
+    }
+    levels
+}
+
+/// [`is_opinion_label`] of cell `i`, asked of every cell of every row: only a short key can be
+/// one, so a long cell's key is given up past that length rather than made whole.
+fn is_opinion_at(keys: &Keys<'_>, i: usize) -> bool {
+    keys.short(i, OPINION_MAX_CHARS).is_some_and(is_opinion_label)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Section {
@@ -51,20 +73,45 @@ struct Carried {
 impl Carried {
     /// A label printed again (on each row of its block, as many layouts repeat it) keeps the
     /// code already found for it.
-    fn set(&mut self, text: String) {
+    fn set(&mut self, text: &str) {
         if text != self.text {
-            self.text = text;
+            self.text.clear();
+            self.text.push_str(text);
             self.code = None;
         }
     }
 
     fn clear(&mut self) {
-        self.set(String::new());
+        self.set("");
     }
 
-    /// `code_of` ([`level1_code`] or [`level2_code`]) of the label's key.
-    fn code(&mut self, code_of: fn(&str) -> &'static str) -> &'static str {
-        self.code.get_or_insert_with(|| code_of(&label_key(&self.text)))
+    /// `code_of` ([`level1_code`] or [`level2_code`]) of the label's key, found in `known`
+    /// when the file printed the label before.
+    fn code(&mut self, known: &mut Codes, code_of: fn(&str) -> &'static str) -> &'static str {
+        let text = &self.text;
+        self.code.get_or_insert_with(|| known.code(text, code_of))
+    }
+}
+
+/// The codes of the labels a file printed so far: a file of many tables prints the same few
+/// 一级 and 二级 labels in each, and a label's key and words were found again for every block.
+#[derive(Debug, Default)]
+struct Codes(Vec<(String, &'static str)>);
+
+impl Codes {
+    /// Past this many labels a file's labels are not remembered: looking through them would
+    /// cost more than reading a label.
+    const MAX: usize = 32;
+
+    fn code(&mut self, label: &str, code_of: fn(&str) -> &'static str) -> &'static str {
+        if let Some(&(_, code)) = self.0.iter().find(|(l, _)| l == label) {
+            return code;
+        }
+        let code = code_of(&label_key(label));
+        if self.0.len() < Self::MAX {
+            self.0.push((label.to_string(), code));
+        }
+        code
     }
 }
 
@@ -79,6 +126,11 @@ pub(super) struct Walker {
     /// Columns up to the last labelled one of the indicator header row.
     header_width: usize,
     sides: Vec<Side>,
+    /// The codes of the 一级 and of the 二级 labels read so far.
+    level1_codes: Codes,
+    level2_codes: Codes,
+    /// The columns the indicator header names (一级 and each side's), for the rows below it.
+    known_cols: Vec<usize>,
     carry_l1: Carried,
     realigned_rows: usize,
     /// Amounts of the current table read before any unit was printed, as (is mid-term,
@@ -123,6 +175,7 @@ impl Walker {
         self.section = Section::Head;
         self.goal_cols.clear();
         self.sides.clear();
+        self.known_cols.clear();
         self.l1_col = None;
         self.carry_l1.clear();
         self.realigned_rows = 0;
@@ -161,7 +214,7 @@ impl Walker {
         if self.has_body() { self.pending.get_or_insert_with(Table::default) } else { self.table() }
     }
 
-    pub(super) fn row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &[Key]) {
+    pub(super) fn row(&mut self, r: u32, cells: &[Cow<'_, str>], keys: &Keys<'_>) {
         if let Some(t) = self.cur.as_mut() {
             t.grid_rows = if t.grid_rows.is_empty() { r..r + 1 } else { t.grid_rows.start..r + 1 };
         }
@@ -200,18 +253,16 @@ impl Walker {
             && !self.goal_cols.is_empty()
             && !nonblank.iter().any(|&i| is_head_label(&keys[i]))
         {
-            self.goal_texts(cells, &nonblank);
+            self.goal_texts(cells, keys, &nonblank);
             return;
         }
 
-        if nonblank.iter().any(|&i| is_opinion_label(&keys[i])) {
+        if nonblank.iter().any(|&i| is_opinion_at(keys, i)) {
             self.opinion(cells, keys, &nonblank);
             return;
         }
 
-        let l_count =
-            ["一级指标", "二级指标", "三级指标"].iter().filter(|l| keys.iter().any(|k| k.text() == **l)).count();
-        if l_count >= 2 {
+        if header_levels(keys).count_ones() >= 2 {
             self.indicator_header(keys);
             return;
         }
@@ -260,7 +311,7 @@ impl Walker {
         all
     }
 
-    fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &[Key], nonblank: &[usize]) {
+    fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
         if cells.iter().any(|c| c.contains(':') || has_char(c, '：')) && self.colon_row(cells) {
             return;
         }
@@ -400,10 +451,10 @@ impl Walker {
         }
     }
 
-    fn goal_texts(&mut self, cells: &[Cow<'_, str>], nonblank: &[usize]) {
+    fn goal_texts(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
         let cols = std::mem::take(&mut self.goal_cols);
         // A leading row label (总体目标) whose rowspan a layout did not expand.
-        let texts: Vec<usize> = nonblank.iter().copied().filter(|&i| label_key(&cells[i]) != "总体目标").collect();
+        let texts: Vec<usize> = nonblank.iter().copied().filter(|&i| keys[i].text() != "总体目标").collect();
         if texts.len() == cols.len() {
             for (&(_, is_mid), &i) in cols.iter().zip(&texts) {
                 self.set_goal(is_mid, cells[i].to_string());
@@ -421,8 +472,8 @@ impl Walker {
         self.section = Section::Head;
     }
 
-    fn opinion(&mut self, cells: &[Cow<'_, str>], keys: &[Key], nonblank: &[usize]) {
-        let at = nonblank.iter().position(|&i| is_opinion_label(&keys[i])).unwrap_or(0);
+    fn opinion(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
+        let at = nonblank.iter().position(|&i| is_opinion_at(keys, i)).unwrap_or(0);
         let text: Vec<&str> = nonblank[at + 1..].iter().map(|&i| &*cells[i]).collect();
         if !text.is_empty() {
             self.table().approval_opinion = Some(text.join(""));
@@ -499,5 +550,86 @@ impl Walker {
             self.finish_table(t);
         }
         Reading { tables: self.done }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::layout::{self, Grid, sniff};
+    use std::cell::OnceCell;
+
+    /// Every cell of every sample file as the form reads it, and random texts of label pieces,
+    /// markup, brackets and full-width forms.
+    fn cells() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+        let mut out = Vec::new();
+        for entry in walkdir::WalkDir::new(root).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+            let Ok(d) = crate::ingest::decode::decode(&std::fs::read(entry.path()).unwrap()) else { continue };
+            let grid: Grid = layout::read(sniff::sniff(&d.text), &d.text, &crate::ingest::form::FormLabels).grid;
+            for row in &grid.rows {
+                let mut cells = Vec::new();
+                for c in row {
+                    super::super::push_value_and_label(&mut cells, &c.text);
+                }
+                out.extend(cells.into_iter().map(|c| c.into_owned()));
+            }
+        }
+        assert!(out.len() > 5_000, "{} sample cells", out.len());
+        #[rustfmt::skip]
+        let pieces = [
+            "一", "二", "三", "级", "指标", "一级指标", "批复", "审核", "意见", "审批意见", "批复意见", "值", "≥",
+            "9", "%", " ", "\u{3000}", "#", "＃", "：", ":", "*", "\"", "“", "”", "（", "(", ")", "）", "【", "】",
+            "〔", "[", "]", "&#x4e00;", "&#20108;", "&#x610F;", "见", "&amp;", "&nbsp;", "&", "<b>", "</p>", "<",
+            "ａ", "Ｂ", "x", "市财 政局",
+        ];
+        let mut rng = fastrand::Rng::with_seed(19);
+        for _ in 0..20_000 {
+            let n = rng.usize(0..8);
+            out.push((0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect());
+        }
+        out
+    }
+
+    #[test]
+    fn remembered_label_codes_are_the_codes_of_the_labels() {
+        let mut labels: Vec<String> = cells().into_iter().filter(|c| c.chars().count() <= 12).collect();
+        // More labels than are remembered, each printed again after the others.
+        labels.extend(labels.clone());
+        let (mut l1, mut l2) = (Codes::default(), Codes::default());
+        for label in &labels {
+            assert_eq!(l1.code(label, level1_code), level1_code(&label_key(label)), "{label:?}");
+            assert_eq!(l2.code(label, level2_code), level2_code(&label_key(label)), "{label:?}");
+        }
+        assert_eq!(l2.0.len(), Codes::MAX);
+        assert!(labels.iter().filter(|l| level2_code(&label_key(l)) != "other").count() > 1_000);
+    }
+
+    #[test]
+    fn gated_label_questions_answer_as_every_cell_keyed_would() {
+        let cells: Vec<Cow<'_, str>> = cells().into_iter().map(Cow::Owned).collect();
+        let slots: Vec<OnceCell<Key>> = cells.iter().map(|_| OnceCell::new()).collect();
+        let keyed: Vec<Key> = cells.iter().map(|c| Key::of(c)).collect();
+        // Asked cell by cell, each on fresh slots, so no key made by another question helps.
+        let fresh: Vec<OnceCell<Key>> = cells.iter().map(|_| OnceCell::new()).collect();
+        let (mut headers, mut opinions) = (0, 0);
+        for (i, (cell, key)) in cells.iter().zip(&keyed).enumerate() {
+            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&fresh[i]));
+            let want = LEVEL_LABELS.iter().position(|l| key.text() == *l).map_or(0, |n| 1 << n);
+            assert_eq!(header_levels(&one), want, "{cell:?}");
+            headers += usize::from(want != 0);
+            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&slots[i]));
+            assert_eq!(is_opinion_at(&one, 0), is_opinion_label(key), "{cell:?}");
+            opinions += usize::from(is_opinion_label(key));
+            for l in LEVEL_LABELS {
+                assert!(one.may_be(0, l) || key.text() != l, "{cell:?}");
+            }
+            // A key made for a short question is the cell's whole key.
+            if let Some(k) = one.short(0, OPINION_MAX_CHARS) {
+                assert_eq!((k.text(), k.chars()), (key.text(), key.chars()), "{cell:?}");
+            }
+            assert_eq!(one[0].text(), key.text(), "{cell:?}");
+        }
+        assert!(headers > 50 && opinions > 20, "{headers} header labels, {opinions} opinion labels");
     }
 }
