@@ -29,6 +29,8 @@ use crate::ingest::deadline;
 
 use super::{Cell, Grid, Row};
 
+mod fast;
+
 /// Widest span honoured; wider ones are clamped (HTML allows 1000; no form has 100 columns).
 const MAX_COLSPAN: usize = 100;
 /// Positions a single table may cover through spans before further spans are ignored, so a
@@ -71,8 +73,29 @@ pub fn read(text: &str) -> Grid {
     read_capped(text, crate::config::DEFAULT_MAX_HTML_DEPTH).unwrap_or_default()
 }
 
-/// [`read`], with the page rejected when nested deeper than `max_depth`.
+/// [`read`], with the page rejected when nested deeper than `max_depth`: well-formed markup
+/// through the fast path ([`fast_path`]), anything else through html5ever ([`tree_path`]).
 pub fn read_capped(text: &str, max_depth: usize) -> Result<Grid, TooDeep> {
+    match fast_path(text, max_depth) {
+        Some(grid) => Ok(grid),
+        None => tree_path(text, max_depth),
+    }
+}
+
+/// Nesting the fast path follows at most, whatever the cap: deeper pages are hostile or
+/// broken, and html5ever's handling of them (the `too_deep` refusal, the deadline on its
+/// quadratic work) stays the one that decides.
+const FAST_PATH_MAX_DEPTH: usize = crate::config::DEFAULT_MAX_HTML_DEPTH;
+
+/// The page read without html5ever when its markup is well-formed enough to reproduce the
+/// tree exactly (see `html/fast.rs`); `None` when html5ever is needed. Public for the
+/// differential tests: whenever this is `Some`, it equals [`tree_path`].
+pub fn fast_path(text: &str, max_depth: usize) -> Option<Grid> {
+    fast::read(text, max_depth.min(FAST_PATH_MAX_DEPTH))
+}
+
+/// The page parsed by html5ever and its tree walked: any markup, repaired as a browser would.
+pub fn tree_path(text: &str, max_depth: usize) -> Result<Grid, TooDeep> {
     let html = parse(text, max_depth)?;
     let mut w = Walker::default();
     let root = html.tree.root();
@@ -320,59 +343,73 @@ struct Walker {
 }
 
 impl Walker {
-    /// Handles an opening node; returns whether to walk into its children.
+    /// Handles an opening node of html5ever's tree; returns whether to walk into its children.
     fn open(&mut self, node: &Node) -> bool {
         match node {
             Node::Text(t) => {
-                let pre = self.pre_depth > 0;
-                self.text_sink().push_text(t, pre);
+                self.text(t);
                 false
             }
-            Node::Element(e) => {
-                let name = e.name();
-                if is_skipped(name) {
-                    return false;
-                }
-                match name {
-                    "table" => {
-                        self.flush_line();
-                        self.tables.push(TableBuild::default());
-                    }
-                    "tr" => {
-                        if let Some(t) = self.tables.last_mut() {
-                            t.open_row();
-                        }
-                    }
-                    "td" | "th" => {
-                        if let Some(t) = self.tables.last_mut() {
-                            let row_span = span(e.attr("rowspan"), 1);
-                            let col_span = span(e.attr("colspan"), 1).clamp(1, MAX_COLSPAN);
-                            t.open_cell(row_span, col_span);
-                        }
-                    }
-                    "caption" => {
-                        if let Some(t) = self.tables.last_mut() {
-                            t.caption = Some(TextBuf::default());
-                        }
-                    }
-                    "br" => self.text_sink().push_break(),
-                    "pre" => {
-                        self.pre_depth += 1;
-                        self.block_boundary();
-                    }
-                    _ if is_block(name) => self.block_boundary(),
-                    _ => {}
-                }
-                true
-            }
+            Node::Element(e) => self.open_element(e.name(), || (e.attr("rowspan"), e.attr("colspan"))),
             Node::Document | Node::Fragment => true,
             _ => false,
         }
     }
 
     fn close(&mut self, node: &Node) {
-        let Node::Element(e) = node else { return };
-        let name = e.name();
+        if let Node::Element(e) = node {
+            self.close_element(e.name());
+        }
+    }
+
+    /// A text node.
+    fn text(&mut self, text: &str) {
+        let pre = self.pre_depth > 0;
+        self.text_sink().push_text(text, pre);
+    }
+
+    /// An element opens; returns whether to walk into its children (false for skipped ones,
+    /// which are then never closed). `spans` gives its `rowspan` and `colspan` attributes.
+    fn open_element<'s>(&mut self, name: &str, spans: impl FnOnce() -> (Option<&'s str>, Option<&'s str>)) -> bool {
+        if is_skipped(name) {
+            return false;
+        }
+        match name {
+            "table" => {
+                self.flush_line();
+                self.tables.push(TableBuild::default());
+            }
+            "tr" => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.open_row();
+                }
+            }
+            "td" | "th" => {
+                if let Some(t) = self.tables.last_mut() {
+                    let (rowspan, colspan) = spans();
+                    let row_span = span(rowspan, 1);
+                    let col_span = span(colspan, 1).clamp(1, MAX_COLSPAN);
+                    t.open_cell(row_span, col_span);
+                }
+            }
+            "caption" => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.caption = Some(TextBuf::default());
+                }
+            }
+            "br" => self.text_sink().push_break(),
+            "pre" => {
+                self.pre_depth += 1;
+                self.block_boundary();
+            }
+            _ if is_block(name) => self.block_boundary(),
+            _ => {}
+        }
+        true
+    }
+
+    /// An element the walk went into closes.
+    fn close_element(&mut self, name: &str) {
         match name {
             "table" => {
                 let Some(mut table) = self.tables.pop() else {
