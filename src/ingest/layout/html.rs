@@ -22,6 +22,7 @@
 //!   keeps its own text, so the outer row stays aligned. A single-column table holding a
 //!   nested table is page layout outright and is unwrapped: its content reads in order.
 
+use compact_str::CompactString;
 use html5ever::tendril::{StrTendril, TendrilSink};
 use scraper::{Html, HtmlTreeSink, Node};
 
@@ -258,7 +259,7 @@ impl TextBuf {
     }
 
     /// Appends the lines to `out`, one `\n` between any two.
-    fn write_lines(&self, out: &mut String) {
+    fn write_lines(&self, out: &mut CompactString) {
         for line in self.lines() {
             if !out.is_empty() {
                 out.push('\n');
@@ -536,8 +537,9 @@ fn page_layout(rows: Vec<Vec<CellBuild>>, out: &mut Vec<Row>) {
 
 /// A table's cells on the grid of positions their spans cover.
 struct Placed {
-    /// grid[r][c]: None = free; Some(cell) placed (origin or covered).
-    grid: Vec<Vec<Option<Cell>>>,
+    /// grid[r][c]: a placed cell (origin or covered), or [`FREE`]. Rows are the `Vec`s the
+    /// grid's rows are then made of, so a row is not copied again.
+    grid: Vec<Vec<Cell>>,
     /// Nested tables' rows, emitted after the outer row that holds them.
     nested_after: Vec<Vec<Row>>,
     /// Difference array: +1 at a rowspan's first row, -1 at its last; the running sum after
@@ -545,9 +547,10 @@ struct Placed {
     crossing: Vec<i64>,
 }
 
-/// A cell's own text (its lines joined by newlines); nested tables go to `nested`.
-fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> String {
-    let mut text = String::new();
+/// A cell's own text (its lines joined by newlines); nested tables go to `nested`. Written
+/// straight into the cell's string: most cell texts are stored inline, with no allocation.
+fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> CompactString {
+    let mut text = CompactString::default();
     for part in cell.into_parts() {
         match part {
             Part::Text(t) => t.write_lines(&mut text),
@@ -557,6 +560,13 @@ fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> String {
     text
 }
 
+/// A position no cell has claimed yet (no placed cell spans 0 rows).
+const FREE: Cell = Cell { text: CompactString::const_new(""), row_span: 0, col_span: 0, merged: false };
+
+fn is_free(c: &Cell) -> bool {
+    c.row_span == 0
+}
+
 fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
     let n = rows.len();
     let mut p = Placed { grid: vec![Vec::new(); n], nested_after: vec![Vec::new(); n], crossing: vec![0; n + 1] };
@@ -564,7 +574,7 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
     for (r, row) in rows.into_iter().enumerate() {
         let mut col = 0;
         for cell in row {
-            while p.grid[r].get(col).is_some_and(Option::is_some) {
+            while p.grid[r].get(col).is_some_and(|c| !is_free(c)) {
                 col += 1;
             }
             let (row_span, col_span) = (cell.row_span, cell.col_span);
@@ -587,20 +597,15 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
             let end = col + cs;
             for (k, grid_row) in p.grid[r..r + rs].iter_mut().enumerate() {
                 if grid_row.len() < end {
-                    grid_row.resize(end, None);
+                    grid_row.resize(end, FREE);
                 }
                 for (j, slot) in grid_row[col..end].iter_mut().enumerate() {
                     if k == 0 && j == 0 {
-                        let text = std::mem::take(&mut text).into();
-                        *slot = Some(Cell {
-                            text,
-                            row_span: super::span(rs),
-                            col_span: super::col_span(cs),
-                            merged: false,
-                        });
-                    } else if slot.is_none() {
+                        let text = std::mem::take(&mut text);
+                        *slot = Cell { text, row_span: super::span(rs), col_span: super::col_span(cs), merged: false };
+                    } else if is_free(slot) {
                         // Overlapping spans (a table-model error) keep the first claimant.
-                        *slot = Some(Cell::covered());
+                        *slot = Cell::covered();
                     }
                 }
             }
@@ -619,7 +624,11 @@ fn emit(placed: Placed, out: &mut Vec<Row>) {
     for (r, (grid_row, nested)) in grid.into_iter().zip(nested_after).enumerate() {
         // A `<tr></tr>` with nothing spanning into it has no position at all: no row.
         if !grid_row.is_empty() {
-            out.push(grid_row.into_iter().map(|c| c.unwrap_or_else(|| Cell::new(""))).collect());
+            let mut grid_row = grid_row;
+            for c in grid_row.iter_mut().filter(|c| is_free(c)) {
+                *c = Cell::new("");
+            }
+            out.push(super::row_of(grid_row));
         }
         pending.extend(nested);
         open_spans += crossing[r];

@@ -335,3 +335,43 @@ fn mutated_pages_the_fast_path_reads_read_as_html5ever_reads_them() {
     eprintln!("fast path read {read} of {tried} mutated pages");
     assert!(read * 5 > tried && read * 5 < tried * 4, "{read} of {tried}");
 }
+
+#[test]
+fn well_formed_pages_take_the_fast_path() {
+    for page in [
+        PAGE,
+        "<table><tr><td rowspan=2>绩效指标</td><td>一级指标</td></tr><tr><td>产出指标</td></tr></table>",
+        "# 标题\n\n（2021年度）\n<table><tr><td>项目名称</td><td>对口帮扶&nbsp;经费</td></tr></table>\n",
+        "<ul><li>一<li>二</ul><p>段<p>段<div>块</div><table><caption>表</caption><colgroup><col></colgroup>\
+         <thead><tr><th>甲<td>乙</thead><tbody><tr><td><b>丙</b><br>丁</td></tbody></table>\
+         <!-- 注 --><script>if (a < b) {}</script>&copy;&amp&#x4e00;&#20108;R&D</body></html>\n",
+    ] {
+        assert!(same_as_html5ever("well-formed", page), "{page}");
+    }
+}
+
+#[test]
+fn markup_html5ever_repairs_is_left_to_it() {
+    for page in [
+        "<table>孤立文本<tr><td>甲</td></tr></table>",
+        "<table><tr><span>甲</span><td>乙</td></tr></table>",
+        "<p>段<table><tr><td>甲</td></tr></table>",
+        "<b><p>粗</b>体</p>",
+        "<div>甲</span></div>",
+        "<td>甲</td>",
+        "<select><option>甲</select>",
+        "<script><!--<script></script>--></script>",
+        "<table><tr><td",
+        "<p>甲\0乙</p>",
+        "<svg><title>甲</title></svg>",
+        "<pre>\n甲</pre>",
+        "<!DOCTYPE html><p>甲</p><!DOCTYPE html>",
+        "<table><tr><td rowspan=&#50;>甲</td></tr></table>",
+    ] {
+        assert_eq!(fast_path(page, crate::config::DEFAULT_MAX_HTML_DEPTH), None, "{page}");
+    }
+    // Past the depth cap html5ever decides, and refuses.
+    let deep = format!("{}甲{}", "<div>".repeat(600), "</div>".repeat(600));
+    assert_eq!(fast_path(&deep, 512), None);
+    assert_eq!(read_capped(&deep, 512), Err(TooDeep(512)));
+}
