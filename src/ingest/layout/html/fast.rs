@@ -86,13 +86,13 @@ enum Phase {
 /// own, every other element keeps its parent's.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Mode {
-    InBody,
-    InTable,
-    InTableBody,
-    InRow,
-    InCell,
-    InCaption,
-    InColumnGroup,
+    Body,
+    Table,
+    TableBody,
+    Row,
+    Cell,
+    Caption,
+    ColumnGroup,
 }
 
 struct Open<'a> {
@@ -493,8 +493,7 @@ impl<'a> Reader<'a> {
                 _ => Err(GiveUp),
             },
             Some(b'!') => {
-                if rest.starts_with("<!--") {
-                    let body = &rest[4..];
+                if let Some(body) = rest.strip_prefix("<!--") {
                     let len = if body.starts_with('>') {
                         1
                     } else if body.starts_with("->") {
@@ -656,6 +655,7 @@ impl<'a> Reader<'a> {
 
     /// Character tokens, by insertion mode. `at` is where borrowed text sits in the input.
     fn insert_text(&mut self, text: Cow<'_, str>, at: usize) -> Step {
+        let borrowed = matches!(text, Cow::Borrowed(_));
         let mut s: &str = &text;
         loop {
             match self.phase {
@@ -679,7 +679,7 @@ impl<'a> Reader<'a> {
                     let rest = s.trim_start_matches(|c: char| c.is_ascii() && is_ws(c as u8));
                     let ws = &s[..s.len() - rest.len()];
                     if !ws.is_empty() {
-                        self.append(ws, &text, at);
+                        self.append(ws, &text, borrowed, at);
                     }
                     if rest.is_empty() {
                         return Ok(());
@@ -689,26 +689,26 @@ impl<'a> Reader<'a> {
                 }
                 Phase::Body => {
                     match self.mode() {
-                        Mode::InBody | Mode::InCell | Mode::InCaption => {}
+                        Mode::Body | Mode::Cell | Mode::Caption => {}
                         // Only whitespace stays in a table; other text would be moved in front
                         // of it, and leading whitespace in a column group pops it.
-                        Mode::InTable | Mode::InTableBody | Mode::InRow | Mode::InColumnGroup => {
+                        Mode::Table | Mode::TableBody | Mode::Row | Mode::ColumnGroup => {
                             if !all_ws(s) {
                                 return Err(GiveUp);
                             }
                         }
                     }
-                    self.append(s, &text, at);
+                    self.append(s, &text, borrowed, at);
                     return Ok(());
                 }
             }
         }
     }
 
-    /// Adds `s` (a part of `text`, borrowed from the input at `at` when not owned) to the
+    /// Adds `s` (a part of `whole`, which sits in the input at `at` when `borrowed`) to the
     /// current node's pending text.
-    fn append(&mut self, s: &str, text: &Cow<'_, str>, at: usize) {
-        if let Cow::Borrowed(whole) = text {
+    fn append(&mut self, s: &str, whole: &str, borrowed: bool, at: usize) {
+        if borrowed {
             let start = at + (s.as_ptr() as usize - whole.as_ptr() as usize);
             let range = start..start + s.len();
             match &mut self.pending {
@@ -752,7 +752,7 @@ impl<'a> Reader<'a> {
     }
 
     fn mode(&self) -> Mode {
-        self.stack.last().map_or(Mode::InBody, |o| o.mode)
+        self.stack.last().map_or(Mode::Body, |o| o.mode)
     }
 
     fn current(&self) -> &str {
@@ -768,13 +768,13 @@ impl<'a> Reader<'a> {
             return Err(GiveUp);
         }
         let mode = match &*name {
-            "html" | "body" => Mode::InBody,
-            "table" => Mode::InTable,
-            "tbody" | "thead" | "tfoot" => Mode::InTableBody,
-            "tr" => Mode::InRow,
-            "td" | "th" => Mode::InCell,
-            "caption" => Mode::InCaption,
-            "colgroup" => Mode::InColumnGroup,
+            "html" | "body" => Mode::Body,
+            "table" => Mode::Table,
+            "tbody" | "thead" | "tfoot" => Mode::TableBody,
+            "tr" => Mode::Row,
+            "td" | "th" => Mode::Cell,
+            "caption" => Mode::Caption,
+            "colgroup" => Mode::ColumnGroup,
             _ => self.mode(),
         };
         if self.hidden_from.is_none() && !self.walker.open_element(&name, || (rowspan, colspan)) {
@@ -964,10 +964,10 @@ impl<'a> Reader<'a> {
     fn start_tag_in_body(&mut self, tag: Tag<'a>) -> Step {
         let name: &str = &tag.name;
         match self.mode() {
-            Mode::InBody => {}
-            Mode::InCell | Mode::InCaption => {
+            Mode::Body => {}
+            Mode::Cell | Mode::Caption => {
                 if is_table_part(name) {
-                    if self.mode() == Mode::InCell {
+                    if self.mode() == Mode::Cell {
                         self.implied_end_tags("");
                         self.pop_until(|n| n == "td" || n == "th")?;
                     } else {
@@ -977,7 +977,7 @@ impl<'a> Reader<'a> {
                     return self.start_tag_in_body(tag);
                 }
             }
-            Mode::InTable => {
+            Mode::Table => {
                 return match name {
                     "caption" | "colgroup" | "tbody" | "tfoot" | "thead" => {
                         self.pop_to(|n| matches!(n, "table" | "html"))?;
@@ -997,7 +997,7 @@ impl<'a> Reader<'a> {
                     _ => Err(GiveUp),
                 };
             }
-            Mode::InTableBody => {
+            Mode::TableBody => {
                 return match name {
                     "tr" => {
                         self.pop_to(|n| matches!(n, "tbody" | "thead" | "tfoot" | "html"))?;
@@ -1017,7 +1017,7 @@ impl<'a> Reader<'a> {
                     _ => Err(GiveUp),
                 };
             }
-            Mode::InRow => {
+            Mode::Row => {
                 return match name {
                     "td" | "th" => {
                         self.pop_to(|n| matches!(n, "tr" | "html"))?;
@@ -1032,7 +1032,7 @@ impl<'a> Reader<'a> {
                     _ => Err(GiveUp),
                 };
             }
-            Mode::InColumnGroup => {
+            Mode::ColumnGroup => {
                 return match name {
                     "col" => {
                         self.push(tag.name, None, None)?;
@@ -1154,8 +1154,8 @@ impl<'a> Reader<'a> {
     fn end_tag_in_body(&mut self, name: &str) -> Step {
         let table_scope = |n: &str| matches!(n, "html" | "table" | "template");
         match self.mode() {
-            Mode::InBody => {}
-            Mode::InCell => match name {
+            Mode::Body => {}
+            Mode::Cell => match name {
                 "td" | "th" => {
                     if !self.in_scope(|n| n == name, table_scope) {
                         return Err(GiveUp);
@@ -1174,7 +1174,7 @@ impl<'a> Reader<'a> {
                 "body" | "caption" | "col" | "colgroup" | "html" => return Err(GiveUp),
                 _ => {}
             },
-            Mode::InCaption => match name {
+            Mode::Caption => match name {
                 "caption" | "table" => {
                     self.implied_end_tags("");
                     self.pop_until(|n| n == "caption")?;
@@ -1185,7 +1185,7 @@ impl<'a> Reader<'a> {
                 }
                 _ => {}
             },
-            Mode::InRow => {
+            Mode::Row => {
                 return match name {
                     "tr" => {
                         self.pop_to(|n| matches!(n, "tr" | "html"))?;
@@ -1203,7 +1203,7 @@ impl<'a> Reader<'a> {
                     _ => Err(GiveUp),
                 };
             }
-            Mode::InTableBody => {
+            Mode::TableBody => {
                 return match name {
                     "tbody" | "tfoot" | "thead" => {
                         if !self.in_scope(|n| n == name, table_scope) {
@@ -1221,13 +1221,13 @@ impl<'a> Reader<'a> {
                     _ => Err(GiveUp),
                 };
             }
-            Mode::InTable => {
+            Mode::Table => {
                 return match name {
                     "table" => self.pop_until(|n| n == "table"),
                     _ => Err(GiveUp),
                 };
             }
-            Mode::InColumnGroup => {
+            Mode::ColumnGroup => {
                 return match name {
                     "colgroup" => {
                         self.pop();
