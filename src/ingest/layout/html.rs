@@ -1,8 +1,10 @@
 //! Stage 3, layout: HTML tables (rowspan/colspan on a true grid) and the text around them.
 //!
-//! The page is parsed with `scraper` (html5ever), so broken markup is repaired the way a
-//! browser repairs it and entities are already decoded. The tree is then walked once, in
-//! document order, without recursion (scraped pages can nest deeply):
+//! Broken markup is repaired the way a browser repairs it: the page is parsed with `scraper`
+//! (html5ever) and the tree walked once, in document order, without recursion (scraped pages
+//! can nest deeply). Well-formed pages, nearly all of them, skip the tree: `html/fast.rs`
+//! tokenizes them and drives the same walk with the events the tree would give, and hands
+//! anything it cannot reproduce exactly to html5ever. Either way the walk makes:
 //!
 //! * text outside tables becomes one-cell rows, one per block element (`h1`–`h6`, `p`, `div`,
 //!   `li`, …) or `<br>` line, whitespace collapsed as a browser would, `&nbsp;` a plain space
