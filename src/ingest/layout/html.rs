@@ -204,7 +204,9 @@ fn is_block(name: &str) -> bool {
 /// to one space, `\n` marks a hard break (`<br>`, block boundary), `&nbsp;` is a plain space.
 #[derive(Default)]
 struct TextBuf {
-    s: String,
+    /// Inline up to 24 bytes, as a cell's text is kept: most cells' text never allocates,
+    /// and a one-line cell's is moved into its cell as it is.
+    s: CompactString,
 }
 
 impl TextBuf {
@@ -552,6 +554,14 @@ struct Placed {
 /// A cell's own text (its lines joined by newlines); nested tables go to `nested`. Written
 /// straight into the cell's string: most cell texts are stored inline, with no allocation.
 fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> CompactString {
+    // Most cells: one line of text with nothing to trim, no nested table.
+    if cell.parts.is_empty() {
+        let s = &cell.current.s;
+        let plain = !s.contains('\n') && s.trim().len() == s.len();
+        if plain {
+            return cell.current.s;
+        }
+    }
     let mut text = CompactString::default();
     for part in cell.into_parts() {
         match part {
