@@ -43,7 +43,7 @@ clean:
 
 # Fuzz targets of the readers (fuzz/, its own workspace, nightly + cargo-fuzz). Seeds come
 # from sample_data/; fuzz-smoke runs each target for FUZZ_SECONDS (default 5) seconds.
-FUZZ_TARGETS = decode layout_tsv layout_csv layout_markdown layout_fixed layout_html layout_stream form value
+FUZZ_TARGETS = decode layout_tsv layout_csv layout_markdown layout_fixed layout_html layout_html_fast layout_stream form value
 FUZZ_SECONDS ?= 5
 
 fuzz-seed:

@@ -3,7 +3,7 @@
 # mutates from. Run from the repository root: fuzz/seed.sh
 set -eu
 cd "$(dirname "$0")"
-for t in decode layout_tsv layout_csv layout_markdown layout_fixed layout_html layout_stream form; do
+for t in decode layout_tsv layout_csv layout_markdown layout_fixed layout_html layout_html_fast layout_stream form; do
     mkdir -p "corpus/$t"
     find ../sample_data -type f ! -name '*.expect.txt' -size -1000k -exec cp {} "corpus/$t/" \;
 done

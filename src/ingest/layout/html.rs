@@ -1,8 +1,10 @@
 //! Stage 3, layout: HTML tables (rowspan/colspan on a true grid) and the text around them.
 //!
-//! The page is parsed with `scraper` (html5ever), so broken markup is repaired the way a
-//! browser repairs it and entities are already decoded. The tree is then walked once, in
-//! document order, without recursion (scraped pages can nest deeply):
+//! Broken markup is repaired the way a browser repairs it: the page is parsed with `scraper`
+//! (html5ever) and the tree walked once, in document order, without recursion (scraped pages
+//! can nest deeply). Well-formed pages, nearly all of them, skip the tree: `html/fast.rs`
+//! tokenizes them and drives the same walk with the events the tree would give, and hands
+//! anything it cannot reproduce exactly to html5ever. Either way the walk makes:
 //!
 //! * text outside tables becomes one-cell rows, one per block element (`h1`–`h6`, `p`, `div`,
 //!   `li`, …) or `<br>` line, whitespace collapsed as a browser would, `&nbsp;` a plain space
@@ -22,12 +24,15 @@
 //!   keeps its own text, so the outer row stays aligned. A single-column table holding a
 //!   nested table is page layout outright and is unwrapped: its content reads in order.
 
+use compact_str::CompactString;
 use html5ever::tendril::{StrTendril, TendrilSink};
 use scraper::{Html, HtmlTreeSink, Node};
 
 use crate::ingest::deadline;
 
 use super::{Cell, Grid, Row};
+
+mod fast;
 
 /// Widest span honoured; wider ones are clamped (HTML allows 1000; no form has 100 columns).
 const MAX_COLSPAN: usize = 100;
@@ -71,8 +76,29 @@ pub fn read(text: &str) -> Grid {
     read_capped(text, crate::config::DEFAULT_MAX_HTML_DEPTH).unwrap_or_default()
 }
 
-/// [`read`], with the page rejected when nested deeper than `max_depth`.
+/// [`read`], with the page rejected when nested deeper than `max_depth`: well-formed markup
+/// through the fast path ([`fast_path`]), anything else through html5ever ([`tree_path`]).
 pub fn read_capped(text: &str, max_depth: usize) -> Result<Grid, TooDeep> {
+    match fast_path(text, max_depth) {
+        Some(grid) => Ok(grid),
+        None => tree_path(text, max_depth),
+    }
+}
+
+/// Nesting the fast path follows at most, whatever the cap: deeper pages are hostile or
+/// broken, and html5ever's handling of them (the `too_deep` refusal, the deadline on its
+/// quadratic work) stays the one that decides.
+const FAST_PATH_MAX_DEPTH: usize = crate::config::DEFAULT_MAX_HTML_DEPTH;
+
+/// The page read without html5ever when its markup is well-formed enough to reproduce the
+/// tree exactly (see `html/fast.rs`); `None` when html5ever is needed. Public for the
+/// differential tests: whenever this is `Some`, it equals [`tree_path`].
+pub fn fast_path(text: &str, max_depth: usize) -> Option<Grid> {
+    fast::read(text, max_depth.min(FAST_PATH_MAX_DEPTH))
+}
+
+/// The page parsed by html5ever and its tree walked: any markup, repaired as a browser would.
+pub fn tree_path(text: &str, max_depth: usize) -> Result<Grid, TooDeep> {
     let html = parse(text, max_depth)?;
     let mut w = Walker::default();
     let root = html.tree.root();
@@ -178,7 +204,9 @@ fn is_block(name: &str) -> bool {
 /// to one space, `\n` marks a hard break (`<br>`, block boundary), `&nbsp;` is a plain space.
 #[derive(Default)]
 struct TextBuf {
-    s: String,
+    /// Inline up to 24 bytes, as a cell's text is kept: most cells' text never allocates,
+    /// and a one-line cell's is moved into its cell as it is.
+    s: CompactString,
 }
 
 impl TextBuf {
@@ -235,7 +263,7 @@ impl TextBuf {
     }
 
     /// Appends the lines to `out`, one `\n` between any two.
-    fn write_lines(&self, out: &mut String) {
+    fn write_lines(&self, out: &mut CompactString) {
         for line in self.lines() {
             if !out.is_empty() {
                 out.push('\n');
@@ -320,59 +348,73 @@ struct Walker {
 }
 
 impl Walker {
-    /// Handles an opening node; returns whether to walk into its children.
+    /// Handles an opening node of html5ever's tree; returns whether to walk into its children.
     fn open(&mut self, node: &Node) -> bool {
         match node {
             Node::Text(t) => {
-                let pre = self.pre_depth > 0;
-                self.text_sink().push_text(t, pre);
+                self.text(t);
                 false
             }
-            Node::Element(e) => {
-                let name = e.name();
-                if is_skipped(name) {
-                    return false;
-                }
-                match name {
-                    "table" => {
-                        self.flush_line();
-                        self.tables.push(TableBuild::default());
-                    }
-                    "tr" => {
-                        if let Some(t) = self.tables.last_mut() {
-                            t.open_row();
-                        }
-                    }
-                    "td" | "th" => {
-                        if let Some(t) = self.tables.last_mut() {
-                            let row_span = span(e.attr("rowspan"), 1);
-                            let col_span = span(e.attr("colspan"), 1).clamp(1, MAX_COLSPAN);
-                            t.open_cell(row_span, col_span);
-                        }
-                    }
-                    "caption" => {
-                        if let Some(t) = self.tables.last_mut() {
-                            t.caption = Some(TextBuf::default());
-                        }
-                    }
-                    "br" => self.text_sink().push_break(),
-                    "pre" => {
-                        self.pre_depth += 1;
-                        self.block_boundary();
-                    }
-                    _ if is_block(name) => self.block_boundary(),
-                    _ => {}
-                }
-                true
-            }
+            Node::Element(e) => self.open_element(e.name(), || (e.attr("rowspan"), e.attr("colspan"))),
             Node::Document | Node::Fragment => true,
             _ => false,
         }
     }
 
     fn close(&mut self, node: &Node) {
-        let Node::Element(e) = node else { return };
-        let name = e.name();
+        if let Node::Element(e) = node {
+            self.close_element(e.name());
+        }
+    }
+
+    /// A text node.
+    fn text(&mut self, text: &str) {
+        let pre = self.pre_depth > 0;
+        self.text_sink().push_text(text, pre);
+    }
+
+    /// An element opens; returns whether to walk into its children (false for skipped ones,
+    /// which are then never closed). `spans` gives its `rowspan` and `colspan` attributes.
+    fn open_element<'s>(&mut self, name: &str, spans: impl FnOnce() -> (Option<&'s str>, Option<&'s str>)) -> bool {
+        if is_skipped(name) {
+            return false;
+        }
+        match name {
+            "table" => {
+                self.flush_line();
+                self.tables.push(TableBuild::default());
+            }
+            "tr" => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.open_row();
+                }
+            }
+            "td" | "th" => {
+                if let Some(t) = self.tables.last_mut() {
+                    let (rowspan, colspan) = spans();
+                    let row_span = span(rowspan, 1);
+                    let col_span = span(colspan, 1).clamp(1, MAX_COLSPAN);
+                    t.open_cell(row_span, col_span);
+                }
+            }
+            "caption" => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.caption = Some(TextBuf::default());
+                }
+            }
+            "br" => self.text_sink().push_break(),
+            "pre" => {
+                self.pre_depth += 1;
+                self.block_boundary();
+            }
+            _ if is_block(name) => self.block_boundary(),
+            _ => {}
+        }
+        true
+    }
+
+    /// An element the walk went into closes.
+    fn close_element(&mut self, name: &str) {
         match name {
             "table" => {
                 let Some(mut table) = self.tables.pop() else {
@@ -499,8 +541,9 @@ fn page_layout(rows: Vec<Vec<CellBuild>>, out: &mut Vec<Row>) {
 
 /// A table's cells on the grid of positions their spans cover.
 struct Placed {
-    /// grid[r][c]: None = free; Some(cell) placed (origin or covered).
-    grid: Vec<Vec<Option<Cell>>>,
+    /// grid[r][c]: a placed cell (origin or covered), or [`FREE`]. Rows are the `Vec`s the
+    /// grid's rows are then made of, so a row is not copied again.
+    grid: Vec<Vec<Cell>>,
     /// Nested tables' rows, emitted after the outer row that holds them.
     nested_after: Vec<Vec<Row>>,
     /// Difference array: +1 at a rowspan's first row, -1 at its last; the running sum after
@@ -508,9 +551,18 @@ struct Placed {
     crossing: Vec<i64>,
 }
 
-/// A cell's own text (its lines joined by newlines); nested tables go to `nested`.
-fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> String {
-    let mut text = String::new();
+/// A cell's own text (its lines joined by newlines); nested tables go to `nested`. Written
+/// straight into the cell's string: most cell texts are stored inline, with no allocation.
+fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> CompactString {
+    // Most cells: one line of text with nothing to trim, no nested table.
+    if cell.parts.is_empty() {
+        let s = &cell.current.s;
+        let plain = !s.contains('\n') && s.trim().len() == s.len();
+        if plain {
+            return cell.current.s;
+        }
+    }
+    let mut text = CompactString::default();
     for part in cell.into_parts() {
         match part {
             Part::Text(t) => t.write_lines(&mut text),
@@ -520,6 +572,13 @@ fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> String {
     text
 }
 
+/// A position no cell has claimed yet (no placed cell spans 0 rows).
+const FREE: Cell = Cell { text: CompactString::const_new(""), row_span: 0, col_span: 0, merged: false };
+
+fn is_free(c: &Cell) -> bool {
+    c.row_span == 0
+}
+
 fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
     let n = rows.len();
     let mut p = Placed { grid: vec![Vec::new(); n], nested_after: vec![Vec::new(); n], crossing: vec![0; n + 1] };
@@ -527,7 +586,7 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
     for (r, row) in rows.into_iter().enumerate() {
         let mut col = 0;
         for cell in row {
-            while p.grid[r].get(col).is_some_and(Option::is_some) {
+            while p.grid[r].get(col).is_some_and(|c| !is_free(c)) {
                 col += 1;
             }
             let (row_span, col_span) = (cell.row_span, cell.col_span);
@@ -550,20 +609,15 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
             let end = col + cs;
             for (k, grid_row) in p.grid[r..r + rs].iter_mut().enumerate() {
                 if grid_row.len() < end {
-                    grid_row.resize(end, None);
+                    grid_row.resize(end, FREE);
                 }
                 for (j, slot) in grid_row[col..end].iter_mut().enumerate() {
                     if k == 0 && j == 0 {
-                        let text = std::mem::take(&mut text).into();
-                        *slot = Some(Cell {
-                            text,
-                            row_span: super::span(rs),
-                            col_span: super::col_span(cs),
-                            merged: false,
-                        });
-                    } else if slot.is_none() {
+                        let text = std::mem::take(&mut text);
+                        *slot = Cell { text, row_span: super::span(rs), col_span: super::col_span(cs), merged: false };
+                    } else if is_free(slot) {
                         // Overlapping spans (a table-model error) keep the first claimant.
-                        *slot = Some(Cell::covered());
+                        *slot = Cell::covered();
                     }
                 }
             }
@@ -582,7 +636,11 @@ fn emit(placed: Placed, out: &mut Vec<Row>) {
     for (r, (grid_row, nested)) in grid.into_iter().zip(nested_after).enumerate() {
         // A `<tr></tr>` with nothing spanning into it has no position at all: no row.
         if !grid_row.is_empty() {
-            out.push(grid_row.into_iter().map(|c| c.unwrap_or_else(|| Cell::new(""))).collect());
+            let mut grid_row = grid_row;
+            for c in grid_row.iter_mut().filter(|c| is_free(c)) {
+                *c = Cell::new("");
+            }
+            out.push(super::row_of(grid_row));
         }
         pending.extend(nested);
         open_spans += crossing[r];

@@ -129,3 +129,249 @@ fn huge_spans_and_deep_nesting_do_not_blow_up() {
     let g = read_capped(&deep, usize::MAX).unwrap();
     assert_eq!(g.texts(), [vec!["深层文本"]]);
 }
+
+/// Every text under `sample_data/` and the HTML the tests write, decoded as the pipeline does.
+fn sample_texts() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut texts = Vec::new();
+    for dir in ["sample_data", "tests"] {
+        for entry in walkdir::WalkDir::new(root.join(dir)).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+            let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+            let Ok(decoded) = crate::ingest::decode::decode(&bytes) else { continue };
+            texts.push((entry.path().display().to_string(), decoded.text));
+        }
+    }
+    texts.push(("PAGE".to_string(), PAGE.to_string()));
+    texts
+}
+
+/// Both readers on one text: whenever the fast path reads it, its grid is html5ever's.
+/// Returns whether the fast path read it.
+fn same_as_html5ever(name: &str, text: &str) -> bool {
+    let max = crate::config::DEFAULT_MAX_HTML_DEPTH;
+    let Some(fast) = fast_path(text, max) else { return false };
+    assert_eq!(Some(fast), tree_path(text, max).ok(), "{name}: the fast path differs from html5ever on {text:?}");
+    true
+}
+
+#[test]
+fn the_fast_path_reads_every_sample_as_html5ever_does() {
+    let (mut html, mut fast_html, mut fast_other) = (0, 0, 0);
+    for (name, text) in sample_texts() {
+        let is_html = super::super::sniff::sniff(&text) == super::super::sniff::LayoutKind::Html;
+        let read = same_as_html5ever(&name, &text);
+        html += usize::from(is_html);
+        fast_html += usize::from(is_html && read);
+        fast_other += usize::from(!is_html && read);
+    }
+    eprintln!("fast path: {fast_html} of {html} HTML samples, {fast_other} other texts");
+    // The samples' pages are well-formed but for a few; all of those must take the fast path.
+    assert!(html >= 8 && fast_html * 10 >= html * 8, "{fast_html} of {html}");
+}
+
+/// Markup dropped into pages by the mutation test: broken, implied and edge-case pieces.
+const SNIPPETS: &[&str] = &[
+    "<p>",
+    "</p>",
+    "<td>",
+    "</td>",
+    "<tr>",
+    "</tr>",
+    "<th rowspan=2>",
+    "<td colspan=\"3\">",
+    "<table>",
+    "</table>",
+    "<tbody>",
+    "</tbody>",
+    "<thead>",
+    "</thead>",
+    "<caption>表</caption>",
+    "<colgroup><col>",
+    "<col>",
+    "</colgroup>",
+    "<b>",
+    "</b>",
+    "<a href=x>",
+    "</a>",
+    "<font>",
+    "</font>",
+    "<span>",
+    "</span>",
+    "<div>",
+    "</div>",
+    "<li>",
+    "</li>",
+    "<ul>",
+    "</ul>",
+    "<h2>",
+    "</h2>",
+    "<h3>",
+    "<br>",
+    "<br/>",
+    "</br>",
+    "<hr>",
+    "<img src=a>",
+    "<form>",
+    "</form>",
+    "<o:p></o:p>",
+    "<script>var a = '<td>';</script>",
+    "<script><!--</script>",
+    "<style>p{}</style>",
+    "<noscript>x</noscript>",
+    "<title>t</title>",
+    "<!-- 注 -->",
+    "<!--->",
+    "<!-->",
+    "<!---->",
+    "<!DOCTYPE html>",
+    "<html>",
+    "</html>",
+    "<head>",
+    "</head>",
+    "<body>",
+    "</body>",
+    "<meta charset=utf-8>",
+    "<select>",
+    "<svg>",
+    "<pre>",
+    "<textarea>",
+    "<template>",
+    "<![CDATA[x]]>",
+    "<?xml?>",
+    "</>",
+    "< x",
+    "a<b",
+    "&amp;",
+    "&amp",
+    "&nbsp;",
+    "&nbsp",
+    "&lt;td&gt;",
+    "&#38;",
+    "&#x80;",
+    "&#0;",
+    "&#xD800;",
+    "&#13;",
+    "&#99999999;",
+    "&notin;",
+    "&notit;",
+    "&copy2021",
+    "&;",
+    "&#;",
+    "&#x;",
+    "R&D",
+    "\r\n",
+    "\r",
+    "\n\n",
+    "\t",
+    " ",
+    "\u{a0}",
+    "\u{feff}",
+    "文本",
+    "x",
+    "<TD ROWSPAN=2>",
+    "<Td>",
+    "<td rowspan=\"2\" rowspan=\"3\">",
+    "<td rowspan=&#50;>",
+    "<td colspan=2px>",
+    "<td/>",
+    "<td\n>",
+    "</td foo>",
+    "<p/>",
+    "<nobr>",
+    "<button>",
+    "<dd>",
+    "<center>",
+];
+
+/// A page changed at random: cut short, a tag dropped or doubled, a snippet dropped in.
+fn mutate(page: &str, rng: &mut fastrand::Rng) -> String {
+    let at = |rng: &mut fastrand::Rng, s: &str| {
+        let mut i = rng.usize(..=s.len());
+        while !s.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let mut s = page.to_string();
+    for _ in 0..rng.usize(1..=4) {
+        match rng.u8(..4) {
+            0 => s.truncate(at(rng, &s)),
+            1 | 2 => {
+                let tags: Vec<(usize, usize)> =
+                    s.match_indices('<').filter_map(|(i, _)| Some((i, i + s[i..].find('>')? + 1))).collect();
+                if let Some(&(a, b)) = tags.get(rng.usize(..tags.len().max(1))) {
+                    let tag = s[a..b].to_string();
+                    if rng.bool() {
+                        s.replace_range(a..b, "");
+                    } else {
+                        s.insert_str(b, &tag);
+                    }
+                }
+            }
+            _ => {
+                let i = at(rng, &s);
+                s.insert_str(i, SNIPPETS[rng.usize(..SNIPPETS.len())]);
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn mutated_pages_the_fast_path_reads_read_as_html5ever_reads_them() {
+    let pages: Vec<(String, String)> = sample_texts()
+        .into_iter()
+        .filter(|(_, t)| super::super::sniff::sniff(t) == super::super::sniff::LayoutKind::Html)
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(19);
+    let (mut tried, mut read) = (0, 0);
+    for _ in 0..5_000 {
+        let (name, page) = &pages[rng.usize(..pages.len())];
+        let text = mutate(page, &mut rng);
+        tried += 1;
+        read += usize::from(same_as_html5ever(name, &text));
+    }
+    // Both sides of the contract are exercised: many mutants read, many given up on.
+    eprintln!("fast path read {read} of {tried} mutated pages");
+    assert!(read * 5 > tried && read * 5 < tried * 4, "{read} of {tried}");
+}
+
+#[test]
+fn well_formed_pages_take_the_fast_path() {
+    for page in [
+        PAGE,
+        "<table><tr><td rowspan=2>绩效指标</td><td>一级指标</td></tr><tr><td>产出指标</td></tr></table>",
+        "# 标题\n\n（2021年度）\n<table><tr><td>项目名称</td><td>对口帮扶&nbsp;经费</td></tr></table>\n",
+        "<ul><li>一<li>二</ul><p>段<p>段<div>块</div><table><caption>表</caption><colgroup><col></colgroup>\
+         <thead><tr><th>甲<td>乙</thead><tbody><tr><td><b>丙</b><br>丁</td></tbody></table>\
+         <!-- 注 --><script>if (a < b) {}</script>&copy;&amp&#x4e00;&#20108;R&D</body></html>\n",
+    ] {
+        assert!(same_as_html5ever("well-formed", page), "{page}");
+    }
+}
+
+#[test]
+fn markup_html5ever_repairs_is_left_to_it() {
+    for page in [
+        "<table>孤立文本<tr><td>甲</td></tr></table>",
+        "<table><tr><span>甲</span><td>乙</td></tr></table>",
+        "<p>段<table><tr><td>甲</td></tr></table>",
+        "<b><p>粗</b>体</p>",
+        "<div>甲</span></div>",
+        "<td>甲</td>",
+        "<select><option>甲</select>",
+        "<script><!--<script></script>--></script>",
+        "<table><tr><td",
+        "<p>甲\0乙</p>",
+        "<svg><title>甲</title></svg>",
+        "<pre>\n甲</pre>",
+        "<!DOCTYPE html><p>甲</p><!DOCTYPE html>",
+        "<table><tr><td rowspan=&#50;>甲</td></tr></table>",
+    ] {
+        assert_eq!(fast_path(page, crate::config::DEFAULT_MAX_HTML_DEPTH), None, "{page}");
+    }
+    // Past the depth cap html5ever decides, and refuses.
+    let deep = format!("{}甲{}", "<div>".repeat(600), "</div>".repeat(600));
+    assert_eq!(fast_path(&deep, 512), None);
+    assert_eq!(read_capped(&deep, 512), Err(TooDeep(512)));
+}
