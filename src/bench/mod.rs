@@ -20,7 +20,7 @@ pub struct Floor {
 }
 
 pub fn floor(dir: &std::path::Path, jobs: usize) -> Result<Floor, rayon::ThreadPoolBuildError> {
-    let entries = walk::list(&[Root { dir: dir.to_path_buf(), prefix: None, filter: None }]);
+    let entries = walk::list(&[Root { dir: dir.to_path_buf(), prefix: None, filter: None }], jobs);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
     let timed = |decode: bool| {
         let t = Instant::now();

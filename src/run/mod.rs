@@ -140,7 +140,8 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     let run_id = snapshot::new_run_id();
     let mut stages = Stages::default();
     let old_root = if opts.full { None } else { out.current() };
-    let plan = stages.time("walk", || Plan::make(&opts.inputs, old_root.as_deref(), opts.shard))?;
+    let plan = stages
+        .time("walk", || Plan::make(&opts.inputs, old_root.as_deref(), opts.shard, opts.limits.thread_count()))?;
     fault("after_walk");
     tracing::info!(
         files = plan.entries.len(),

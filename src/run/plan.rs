@@ -5,6 +5,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, Int32Array, Int64Array, StringArray};
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{InputSpec, RunError};
@@ -35,17 +36,17 @@ pub(super) struct Plan {
 }
 
 impl Plan {
-    pub fn make(inputs: &[InputSpec], old_root: Option<&Path>, shard: Shard) -> Result<Plan, RunError> {
+    pub fn make(inputs: &[InputSpec], old_root: Option<&Path>, shard: Shard, threads: usize) -> Result<Plan, RunError> {
         let known = match old_root {
             Some(root) => load_state(root)?,
             None => HashMap::new(),
         };
-        Ok(Plan::with_known(inputs, known, shard))
+        Ok(Plan::with_known(inputs, known, shard, threads))
     }
 
     /// The walk of this shard's slice compared with `known`. Files of other shards are neither
     /// read nor counted as deleted: a shard's state is its own slice of `files`.
-    pub fn with_known(inputs: &[InputSpec], mut known: HashMap<String, Known>, shard: Shard) -> Plan {
+    pub fn with_known(inputs: &[InputSpec], mut known: HashMap<String, Known>, shard: Shard, threads: usize) -> Plan {
         known.retain(|rel, _| shard.contains(rel));
         let prefixes = root_prefixes(inputs);
         let roots: Vec<walk::Root<'_>> = inputs
@@ -53,7 +54,7 @@ impl Plan {
             .zip(prefixes)
             .map(|(i, prefix)| walk::Root { dir: i.root.clone(), prefix, filter: i.filter.as_deref() })
             .collect();
-        let mut entries = walk::list(&roots);
+        let mut entries = walk::list(&roots, threads);
         entries.retain(|e| shard.contains(&e.rel));
         let seen: HashSet<&str> = entries.iter().map(|e| e.rel.as_str()).collect();
         let mut deleted: Vec<String> = known.keys().filter(|p| !seen.contains(p.as_str())).cloned().collect();
@@ -147,12 +148,21 @@ fn other(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> RunError + '_
 }
 
 /// Reads the per-file state (size, mtime, hash) from the snapshot's `files` dataset.
+/// The columns of `files` that [`read_known`] reads.
+const STATE_COLUMNS: [&str; 7] = ["path", "size_bytes", "mtime_ns", "content_hash", "status", "tables", "error"];
+
 fn load_state(root: &Path) -> Result<HashMap<String, Known>, RunError> {
     let mut out = HashMap::new();
     for key in sink::list_parts(root).into_iter().filter(|k| k.dataset == Dataset::Files) {
         let path = root.join(key.rel_path());
         let file = File::open(&path).map_err(io_err(&path))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).map_err(other(&path))?;
+        // Only the columns the state is made of: the rest of `files` is never decoded.
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| {
+                let mask = ProjectionMask::columns(b.parquet_schema(), STATE_COLUMNS);
+                b.with_projection(mask).build()
+            })
+            .map_err(other(&path))?;
         for batch in reader {
             let batch = batch.map_err(|e| RunError::Io { path: path.clone(), source: std::io::Error::other(e) })?;
             read_known(&batch, &mut out);

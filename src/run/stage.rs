@@ -57,7 +57,7 @@ pub fn stage(opts: &Options, lake: &Lake, run_id: &str) -> Result<Staged, RunErr
     let full_drop: Vec<String> =
         if opts.full { known.keys().filter(|p| shard.contains(p)).cloned().collect() } else { Vec::new() };
     let known = if opts.full { HashMap::new() } else { known };
-    let plan = stages.time("walk", || Plan::with_known(&opts.inputs, known, shard));
+    let plan = stages.time("walk", || Plan::with_known(&opts.inputs, known, shard, opts.limits.thread_count()));
     fault("after_walk");
 
     let scratch = scratch_dir(opts, run_id);
