@@ -1,5 +1,8 @@
 //! Stage 4, form: the form's vocabulary: label predicates, level1/level2 codes, `label：value` fields.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use super::amount::parse_amount;
 use super::words::{Key, word};
 use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
@@ -316,7 +319,7 @@ pub struct FormLabels;
 
 impl Vocabulary for FormLabels {
     fn label_facts(&self, run: &str) -> Facts {
-        let f = RunFacts::read(run);
+        let f = RunFacts::remembered(run);
         Facts { kind: f.kind, whole_label: f.whole_label, level1: f.level1, year_line: false }
     }
     fn is_year_line(&self, run: &str) -> bool {
@@ -344,7 +347,40 @@ struct RunFacts {
     level1: bool,
 }
 
+thread_local! {
+    /// The facts of short runs already read on this thread. The form's labels, and many of
+    /// its values (`≥95%`, `100%`, `数量指标`), come back in every document, and reading a run
+    /// (a label key, its vocabulary words, a dozen predicates) cost several times a lookup.
+    static READ: RefCell<HashMap<Box<str>, RunFacts>> = RefCell::new(HashMap::new());
+}
+
+/// The longest run (in bytes) whose facts are remembered: a label's run and a short value's.
+/// A longer one is read again, which gives up after [`LABEL_MAX_CHARS`] key chars.
+const REMEMBERED_MAX_BYTES: usize = 96;
+
+/// How many runs a thread remembers; past this the memory starts over, so a corpus of
+/// ever-new runs costs a bounded table.
+const REMEMBERED_MAX_RUNS: usize = 1 << 14;
+
 impl RunFacts {
+    /// [`RunFacts::read`], remembered per run text for short runs.
+    fn remembered(run: &str) -> RunFacts {
+        if run.len() > REMEMBERED_MAX_BYTES {
+            return RunFacts::read(run);
+        }
+        READ.with_borrow_mut(|seen| {
+            if let Some(f) = seen.get(run) {
+                return *f;
+            }
+            if seen.len() >= REMEMBERED_MAX_RUNS {
+                seen.clear();
+            }
+            let f = RunFacts::read(run);
+            seen.insert(run.into(), f);
+            f
+        })
+    }
+
     fn read(run: &str) -> RunFacts {
         let Some(key) = Key::within(run, LABEL_MAX_CHARS) else {
             return RunFacts { kind: RunKind::Other, whole_label: false, level1: false };
@@ -422,5 +458,24 @@ mod tests {
         for run in runs.into_iter().chain(PURE_L1).chain(SHARED_L1) {
             assert_eq!(FormLabels.is_level1(run), RunFacts::read(run).level1, "{run:?}");
         }
+    }
+
+    /// A remembered run's facts are the ones read afresh, the first time and every time after,
+    /// for short runs, long runs and after the memory starts over.
+    #[test]
+    fn remembered_facts_are_the_facts_read() {
+        let long = "产出指标".repeat(10);
+        let mut runs: Vec<String> =
+            ["产出指标", "数量指标", "≥95%", "二级指标", "项目资金（万元）", "", long.as_str(), "年度目标"]
+                .iter()
+                .map(|r| r.to_string())
+                .collect();
+        runs.extend((0..REMEMBERED_MAX_RUNS + 10).map(|n| format!("指标{n}")));
+        for _ in 0..2 {
+            for run in &runs {
+                assert_eq!(RunFacts::remembered(run), RunFacts::read(run), "{run:?}");
+            }
+        }
+        assert!(READ.with_borrow(|seen| seen.len()) <= REMEMBERED_MAX_RUNS);
     }
 }

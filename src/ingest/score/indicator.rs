@@ -1,11 +1,15 @@
 //! Stage 5, records (score): how measurable one indicator's target is.
 
+use std::sync::LazyLock;
+
 use rust_decimal::Decimal;
 
 use super::rules::*;
 use super::{IndicatorInput, Scored};
 use crate::ingest::text::fold_width;
-use crate::ingest::value::{ValueKind, ValueReading, is_generic_label, is_punct, lexicon, trim_cell};
+use crate::ingest::value::{
+    ListHits, ValueKind, ValueReading, WordLists, is_generic_label, is_punct, lexicon, trim_cell,
+};
 
 /// Rate-like indicators, where a target needs a direction.
 const RATE_MARKERS: &[&str] = &["率", "满意度", "覆盖", "知晓", "占比", "比例", "比重"];
@@ -29,9 +33,6 @@ const BAD_MARKERS: &[&str] = &[
     "发案", "能耗", "排放量", "上访", "违规率", "差评", "重复率", "缺陷",
 ];
 
-lexicon!(GOOD_LEX, GOOD_MARKERS);
-lexicon!(BAD_LEX, BAD_MARKERS);
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Polarity {
     Good,
@@ -41,18 +42,14 @@ enum Polarity {
 /// The polarity of the name: whichever marker ends last is the thing measured
 /// (`事故处理及时率` is a good rate, `补助款结算误差率` a bad one); on a tie the longer
 /// marker wins (`不合格率` over `合格`).
-fn polarity(name: &str) -> Option<Polarity> {
-    match (GOOD_LEX.last_end(name), BAD_LEX.last_end(name)) {
+fn polarity(name: &ListHits) -> Option<Polarity> {
+    match (name.last_end(GOOD), name.last_end(BAD)) {
         (Some(g), Some(b)) => Some(if b >= g { Polarity::Bad } else { Polarity::Good }),
         (Some(_), None) => Some(Polarity::Good),
         (None, Some(_)) => Some(Polarity::Bad),
         (None, None) => None,
     }
 }
-
-lexicon!(RATE_LEX, RATE_MARKERS);
-lexicon!(UP_LEX, UP_WORDS);
-lexicon!(DOWN_LEX, DOWN_WORDS);
 
 /// Words that state a change with its direction (`提高5%`, `降低`).
 const UP_WORDS: &[&str] = &["提高", "提升", "增加", "增长", "上升", "扩大", "增强"];
@@ -98,9 +95,6 @@ const STANDARD_WORDS: &[&str] = &[
     "无差错", "零差错", "准确", "无误", "达到", "国家", "行业", "合规", "一级", "二级", "甲级",
 ];
 
-lexicon!(STANDARD_LEX, STANDARD_WORDS);
-lexicon!(PERIOD_LEX, PERIOD_WORDS);
-
 const MONEY_UNITS: &[&str] = &["元", "万元", "亿元", "千元", "百元", "万"];
 #[rustfmt::skip]
 const TIME_UNITS: &[&str] = &[
@@ -127,18 +121,45 @@ const SHARE_WORDS: &[&str] = &["率", "比例", "占比", "计划", "完成", "�
 /// 二级 labels of costs that 101号 allows to be stated in words.
 const NON_MONEY_COST_WORDS: &[&str] = &["社会成本", "生态", "环境成本"];
 
-// Each list is one pass over the text, not a substring search per word: these run on every
-// indicator.
-lexicon!(DEADLINE_LEX, DEADLINE_WORDS);
-lexicon!(GROWTH_LEX, GROWTH_WORDS);
-lexicon!(SHARE_LEX, SHARE_WORDS);
+// The lists asked of every value and name, by their index in [`SCORE_LISTS`].
+const RATE: usize = 0;
+const GOOD: usize = 1;
+const BAD: usize = 2;
+const UP: usize = 3;
+const DOWN: usize = 4;
+const GROWTH: usize = 5;
+const SHARE: usize = 6;
+const STANDARD: usize = 7;
+const PERIOD: usize = 8;
+const DEADLINE: usize = 9;
+/// `率` anywhere in a value: a quality value naming a rate.
+const RATE_CHAR: usize = 10;
+const SCORE_LISTS: [&[&str]; 11] = [
+    RATE_MARKERS,
+    GOOD_MARKERS,
+    BAD_MARKERS,
+    UP_WORDS,
+    DOWN_WORDS,
+    GROWTH_WORDS,
+    SHARE_WORDS,
+    STANDARD_WORDS,
+    PERIOD_WORDS,
+    DEADLINE_WORDS,
+    &["率"],
+];
+
+/// Every list a score asks about, in one automaton: the name and the value are each read once
+/// for all of them, instead of once per list asked (up to ten passes per indicator).
+static SCORE_WORDS: LazyLock<WordLists> = LazyLock::new(|| WordLists::new(&SCORE_LISTS));
+
+// Asked of the 二级 label of cost indicators only.
 lexicon!(NON_MONEY_COST_LEX, NON_MONEY_COST_WORDS);
 
 /// `6月底前`, `2021年12月前`, a bare year: a point in time.
-fn is_deadline(v: &str, r: &ValueReading) -> bool {
+fn is_deadline(v: &ListHits, r: &ValueReading) -> bool {
     r.kind == ValueKind::Quantitative
         && unit_is(r, &["月", "年", "日"])
-        && (DEADLINE_LEX.contains(v) || r.unit.as_deref() == Some("年"))
+        && (v.contains(DEADLINE) || r.unit.as_deref() == Some("年"))
 }
 
 /// Scores one indicator: 100 minus the weights of the [`INDICATOR_RULES`] it breaks.
@@ -171,14 +192,15 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
     let r = ind.reading;
     let quant = r.kind == ValueKind::Quantitative;
     let is_pct = r.unit.as_deref() == Some("%");
-    let is_rate = RATE_LEX.contains(level3) || RATE_LEX.contains(v);
+    let (vw, nw) = (SCORE_WORDS.scan(v), SCORE_WORDS.scan(level3));
+    let is_rate = nw.contains(RATE) || vw.contains(RATE);
     // The name carries the polarity; a value with its own label (`合格率≤90%` under `作用`)
     // does when the name says nothing.
-    let says_up = UP_LEX.contains(v);
+    let says_up = vw.contains(UP);
     let up = r.op.is_some_and(|o| o == ">=" || o == ">") || says_up;
-    let down = r.op.is_some_and(|o| o == "<=" || o == "<") || DOWN_LEX.contains(v);
-    // Only a stated direction can be wrong, so the name is not scanned otherwise.
-    let pol = if up || down { polarity(level3).or_else(|| polarity(v)) } else { None };
+    let down = r.op.is_some_and(|o| o == "<=" || o == "<") || vw.contains(DOWN);
+    // Only a stated direction can be wrong.
+    let pol = if up || down { polarity(&nw).or_else(|| polarity(&vw)) } else { None };
     let l2 = ind.level2_code;
     let is_money = unit_is(r, MONEY_UNITS);
 
@@ -225,7 +247,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
         flags.push(WRONG_DIRECTION);
     }
 
-    if category_mismatch(ind, v, level3) {
+    if category_mismatch(ind, &vw, &nw) {
         flags.push(CATEGORY_MISMATCH);
     }
 
@@ -233,7 +255,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
         flags.push(COPIES_GOAL);
     }
 
-    if quant && implausible(ind, v, level3, says_up) {
+    if quant && implausible(ind, &vw, &nw, says_up) {
         flags.push(IMPLAUSIBLE);
     }
 }
@@ -249,11 +271,11 @@ fn against_polarity(pol: Option<Polarity>, up: bool, down: bool) -> bool {
 
 /// A number the indicator cannot reach or that makes no sense: a rate over 100% (unless it
 /// measures growth), a negative count, a month past 12.
-fn implausible(ind: &IndicatorInput, v: &str, level3: &str, says_up: bool) -> bool {
+fn implausible(ind: &IndicatorInput, v: &ListHits, level3: &ListHits, says_up: bool) -> bool {
     let r = ind.reading;
     let Some(n) = r.number else { return false };
     let is_pct = r.unit.as_deref() == Some("%");
-    let growth = says_up || GROWTH_LEX.contains(level3);
+    let growth = says_up || level3.contains(GROWTH);
     let over_100 = is_pct && n > Decimal::ONE_HUNDRED && !growth;
     let negative_count = n.is_sign_negative() && !is_pct && !growth && ind.level2_code == "quantity";
     let bad_month = is_deadline(v, r) && r.unit.as_deref() == Some("月") && n > Decimal::from(12);
@@ -261,7 +283,7 @@ fn implausible(ind: &IndicatorInput, v: &str, level3: &str, says_up: bool) -> bo
 }
 
 /// Whether the value measures what its level-2 category asks for.
-fn category_mismatch(ind: &IndicatorInput, v: &str, level3: &str) -> bool {
+fn category_mismatch(ind: &IndicatorInput, v: &ListHits, level3: &ListHits) -> bool {
     let r = ind.reading;
     let quant = r.kind == ValueKind::Quantitative;
     let is_pct = r.unit.as_deref() == Some("%");
@@ -270,13 +292,13 @@ fn category_mismatch(ind: &IndicatorInput, v: &str, level3: &str) -> bool {
     let score_like = unit_is(r, &["分", "级", "星", "‰"]);
     match ind.level2_code {
         // A count: a share is fine only when the name is a rate or a share of a plan.
-        "quantity" => quant && ((is_pct && !SHARE_LEX.contains(level3)) || is_deadline(v, r)),
+        "quantity" => quant && ((is_pct && !level3.contains(SHARE)) || is_deadline(v, r)),
         // A rate, a score or a named standard; not a head count or a date.
         "quality" => {
             if quant {
-                !(is_pct || score_like || r.unit.is_none() || v.contains('率') || STANDARD_LEX.contains(v))
+                !(is_pct || score_like || r.unit.is_none() || v.contains(RATE_CHAR) || v.contains(STANDARD))
             } else {
-                !STANDARD_LEX.contains(v)
+                !v.contains(STANDARD)
             }
         }
         // A date, a period or an on-time rate; `及时`, `全年` alone are none of these.
@@ -284,7 +306,7 @@ fn category_mismatch(ind: &IndicatorInput, v: &str, level3: &str) -> bool {
             if quant {
                 !(time || is_pct || is_deadline(v, r))
             } else {
-                !PERIOD_LEX.contains(v)
+                !v.contains(PERIOD)
             }
         }
         // Money or a share of the budget. Social and ecological costs (101号) may be words.
@@ -325,4 +347,54 @@ fn copies_goal(v: &str, goals: &[&str]) -> bool {
 /// Text without whitespace or quotes, full-width forms folded.
 fn squash(s: &str) -> String {
     s.chars().map(fold_width).filter(|c| !c.is_whitespace() && !matches!(c, '"' | '“' | '”')).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::value::Lexicon;
+
+    /// The one-pass scan of every list answers as each list's own automaton did, on every
+    /// name and value of the samples, every list word, and random texts of the lists' chars
+    /// (overlaps, words shared by lists, near misses).
+    #[test]
+    fn one_scan_answers_as_each_list_alone() {
+        let lists: Vec<Lexicon> = SCORE_LISTS.iter().map(|l| Lexicon::new(l)).collect();
+        let mut texts: Vec<String> = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+        for entry in walkdir::WalkDir::new(root).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+            let Ok(d) = crate::ingest::decode::decode(&std::fs::read(entry.path()).unwrap()) else { continue };
+            let kind = crate::ingest::layout::sniff::sniff(&d.text);
+            let grid = crate::ingest::layout::read(kind, &d.text, &crate::ingest::form::FormLabels).grid;
+            for t in crate::ingest::form::read(&grid).tables {
+                for ind in t.indicators {
+                    texts.extend([ind.level3, ind.value.into()]);
+                }
+            }
+        }
+        assert!(texts.len() > 1000, "{} sample texts", texts.len());
+        texts.extend(SCORE_LISTS.iter().flat_map(|l| l.iter().map(|w| w.to_string())));
+        let mut alphabet: Vec<char> =
+            SCORE_LISTS.iter().flat_map(|l| l.iter().flat_map(|w| w.chars())).chain(['x', '%', '，']).collect();
+        alphabet.sort_unstable();
+        alphabet.dedup();
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let n = next() % 10;
+            texts.push((0..n).map(|_| alphabet[next() as usize % alphabet.len()]).collect());
+        }
+        for s in &texts {
+            let hits = SCORE_WORDS.scan(s);
+            for (k, lex) in lists.iter().enumerate() {
+                assert_eq!(hits.contains(k), lex.contains(s), "list {k} in {s:?}");
+                assert_eq!(hits.last_end(k), lex.last_end(s), "last end of list {k} in {s:?}");
+            }
+        }
+    }
 }

@@ -91,7 +91,10 @@ impl Lexicon {
     }
 
     /// The match that ends last, longest on a tie, as (end byte, length): one pass, as a
-    /// match state of the standard automaton holds every word ending at its byte.
+    /// match state of the standard automaton holds every word ending at its byte. The
+    /// scorer's [`WordLists::scan`] answers this for all its lists at once and is tested
+    /// against it.
+    #[cfg(test)]
     pub(crate) fn last_end(&self, s: &str) -> Option<(usize, usize)> {
         let dfa = &self.any;
         let mut state = dfa.start_state(Anchored::No).expect("the DFA is built for unanchored searches");
@@ -105,6 +108,97 @@ impl Lexicon {
             }
         }
         last
+    }
+}
+
+/// Several word lists compiled into one automaton, so a text is read once for all of them:
+/// the scorer asked up to ten lists about each value and name, one pass each. A word in
+/// several lists (`提高` states a rise, and names growth) is one pattern with a bit per list.
+pub(crate) struct WordLists {
+    /// Per pattern, the lists that hold it (bit `k` for list `k`).
+    lists_of: Vec<u32>,
+    lens: Vec<u32>,
+    /// Standard semantics, as [`Lexicon::contains`]: a match state holds every word ending at
+    /// its byte.
+    any: DFA,
+}
+
+/// What one pass of [`WordLists::scan`] found: per list, whether a word of it occurs and the
+/// match that ends last (longest on a tie), as [`Lexicon::contains`] and
+/// [`Lexicon::last_end`] answer for that list alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct ListHits {
+    found: u32,
+    /// (end byte, length) per list; meaningful only where `found` has the list's bit.
+    last: [(u32, u32); WordLists::MAX],
+}
+
+impl ListHits {
+    pub(crate) fn contains(&self, list: usize) -> bool {
+        self.found & (1 << list) != 0
+    }
+
+    pub(crate) fn last_end(&self, list: usize) -> Option<(usize, usize)> {
+        self.contains(list).then(|| (self.last[list].0 as usize, self.last[list].1 as usize))
+    }
+}
+
+impl WordLists {
+    pub(crate) const MAX: usize = 16;
+
+    /// `lists[k]` is list `k`; at most [`Self::MAX`] lists.
+    pub(crate) fn new(lists: &[&[&'static str]]) -> Self {
+        assert!(lists.len() <= Self::MAX, "a list is one bit of a u32 and one slot of ListHits");
+        let mut words: Vec<&'static str> = Vec::new();
+        let mut lists_of: Vec<u32> = Vec::new();
+        for (k, list) in lists.iter().enumerate() {
+            // An empty word would match everywhere.
+            for &w in list.iter().filter(|w| !w.is_empty()) {
+                match words.iter().position(|&x| x == w) {
+                    Some(p) => lists_of[p] |= 1 << k,
+                    None => {
+                        words.push(w);
+                        lists_of.push(1 << k);
+                    }
+                }
+            }
+        }
+        let any = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(&words)
+            .expect("a few hundred short words stay far below the automaton's size limits");
+        let lens = words.iter().map(|w| w.len() as u32).collect();
+        WordLists { lists_of, lens, any }
+    }
+
+    /// Every list's answers for `s`, from one pass over its bytes.
+    pub(crate) fn scan(&self, s: &str) -> ListHits {
+        let dfa = &self.any;
+        let mut state = dfa.start_state(Anchored::No).expect("the DFA is built for unanchored searches");
+        let mut hits = ListHits::default();
+        for (i, &b) in s.as_bytes().iter().enumerate() {
+            state = dfa.next_state(Anchored::No, state, b);
+            if dfa.is_special(state) && dfa.is_match(state) {
+                let end = i as u32 + 1;
+                for k in 0..dfa.match_len(state) {
+                    let p = dfa.match_pattern(state, k).as_usize();
+                    let len = self.lens[p];
+                    let mut lists = self.lists_of[p];
+                    hits.found |= lists;
+                    while lists != 0 {
+                        let l = lists.trailing_zeros() as usize;
+                        lists &= lists - 1;
+                        // Ends only grow: a later end replaces, an equal one keeps the longer word.
+                        let last = &mut hits.last[l];
+                        if last.0 < end || last.1 < len {
+                            *last = (end, len);
+                        }
+                    }
+                }
+            }
+        }
+        hits
     }
 }
 

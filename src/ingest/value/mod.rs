@@ -25,7 +25,7 @@ use units::{normalize_unit_column, unit_after};
 use crate::ingest::text::fold_width;
 
 pub(crate) use chars::{core_label, is_punct, loose_eq, may_fold, trim_cell};
-pub(crate) use lexicon::{Lexicon, lexicon};
+pub(crate) use lexicon::{Lexicon, ListHits, WordLists, lexicon};
 
 /// What kind of target a value states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
