@@ -117,6 +117,26 @@ fn copies_of_a_disclosure_count_once_in_stats_and_report() {
     }
 }
 
+/// The stats join the indicators' flags to the distinct tables apart from their other columns
+/// (a list column is not gathered by the join): three copies of the seed raise each indicator
+/// flag as often as the seed alone.
+#[test]
+fn indicator_flags_of_copied_tables_count_once() {
+    let (one, three) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    fs::write(one.path().join("seed.txt"), seed_text()).unwrap();
+    fs::write(three.path().join("seed.txt"), seed_text()).unwrap();
+    fs::write(three.path().join("seed_copy.txt"), seed_text()).unwrap();
+    fs::write(three.path().join("seed_utf16.txt"), utf16le_with_bom(&seed_text())).unwrap();
+    let (out_one, out_three) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    ingest(one.path(), out_one.path());
+    ingest(three.path(), out_three.path());
+
+    let (flags_one, flags_three) = (stats(out_one.path(), "flags"), stats(out_three.path(), "flags"));
+    let indicator_level = flags_one.column("level").unwrap().str().unwrap().equal("indicator").sum().unwrap_or(0);
+    assert!(indicator_level > 0, "the seed raises no indicator flag: {flags_one}");
+    assert!(flags_three.equals_missing(&flags_one), "{flags_three}\n{flags_one}");
+}
+
 fn zip_entry(xlsx: &Path, name: &str) -> String {
     let mut z = ::zip::ZipArchive::new(fs::File::open(xlsx).unwrap()).unwrap();
     let mut s = String::new();

@@ -49,6 +49,10 @@ const DISTINCT_COLUMNS: [&str; 9] = [
 const INDICATOR_COLUMNS: [&str; 6] =
     ["project_id", "level1_code", "level2_code", "value_kind", "quality_score", "quality_flags"];
 
+/// `INDICATOR_COLUMNS` but the flags (a list), with the partition year: what `kind_sums` reads.
+const SCALAR_INDICATOR_COLUMNS: [&str; 6] =
+    ["project_id", "level1_code", "level2_code", "value_kind", "quality_score", "year"];
+
 /// Writes `stats/*.parquet` for a finished staging snapshot; with `threads` > 1, a year's
 /// indicator stats are computed beside its project stats.
 ///
@@ -222,12 +226,20 @@ impl IndicatorYear {
         let units_of = distinct.select(["project_id", "region", "budget_unit"]).map_err(pl(root))?;
         let (mut units, mut categories, mut flagged) = (Vec::new(), Vec::new(), Vec::new());
         let run = |lf: LazyFrame| lf.collect().map_err(pl(root));
+        let ids = units_of.select(["project_id"]).map_err(pl(root))?;
         for part in year_parts(root, "indicators", year, &INDICATOR_COLUMNS)? {
-            let on = [col("project_id")];
-            let rows = run(part?.lazy().join(units_of.clone().lazy(), on.clone(), on, JoinArgs::new(JoinType::Inner)))?;
+            let part = part?;
+            let on = || [col("project_id")];
+            // The flags are exploded before they meet the distinct tables: a join gathers
+            // every column of its rows, and polars gathers a list column element by element
+            // (5,000 files: 236 M instructions of the stats' 1,688 M gathered `quality_flags`).
+            let scalars = part.clone().lazy().select(SCALAR_INDICATOR_COLUMNS.map(col));
+            let rows = run(scalars.join(units_of.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner)))?;
             units.push(run(kind_sums(rows.clone().lazy(), &unit_keys()))?);
-            categories.push(run(kind_sums(rows.clone().lazy(), &category_keys()))?);
-            flagged.push(run(flag_counts(flag_rows(rows.lazy(), &["year"])))?);
+            categories.push(run(kind_sums(rows.lazy(), &category_keys()))?);
+            let raised = flag_rows(part.lazy(), &["project_id", "year"]);
+            let of_distinct = raised.join(ids.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner));
+            flagged.push(run(flag_counts(of_distinct))?);
         }
         let indicator_flags = stack(flagged, root)?.group_by([col("year"), col("flag")]).agg([col("count").sum()]);
         Ok(IndicatorYear {
