@@ -98,22 +98,15 @@ fn push_words<'a>(seg: &'a Seg<'_>, wide: bool, out: &mut Vec<Word<'a>>) {
 
 /// The block starting at line `at`, when that line is a header the form's words name and
 /// its body needs positions to read.
-pub(super) fn read(lines: &[Option<Vec<Seg>>], at: usize, wide: bool, words: &dyn Vocabulary) -> Option<Block> {
+pub(super) fn read<'a>(
+    lines: &'a [Option<Vec<Seg>>],
+    at: usize,
+    wide: bool,
+    words: &dyn Vocabulary,
+) -> Option<Block> {
     let segs = lines.get(at)?.as_ref()?;
     let (kind, header) = header(segs, wide, words)?;
-    let end = end_of(lines, at, kind, &header, wide, words);
-    let mut body: Vec<(usize, Vec<Word>)> = Vec::new();
-    for (no, line) in lines.iter().enumerate().take(end).skip(at + 1) {
-        if let Some(segs) = line
-            && !segs.is_empty()
-        {
-            let mut words = Vec::new();
-            for s in segs {
-                push_words(s, wide, &mut words);
-            }
-            body.push((no, words));
-        }
-    }
+    let (end, body) = body_of(lines, at, kind, &header, wide, words);
     let (rows, notes) = match kind {
         Kind::Indicators => indicators(&header, &body, words)?,
         Kind::Goals => goals(&header, &body)?,
@@ -163,47 +156,56 @@ fn header<'a>(segs: &'a [Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Ki
     Some((kind, cols.into_iter().map(|(w, _)| w).collect()))
 }
 
-fn end_of(
-    lines: &[Option<Vec<Seg>>],
+/// The block's body: its lines (by index) with their words, up to the line that ends the block,
+/// whose index comes first. A line's words are cut once, for the end test and for the body.
+fn body_of<'a>(
+    lines: &'a [Option<Vec<Seg>>],
     at: usize,
     kind: Kind,
     header: &[Word],
     wide: bool,
     words: &dyn Vocabulary,
-) -> usize {
+) -> (usize, Vec<(usize, Vec<Word<'a>>)>) {
     let max_blanks = if kind == Kind::Indicators { INDICATOR_BLANKS } else { GOAL_BLANKS };
     let mut blanks = 0;
+    let mut body: Vec<(usize, Vec<Word<'a>>)> = Vec::new();
     for (j, line) in lines.iter().enumerate().skip(at + 1) {
-        let Some(segs) = line else { return j };
+        let Some(segs) = line else { return (j, body) };
         if segs.is_empty() {
             blanks += 1;
             if blanks >= max_blanks {
-                return j;
+                return (j, body);
             }
             continue;
         }
         blanks = 0;
-        let ends = segs.iter().any(|s| {
+        let label_ends = segs.iter().any(|s| {
             let facts = words.facts(&s.text);
             let label_end = match kind {
                 Kind::Indicators => matches!(facts.kind, RunKind::Title | RunKind::Opinion | RunKind::Header),
                 Kind::Goals => !matches!(facts.kind, RunKind::Other | RunKind::L1 | RunKind::L2 | RunKind::Block),
             };
-            label_end || facts.year_line || kind == Kind::Indicators && spans_columns(s, wide, header)
+            label_end || facts.year_line
         });
-        if ends {
-            return j;
+        if label_ends {
+            return (j, body);
         }
+        let mut line_words = Vec::new();
+        for s in segs {
+            push_words(s, wide, &mut line_words);
+        }
+        if kind == Kind::Indicators && spans_columns(&line_words, header) {
+            return (j, body);
+        }
+        body.push((j, line_words));
     }
-    lines.len()
+    (lines.len(), body)
 }
 
 /// A text covering the centres of two header columns is no cell of this table (a note, a
 /// footer, the next page's prose).
-fn spans_columns(s: &Seg, wide: bool, header: &[Word]) -> bool {
-    words_of(s, wide)
-        .iter()
-        .any(|w| header.iter().filter(|h| w.start * 2 <= h.mid2() && h.mid2() <= w.end * 2).count() >= 2)
+fn spans_columns(line: &[Word], header: &[Word]) -> bool {
+    line.iter().any(|w| header.iter().filter(|h| w.start * 2 <= h.mid2() && h.mid2() <= w.end * 2).count() >= 2)
 }
 
 /// The columns of an indicator block: a leading column for labels left of the header (绩效指标
