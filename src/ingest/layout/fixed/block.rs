@@ -98,12 +98,7 @@ fn push_words<'a>(seg: &'a Seg<'_>, wide: bool, out: &mut Vec<Word<'a>>) {
 
 /// The block starting at line `at`, when that line is a header the form's words name and
 /// its body needs positions to read.
-pub(super) fn read<'a>(
-    lines: &'a [Option<Vec<Seg>>],
-    at: usize,
-    wide: bool,
-    words: &dyn Vocabulary,
-) -> Option<Block> {
+pub(super) fn read(lines: &[Option<Vec<Seg>>], at: usize, wide: bool, words: &dyn Vocabulary) -> Option<Block> {
     let segs = lines.get(at)?.as_ref()?;
     let (kind, header) = header(segs, wide, words)?;
     let (end, body) = body_of(lines, at, kind, &header, wide, words);
@@ -700,4 +695,99 @@ fn starts_column(line: &[&Word], i: usize, cut: usize) -> bool {
     let rest: usize = line[i..].iter().map(|x| x.text.chars().count()).sum();
     let apart = w.start >= line[i - 1].end + 2;
     rest >= 4 || apart
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::form::FormLabels;
+
+    /// The two passes [`body_of`] replaced: the block's end found first (each segment's words
+    /// cut to see whether it spans two header columns), then the body's lines cut again.
+    fn end_then_body<'a>(
+        lines: &'a [Option<Vec<Seg>>],
+        at: usize,
+        kind: Kind,
+        header: &[Word],
+        wide: bool,
+        words: &dyn Vocabulary,
+    ) -> (usize, Vec<(usize, Vec<Word<'a>>)>) {
+        let max_blanks = if kind == Kind::Indicators { INDICATOR_BLANKS } else { GOAL_BLANKS };
+        let mut blanks = 0;
+        let mut end = lines.len();
+        for (j, line) in lines.iter().enumerate().skip(at + 1) {
+            let Some(segs) = line else {
+                end = j;
+                break;
+            };
+            if segs.is_empty() {
+                blanks += 1;
+                if blanks >= max_blanks {
+                    end = j;
+                    break;
+                }
+                continue;
+            }
+            blanks = 0;
+            let ends = segs.iter().any(|s| {
+                let facts = words.facts(&s.text);
+                let label_end = match kind {
+                    Kind::Indicators => matches!(facts.kind, RunKind::Title | RunKind::Opinion | RunKind::Header),
+                    Kind::Goals => !matches!(facts.kind, RunKind::Other | RunKind::L1 | RunKind::L2 | RunKind::Block),
+                };
+                label_end || facts.year_line || kind == Kind::Indicators && spans_columns(&words_of(s, wide), header)
+            });
+            if ends {
+                end = j;
+                break;
+            }
+        }
+        let mut body = Vec::new();
+        for (no, line) in lines.iter().enumerate().take(end).skip(at + 1) {
+            if let Some(segs) = line
+                && !segs.is_empty()
+            {
+                let mut ws = Vec::new();
+                for s in segs {
+                    push_words(s, wide, &mut ws);
+                }
+                body.push((no, ws));
+            }
+        }
+        (end, body)
+    }
+
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() { files(&p, out) } else { out.push(p) }
+        }
+    }
+
+    type Plain<'a> = Vec<(usize, Vec<(usize, usize, &'a str)>)>;
+
+    fn plain<'a>(body: &[(usize, Vec<Word<'a>>)]) -> Plain<'a> {
+        body.iter().map(|(no, ws)| (*no, ws.iter().map(|w| (w.start, w.end, w.text)).collect())).collect()
+    }
+
+    #[test]
+    fn block_body_read_in_one_pass_is_the_end_then_body_of_every_sample() {
+        let mut paths = Vec::new();
+        files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data"), &mut paths);
+        let mut blocks = 0;
+        for path in paths {
+            let Ok(decoded) = crate::ingest::decode::decode(&std::fs::read(&path).unwrap()) else { continue };
+            let (lines, wide) = super::super::segment_lines(&decoded.text);
+            for at in 0..lines.len() {
+                let Some(Some(segs)) = lines.get(at) else { continue };
+                let Some((kind, header)) = header(segs, wide, &FormLabels) else { continue };
+                let (end, body) = body_of(&lines, at, kind, &header, wide, &FormLabels);
+                let (old_end, old_body) = end_then_body(&lines, at, kind, &header, wide, &FormLabels);
+                assert_eq!(end, old_end, "{} line {at}", path.display());
+                assert_eq!(plain(&body), plain(&old_body), "{} line {at}", path.display());
+                blocks += 1;
+            }
+        }
+        assert!(blocks > 10, "only {blocks} block headers in the samples");
+    }
 }

@@ -72,6 +72,31 @@ const LOOKBACK: usize = 64;
 /// `words` (an indicator header, goal labels side by side) are rebuilt from positions
 /// ([`block`]); what that inferred comes back with the grid row it concerns.
 pub fn read(text: &str, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
+    let (mut lines, wide) = segment_lines(text);
+    let mut st = State::default();
+    let mut i = 0;
+    while i < lines.len() {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
+        if let Some(b) = block::read(&lines, i, wide, words) {
+            st.block(b);
+            i = st.resume.max(i + 1);
+            continue;
+        }
+        // The blocks looked at from here on start after this line: its segments move out.
+        match lines[i].take() {
+            Some(segs) if !segs.is_empty() => st.line(segs),
+            _ => st.blank(),
+        }
+        i += 1;
+    }
+    st.finish()
+}
+
+/// The document's lines cut into segments (`None` for a page break), and whether columns are
+/// counted in display width.
+fn segment_lines(text: &str) -> (Vec<Option<Vec<Seg<'_>>>>, bool) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // `None` is a page break: a line break that also ends continuations.
     let mut pieces: Vec<Option<&str>> = Vec::new();
@@ -103,31 +128,12 @@ pub fn read(text: &str, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
         .collect();
     let starts = |wide: bool| -> Vec<usize> { spans.iter().flatten().flatten().map(|s| s.start(wide)).collect() };
     let wide = any_wide && aligned_starts(&starts(true)) > aligned_starts(&starts(false));
-    let mut lines: Vec<Option<Vec<Seg>>> = pieces
+    let lines: Vec<Option<Vec<Seg>>> = pieces
         .iter()
         .zip(&spans)
         .map(|(p, s)| p.zip(s.as_ref()).map(|(p, s)| s.iter().map(|s| s.seg(p, wide)).collect()))
         .collect();
-    drop(spans);
-    let mut st = State::default();
-    let mut i = 0;
-    while i < lines.len() {
-        if crate::ingest::deadline::tick() {
-            break;
-        }
-        if let Some(b) = block::read(&lines, i, wide, words) {
-            st.block(b);
-            i = st.resume.max(i + 1);
-            continue;
-        }
-        // The blocks looked at from here on start after this line: its segments move out.
-        match lines[i].take() {
-            Some(segs) if !segs.is_empty() => st.line(segs),
-            _ => st.blank(),
-        }
-        i += 1;
-    }
-    st.finish()
+    (lines, wide)
 }
 
 /// Amounts, percentages, dates: text that never wraps inside a cell.
