@@ -28,6 +28,7 @@ use super::append;
 use super::segment::{Seg, is_wide};
 use crate::ingest::layout::Cell;
 use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
+use compact_str::CompactString;
 
 /// Blank lines that end an indicator block (rows in it are a blank line apart at most).
 const INDICATOR_BLANKS: usize = 3;
@@ -67,14 +68,14 @@ impl Word<'_> {
     }
 }
 
-fn words_of(seg: &Seg, wide: bool) -> Vec<Word<'_>> {
+fn words_of<'a>(seg: &'a Seg, wide: bool) -> Vec<Word<'a>> {
     let mut out = Vec::new();
     push_words(seg, wide, &mut out);
     out
 }
 
 /// The words of `seg` pushed onto `out`: a line's words go into one list, not one per segment.
-fn push_words<'a>(seg: &'a Seg, wide: bool, out: &mut Vec<Word<'a>>) {
+fn push_words<'a>(seg: &'a Seg<'_>, wide: bool, out: &mut Vec<Word<'a>>) {
     let mut col = seg.start;
     // The word being read: its start and end column and its first byte. Its text is borrowed
     // once it ends, not pushed a character at a time.
@@ -100,19 +101,7 @@ fn push_words<'a>(seg: &'a Seg, wide: bool, out: &mut Vec<Word<'a>>) {
 pub(super) fn read(lines: &[Option<Vec<Seg>>], at: usize, wide: bool, words: &dyn Vocabulary) -> Option<Block> {
     let segs = lines.get(at)?.as_ref()?;
     let (kind, header) = header(segs, wide, words)?;
-    let end = end_of(lines, at, kind, &header, wide, words);
-    let mut body: Vec<(usize, Vec<Word>)> = Vec::new();
-    for (no, line) in lines.iter().enumerate().take(end).skip(at + 1) {
-        if let Some(segs) = line
-            && !segs.is_empty()
-        {
-            let mut words = Vec::new();
-            for s in segs {
-                push_words(s, wide, &mut words);
-            }
-            body.push((no, words));
-        }
-    }
+    let (end, body) = body_of(lines, at, kind, &header, wide, words);
     let (rows, notes) = match kind {
         Kind::Indicators => indicators(&header, &body, words)?,
         Kind::Goals => goals(&header, &body)?,
@@ -162,47 +151,56 @@ fn header<'a>(segs: &'a [Seg], wide: bool, words: &dyn Vocabulary) -> Option<(Ki
     Some((kind, cols.into_iter().map(|(w, _)| w).collect()))
 }
 
-fn end_of(
-    lines: &[Option<Vec<Seg>>],
+/// The block's body: its lines (by index) with their words, up to the line that ends the block,
+/// whose index comes first. A line's words are cut once, for the end test and for the body.
+fn body_of<'a>(
+    lines: &'a [Option<Vec<Seg>>],
     at: usize,
     kind: Kind,
     header: &[Word],
     wide: bool,
     words: &dyn Vocabulary,
-) -> usize {
+) -> (usize, Vec<(usize, Vec<Word<'a>>)>) {
     let max_blanks = if kind == Kind::Indicators { INDICATOR_BLANKS } else { GOAL_BLANKS };
     let mut blanks = 0;
+    let mut body: Vec<(usize, Vec<Word<'a>>)> = Vec::new();
     for (j, line) in lines.iter().enumerate().skip(at + 1) {
-        let Some(segs) = line else { return j };
+        let Some(segs) = line else { return (j, body) };
         if segs.is_empty() {
             blanks += 1;
             if blanks >= max_blanks {
-                return j;
+                return (j, body);
             }
             continue;
         }
         blanks = 0;
-        let ends = segs.iter().any(|s| {
+        let label_ends = segs.iter().any(|s| {
             let facts = words.facts(&s.text);
             let label_end = match kind {
                 Kind::Indicators => matches!(facts.kind, RunKind::Title | RunKind::Opinion | RunKind::Header),
                 Kind::Goals => !matches!(facts.kind, RunKind::Other | RunKind::L1 | RunKind::L2 | RunKind::Block),
             };
-            label_end || facts.year_line || kind == Kind::Indicators && spans_columns(s, wide, header)
+            label_end || facts.year_line
         });
-        if ends {
-            return j;
+        if label_ends {
+            return (j, body);
         }
+        let mut line_words = Vec::new();
+        for s in segs {
+            push_words(s, wide, &mut line_words);
+        }
+        if kind == Kind::Indicators && spans_columns(&line_words, header) {
+            return (j, body);
+        }
+        body.push((j, line_words));
     }
-    lines.len()
+    (lines.len(), body)
 }
 
 /// A text covering the centres of two header columns is no cell of this table (a note, a
 /// footer, the next page's prose).
-fn spans_columns(s: &Seg, wide: bool, header: &[Word]) -> bool {
-    words_of(s, wide)
-        .iter()
-        .any(|w| header.iter().filter(|h| w.start * 2 <= h.mid2() && h.mid2() <= w.end * 2).count() >= 2)
+fn spans_columns(line: &[Word], header: &[Word]) -> bool {
+    line.iter().any(|w| header.iter().filter(|h| w.start * 2 <= h.mid2() && h.mid2() <= w.end * 2).count() >= 2)
 }
 
 /// The columns of an indicator block: a leading column for labels left of the header (绩效指标
@@ -233,15 +231,16 @@ impl Columns<'_> {
 
     /// The texts of one line by column. A segment goes whole to the column of its centre,
     /// unless its words fall into different columns each wholly inside its own.
-    fn place(&self, words: &[Word]) -> Vec<String> {
-        let mut cells = vec![String::new(); self.count()];
-        // Words one space apart came from one segment; split them into runs by column.
-        let mut runs: Vec<(usize, Vec<&Word>)> = Vec::new();
-        for w in words {
+    fn place(&self, words: &[Word]) -> Vec<CompactString> {
+        let mut cells = vec![CompactString::default(); self.count()];
+        // Words one space apart came from one segment; split them into runs by column, each
+        // run a column and a range of `words` (neighbours, so no list of its own).
+        let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
             let c = self.of(w.start, w.end);
             match runs.last_mut() {
-                Some((rc, ws)) if *rc == c => ws.push(w),
-                _ => runs.push((c, vec![w])),
+                Some((rc, ws)) if *rc == c => ws.end = i + 1,
+                _ => runs.push((c, i..i + 1)),
             }
         }
         let inside = |c: usize, w: &Word| {
@@ -249,10 +248,10 @@ impl Columns<'_> {
             let right_ok = c == 0 || self.boundary2(c).is_none_or(|b| w.end * 2 <= b + 2);
             left_ok && right_ok
         };
-        let clean = runs.iter().all(|(c, ws)| ws.iter().all(|w| inside(*c, w)));
+        let clean = runs.iter().all(|(c, ws)| words[ws.clone()].iter().all(|w| inside(*c, w)));
         if clean || runs.len() == 1 {
             for (c, ws) in runs {
-                for w in ws {
+                for w in &words[ws] {
                     join_word(&mut cells[c], w.text);
                 }
             }
@@ -283,7 +282,7 @@ fn contiguous<'w, 'a>(words: &'w [Word<'a>]) -> Vec<&'w [Word<'a>]> {
     out
 }
 
-fn join_word(cell: &mut String, word: &str) {
+fn join_word(cell: &mut CompactString, word: &str) {
     if !cell.is_empty() {
         cell.push(' ');
     }
@@ -292,7 +291,7 @@ fn join_word(cell: &mut String, word: &str) {
 
 /// One row of an indicator block: its lines' texts by column and the lines it covers.
 struct Row {
-    cells: Vec<String>,
+    cells: Vec<CompactString>,
     first: usize,
     last: usize,
     /// Lines of wrapped cells joined to it.
@@ -305,7 +304,7 @@ fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabula
     let cols = Columns { header };
     let n = cols.count();
     let value = n - 1;
-    let placed: Vec<(usize, Vec<String>)> = body.iter().map(|(no, ws)| (*no, cols.place(ws))).collect();
+    let placed: Vec<(usize, Vec<CompactString>)> = body.iter().map(|(no, ws)| (*no, cols.place(ws))).collect();
     let fill = |c: usize| placed.iter().filter(|(_, cells)| !cells[c].is_empty()).count();
     // Label columns: left of the row's name and value, holding labels of the form (the
     // leading column, left of the header, is one whatever it holds).
@@ -326,7 +325,7 @@ fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabula
         return None;
     }
     let extents: Vec<(usize, usize)> = rows.iter().map(|r| (r.first, r.last)).collect();
-    let mut spans: Vec<Option<Vec<(usize, String)>>> = vec![None; n];
+    let mut spans: Vec<Option<Vec<(usize, CompactString)>>> = vec![None; n];
     let mut centred_rows = 0;
     let mut finer: Option<Vec<usize>> = None;
     for &c in label_cols.iter().rev() {
@@ -384,24 +383,24 @@ fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabula
 }
 
 /// The cell of row `i` in a label column grouped as `groups` (start row, label).
-fn span_cell(groups: &[(usize, String)], i: usize, rows: usize) -> Cell {
+fn span_cell(groups: &[(usize, CompactString)], i: usize, rows: usize) -> Cell {
     let g = groups.partition_point(|(s, _)| *s <= i).saturating_sub(1);
     let (start, text) = &groups[g];
     if *start != i {
         return Cell::covered();
     }
     let end = groups.get(g + 1).map_or(rows, |(s, _)| *s);
-    Cell { text: text.into(), row_span: super::super::span(end - start), col_span: 1, merged: false }
+    Cell { text: text.clone(), row_span: super::super::span(end - start), col_span: 1, merged: false }
 }
 
 /// Groups the placed lines into rows: a line with a value anchors a row, lines with only the
 /// row's other cells join a neighbouring row.
-fn rows_of(placed: &[(usize, Vec<String>)], label_cols: &[usize], value: usize) -> Vec<Row> {
-    let own = |cells: &[String], c: usize| !label_cols.contains(&c) && c != value && !cells[c].is_empty();
-    let has_name = |cells: &[String]| (0..cells.len()).any(|c| own(cells, c));
+fn rows_of(placed: &[(usize, Vec<CompactString>)], label_cols: &[usize], value: usize) -> Vec<Row> {
+    let own = |cells: &[CompactString], c: usize| !label_cols.contains(&c) && c != value && !cells[c].is_empty();
+    let has_name = |cells: &[CompactString]| (0..cells.len()).any(|c| own(cells, c));
     let mut rows: Vec<Row> = Vec::new();
     // Wrapped lines waiting for the next anchor: (line, cells).
-    let mut waiting: Vec<(usize, &Vec<String>)> = Vec::new();
+    let mut waiting: Vec<(usize, &Vec<CompactString>)> = Vec::new();
     for (no, cells) in placed {
         if !cells[value].is_empty() {
             let mut row = Row { cells: blank_cells(cells.len(), label_cols, cells), first: *no, last: *no, joined: 0 };
@@ -440,14 +439,19 @@ fn rows_of(placed: &[(usize, Vec<String>)], label_cols: &[usize], value: usize) 
 }
 
 /// A row's own cells from an anchor line (label columns are read separately).
-fn blank_cells(n: usize, label_cols: &[usize], cells: &[String]) -> Vec<String> {
-    (0..n).map(|c| if label_cols.contains(&c) { String::new() } else { cells[c].clone() }).collect()
+fn blank_cells(n: usize, label_cols: &[usize], cells: &[CompactString]) -> Vec<CompactString> {
+    (0..n).map(|c| if label_cols.contains(&c) { CompactString::default() } else { cells[c].clone() }).collect()
 }
 
 /// How many of the wrapped lines waiting before an anchor go up to the row above and how
 /// many down to the anchor's row: to the one that lacks a name, else up unless the lines
 /// sit right above the anchor and a blank line apart from the row above.
-fn split_waiting(waiting: &[(usize, &Vec<String>)], prev: Option<&Row>, named: bool, anchor: usize) -> (usize, usize) {
+fn split_waiting(
+    waiting: &[(usize, &Vec<CompactString>)],
+    prev: Option<&Row>,
+    named: bool,
+    anchor: usize,
+) -> (usize, usize) {
     let n = waiting.len();
     let Some(prev) = prev else { return (0, n) };
     let prev_named = prev_has_name(prev);
@@ -468,7 +472,7 @@ fn prev_has_name(row: &Row) -> bool {
     row.cells[..value].iter().any(|c| !c.is_empty())
 }
 
-fn join_cells(row: &mut Row, line: usize, cells: &[String], label_cols: &[usize]) {
+fn join_cells(row: &mut Row, line: usize, cells: &[CompactString], label_cols: &[usize]) {
     for (c, text) in cells.iter().enumerate() {
         if label_cols.contains(&c) || text.is_empty() {
             continue;
@@ -490,7 +494,7 @@ fn join_cells(row: &mut Row, line: usize, cells: &[String], label_cols: &[usize]
 
 /// A label of a label column and the lines it was printed on.
 struct Label {
-    text: String,
+    text: CompactString,
     first: usize,
     last: usize,
     /// What the words tell of `text`, once asked: whether a piece may still join it is asked
@@ -506,7 +510,7 @@ impl Label {
 
 /// The labels of column `c`: pieces a line or two apart join while what they make is no
 /// complete label yet (服务对象满意 / 度指标).
-fn labels_of(placed: &[(usize, Vec<String>)], c: usize, words: &dyn Vocabulary) -> Vec<Label> {
+fn labels_of(placed: &[(usize, Vec<CompactString>)], c: usize, words: &dyn Vocabulary) -> Vec<Label> {
     let mut out: Vec<Label> = Vec::new();
     for (no, cells) in placed {
         let text = &cells[c];
@@ -641,7 +645,7 @@ fn goals(header: &[Word], body: &[(usize, Vec<Word>)]) -> Option<Rows> {
     for k in 1..header.len() {
         cuts.push(column_start(&lines, header[k - 1].mid2() / 2, header[k].mid2() / 2)?);
     }
-    let mut texts = vec![String::new(); header.len()];
+    let mut texts = vec![CompactString::default(); header.len()];
     for line in &lines {
         let mut col = 0;
         for (i, w) in line.iter().enumerate() {
@@ -691,4 +695,99 @@ fn starts_column(line: &[&Word], i: usize, cut: usize) -> bool {
     let rest: usize = line[i..].iter().map(|x| x.text.chars().count()).sum();
     let apart = w.start >= line[i - 1].end + 2;
     rest >= 4 || apart
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::form::FormLabels;
+
+    /// The two passes [`body_of`] replaced: the block's end found first (each segment's words
+    /// cut to see whether it spans two header columns), then the body's lines cut again.
+    fn end_then_body<'a>(
+        lines: &'a [Option<Vec<Seg>>],
+        at: usize,
+        kind: Kind,
+        header: &[Word],
+        wide: bool,
+        words: &dyn Vocabulary,
+    ) -> (usize, Vec<(usize, Vec<Word<'a>>)>) {
+        let max_blanks = if kind == Kind::Indicators { INDICATOR_BLANKS } else { GOAL_BLANKS };
+        let mut blanks = 0;
+        let mut end = lines.len();
+        for (j, line) in lines.iter().enumerate().skip(at + 1) {
+            let Some(segs) = line else {
+                end = j;
+                break;
+            };
+            if segs.is_empty() {
+                blanks += 1;
+                if blanks >= max_blanks {
+                    end = j;
+                    break;
+                }
+                continue;
+            }
+            blanks = 0;
+            let ends = segs.iter().any(|s| {
+                let facts = words.facts(&s.text);
+                let label_end = match kind {
+                    Kind::Indicators => matches!(facts.kind, RunKind::Title | RunKind::Opinion | RunKind::Header),
+                    Kind::Goals => !matches!(facts.kind, RunKind::Other | RunKind::L1 | RunKind::L2 | RunKind::Block),
+                };
+                label_end || facts.year_line || kind == Kind::Indicators && spans_columns(&words_of(s, wide), header)
+            });
+            if ends {
+                end = j;
+                break;
+            }
+        }
+        let mut body = Vec::new();
+        for (no, line) in lines.iter().enumerate().take(end).skip(at + 1) {
+            if let Some(segs) = line
+                && !segs.is_empty()
+            {
+                let mut ws = Vec::new();
+                for s in segs {
+                    push_words(s, wide, &mut ws);
+                }
+                body.push((no, ws));
+            }
+        }
+        (end, body)
+    }
+
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() { files(&p, out) } else { out.push(p) }
+        }
+    }
+
+    type Plain<'a> = Vec<(usize, Vec<(usize, usize, &'a str)>)>;
+
+    fn plain<'a>(body: &[(usize, Vec<Word<'a>>)]) -> Plain<'a> {
+        body.iter().map(|(no, ws)| (*no, ws.iter().map(|w| (w.start, w.end, w.text)).collect())).collect()
+    }
+
+    #[test]
+    fn block_body_read_in_one_pass_is_the_end_then_body_of_every_sample() {
+        let mut paths = Vec::new();
+        files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data"), &mut paths);
+        let mut blocks = 0;
+        for path in paths {
+            let Ok(decoded) = crate::ingest::decode::decode(&std::fs::read(&path).unwrap()) else { continue };
+            let (lines, wide) = super::super::segment_lines(&decoded.text);
+            for at in 0..lines.len() {
+                let Some(Some(segs)) = lines.get(at) else { continue };
+                let Some((kind, header)) = header(segs, wide, &FormLabels) else { continue };
+                let (end, body) = body_of(&lines, at, kind, &header, wide, &FormLabels);
+                let (old_end, old_body) = end_then_body(&lines, at, kind, &header, wide, &FormLabels);
+                assert_eq!(end, old_end, "{} line {at}", path.display());
+                assert_eq!(plain(&body), plain(&old_body), "{} line {at}", path.display());
+                blocks += 1;
+            }
+        }
+        assert!(blocks > 10, "only {blocks} block headers in the samples");
+    }
 }

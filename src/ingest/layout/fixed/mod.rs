@@ -58,6 +58,7 @@ use super::sniff::lines;
 use super::stream::Vocabulary;
 use super::{Cell, Grid, Inference};
 use crate::ingest::text::is_cjk;
+use compact_str::CompactString;
 use segment::{Seg, Span, aligned_starts, is_page_footer};
 
 /// Columns two starts may differ by and still line up.
@@ -71,6 +72,31 @@ const LOOKBACK: usize = 64;
 /// `words` (an indicator header, goal labels side by side) are rebuilt from positions
 /// ([`block`]); what that inferred comes back with the grid row it concerns.
 pub fn read(text: &str, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
+    let (mut lines, wide) = segment_lines(text);
+    let mut st = State::default();
+    let mut i = 0;
+    while i < lines.len() {
+        if crate::ingest::deadline::tick() {
+            break;
+        }
+        if let Some(b) = block::read(&lines, i, wide, words) {
+            st.block(b);
+            i = st.resume.max(i + 1);
+            continue;
+        }
+        // The blocks looked at from here on start after this line: its segments move out.
+        match lines[i].take() {
+            Some(segs) if !segs.is_empty() => st.line(segs),
+            _ => st.blank(),
+        }
+        i += 1;
+    }
+    st.finish()
+}
+
+/// The document's lines cut into segments (`None` for a page break), and whether columns are
+/// counted in display width.
+fn segment_lines(text: &str) -> (Vec<Option<Vec<Seg<'_>>>>, bool) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // `None` is a page break: a line break that also ends continuations.
     let mut pieces: Vec<Option<&str>> = Vec::new();
@@ -102,31 +128,12 @@ pub fn read(text: &str, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
         .collect();
     let starts = |wide: bool| -> Vec<usize> { spans.iter().flatten().flatten().map(|s| s.start(wide)).collect() };
     let wide = any_wide && aligned_starts(&starts(true)) > aligned_starts(&starts(false));
-    let mut lines: Vec<Option<Vec<Seg>>> = pieces
+    let lines: Vec<Option<Vec<Seg>>> = pieces
         .iter()
         .zip(&spans)
         .map(|(p, s)| p.zip(s.as_ref()).map(|(p, s)| s.iter().map(|s| s.seg(p, wide)).collect()))
         .collect();
-    drop(spans);
-    let mut st = State::default();
-    let mut i = 0;
-    while i < lines.len() {
-        if crate::ingest::deadline::tick() {
-            break;
-        }
-        if let Some(b) = block::read(&lines, i, wide, words) {
-            st.block(b);
-            i = st.resume.max(i + 1);
-            continue;
-        }
-        // The blocks looked at from here on start after this line: its segments move out.
-        match lines[i].take() {
-            Some(segs) if !segs.is_empty() => st.line(segs),
-            _ => st.blank(),
-        }
-        i += 1;
-    }
-    st.finish()
+    (lines, wide)
 }
 
 /// Amounts, percentages, dates: text that never wraps inside a cell.
@@ -138,7 +145,7 @@ fn is_numeric(text: &str) -> bool {
 }
 
 /// Appends wrapped text: no space between two CJK characters, one space otherwise.
-pub(super) fn append(a: &mut String, b: &str) {
+pub(super) fn append(a: &mut CompactString, b: &str) {
     let cjk_seam = a.chars().next_back().is_some_and(is_cjk) && b.chars().next().is_some_and(is_cjk);
     if !cjk_seam && !a.is_empty() && !b.is_empty() {
         a.push(' ');
@@ -161,11 +168,13 @@ impl Shape {
     }
 }
 
+/// A cell being built. Its text is a `CompactString`, the cell's own type: a short cell (most
+/// are) is then never put on the heap, and a long one moves into its cell as it is.
 #[derive(Debug, Clone)]
 struct CellB {
     start: usize,
     end: usize,
-    text: String,
+    text: CompactString,
     first: Shape,
     last: Shape,
 }
@@ -173,7 +182,7 @@ struct CellB {
 impl CellB {
     fn from_seg(s: Seg) -> Self {
         let shape = Shape::of(&s);
-        CellB { start: s.start, end: s.end, text: s.text, first: shape, last: shape }
+        CellB { start: s.start, end: s.end, text: CompactString::from(s.text), first: shape, last: shape }
     }
 
     fn widen(&mut self, s: &Seg) {
@@ -280,7 +289,7 @@ fn down_suffix(next: &RowB, pending: &[Vec<Seg>]) -> (usize, Vec<Vec<usize>>) {
 /// Prefixes `plan` (lines in document order, each with its target cells) to `row`. Each
 /// cell's text is rebuilt once, so long chains stay linear.
 fn prepend(row: &mut RowB, plan: Vec<(Vec<Seg>, Vec<usize>)>) {
-    let mut prefixes: Vec<String> = vec![String::new(); row.cells.len()];
+    let mut prefixes: Vec<CompactString> = vec![CompactString::default(); row.cells.len()];
     let mut first: Vec<Option<Shape>> = vec![None; row.cells.len()];
     for (line, picked) in plan {
         for (s, ci) in line.into_iter().zip(picked) {
@@ -304,7 +313,7 @@ fn prepend(row: &mut RowB, plan: Vec<(Vec<Seg>, Vec<usize>)>) {
 }
 
 #[derive(Default)]
-struct State {
+struct State<'a> {
     rows: Vec<RowB>,
     /// The row a continuation below may join; `None` after a blank line.
     prev: Option<usize>,
@@ -312,14 +321,14 @@ struct State {
     /// columns that leading empty cells stand for.
     reference: Option<usize>,
     /// Indented lines waiting for the next row or blank line to settle where they belong.
-    pending: Vec<Vec<Seg>>,
+    pending: Vec<Vec<Seg<'a>>>,
     /// What the rebuilt blocks inferred, by grid row.
     inferences: Vec<Inference>,
     /// The line after the last rebuilt block.
     resume: usize,
 }
 
-impl State {
+impl<'a> State<'a> {
     fn margin(&self) -> Option<usize> {
         let r = self.rows.get(self.reference?)?;
         r.cells.first().map(|c| c.start)
@@ -330,7 +339,7 @@ impl State {
         self.prev = None;
     }
 
-    fn line(&mut self, segs: Vec<Seg>) {
+    fn line(&mut self, segs: Vec<Seg<'a>>) {
         let Some(first) = segs.first() else { return };
         if self.margin().is_some_and(|m| first.start > m + TOL) {
             self.pending.push(segs);
@@ -350,7 +359,7 @@ impl State {
 
     /// Places the pending lines in order: up into the row above, else (with all lines after
     /// it) down onto `next` — returned as a plan for the caller — else as a row of its own.
-    fn settle(&mut self, next: Option<&RowB>) -> Vec<(Vec<Seg>, Vec<usize>)> {
+    fn settle(&mut self, next: Option<&RowB>) -> Vec<(Vec<Seg<'a>>, Vec<usize>)> {
         let pending = std::mem::take(&mut self.pending);
         let (down_from, mut down_picks) = match next {
             Some(n) => down_suffix(n, &pending),
@@ -402,7 +411,7 @@ impl State {
         })
     }
 
-    fn own_row(&self, line: Vec<Seg>) -> RowB {
+    fn own_row(&self, line: Vec<Seg<'a>>) -> RowB {
         let first = line.first().map_or(0, |s| s.start);
         let ref_cells: &[CellB] = self.reference.and_then(|r| self.rows.get(r)).map_or(&[], |r| &r.cells);
         let left = ref_cells.partition_point(|c| c.end <= first);

@@ -1,6 +1,8 @@
 //! Stage 3, layout: cutting a fixed-width line into positioned segments, and the page furniture
 //! (footers) that is no part of any table.
 
+use std::borrow::Cow;
+
 /// How many of `starts` (segment starts, line by line) are at a column that another segment
 /// also starts at, with columns counted in display width or in characters. Under the measure
 /// the text was laid out in, cells of one column share a start; under the other, each start
@@ -23,11 +25,14 @@ pub(super) fn is_wide(c: char) -> bool {
             | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
 }
 
+/// A segment of a line in the chosen measure. Its text is borrowed from the line (copied only
+/// when a blank in it is rewritten): most segments are read by the rules and the blocks and
+/// then copied once into the cell they become, so owning them cost a copy per segment.
 #[derive(Debug, Clone)]
-pub(super) struct Seg {
+pub(super) struct Seg<'a> {
     pub(super) start: usize,
     pub(super) end: usize,
-    pub(super) text: String,
+    pub(super) text: Cow<'a, str>,
 }
 
 /// Where a segment lies in its line: its bytes, and its columns counted in characters and in
@@ -48,12 +53,16 @@ impl Span {
 
     /// The segment in the chosen measure. One blank inside it is a word break, kept as a space
     /// (an ideographic space stays one).
-    pub(super) fn seg(&self, line: &str, wide: bool) -> Seg {
+    pub(super) fn seg<'a>(&self, line: &'a str, wide: bool) -> Seg<'a> {
         let (start, end) = if wide { self.display } else { self.chars };
         let text = &line[self.bytes.clone()];
         // A no-break space starts with the byte C2: a segment without it or CR is copied as is.
         let plain = !text.bytes().any(|b| b == 0xc2 || b == b'\r');
-        Seg { start, end, text: if plain { text.to_string() } else { text.replace(['\u{a0}', '\r'], " ") } }
+        Seg {
+            start,
+            end,
+            text: if plain { Cow::Borrowed(text) } else { Cow::Owned(text.replace(['\u{a0}', '\r'], " ")) },
+        }
     }
 }
 
@@ -71,6 +80,15 @@ pub(super) fn spans(line: &str) -> (Vec<Span>, bool) {
     let bytes = line.as_bytes();
     let mut next = 0;
     while next < bytes.len() {
+        // Padding is most of a layout line: a run of ASCII spaces is stepped over at once.
+        let run = bytes[next..].iter().take_while(|&&b| b == b' ').count();
+        if run > 0 {
+            col += run;
+            dcol += run;
+            gap += run;
+            next += run;
+            continue;
+        }
         let i = next;
         // ASCII (the padding, digits and Latin text) is read without decoding; no ASCII
         // character is wide.
@@ -119,7 +137,7 @@ pub(super) fn spans(line: &str) -> (Vec<Span>, bool) {
 
 /// The segments of a line in one measure: display columns when `wide`, else characters.
 #[cfg(test)]
-pub(super) fn segments(line: &str, wide: bool) -> Vec<Seg> {
+pub(super) fn segments(line: &str, wide: bool) -> Vec<Seg<'_>> {
     spans(line).0.iter().map(|s| s.seg(line, wide)).collect()
 }
 

@@ -88,14 +88,14 @@ fn page_footers() {
 #[test]
 fn segments_keep_single_spaces_and_columns() {
     let s = segments("  项目 名称    拆违经费\t10", false);
-    let got: Vec<(usize, usize, &str)> = s.iter().map(|s| (s.start, s.end, s.text.as_str())).collect();
+    let got: Vec<(usize, usize, &str)> = s.iter().map(|s| (s.start, s.end, &*s.text)).collect();
     assert_eq!(got, [(2, 7, "项目 名称"), (11, 15, "拆违经费"), (16, 18, "10")]);
 }
 
 #[test]
 fn joins_cjk_without_space_and_latin_with_one() {
     let join = |a: &str, b: &str| {
-        let mut s = a.to_string();
+        let mut s = CompactString::from(a);
         append(&mut s, b);
         s
     };
@@ -306,6 +306,6 @@ fn aligned_starts_count_every_segment_sharing_its_start() {
 #[test]
 fn no_break_spaces_and_carriage_returns_in_a_segment_read_as_spaces() {
     let s = segments("项目\u{a0}名称    a\rb", false);
-    let got: Vec<&str> = s.iter().map(|s| s.text.as_str()).collect();
+    let got: Vec<&str> = s.iter().map(|s| &*s.text).collect();
     assert_eq!(got, ["项目 名称", "a b"]);
 }
