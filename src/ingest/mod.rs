@@ -5,6 +5,8 @@ pub mod decode;
 pub mod form;
 pub mod layout;
 pub mod process;
+#[cfg(test)]
+pub(crate) mod samples;
 pub mod score;
 pub mod text;
 pub mod value;

@@ -661,18 +661,19 @@ fn rows_of(
 mod tests {
     use super::*;
 
+    /// A fingerprint field as it was made before it was read a run at a time.
+    fn by_char(s: &str) -> String {
+        let mut out: String = crate::ingest::text::clean(s)
+            .chars()
+            .map(crate::ingest::text::fold_width)
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect();
+        out.push('\u{1f}');
+        out
+    }
+
     #[test]
     fn a_fingerprint_field_is_the_cleaned_text_folded_without_whitespace_or_controls() {
-        // What the field was before it was read a run at a time.
-        fn by_char(s: &str) -> String {
-            let mut out: String = crate::ingest::text::clean(s)
-                .chars()
-                .map(crate::ingest::text::fold_width)
-                .filter(|c| !c.is_whitespace() && !c.is_control())
-                .collect();
-            out.push('\u{1f}');
-            out
-        }
         let chars = (0..0x3100u32).chain(0xfeff..0xff70).filter_map(char::from_u32);
         let mut texts: Vec<String> = chars.map(|c| format!("{c}项目{c}a{c}{c}")).collect();
         texts.extend(
@@ -689,15 +690,6 @@ mod tests {
     /// The fingerprint as it was made before the fields were hashed as they stream: one
     /// string of every cleaned, folded field, hashed whole.
     fn fingerprint_of_one_string(year: i32, t: &Table) -> String {
-        let field = |s: &str| -> String {
-            let mut f: String = crate::ingest::text::clean(s)
-                .chars()
-                .map(crate::ingest::text::fold_width)
-                .filter(|c| !c.is_whitespace() && !c.is_control())
-                .collect();
-            f.push('\u{1f}');
-            f
-        };
         let money = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
         let mut key = String::new();
         for f in [
@@ -705,14 +697,14 @@ mod tests {
             t.budget_unit.as_deref().unwrap_or_default(),
             t.project_name.as_deref().unwrap_or_default(),
         ] {
-            key.push_str(&field(f));
+            key.push_str(&by_char(f));
         }
-        key.push_str(&field(&money(t.midterm_budget_yuan)));
-        key.push_str(&field(&money(t.annual_budget_yuan)));
+        key.push_str(&by_char(&money(t.midterm_budget_yuan)));
+        key.push_str(&by_char(&money(t.annual_budget_yuan)));
         for ind in &t.indicators {
             key.push('\u{1e}');
             for f in [ind.horizon, ind.level1_code, ind.level2_code, &ind.level3, &ind.value] {
-                key.push_str(&field(f));
+                key.push_str(&by_char(f));
             }
         }
         blake3::hash(key.as_bytes()).to_hex()[..32].to_string()
@@ -720,14 +712,7 @@ mod tests {
 
     #[test]
     fn a_streamed_fingerprint_is_the_hash_of_the_whole_key_string() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-        let mut tables = Vec::new();
-        for entry in walkdir::WalkDir::new(root).into_iter().flatten().filter(|e| e.file_type().is_file()) {
-            let Ok(d) = crate::ingest::decode::decode(&std::fs::read(entry.path()).unwrap()) else { continue };
-            let kind = layout::sniff::sniff(&d.text);
-            let grid = layout::read(kind, &d.text, &crate::ingest::form::FormLabels).grid;
-            tables.extend(crate::ingest::form::read(&grid).tables);
-        }
+        let mut tables = crate::ingest::samples::tables();
         // Tables longer than the hash's buffer, and fields of markup, whitespace and
         // full-width forms.
         let mut long = tables.iter().max_by_key(|t| t.indicators.len()).cloned().expect("the samples have tables");

@@ -361,15 +361,9 @@ mod tests {
     fn one_scan_answers_as_each_list_alone() {
         let lists: Vec<Lexicon> = SCORE_LISTS.iter().map(|l| Lexicon::new(l)).collect();
         let mut texts: Vec<String> = Vec::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-        for entry in walkdir::WalkDir::new(root).into_iter().flatten().filter(|e| e.file_type().is_file()) {
-            let Ok(d) = crate::ingest::decode::decode(&std::fs::read(entry.path()).unwrap()) else { continue };
-            let kind = crate::ingest::layout::sniff::sniff(&d.text);
-            let grid = crate::ingest::layout::read(kind, &d.text, &crate::ingest::form::FormLabels).grid;
-            for t in crate::ingest::form::read(&grid).tables {
-                for ind in t.indicators {
-                    texts.extend([ind.level3, ind.value.into()]);
-                }
+        for t in crate::ingest::samples::tables() {
+            for ind in t.indicators {
+                texts.extend([ind.level3, ind.value.into()]);
             }
         }
         assert!(texts.len() > 1000, "{} sample texts", texts.len());

@@ -556,17 +556,13 @@ impl Walker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::layout::{self, Grid, sniff};
     use std::cell::OnceCell;
 
     /// Every cell of every sample file as the form reads it, and random texts of label pieces,
     /// markup, brackets and full-width forms.
     fn cells() -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
         let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(root).into_iter().flatten().filter(|e| e.file_type().is_file()) {
-            let Ok(d) = crate::ingest::decode::decode(&std::fs::read(entry.path()).unwrap()) else { continue };
-            let grid: Grid = layout::read(sniff::sniff(&d.text), &d.text, &crate::ingest::form::FormLabels).grid;
+        for (_, grid) in crate::ingest::samples::grids() {
             for row in &grid.rows {
                 let mut cells = Vec::new();
                 for c in row {

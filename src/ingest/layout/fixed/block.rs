@@ -757,13 +757,6 @@ mod tests {
         (end, body)
     }
 
-    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() { files(&p, out) } else { out.push(p) }
-        }
-    }
-
     type Plain<'a> = Vec<(usize, Vec<(usize, usize, &'a str)>)>;
 
     fn plain<'a>(body: &[(usize, Vec<Word<'a>>)]) -> Plain<'a> {
@@ -772,12 +765,9 @@ mod tests {
 
     #[test]
     fn block_body_read_in_one_pass_is_the_end_then_body_of_every_sample() {
-        let mut paths = Vec::new();
-        files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data"), &mut paths);
         let mut blocks = 0;
-        for path in paths {
-            let Ok(decoded) = crate::ingest::decode::decode(&std::fs::read(&path).unwrap()) else { continue };
-            let (lines, wide) = super::super::segment_lines(&decoded.text);
+        for (path, text) in crate::ingest::samples::texts() {
+            let (lines, wide) = super::super::segment_lines(&text);
             for at in 0..lines.len() {
                 let Some(Some(segs)) = lines.get(at) else { continue };
                 let Some((kind, header)) = header(segs, wide, &FormLabels) else { continue };

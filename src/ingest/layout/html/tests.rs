@@ -132,15 +132,11 @@ fn huge_spans_and_deep_nesting_do_not_blow_up() {
 
 /// Every text under `sample_data/` and the HTML the tests write, decoded as the pipeline does.
 fn sample_texts() -> Vec<(String, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut texts = Vec::new();
-    for dir in ["sample_data", "tests"] {
-        for entry in walkdir::WalkDir::new(root.join(dir)).into_iter().flatten().filter(|e| e.file_type().is_file()) {
-            let Ok(bytes) = std::fs::read(entry.path()) else { continue };
-            let Ok(decoded) = crate::ingest::decode::decode(&bytes) else { continue };
-            texts.push((entry.path().display().to_string(), decoded.text));
-        }
-    }
+    let mut texts: Vec<(String, String)> = ["sample_data", "tests"]
+        .into_iter()
+        .flat_map(crate::ingest::samples::texts_under)
+        .map(|(path, text)| (path.display().to_string(), text))
+        .collect();
     texts.push(("PAGE".to_string(), PAGE.to_string()));
     texts
 }
