@@ -37,7 +37,7 @@ for size in "${@:-5000 50000}"; do
     for _ in $(seq "$runs"); do
       rm -rf "$work/out"
       timed "$bin" ingest "$corpus" --out "$work/out" --jobs 2 --full >> "$work/j2"
-      summary "$work/out" "' '.join('%s=%.2fs' % kv for kv in sorted(d['stage_seconds'].items())) + '  peak RSS: ' + ' '.join('%s=%.0fMB' % (k, v / 1e6) for k, v in sorted(d.get('stage_peak_rss_bytes', {}).items()))" >> "$work/stages"
+      summary "$work/out" "' '.join('%s=%.2fs/%.2fcpu' % (k, v, d.get('stage_cpu_seconds', {}).get(k, float('nan'))) for k, v in sorted(d['stage_seconds'].items())) + '  peak RSS: ' + ' '.join('%s=%.0fMB' % (k, v / 1e6) for k, v in sorted(d.get('stage_peak_rss_bytes', {}).items()))" >> "$work/stages"
       timed "$bin" ingest "$corpus" --out "$work/out" --jobs 2 >> "$work/re"
       rm -rf "$work/out"
       timed "$bin" ingest "$corpus" --out "$work/out" --jobs 1 --full >> "$work/j1"
@@ -56,7 +56,7 @@ for size in "${@:-5000 50000}"; do
       printf "floor (2 thr.)  read %.3f s (%.0f MB/s), read+decode %.3f s (%.0f MB/s); run / read+decode floor %.1fx\n", fr, mb / fr, fd, mb / fd, w2 / fd
       printf "unchanged rerun %7.3f s = %.1f%% of the full run\n", re, 100 * re / w2
     }'
-    echo "stages (2 threads, per run): $(sort "$work/stages" | sed -n "$(( (runs + 1) / 2 ))p")"
+    echo "stages (2 threads, per run; wall s/CPU-s): $(sort "$work/stages" | sed -n "$(( (runs + 1) / 2 ))p")"
     if [ "$n" = 5000 ] && [ -x "$pyenv/bin/python" ] && [ -f "$pyref" ]; then
       : > "$work/py"
       for _ in $(seq "$runs"); do rm -rf "$work/pyout"; timed "$pyenv/bin/python" "$pyref" "$corpus" "$work/pyout" --jobs 2 >> "$work/py"; done

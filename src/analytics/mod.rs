@@ -151,14 +151,16 @@ fn all_projects(root: &Path, year: Option<i32>) -> Result<LazyFrame, StatsError>
 /// Each project row with its copy relation: `copies`, the rows sharing its
 /// `table_fingerprint` (itself included), and `copy_of`, the `project_id` of the canonical
 /// row, the first by (`path`, `table_index`), null on the canonical row itself.
+///
+/// The rows are put in (`path`, `table_index`) order once, and each group's first row is
+/// its canonical one (a group's rows keep their order): sorting within every group, most of
+/// them of one row, cost a tenth of the stats (5,000 files).
 fn with_copies(p: LazyFrame) -> LazyFrame {
-    let canonical = p.clone().group_by([col("table_fingerprint")]).agg([
-        col("project_id")
-            .sort_by([col("path"), col("table_index")], SortMultipleOptions::default())
-            .first()
-            .alias("canonical_id"),
-        len().cast(DataType::Int64).alias("copies"),
-    ]);
+    let canonical = p
+        .clone()
+        .sort_by_exprs([col("path"), col("table_index")], SortMultipleOptions::default())
+        .group_by([col("table_fingerprint")])
+        .agg([col("project_id").first().alias("canonical_id"), len().cast(DataType::Int64).alias("copies")]);
     p.join(canonical, [col("table_fingerprint")], [col("table_fingerprint")], JoinArgs::new(JoinType::Left))
         .with_columns([when(col("project_id").eq(col("canonical_id")))
             .then(lit(NULL).cast(DataType::String))
@@ -181,4 +183,43 @@ fn indicators(root: &Path, year: Option<i32>) -> Result<LazyFrame, StatsError> {
         [col("project_id")],
         JoinArgs::new(JoinType::Inner),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The canonical row was chosen by sorting each fingerprint's rows; it is now the first
+    /// row of its group after one sort of all rows. Rows arrive in any order (an incremental
+    /// run carries old parts beside new ones), so the rows here are given out of order.
+    #[test]
+    fn the_canonical_copy_is_the_first_by_path_and_table_index_in_any_row_order() {
+        let rows = df![
+            "project_id" => ["c1", "b2", "b1", "a3", "x1", "a1"],
+            "path" => ["c.txt", "b.txt", "b.txt", "a.txt", "x.txt", "a.txt"],
+            "table_index" => [0i64, 2, 1, 3, 0, 1],
+            "table_fingerprint" => ["f", "f", "g", "g", "h", "f"],
+        ]
+        .unwrap();
+        let out = with_copies(rows.lazy()).collect().unwrap();
+        let id = out.column("project_id").unwrap().str().unwrap().clone();
+        let copy_of = out.column("copy_of").unwrap().str().unwrap().clone();
+        let copies = out.column("copies").unwrap().i64().unwrap().clone();
+        let got: Vec<(String, Option<String>, i64)> = (0..out.height())
+            .map(|i| (id.get(i).unwrap().to_string(), copy_of.get(i).map(str::to_string), copies.get(i).unwrap()))
+            .collect();
+        let want = |id: &str, of: Option<&str>, n: i64| (id.to_string(), of.map(str::to_string), n);
+        // The rows keep their order; f's first is a1 (a.txt), g's is a3 (a.txt before b.txt).
+        assert_eq!(
+            got,
+            vec![
+                want("c1", Some("a1"), 3),
+                want("b2", Some("a1"), 3),
+                want("b1", Some("a3"), 2),
+                want("a3", None, 2),
+                want("x1", None, 1),
+                want("a1", None, 3),
+            ]
+        );
+    }
 }

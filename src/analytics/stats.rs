@@ -217,33 +217,39 @@ impl IndicatorYear {
     /// The year's rows of the three files, from its `distinct` project rows.
     ///
     /// The indicators are most of what the stats read (about ten rows per table), so a
-    /// year's are read one part file at a time: a part's rows of distinct tables, with their
-    /// table's unit, are reduced to counts and sums per key (`kind_sums`, `flag_counts`), and
-    /// the year's figures come from the parts' sums added up. Only the distinct tables of the
-    /// year and one part's rows are in memory at once. The sums' key strings still point into
-    /// their part's columns, so they are finished once per year, not kept.
+    /// year's are read one part file at a time: a part's rows of distinct tables are reduced to
+    /// counts and sums per key (`kind_sums`, `flag_counts`), and the year's figures come from
+    /// the parts' sums added up. Only the distinct tables of the year and one part's rows are
+    /// in memory at once. The sums' key strings still point into their part's columns, so they
+    /// are finished once per year, not kept.
+    ///
+    /// A part's rows are summed per table (`project_id`, one key) and only the tables' sums
+    /// meet their units: grouping every indicator row by (year, region, unit) after a join
+    /// that copied the two texts onto each row cost most of the stats (5,000 files: the
+    /// multi-key row encoding and hashing of 225,000 rows, twice, per part).
     fn compute(root: &Path, year: i32, distinct: DataFrame) -> Result<IndicatorYear, StatsError> {
-        let units_of = distinct.select(["project_id", "region", "budget_unit"]).map_err(pl(root))?;
-        let (mut units, mut categories, mut flagged) = (Vec::new(), Vec::new(), Vec::new());
+        let units_of = distinct.select(["project_id", "year", "region", "budget_unit"]).map_err(pl(root))?;
+        let (mut by_table, mut categories, mut flagged) = (Vec::new(), Vec::new(), Vec::new());
         let run = |lf: LazyFrame| lf.collect().map_err(pl(root));
         let ids = units_of.select(["project_id"]).map_err(pl(root))?;
+        let on = || [col("project_id")];
+        // An inner join with the distinct ids (each once) keeps the rows of distinct tables.
+        let of_distinct = |lf: LazyFrame| lf.join(ids.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner));
         for part in year_parts(root, "indicators", year, &INDICATOR_COLUMNS)? {
             let part = part?;
-            let on = || [col("project_id")];
             // The flags are exploded before they meet the distinct tables: a join gathers
             // every column of its rows, and polars gathers a list column element by element
             // (5,000 files: 236 M instructions of the stats' 1,688 M gathered `quality_flags`).
             let scalars = part.clone().lazy().select(SCALAR_INDICATOR_COLUMNS.map(col));
-            let rows = run(scalars.join(units_of.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner)))?;
-            units.push(run(kind_sums(rows.clone().lazy(), &unit_keys()))?);
+            let rows = run(of_distinct(scalars))?;
+            by_table.push(run(kind_sums(rows.clone().lazy(), &[col("project_id")]))?);
             categories.push(run(kind_sums(rows.lazy(), &category_keys()))?);
-            let raised = flag_rows(part.lazy(), &["project_id", "year"]);
-            let of_distinct = raised.join(ids.clone().lazy(), on(), on(), JoinArgs::new(JoinType::Inner));
-            flagged.push(run(flag_counts(of_distinct))?);
+            flagged.push(run(flag_counts(of_distinct(flag_rows(part.lazy(), &["project_id", "year"]))))?);
         }
         let indicator_flags = stack(flagged, root)?.group_by([col("year"), col("flag")]).agg([col("count").sum()]);
+        let by_unit = stack(by_table, root)?.join(units_of.lazy(), on(), on(), JoinArgs::new(JoinType::Inner));
         Ok(IndicatorYear {
-            by_unit: run(quality_by_unit(stack(units, root)?))?,
+            by_unit: run(quality_by_unit(by_unit))?,
             by_category: run(category_kinds(add_kind_sums(stack(categories, root)?, &category_keys())))?,
             flags: run(flags(indicator_flags, distinct.lazy(), root)?)?,
         })

@@ -28,7 +28,14 @@ pub(super) fn print_summary_to(dest: &str, out: &Path, s: &Summary) {
         s.elapsed_seconds,
         s.throughput_mb_s
     );
-    let stages: Vec<String> = s.stage_seconds.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect();
+    let stages: Vec<String> = s
+        .stage_seconds
+        .iter()
+        .map(|(k, v)| match s.stage_cpu_seconds.get(k) {
+            Some(cpu) => format!("{k} {v:.2}s ({cpu:.2} CPU-s)"),
+            None => format!("{k} {v:.2}s"),
+        })
+        .collect();
     outln!("  stages     {}", stages.join("  "));
     if s.peak_rss_bytes > 0 {
         let mb = |b: &u64| format!("{:.0} MB", *b as f64 / 1e6);

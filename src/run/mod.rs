@@ -105,6 +105,10 @@ pub struct Summary {
     pub elapsed_seconds: f64,
     pub throughput_mb_s: f64,
     pub stage_seconds: BTreeMap<String, f64>,
+    /// CPU seconds (user + system, every thread) each stage used (Linux): over its
+    /// `stage_seconds`, how many cores the stage kept busy.
+    #[serde(default)]
+    pub stage_cpu_seconds: BTreeMap<String, f64>,
     /// The process's peak resident set during the run, in bytes (Linux; 0 where unknown).
     #[serde(default)]
     pub peak_rss_bytes: u64,

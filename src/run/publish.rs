@@ -59,18 +59,24 @@ pub fn count_rows(root: &Path, d: Dataset) -> u64 {
         .sum()
 }
 
-/// Seconds per stage, and the process's peak resident set at the end of each.
+/// Seconds per stage, the CPU seconds of each, and the process's peak resident set at the
+/// end of each.
 #[derive(Debug, Default)]
 pub(super) struct Stages {
     pub seconds: BTreeMap<String, f64>,
+    pub cpu_seconds: BTreeMap<String, f64>,
     pub peak_rss: BTreeMap<String, u64>,
 }
 
 impl Stages {
     pub fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> T {
         let t = std::time::Instant::now();
+        let cpu = super::memory::cpu_seconds();
         let out = f();
         self.seconds.insert(name.to_string(), t.elapsed().as_secs_f64());
+        if let (Some(before), Some(after)) = (cpu, super::memory::cpu_seconds()) {
+            self.cpu_seconds.insert(name.to_string(), after - before);
+        }
         if let Some(peak) = super::memory::peak_rss_bytes() {
             self.peak_rss.insert(name.to_string(), peak);
         }
@@ -82,5 +88,6 @@ impl Stages {
         summary.peak_rss_bytes = self.peak_rss.values().copied().max().unwrap_or(0);
         summary.stage_peak_rss_bytes = self.peak_rss;
         summary.stage_seconds = self.seconds;
+        summary.stage_cpu_seconds = self.cpu_seconds;
     }
 }
