@@ -924,3 +924,46 @@ fn a_file_over_max_file_seconds_is_rejected_too_slow_and_the_run_goes_on() {
         assert_eq!(frame(out, "projects").height(), 8, "only the seed's tables");
     }
 }
+
+/// The codec of every column chunk of every Parquet file under `dir`.
+fn codecs_under(dir: &Path) -> std::collections::BTreeSet<String> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let mut out = std::collections::BTreeSet::new();
+    for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if e.path().extension().is_some_and(|x| x == "parquet") {
+            let r = SerializedFileReader::new(fs::File::open(e.path()).unwrap()).unwrap();
+            for g in r.metadata().row_groups() {
+                out.extend(g.columns().iter().map(|c| format!("{:?}", c.compression())));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn compression_zstd_writes_every_file_in_zstd_with_the_same_rows() {
+    let input = tempfile::tempdir().unwrap();
+    copy_tree(&repo().join("sample_data/corpus"), input.path());
+    let (snappy, zstd) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    assert!(ingest(input.path(), snappy.path(), &[]).status.code().unwrap() <= 1);
+    assert!(ingest(input.path(), zstd.path(), &["--compression", "zstd"]).status.code().unwrap() <= 1);
+    assert_eq!(codecs_under(&current(snappy.path())), ["SNAPPY".to_string()].into());
+    assert!(
+        codecs_under(&current(zstd.path())).iter().all(|c| c.starts_with("ZSTD")),
+        "{:?}",
+        codecs_under(zstd.path())
+    );
+    for d in ["files", "projects", "indicators"] {
+        assert_eq!(all_rows(snappy.path(), d), all_rows(zstd.path(), d), "{d}");
+    }
+    let o = jixiao(&[
+        "ingest",
+        input.path().to_str().unwrap(),
+        "--out",
+        zstd.path().to_str().unwrap(),
+        "--compression",
+        "lz5",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("snappy"), "{}", String::from_utf8_lossy(&o.stderr));
+}

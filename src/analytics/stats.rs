@@ -5,7 +5,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::store::parquet::FrameWriter;
+use crate::store::parquet::{Codec, FrameWriter};
 
 use super::measures::{
     add_kind_sums, budget_by_unit, category_keys, category_kinds, flag_counts, flag_rows, kind_shares, kind_sums,
@@ -53,8 +53,8 @@ const INDICATOR_COLUMNS: [&str; 6] =
 const SCALAR_INDICATOR_COLUMNS: [&str; 6] =
     ["project_id", "level1_code", "level2_code", "value_kind", "quality_score", "year"];
 
-/// Writes `stats/*.parquet` for a finished staging snapshot; with `threads` > 1, a year's
-/// indicator stats are computed beside its project stats.
+/// Writes `stats/*.parquet` for a finished staging snapshot, compressed with `codec`; with
+/// `threads` > 1, a year's indicator stats are computed beside its project stats.
 ///
 /// Every stat is keyed by year first (`review` is filtered by year, then ordered), and a copy
 /// never crosses years, so each is computed one year at a time and each year's rows are
@@ -68,7 +68,7 @@ const SCALAR_INDICATOR_COLUMNS: [&str; 6] =
 /// by side, one year at a time. (Computed on one thread, the stats were the longest serial
 /// stretch of a run on two cores. Two years side by side held two years' rows: 50,000 files,
 /// stats-stage peak 254 -> 326 MB.)
-pub fn write_all(root: &Path, threads: usize) -> Result<(), StatsError> {
+pub fn write_all(root: &Path, threads: usize, codec: Codec) -> Result<(), StatsError> {
     if !has_parts(root, "projects") {
         return Ok(());
     }
@@ -86,7 +86,7 @@ pub fn write_all(root: &Path, threads: usize) -> Result<(), StatsError> {
         false => None,
     };
     let with_indicators = has_parts(root, "indicators");
-    let mut out = Outputs::create(&dir, with_indicators, years.len())?;
+    let mut out = Outputs::create(&dir, with_indicators, years.len(), codec)?;
     for &y in &years {
         out.append(Year::compute(root, y, files.as_ref(), with_indicators, threads > 1)?)?;
     }
@@ -156,19 +156,21 @@ struct Outputs {
     indicators: Option<IndicatorFiles>,
     /// `review` orders the candidates of every year together, so they are written last.
     candidates: Vec<DataFrame>,
+    codec: Codec,
 }
 
 impl Outputs {
-    fn create(dir: &Path, with_indicators: bool, years: usize) -> Result<Outputs, StatsError> {
+    fn create(dir: &Path, with_indicators: bool, years: usize, codec: Codec) -> Result<Outputs, StatsError> {
         Ok(Outputs {
-            budget: StatFile::create(dir, "budget_by_unit.parquet")?,
-            copies: StatFile::create(dir, "table_copies.parquet")?,
-            duplicated: StatFile::create(dir, "duplicate_projects.parquet")?,
+            budget: StatFile::create(dir, "budget_by_unit.parquet", codec)?,
+            copies: StatFile::create(dir, "table_copies.parquet", codec)?,
+            duplicated: StatFile::create(dir, "duplicate_projects.parquet", codec)?,
             indicators: match with_indicators {
-                true => Some(IndicatorFiles::create(dir)?),
+                true => Some(IndicatorFiles::create(dir, codec)?),
                 false => None,
             },
             candidates: Vec::with_capacity(years),
+            codec,
         })
     }
 
@@ -191,7 +193,7 @@ impl Outputs {
             out.close()?;
         }
         if with_review {
-            let mut out = StatFile::create(&root.join("stats"), "review.parquet")?;
+            let mut out = StatFile::create(&root.join("stats"), "review.parquet", self.codec)?;
             out.append(review::worst_first(stack(self.candidates, root)?).collect().map_err(pl(root))?)?;
             out.close()?;
         }
@@ -257,11 +259,11 @@ impl IndicatorYear {
 }
 
 impl IndicatorFiles {
-    fn create(dir: &Path) -> Result<IndicatorFiles, StatsError> {
+    fn create(dir: &Path, codec: Codec) -> Result<IndicatorFiles, StatsError> {
         Ok(IndicatorFiles {
-            by_unit: StatFile::create(dir, "quality_by_unit.parquet")?,
-            by_category: StatFile::create(dir, "quality_by_category.parquet")?,
-            flags: StatFile::create(dir, "flags.parquet")?,
+            by_unit: StatFile::create(dir, "quality_by_unit.parquet", codec)?,
+            by_category: StatFile::create(dir, "quality_by_category.parquet", codec)?,
+            flags: StatFile::create(dir, "flags.parquet", codec)?,
         })
     }
 
@@ -290,10 +292,10 @@ struct StatFile {
 }
 
 impl StatFile {
-    fn create(dir: &Path, name: &str) -> Result<StatFile, StatsError> {
+    fn create(dir: &Path, name: &str, codec: Codec) -> Result<StatFile, StatsError> {
         let path = dir.join(name);
         let file = File::create(&path).map_err(|source| StatsError::Io { path: path.clone(), source })?;
-        Ok(StatFile { out: FrameWriter::new(file, &path) })
+        Ok(StatFile { out: FrameWriter::new(file, &path, codec) })
     }
 
     fn append(&mut self, mut df: DataFrame) -> Result<(), StatsError> {

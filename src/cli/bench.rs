@@ -26,7 +26,8 @@ pub fn floor(dir: &Path, jobs: usize) -> Result<ExitStatus> {
 /// profile it without a whole run.
 pub fn stats(dir: &Path, jobs: usize) -> Result<ExitStatus> {
     let t = std::time::Instant::now();
-    jixiao::analytics::write_all(dir, jobs).with_context(|| format!("the stats of {}", dir.display()))?;
+    jixiao::analytics::write_all(dir, jobs, jixiao::store::parquet::Codec::default())
+        .with_context(|| format!("the stats of {}", dir.display()))?;
     let seconds = t.elapsed().as_secs_f64();
     let peak = jixiao::run::memory::peak_rss_bytes();
     outln!("{}", serde_json::json!({ "stats_seconds": seconds, "peak_rss_bytes": peak }));

@@ -6,6 +6,7 @@ use super::ExitStatus;
 use super::print::print_summary_to;
 use jixiao::run::{self, Options, Staged};
 use jixiao::store::delta::{self, Lake};
+use jixiao::store::parquet::Codec;
 
 /// `jixiao ingest|run --delta`: stages this process's shard; an unsharded run commits at once.
 pub(super) fn staged_run(opts: Options, uri: &str, run_id: Option<String>) -> Result<ExitStatus> {
@@ -17,7 +18,7 @@ pub(super) fn staged_run(opts: Options, uri: &str, run_id: Option<String>) -> Re
         }
         None => jixiao::store::snapshot::new_run_id(),
     };
-    let lake = Lake::open(uri).with_context(|| format!("open Delta root {uri}"))?;
+    let lake = Lake::open(uri).with_context(|| format!("open Delta root {uri}"))?.with_codec(opts.compression);
     let shard = opts.shard;
     let staged = run::stage(&opts, &lake, &run_id).with_context(|| format!("stage shard {shard} of run {run_id}"))?;
     let summary = match staged {
@@ -47,8 +48,8 @@ pub(super) fn staged_run(opts: Options, uri: &str, run_id: Option<String>) -> Re
 }
 
 /// `jixiao commit`: one transaction per table for the run, or nothing if it is already in.
-pub(super) fn commit(uri: &str, run_id: &str, shards: u32) -> Result<ExitStatus> {
-    let lake = Lake::open(uri).with_context(|| format!("open Delta root {uri}"))?;
+pub(super) fn commit(uri: &str, run_id: &str, shards: u32, codec: Codec) -> Result<ExitStatus> {
+    let lake = Lake::open(uri).with_context(|| format!("open Delta root {uri}"))?.with_codec(codec);
     let done = delta::commit_run(&lake, run_id, shards).with_context(|| format!("commit run {run_id}"))?;
     outln!("jixiao commit {run_id} ({shards} shards) → {uri}");
     for c in done {

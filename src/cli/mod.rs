@@ -9,6 +9,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use jixiao::config::{self, Limits, Shard};
+use jixiao::store::parquet::Codec;
 
 /// `println!` that doesn't panic when stdout is closed early (`jixiao status out | head`).
 macro_rules! outln {
@@ -98,6 +99,9 @@ enum Command {
         /// Snapshots kept for time travel.
         #[arg(long, default_value_t = config::DEFAULT_KEEP_SNAPSHOTS as usize)]
         keep_snapshots: usize,
+        /// Parquet compression: snappy (fastest to write and read) or zstd (smallest).
+        #[arg(long, default_value = config::DEFAULT_COMPRESSION, value_parser = codec_parser())]
+        compression: Codec,
         #[command(flatten)]
         scale: ScaleArgs,
     },
@@ -127,6 +131,9 @@ enum Command {
         /// How many shards the run had (the N of `--shard i/N`).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         shards: u32,
+        /// Parquet compression of the stats tables and of parts the commit rewrites.
+        #[arg(long, default_value = config::DEFAULT_COMPRESSION, value_parser = codec_parser())]
+        compression: Codec,
     },
     /// Delete data files no Delta version references: replaced files and failed attempts' uploads.
     Vacuum {
@@ -199,6 +206,13 @@ enum Command {
     },
 }
 
+/// `--compression`: one of the names a pipeline file's `output.compression` takes.
+fn codec_parser() -> impl clap::builder::TypedValueParser<Value = Codec> {
+    use clap::builder::TypedValueParser as _;
+    // clap admits only the listed names, so the default never stands in for one.
+    clap::builder::PossibleValuesParser::new(Codec::NAMES).map(|name| Codec::from_name(&name).unwrap_or_default())
+}
+
 /// Scale-out flags of `jixiao ingest`: a slice of the inputs, and a Delta root instead of snapshots.
 #[derive(clap::Args, Clone, Default)]
 pub struct ScaleArgs {
@@ -263,7 +277,17 @@ fn init_logging(format: LogFormatArg) {
 
 fn dispatch(cmd: Command) -> Result<ExitStatus> {
     match cmd {
-        Command::Ingest { input_dir, out, jobs, full, max_file_bytes, max_file_seconds, keep_snapshots, scale } => {
+        Command::Ingest {
+            input_dir,
+            out,
+            jobs,
+            full,
+            max_file_bytes,
+            max_file_seconds,
+            keep_snapshots,
+            compression,
+            scale,
+        } => {
             let limits = Limits {
                 threads: jobs.unwrap_or(config::DEFAULT_THREADS),
                 max_file_bytes,
@@ -271,10 +295,10 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
                 max_html_depth: config::DEFAULT_MAX_HTML_DEPTH,
             };
             let out = out.unwrap_or_else(|| std::env::temp_dir().join("jixiao-delta"));
-            run::ingest(input_dir, out, full, limits, keep_snapshots, scale)
+            run::ingest(input_dir, out, full, limits, keep_snapshots, compression, scale)
         }
         Command::Run { pipeline, full, shard, run_id } => run::run_pipeline(&pipeline, full, shard, run_id),
-        Command::Commit { delta, run_id, shards } => commit::commit(&delta, &run_id, shards),
+        Command::Commit { delta, run_id, shards, compression } => commit::commit(&delta, &run_id, shards, compression),
         Command::Vacuum { delta, retention_hours, dry_run } => commit::vacuum(&delta, retention_hours, dry_run),
         Command::Validate { pipeline } => Ok(validate::validate(&pipeline)),
         Command::Report { data, delta, year, region, out } => match (data, delta) {

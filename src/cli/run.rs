@@ -9,6 +9,7 @@ use super::report::{latest_year, write_report};
 use super::{ExitStatus, ScaleArgs};
 use jixiao::config::{self, Limits, Shard};
 use jixiao::run::{self, InputSpec, Options};
+use jixiao::store::parquet::Codec;
 
 /// `jixiao ingest`: the flags' limits; every other setting at its default.
 pub(super) fn ingest(
@@ -17,6 +18,7 @@ pub(super) fn ingest(
     full: bool,
     limits: Limits,
     keep: usize,
+    compression: Codec,
     scale: ScaleArgs,
 ) -> Result<ExitStatus> {
     let opts = Options {
@@ -27,6 +29,7 @@ pub(super) fn ingest(
         keep_snapshots: keep,
         progress: true,
         shard: scale.shard.unwrap_or(Shard::ALL),
+        compression,
     };
     finish_run(opts, scale.delta.as_deref(), scale.run_id)
 }
@@ -58,6 +61,7 @@ pub(super) fn run_pipeline(
         keep_snapshots: p.output.keep_snapshots as usize,
         progress: true,
         shard: shard.or(p.shard).unwrap_or(Shard::ALL),
+        compression: p.output.compression,
     };
     let sharded = !opts.shard.is_all();
     let status = finish_run(opts, p.output.delta.as_deref(), run_id)?;

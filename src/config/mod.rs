@@ -29,7 +29,8 @@ use serde::Deserialize;
 use toml::{Table, Value};
 
 pub use schema::{
-    DEFAULT_KEEP_SNAPSHOTS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_SECONDS, DEFAULT_MAX_HTML_DEPTH, DEFAULT_THREADS,
+    DEFAULT_COMPRESSION, DEFAULT_KEEP_SNAPSHOTS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_SECONDS,
+    DEFAULT_MAX_HTML_DEPTH, DEFAULT_THREADS,
 };
 pub use shard::Shard;
 
@@ -80,6 +81,8 @@ pub struct Output {
     pub keep_snapshots: u32,
     /// `delta`, optional: a Delta Lake root (`file://…`, `s3://…`) the run stages into.
     pub delta: Option<String>,
+    /// `compression`, default snappy: how every Parquet file of the run is compressed.
+    pub compression: crate::store::parquet::Codec,
 }
 
 /// Resource bounds for one run: `[limits]` of a pipeline file, or `jixiao ingest`'s flags.

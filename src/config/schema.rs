@@ -115,6 +115,12 @@ pub const KEYS: &[Key] = &[
         doc: "Delta Lake root (`file:///…` or `s3://bucket/prefix`): the run stages its rows there for `jixiao commit`; `output.dir` keeps the run summaries.",
     },
     Key {
+        path: "output.compression",
+        kind: Kind::Choice(&crate::store::parquet::Codec::NAMES),
+        default: DefaultValue::Text("snappy"),
+        doc: "Parquet compression of every file written: `\"snappy\"` (Spark's, DuckDB's and pyarrow's default; fastest to write and read) or `\"zstd\"` (level 3; about 30 % smaller, about 7 % more CPU per run).",
+    },
+    Key {
         path: "limits.threads",
         // Anything above 1024 is a typo, not a machine.
         kind: Kind::Integer { min: 0, max: 1024, hint: " (0 means all cores)" },
@@ -317,6 +323,21 @@ const fn integer_default(path: &str) -> i64 {
     panic!("no such key in the schema")
 }
 
+/// The text default of `path`, at compile time (see [`integer_default`]).
+const fn text_default(path: &str) -> &'static str {
+    let mut i = 0;
+    while i < KEYS.len() {
+        if same_str(KEYS[i].path, path) {
+            return match KEYS[i].default {
+                DefaultValue::Text(t) => t,
+                _ => panic!("the key's default is not a text"),
+            };
+        }
+        i += 1;
+    }
+    panic!("no such key in the schema")
+}
+
 /// String equality usable in `const` items (`==` on `str` is not `const`): the schema's
 /// defaults and the form's vocabulary bits are looked up by name at compile time.
 pub const fn same_str(a: &str, b: &str) -> bool {
@@ -336,6 +357,8 @@ pub const fn same_str(a: &str, b: &str) -> bool {
 
 /// Default `output.keep_snapshots`.
 pub const DEFAULT_KEEP_SNAPSHOTS: u32 = integer_default("output.keep_snapshots") as u32;
+/// Default `output.compression`.
+pub const DEFAULT_COMPRESSION: &str = text_default("output.compression");
 /// Default `limits.threads`; 0 means one worker per available core.
 pub const DEFAULT_THREADS: usize = integer_default("limits.threads") as usize;
 /// Default `limits.max_file_bytes` (64 MiB).

@@ -74,6 +74,23 @@ fn defaults_table_matches_applied_defaults() {
     // The applied defaults are the typed ones the CLI starts from.
     assert_eq!(p.limits, Limits::default());
     assert_eq!(p.output.keep_snapshots, DEFAULT_KEEP_SNAPSHOTS);
+    assert_eq!(p.output.compression, crate::store::parquet::Codec::default());
+}
+
+#[test]
+fn the_compression_default_is_the_codec_the_library_defaults_to() {
+    use crate::store::parquet::Codec;
+    assert_eq!(Codec::from_name(DEFAULT_COMPRESSION), Some(Codec::default()));
+    for name in Codec::NAMES {
+        assert!(Codec::from_name(name).is_some(), "{name}");
+    }
+}
+
+#[test]
+fn a_misspelt_compression_is_a_problem_with_the_choices() {
+    let found = problems("name = \"p\"\n[[input]]\nroot = \"x\"\n[output]\ndir = \"o\"\ncompression = \"zstandard\"\n");
+    assert_eq!(keys(&found), ["output.compression"], "{found:?}");
+    assert!(found[0].message.contains("snappy") && found[0].message.contains("zstd"), "{found:?}");
 }
 
 #[test]
@@ -82,7 +99,7 @@ fn schema_gives_each_table_its_keys() {
     assert_eq!(schema::sections(), vec!["", "input", "output", "limits", "report", "log"]);
     assert_eq!(schema::keys_of(""), vec!["name", "input", "shard", "output", "limits", "report", "log"]);
     assert_eq!(schema::keys_of("input"), vec!["root", "include", "exclude"]);
-    assert_eq!(schema::keys_of("output"), vec!["dir", "keep_snapshots", "delta"]);
+    assert_eq!(schema::keys_of("output"), vec!["dir", "keep_snapshots", "delta", "compression"]);
     assert_eq!(schema::keys_of("limits"), vec!["threads", "max_file_bytes", "max_file_seconds", "max_html_depth"]);
     assert_eq!(schema::keys_of("report"), vec!["enabled", "year", "region", "dir"]);
     assert_eq!(schema::keys_of("log"), vec!["format"]);

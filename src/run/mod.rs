@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Limits, Shard};
 use crate::ingest::walk::Entry;
+use crate::store::parquet::Codec;
 use crate::store::sink::{self, Dataset, Sink};
 use crate::store::snapshot::{self, Output};
 use plan::Plan;
@@ -75,6 +76,8 @@ pub struct Options {
     pub progress: bool,
     /// The slice of the inputs this process reads ([`Shard::ALL`] unsharded).
     pub shard: Shard,
+    /// How the run's Parquet files are compressed.
+    pub compression: Codec,
 }
 
 /// What a run did, written to `OUT/runs/<run_id>.json` and into the snapshot's manifest.
@@ -156,15 +159,14 @@ pub fn run(opts: Options) -> Result<Summary, RunError> {
     );
 
     let staging = out.staging_dir(&run_id);
-    let sink = Sink::new(staging.clone(), old_root.as_deref().map(|r| plan.carry(r)))?;
+    let sink = Sink::new(staging.clone(), old_root.as_deref().map(|r| plan.carry(r)), opts.compression)?;
     let todo: Vec<&Entry> = plan.todo().collect();
     let (sink, tally, seen) =
         stages.time("parse", || execute::execute(&todo, &plan.known, sink, opts.limits, opts.progress))?;
     fault("mid_write");
     let written = stages.time("write", || sink.finish(opts.limits.thread_count()))?;
     let nothing_changed = plan.nothing_changed() && old_root.is_some();
-    stages
-        .time("stats", || publish::stats(&staging, old_root.as_deref(), nothing_changed, opts.limits.thread_count()))?;
+    stages.time("stats", || publish::stats(&staging, old_root.as_deref(), nothing_changed, &opts))?;
 
     let mut summary = summarize(&opts, &plan, tally, seen, &written, &staging);
     summary.run_id = run_id.clone();

@@ -20,13 +20,14 @@ pub(super) fn stats(
     staging: &Path,
     old_root: Option<&Path>,
     nothing_changed: bool,
-    threads: usize,
+    opts: &super::Options,
 ) -> Result<(), RunError> {
+    let (threads, codec) = (opts.limits.thread_count(), opts.compression);
     match old_root {
         Some(old) if nothing_changed && old.join("stats").is_dir() => {
             link_tree(&old.join("stats"), &staging.join("stats"))
         }
-        _ => std::thread::scope(|s| s.spawn(|| crate::analytics::write_all(staging, threads)).join())
+        _ => std::thread::scope(|s| s.spawn(|| crate::analytics::write_all(staging, threads, codec)).join())
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
             .map_err(RunError::from),
     }

@@ -62,7 +62,7 @@ pub fn stage(opts: &Options, lake: &Lake, run_id: &str) -> Result<Staged, RunErr
 
     let scratch = scratch_dir(opts, run_id);
     let _ = std::fs::remove_dir_all(&scratch);
-    let sink = Sink::new(scratch.clone(), None)?;
+    let sink = Sink::new(scratch.clone(), None, opts.compression)?;
     let todo: Vec<&Entry> = plan.todo().collect();
     let (sink, tally, seen) =
         stages.time("parse", || execute::execute(&todo, &plan.known, sink, opts.limits, opts.progress))?;
@@ -156,7 +156,7 @@ pub fn commit_stats(lake: &Lake, run_id: &str) -> Result<Vec<Committed>, RunErro
     let scratch = scratch_space("jixiao-stats-")?;
     let versions = lake.mirror(scratch.path(), None)?;
     let files_version = versions.get(Dataset::Files.name()).copied().flatten().unwrap_or(files_version);
-    crate::analytics::write_all(scratch.path(), crate::config::Limits::default().thread_count())?;
+    crate::analytics::write_all(scratch.path(), crate::config::Limits::default().thread_count(), lake.codec())?;
     let stats = scratch.path().join("stats");
     if !stats.is_dir() {
         return Ok(Vec::new());

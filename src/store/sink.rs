@@ -32,7 +32,7 @@ use arrow::ipc::writer::StreamWriter;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::parquet::part_properties;
+use super::parquet::{Codec, part_properties};
 
 use crate::store::records::{
     FILES, FileRow, FilesBuilder, INDICATORS, IndicatorsBuilder, PROJECTS, ProjectRow, ProjectsBuilder, Rows,
@@ -227,16 +227,18 @@ pub struct Sink {
     /// Bytes of the batches the parts hold in memory, and how many they may hold.
     held: usize,
     budget: usize,
+    /// How the parts are compressed.
+    codec: Codec,
     pub rows_written: u64,
 }
 
 impl Sink {
-    pub fn new(root: PathBuf, carry: Option<Carry>) -> Result<Sink, SinkError> {
-        Sink::with_budget(root, carry, BUFFER_BYTES)
+    pub fn new(root: PathBuf, carry: Option<Carry>, codec: Codec) -> Result<Sink, SinkError> {
+        Sink::with_budget(root, carry, codec, BUFFER_BYTES)
     }
 
     /// A sink whose parts hold `budget` bytes of batches before they spill.
-    fn with_budget(root: PathBuf, carry: Option<Carry>, budget: usize) -> Result<Sink, SinkError> {
+    fn with_budget(root: PathBuf, carry: Option<Carry>, codec: Codec, budget: usize) -> Result<Sink, SinkError> {
         fs::create_dir_all(&root).map_err(io(&root))?;
         Ok(Sink {
             root,
@@ -246,6 +248,7 @@ impl Sink {
             indicators: BTreeMap::new(),
             held: 0,
             budget,
+            codec,
             rows_written: 0,
         })
     }
@@ -324,9 +327,9 @@ impl Sink {
                     continue;
                 }
                 if carry.dirty_buckets.contains(&key.bucket) {
-                    let (root, carry, key) = (self.root.clone(), Arc::clone(carry), *key);
+                    let (root, carry, key, codec) = (self.root.clone(), Arc::clone(carry), *key, self.codec);
                     // Its size is not known before it is read: rewritten parts go first.
-                    jobs.push((u64::MAX, Box::new(move || copy_kept(&root, &carry, key))));
+                    jobs.push((u64::MAX, Box::new(move || copy_kept(&root, &carry, key, codec))));
                 } else {
                     let from = carry.old_root.join(key.rel_path());
                     let to = self.root.join(key.rel_path());
@@ -335,9 +338,9 @@ impl Sink {
                 }
             }
         }
-        jobs.extend(encode_jobs(&self.root, carry.as_ref(), std::mem::take(&mut self.files)));
-        jobs.extend(encode_jobs(&self.root, carry.as_ref(), std::mem::take(&mut self.projects)));
-        jobs.extend(encode_jobs(&self.root, carry.as_ref(), std::mem::take(&mut self.indicators)));
+        jobs.extend(encode_jobs(&self.root, carry.as_ref(), self.codec, std::mem::take(&mut self.files)));
+        jobs.extend(encode_jobs(&self.root, carry.as_ref(), self.codec, std::mem::take(&mut self.projects)));
+        jobs.extend(encode_jobs(&self.root, carry.as_ref(), self.codec, std::mem::take(&mut self.indicators)));
         jobs.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
         for done in run_jobs(jobs, threads) {
             let done = done?;
@@ -418,7 +421,7 @@ fn open_or_get<B: Rows + Default>(parts: &mut BTreeMap<PartKey, Part<B>>, key: P
     })
 }
 
-fn create_writer(root: &Path, key: PartKey) -> Result<(ArrowWriter<File>, PathBuf), SinkError> {
+fn create_writer(root: &Path, key: PartKey, codec: Codec) -> Result<(ArrowWriter<File>, PathBuf), SinkError> {
     let path = root.join(key.rel_path());
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(io(dir))?;
@@ -427,15 +430,15 @@ fn create_writer(root: &Path, key: PartKey) -> Result<(ArrowWriter<File>, PathBu
     let writer = ArrowWriter::try_new(
         file,
         Arc::clone(key.dataset.schema()),
-        Some(part_properties(key.dataset.unique_columns(), key.dataset.free_text_columns())),
+        Some(part_properties(codec, key.dataset.unique_columns(), key.dataset.free_text_columns())),
     )
     .map_err(|source| SinkError::Parquet { path: path.clone(), source })?;
     Ok((writer, path))
 }
 
 /// Rewrites a dirty old part that got no new rows with its kept rows; removed when none are.
-fn copy_kept(root: &Path, carry: &Carry, key: PartKey) -> Result<Closed, SinkError> {
-    let (mut writer, path) = create_writer(root, key)?;
+fn copy_kept(root: &Path, carry: &Carry, key: PartKey, codec: Codec) -> Result<Closed, SinkError> {
+    let (mut writer, path) = create_writer(root, key, codec)?;
     let rows = stream_kept(carry, key, &mut writer, &path)?;
     writer.close().map_err(|source| SinkError::Parquet { path: path.clone(), source })?;
     if rows == 0 {
@@ -488,22 +491,23 @@ fn write_capped(writer: &mut ArrowWriter<File>, batch: &RecordBatch, out: &Path)
 fn encode_jobs<B: Rows + Send + 'static>(
     root: &Path,
     carry: Option<&Arc<Carry>>,
+    codec: Codec,
     parts: BTreeMap<PartKey, Part<B>>,
 ) -> Vec<(u64, Job)> {
     parts
         .into_values()
         .map(|part| {
             let (root, carry) = (root.to_path_buf(), carry.map(Arc::clone));
-            (part.rows, Box::new(move || encode(part, &root, carry.as_deref())) as Job)
+            (part.rows, Box::new(move || encode(part, &root, carry.as_deref(), codec)) as Job)
         })
         .collect()
 }
 
 /// Writes a part's Parquet: the old part's kept rows (in an incremental run), then this run's
 /// rows: spilled, held, and not yet staged. A part left without rows is not kept.
-fn encode<B: Rows>(mut part: Part<B>, root: &Path, carry: Option<&Carry>) -> Result<Closed, SinkError> {
+fn encode<B: Rows>(mut part: Part<B>, root: &Path, carry: Option<&Carry>, codec: Codec) -> Result<Closed, SinkError> {
     let key = part.staged.key;
-    let (mut writer, path) = create_writer(root, key)?;
+    let (mut writer, path) = create_writer(root, key, codec)?;
     let mut carried = 0;
     if let Some(c) = carry
         && c.old_parts.contains(&key)
@@ -623,7 +627,7 @@ mod tests {
         // files each part was cut into row groups of ~1,700 rows (~35 per part at 50,000).
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("snap");
-        let mut sink = Sink::with_budget(root.clone(), None, 64 << 10).unwrap();
+        let mut sink = Sink::with_budget(root.clone(), None, Codec::default(), 64 << 10).unwrap();
         let n = 20 * BATCH_ROWS + 17;
         for i in 0..n {
             sink.push_file(&file_row(i)).unwrap();
@@ -649,7 +653,7 @@ mod tests {
     fn parts_within_the_memory_budget_are_never_spilled() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("snap");
-        let mut sink = Sink::new(root.clone(), None).unwrap();
+        let mut sink = Sink::new(root.clone(), None, Codec::default()).unwrap();
         for i in 0..4 * BATCH_ROWS {
             sink.push_file(&file_row(i)).unwrap();
         }

@@ -107,7 +107,7 @@ async fn commit_table(
         return Ok(Outcome::AlreadyCommitted { version });
     }
     check_read_versions(d, run_id, manifests, version)?;
-    let mut actions = rewrite(&table, d, run_id, drop).await?;
+    let mut actions = rewrite(&table, d, run_id, drop, lake.codec()).await?;
     let removed = actions.iter().filter(|a| matches!(a, Action::Remove(_))).count();
     let rewritten = actions.len() - removed;
     for f in manifests.iter().flat_map(|m| &m.files).filter(|f| f.table == d.name()) {
@@ -199,6 +199,7 @@ async fn rewrite(
     d: Dataset,
     run_id: &str,
     drop: &HashSet<&str>,
+    codec: crate::store::parquet::Codec,
 ) -> Result<Vec<Action>, DeltaError> {
     let mut actions = Vec::new();
     if drop.is_empty() {
@@ -232,7 +233,7 @@ async fn rewrite(
             Some(y) => format!("year={y}/{name}"),
             None => name,
         };
-        let data = write_parquet(&kept, d, &rel)?;
+        let data = write_parquet(&kept, d, &rel, codec)?;
         let (min_path, max_path) = path_range(&kept);
         let f = StagedFile {
             table: d.name().to_string(),

@@ -42,6 +42,7 @@ pub use manifest::{Manifest, StagedFile, manifest_path, run_dir};
 pub use mirror::Versions;
 pub use stats::{commit_stats, stats_table};
 
+use crate::store::parquet::Codec;
 use crate::store::sink::Dataset;
 
 /// The Delta `txn` application id of a run: a table holding it has the run's rows.
@@ -92,6 +93,8 @@ pub struct Lake {
     /// Object store rooted at `root` (relative paths `projects/…`, `_jixiao/…`).
     store: Arc<dyn ObjectStore>,
     rt: tokio::runtime::Runtime,
+    /// How the files the commit writes itself (stats, rewritten parts) are compressed.
+    codec: Codec,
 }
 
 impl Lake {
@@ -108,7 +111,16 @@ impl Lake {
         let table = DeltaTableBuilder::from_url(root.clone())
             .and_then(|b| b.build())
             .map_err(|source| DeltaError::Table { uri: uri.to_string(), source })?;
-        Ok(Lake { uri: uri.to_string(), store: table.object_store(), root, rt })
+        Ok(Lake { uri: uri.to_string(), store: table.object_store(), root, rt, codec: Codec::default() })
+    }
+
+    /// The same root, writing its stats and rewritten parts with `codec`.
+    pub fn with_codec(self, codec: Codec) -> Lake {
+        Lake { codec, ..self }
+    }
+
+    pub fn codec(&self) -> Codec {
+        self.codec
     }
 
     pub fn uri(&self) -> &str {
@@ -353,11 +365,11 @@ fn read_parquet(bytes: Bytes, path: &str) -> Result<Vec<RecordBatch>, DeltaError
 }
 
 /// Parquet bytes of `batches`, written as every other part of the dataset is.
-fn write_parquet(batches: &[RecordBatch], d: Dataset, path: &str) -> Result<Bytes, DeltaError> {
+fn write_parquet(batches: &[RecordBatch], d: Dataset, path: &str, codec: Codec) -> Result<Bytes, DeltaError> {
     let pq = |source| DeltaError::Parquet { path: path.to_string(), source };
     let mut buf = Vec::new();
     let mut w =
-        ArrowWriter::try_new(&mut buf, Arc::clone(d.schema()), Some(crate::store::parquet::writer_properties()))
+        ArrowWriter::try_new(&mut buf, Arc::clone(d.schema()), Some(crate::store::parquet::writer_properties(codec)))
             .map_err(pq)?;
     for b in batches {
         w.write(b).map_err(pq)?;
