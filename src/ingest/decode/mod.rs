@@ -55,26 +55,24 @@ const MAGIC: &[(&[u8], &str)] = &[
 ];
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
-    match detect(bytes)? {
-        Some(d) => Ok(d),
-        None => Ok(decoded(UTF_8, String::from_utf8_lossy(bytes).into_owned(), false, 0)),
-    }
+    decode_owned(bytes.to_vec())
 }
 
 /// [`decode`] taking the bytes: valid UTF-8 (most files) becomes the text in place, so a
-/// file's bytes and its text are never in memory twice.
+/// file's bytes and its text are never in memory twice, and its bytes are validated once.
 pub fn decode_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
-    match detect(&bytes)? {
-        Some(d) => Ok(d),
-        None => {
-            let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-            Ok(decoded(UTF_8, text, false, 0))
-        }
+    if let Some(d) = screen(&bytes)? {
+        return Ok(d);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(decoded(UTF_8, text, false, 0)),
+        Err(e) => Ok(not_utf8(e.as_bytes())),
     }
 }
 
-/// The decoded text, or `None` when the bytes are valid UTF-8 to be taken as they are.
-fn detect(bytes: &[u8]) -> Result<Option<Decoded>, DecodeError> {
+/// The evidence weighed before the bytes are tried as UTF-8: a BOM, binary magic, BOM-less
+/// UTF-16, binary content. The decoded text or a rejection, or `None` to try UTF-8.
+fn screen(bytes: &[u8]) -> Result<Option<Decoded>, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -97,13 +95,12 @@ fn detect(bytes: &[u8]) -> Result<Option<Decoded>, DecodeError> {
     if let Some(why) = binary_reason(bytes) {
         return Err(DecodeError::Binary(why));
     }
-    if std::str::from_utf8(bytes).is_ok() {
-        return Ok(None);
-    }
-    if mostly_utf8(bytes) {
-        return Ok(Some(run(UTF_8, bytes, false)));
-    }
-    Ok(Some(legacy(bytes)))
+    Ok(None)
+}
+
+/// Bytes that are not valid UTF-8: UTF-8 with a few broken sequences, or a legacy encoding.
+fn not_utf8(bytes: &[u8]) -> Decoded {
+    if mostly_utf8(bytes) { run(UTF_8, bytes, false) } else { legacy(bytes) }
 }
 
 fn decoded(enc: &'static Encoding, text: String, had_bom: bool, errors: u64) -> Decoded {
@@ -120,15 +117,23 @@ fn run(enc: &'static Encoding, bytes: &[u8], had_bom: bool) -> Decoded {
 
 /// Decodes without BOM sniffing and counts malformed sequences; encoding_rs only says "some".
 fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, u64) {
+    let mut out = String::new();
+    let errors = decode_into(enc, bytes, &mut out);
+    (out, errors)
+}
+
+/// [`decode_counting`] onto the end of `out`: reserves what the decoder may write, and returns
+/// the malformed sequences it replaced by U+FFFD.
+fn decode_into(enc: &'static Encoding, bytes: &[u8], out: &mut String) -> u64 {
     let mut decoder = enc.new_decoder_without_bom_handling();
-    let mut out = String::with_capacity(decoder.max_utf8_buffer_length(bytes.len()).unwrap_or(bytes.len() * 3));
+    out.reserve(decoder.max_utf8_buffer_length(bytes.len()).unwrap_or(bytes.len() * 3));
     let mut errors = 0u64;
     let mut input = bytes;
     loop {
         if crate::ingest::deadline::tick() {
             break;
         }
-        let (result, read) = decoder.decode_to_string_without_replacement(input, &mut out, true);
+        let (result, read) = decoder.decode_to_string_without_replacement(input, out, true);
         input = &input[read..];
         match result {
             encoding_rs::DecoderResult::InputEmpty => break,
@@ -141,7 +146,7 @@ fn decode_counting(enc: &'static Encoding, bytes: &[u8]) -> (String, u64) {
             }
         }
     }
-    (out, errors)
+    errors
 }
 
 /// UTF-8 with a few malformed sequences (a download cut inside its last character, a stray
