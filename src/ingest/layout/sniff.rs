@@ -198,7 +198,8 @@ fn looks_like_html(text: &str) -> bool {
 /// found by one `memchr` iterator rather than a search set up again after each.
 fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
-    memchr::memchr_iter(b'<', hay).find(|&i| hay[i..].get(..needle.len()).is_some_and(|h| h.eq_ignore_ascii_case(needle)))
+    memchr::memchr_iter(b'<', hay)
+        .find(|&i| hay[i..].get(..needle.len()).is_some_and(|h| h.eq_ignore_ascii_case(needle)))
 }
 
 /// Comma-separated fields in one line, counting commas outside `"…"` quoted fields only.

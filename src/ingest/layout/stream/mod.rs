@@ -726,7 +726,8 @@ impl Rows {
             return false;
         }
         let value = &prev[n - 1].text;
-        let numeric = |t: &str| t.chars().any(|c| c.is_ascii_digit() || matches!(c, '≥' | '≤' | '%' | '％' | '<' | '>' | '='));
+        let numeric =
+            |t: &str| t.chars().any(|c| c.is_ascii_digit() || matches!(c, '≥' | '≤' | '%' | '％' | '<' | '>' | '='));
         let len = |t: &str| t.chars().count();
         if len(lone) > 6 || len(value) <= len(lone) || numeric(value) || prev[n - 2].text.is_empty() {
             return false;
