@@ -161,7 +161,8 @@ pub fn read_lines(text: &str, words: &dyn Vocabulary) -> Option<(Grid, Vec<Infer
     if !is_stream_of(n, multi) || is_space_joined_lines(tsv::lines(text).map(|l| l.split_whitespace()), words) {
         return None;
     }
-    Some(stream_rows(tsv::lines(text).map(tsv::cells), n, words, (false, false), &[]))
+    // The cells untrimmed: `runs` trims each, and trimming them here too read every run twice.
+    Some(stream_rows(tsv::lines(text).map(|line| line.split('\t')), n, words, (false, false), &[]))
 }
 
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
