@@ -8,8 +8,12 @@ pub fn declared_charset(bytes: &[u8]) -> Option<String> {
     let window = &bytes[..bytes.len().min(8 * 1024)];
     // Most legacy files are plain text: without a tag there is no declaration to read.
     memchr::memchr(b'<', window)?;
-    let mut head = Vec::with_capacity(4 * 1024);
-    head.extend(window.iter().filter(|&&b| b != 0).take(4 * 1024).map(u8::to_ascii_lowercase));
+    // Without a NUL byte (any page but UTF-16) the head is the window's first 4 KiB, lowercased
+    // in one go rather than filtered a byte at a time.
+    let head = match memchr::memchr(0, window) {
+        None => window[..window.len().min(4 * 1024)].to_ascii_lowercase(),
+        Some(_) => window.iter().filter(|&&b| b != 0).take(4 * 1024).map(u8::to_ascii_lowercase).collect(),
+    };
     let mut from = 0;
     while let Some(at) = find(&head[from..], b"<meta").map(|i| from + i) {
         let end = memchr::memchr(b'>', &head[at..]).map_or(head.len(), |i| at + i);

@@ -26,7 +26,9 @@ pub fn read(text: &str) -> Grid {
 
 /// The lines that are rows, without their line ends: blank lines are none.
 pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
-    physical_lines(text).map(|l| l.strip_suffix('\r').unwrap_or(l)).filter(|l| !l.trim().is_empty())
+    // Blank when no character is other than whitespace: the test stops at a line's first
+    // character, where trimming both ends read it from each end.
+    physical_lines(text).map(|l| l.strip_suffix('\r').unwrap_or(l)).filter(|l| l.chars().any(|c| !c.is_whitespace()))
 }
 
 /// `text.split(['\n', '\x0c'])`, found with `memchr2`: a split on a set of characters tests

@@ -16,13 +16,13 @@ pub(super) fn is_space_joined_lines<'a>(
     lines: impl Iterator<Item = impl Iterator<Item = &'a str>>,
     words: &dyn Vocabulary,
 ) -> bool {
-    let joined = lines
-        .map(|line| line.collect::<Vec<&str>>())
-        .filter(|words_of| {
-            words_of.len() >= 2
-                && words_of[1..].iter().any(|w| words.is_whole_label(w) && words.kind(w) != RunKind::Other)
-        })
-        .count();
+    // A line's words are read up to the first whole label after its first word, and the
+    // lines only until eight such are found; each word is read as a label once.
+    let is_label = |w: &str| {
+        let f = words.label_facts(w);
+        f.whole_label && f.kind != RunKind::Other
+    };
+    let joined = lines.map(|mut line| line.next().is_some() && line.any(is_label)).filter(|&j| j).take(8).count();
     joined >= 8
 }
 

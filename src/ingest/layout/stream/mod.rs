@@ -161,7 +161,8 @@ pub fn read_lines(text: &str, words: &dyn Vocabulary) -> Option<(Grid, Vec<Infer
     if !is_stream_of(n, multi) || is_space_joined_lines(tsv::lines(text).map(|l| l.split_whitespace()), words) {
         return None;
     }
-    Some(stream_rows(tsv::lines(text).map(tsv::cells), n, words, (false, false), &[]))
+    // The cells untrimmed: `runs` trims each, and trimming them here too read every run twice.
+    Some(stream_rows(tsv::lines(text).map(|line| line.split('\t')), n, words, (false, false), &[]))
 }
 
 /// A PDF extractor that writes one text run per line leaves no rows at all: the form must be
@@ -290,13 +291,17 @@ fn split_trailing_label<'a>(run: &'a str, facts: Facts, words: &dyn Vocabulary) 
     // A run read as a label as a whole may still be an amount glued to one
     // (`4,563,800.00年度资金申请总额` mentions 资金 and 年度).
     let labelled = facts.kind != RunKind::Other;
-    // Only a suffix short enough to be a label is asked about (see `label_max_chars`).
-    let first = run.chars().count().saturating_sub(words.label_max_chars()).max(2);
-    run.char_indices().skip(first).find_map(|(i, _)| {
-        let (value, label) = (run[..i].trim_end(), &run[i..]);
+    // Only a suffix short enough to be a label is asked about (see `label_max_chars`), and one
+    // of four characters at least.
+    let chars = run.chars().count();
+    let first = chars.saturating_sub(words.label_max_chars()).max(2);
+    run.char_indices().take(chars.saturating_sub(3)).skip(first).find_map(|(i, c)| {
         // A label starts with a word, not inside the number before it.
-        let starts_word = label.chars().next().is_some_and(|c| !c.is_ascii_digit() && !c.is_ascii_punctuation());
-        if !starts_word || value.is_empty() || label.chars().nth(3).is_none() {
+        if c.is_ascii_digit() || c.is_ascii_punctuation() {
+            return None;
+        }
+        let (value, label) = (run[..i].trim_end(), &run[i..]);
+        if value.is_empty() {
             return None;
         }
         // Values merged this way are short cells; a narrative line that happens to end in
@@ -409,10 +414,11 @@ fn token(
             && *fill == 0
             && let Some(next) = raw.get(1)
             && facts[1].level1
-            && words.is_whole_label(&format!("{}{next}", raw[0]))
+            && let label = [raw[0].as_str(), next].concat()
+            && words.is_whole_label(&label)
         {
             emit(tok(next.clone(), RunKind::L1, lines[1]));
-            emit(tok(format!("{}{next}", raw[0]), RunKind::L2, (lines[0].0, lines[1].1)));
+            emit(tok(label, RunKind::L2, (lines[0].0, lines[1].1)));
             return 2;
         }
         if let Some((k, n)) = joined_label(raw, facts, words) {
@@ -441,7 +447,7 @@ fn token(
 /// after it, quadratic over a whole stream).
 fn join_wrapped_tail(w: Window, (i, tail): (usize, usize), emit: &mut dyn FnMut(Token)) -> usize {
     let Window { raw, facts, lines } = w;
-    let label = format!("{}{}", raw[i], raw[tail]);
+    let label = [raw[i].as_str(), &raw[tail]].concat();
     let span = (lines[i].0, lines[tail].1);
     raw[i..=tail].rotate_right(1);
     facts[i..=tail].rotate_right(1);
@@ -498,10 +504,14 @@ fn join_quoted<'a>(
 /// Only a prefix short enough to be a label is asked about (see `label_max_chars`): at most
 /// that many characters of a long run are read, however long it is.
 fn leading_level1(run: &str, words: &dyn Vocabulary) -> Option<usize> {
-    let cuts: Vec<usize> =
-        run.char_indices().map(|(i, _)| i).skip(2).take(words.label_max_chars().saturating_sub(1)).collect();
+    // Prefixes of two characters up to the longest label's, tried longest first.
+    let most = words.label_max_chars();
+    let mut ends = run.char_indices().map(|(i, _)| i);
+    let shortest = ends.nth(2).filter(|_| most >= 2)?;
+    let longest = ends.nth(most.saturating_sub(2)).unwrap_or(run.len());
+    let mut cuts = run[..longest].char_indices().map(|(i, _)| i).rev().take_while(|&i| i >= shortest);
     // `is_level1` first: it is the cheaper question, and rules out nearly every prefix.
-    cuts.into_iter().rev().find(|&c| words.is_level1(&run[..c]) && words.kind(&run[..c]) == RunKind::L1)
+    cuts.find(|&c| words.is_level1(&run[..c]) && words.kind(&run[..c]) == RunKind::L1)
 }
 
 /// Where the tail of a 二级 label begins whose head is `raw[i]`: a short fragment within the
@@ -513,13 +523,13 @@ fn wrapped_tail(raw: &[String], facts: &[Facts], i: usize, words: &dyn Vocabular
     }
     // A 三级 name followed by its target (居民满意度 90%) is no label's head, whatever
     // fragment comes later.
-    let numeric = |r: &str| r.chars().any(|c| c.is_ascii_digit() || "%％≥≤".contains(c));
+    let numeric = |r: &str| r.chars().any(|c| c.is_ascii_digit() || matches!(c, '%' | '％' | '≥' | '≤'));
     if raw.get(i + 1).is_some_and(|n| numeric(n)) {
         return None;
     }
     (i + 1..raw.len().min(i + 6)).find(|&j| {
         let tail = &raw[j];
-        tail.chars().count() <= 4 && !facts[j].whole_label && is_level2(&format!("{head}{tail}"), words)
+        tail.chars().count() <= 4 && !facts[j].whole_label && is_level2(&[head.as_str(), tail].concat(), words)
     })
 }
 
@@ -533,7 +543,7 @@ fn is_level2(run: &str, words: &dyn Vocabulary) -> bool {
 fn completes_level2(rest: &str, next: &[String], words: &dyn Vocabulary) -> bool {
     is_level2(rest, words)
         || rest.chars().count() <= 10
-            && next.iter().take(5).any(|t| t.chars().count() <= 4 && is_level2(&format!("{rest}{t}"), words))
+            && next.iter().take(5).any(|t| t.chars().count() <= 4 && is_level2(&[rest, t].concat(), words))
 }
 
 /// A label wrapped over the first two or three of `runs`: its kind and how many runs it takes.
@@ -717,7 +727,8 @@ impl Rows {
             return false;
         }
         let value = &prev[n - 1].text;
-        let numeric = |t: &str| t.chars().any(|c| c.is_ascii_digit() || "≥≤%％<>=".contains(c));
+        let numeric =
+            |t: &str| t.chars().any(|c| c.is_ascii_digit() || matches!(c, '≥' | '≤' | '%' | '％' | '<' | '>' | '='));
         let len = |t: &str| t.chars().count();
         if len(lone) > 6 || len(value) <= len(lone) || numeric(value) || prev[n - 2].text.is_empty() {
             return false;

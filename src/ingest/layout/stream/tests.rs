@@ -341,3 +341,85 @@ fn lines_after_one_text_ended_stay_with_the_other() {
         ["甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙丙丁戊己庚辛甲乙丙", "子丑寅卯辰巳子丑寅卯辰巳"]
     );
 }
+
+/// Head labels of four characters and more, to split runs by: whatever starts with 项目, and
+/// amounts of digits and points; `most` is the longest label (in characters) it admits.
+struct Heads {
+    most: usize,
+    asked: std::cell::RefCell<Vec<String>>,
+}
+
+impl Vocabulary for Heads {
+    fn label_facts(&self, run: &str) -> Facts {
+        self.asked.borrow_mut().push(run.to_string());
+        let head = run.starts_with("项目") && run.chars().count() <= self.most;
+        let kind = if head { RunKind::Head } else { RunKind::Other };
+        Facts { kind, whole_label: head && !run.ends_with('资'), level1: false, year_line: false }
+    }
+    fn is_year_line(&self, run: &str) -> bool {
+        run.ends_with('年')
+    }
+    fn is_level1(&self, run: &str) -> bool {
+        self.asked.borrow_mut().push(run.to_string());
+        false
+    }
+    fn is_amount(&self, run: &str) -> bool {
+        !run.is_empty() && run.chars().all(|c| c.is_ascii_digit() || c == '.')
+    }
+    fn label_max_chars(&self) -> usize {
+        self.most
+    }
+}
+
+/// `split_trailing_label` as it read every suffix, before it left out those under four
+/// characters up front and tested the word start before trimming.
+fn split_trailing_label_reading_every_suffix<'a>(
+    run: &'a str,
+    facts: Facts,
+    words: &dyn Vocabulary,
+) -> Option<(&'a str, &'a str, Facts)> {
+    let labelled = facts.kind != RunKind::Other;
+    let first = run.chars().count().saturating_sub(words.label_max_chars()).max(2);
+    run.char_indices().skip(first).find_map(|(i, _)| {
+        let (value, label) = (run[..i].trim_end(), &run[i..]);
+        let starts_word = label.chars().next().is_some_and(|c| !c.is_ascii_digit() && !c.is_ascii_punctuation());
+        if !starts_word || value.is_empty() || label.chars().nth(3).is_none() {
+            return None;
+        }
+        let fits = if !labelled && value.chars().nth(16).is_none() { true } else { words.is_amount(value) };
+        if !fits {
+            return None;
+        }
+        let facts = words.label_facts(label);
+        (facts.kind == RunKind::Head && facts.whole_label)
+            .then(|| (value, label, Facts { year_line: words.is_year_line(label), ..facts }))
+    })
+}
+
+#[test]
+fn suffixes_and_prefixes_are_asked_about_as_when_every_one_was_read() {
+    let alphabet = ["项目", "项", "名称", "资", "年", "1", ".", " ", "a"];
+    let mut rng = fastrand::Rng::with_seed(23);
+    let (mut split, mut level1_asked) = (0, 0);
+    for round in 0..5000 {
+        let run: String = (0..rng.usize(0..16)).map(|_| alphabet[rng.usize(..alphabet.len())]).collect();
+        let most = [0, 1, 2, 3, 4, 6, 9, 80, usize::MAX][rng.usize(..9)];
+        let words = Heads { most, asked: Default::default() };
+        let kind = if rng.bool() { RunKind::Head } else { RunKind::Other };
+        let facts = Facts { kind, whole_label: false, level1: false, year_line: false };
+        let ours = split_trailing_label(&run, facts, &words);
+        assert_eq!(ours, split_trailing_label_reading_every_suffix(&run, facts, &words), "round {round}: {run:?}");
+        split += usize::from(ours.is_some());
+        // The prefixes `leading_level1` asks about, longest first: every one of two characters
+        // up to `most`, short of the whole run.
+        words.asked.borrow_mut().clear();
+        assert_eq!(leading_level1(&run, &words), None);
+        let expected: Vec<String> = {
+            let cuts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).take(most.saturating_sub(1)).collect();
+            cuts.into_iter().rev().map(|c| run[..c].to_string()).collect()
+        };
+        assert_eq!(*words.asked.borrow(), expected, "round {round}: {run:?}, most {most}");
+        level1_asked += usize::from(!expected.is_empty());
+    }
+    assert!(split > 200 && level1_asked > 1000, "{split} split, {level1_asked} asked");
+}
