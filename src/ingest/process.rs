@@ -10,7 +10,7 @@ use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput, Scored};
-use crate::ingest::value::{ValueReading, core_label, read_value_of_cores};
+use crate::ingest::value::{Core, ValueReading, read_value_of_cores};
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, IndicatorsBuilder, ProjectRow, Rows, Status};
 
@@ -252,6 +252,26 @@ fn fingerprint_text(out: &mut impl FieldSink, text: &str, raw: bool) {
         start = i;
     }
     out.put(&bytes[start..]);
+}
+
+/// A reading's number as the Float64 the dataset stores: the double nearest to it, which is
+/// what parsing its decimal text gives. A number of up to 15 digits (nearly all of them) and
+/// its power of ten are both exact doubles, so one division rounds once, as parsing does;
+/// any other is formatted and parsed.
+fn float_of(d: rust_decimal::Decimal) -> Option<f64> {
+    #[rustfmt::skip]
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let m = d.mantissa().unsigned_abs();
+    match POW10.get(d.scale() as usize) {
+        Some(&p) if m <= 1 << 53 => {
+            let f = m as f64 / p;
+            Some(if d.is_sign_negative() { -f } else { f })
+        }
+        _ => d.to_string().parse().ok(),
+    }
 }
 
 /// Budget years a disclosure can state: performance budgeting began in the 2000s.
@@ -534,16 +554,16 @@ fn partial_reason(problems: &[String], amount_problems: &[String]) -> String {
 }
 
 /// Every indicator's value reading and score; `None` once the file's deadline has passed.
-fn score_indicators(t: &Table, cores: &[&str], goals: &[&str]) -> Option<Vec<(ValueReading, Scored)>> {
+fn score_indicators(t: &Table, cores: &[Core], goals: &[&str]) -> Option<Vec<(ValueReading, Scored)>> {
     let mut scored = Vec::with_capacity(t.indicators.len());
     // A level-2 label is carried down its block: its core is taken again only when it changes.
-    let mut level2: (&str, &str) = ("", "");
+    let mut level2: (&str, Core) = ("", Core::of(""));
     for (ind, &level3_core) in t.indicators.iter().zip(cores) {
         if deadline::tick() {
             return None;
         }
         if ind.level2 != level2.0 {
-            level2 = (&ind.level2, core_label(&ind.level2));
+            level2 = (&ind.level2, Core::of(&ind.level2));
         }
         let reading = read_value_of_cores(&ind.value, level3_core, level2.1, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
@@ -564,7 +584,7 @@ fn score_indicators(t: &Table, cores: &[&str], goals: &[&str]) -> Option<Vec<(Va
 /// The project's score from its indicators' readings and scores. Its list of them is freed
 /// before the rows are built: for a table of 200,000 indicators it is 19 MB that would
 /// otherwise sit next to the Arrow columns.
-fn score_project(year: i32, t: &Table, cores: &[&str], scored: &[(ValueReading, Scored)]) -> Scored {
+fn score_project(year: i32, t: &Table, cores: &[Core], scored: &[(ValueReading, Scored)]) -> Scored {
     let project_inds: Vec<ProjectIndicator> = t
         .indicators
         .iter()
@@ -575,7 +595,7 @@ fn score_project(year: i32, t: &Table, cores: &[&str], scored: &[(ValueReading, 
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
             level3: &ind.level3,
-            level3_core,
+            level3_core: level3_core.text,
             value: &ind.value,
             reading,
             score: s.score,
@@ -603,7 +623,7 @@ fn rows_of(
     let (row_project_id, row_path): (Arc<str>, Arc<str>) = (project_id.as_str().into(), path.into());
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
     // Each name's core is taken once for both scores (it was a tenth of scoring's work).
-    let cores: Vec<&str> = t.indicators.iter().map(|i| core_label(&i.level3)).collect();
+    let cores: Vec<Core> = t.indicators.iter().map(|i| Core::of(&i.level3)).collect();
     let Some(scored) = score_indicators(&t, &cores, &goals) else { return };
     let project_score = score_project(year, &t, &cores, &scored);
     drop(cores);
@@ -615,15 +635,15 @@ fn rows_of(
             project_id: row_project_id.clone(),
             path: row_path.clone(),
             horizon: ind.horizon,
-            level1: ind.level1.into_string(),
-            level2: ind.level2.into_string(),
+            level1: ind.level1,
+            level2: ind.level2,
             level3: ind.level3,
-            value: ind.value.into_string(),
+            value: ind.value,
             row_index: ind.row_index as i32,
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
             value_op: reading.op,
-            value_number: reading.number.and_then(|d| d.to_string().parse().ok()),
+            value_number: reading.number.and_then(float_of),
             value_unit: reading.unit,
             value_kind: reading.kind.as_str(),
             quality_score: i32::from(s.score),
@@ -737,6 +757,36 @@ mod tests {
             size: m.len(),
             mtime_ns: crate::ingest::walk::mtime_ns(&m),
             error: None,
+        }
+    }
+
+    #[test]
+    fn a_number_is_stored_as_the_double_its_text_parses_to() {
+        use rust_decimal::Decimal;
+        let parsed = |d: Decimal| d.to_string().parse::<f64>().ok();
+        let mut numbers: Vec<Decimal> = Vec::new();
+        for t in crate::ingest::samples::tables() {
+            for ind in &t.indicators {
+                numbers.extend(crate::ingest::value::read_value(&ind.value, &ind.level3, &ind.level2, None).number);
+            }
+        }
+        assert!(numbers.len() > 500, "{} sample numbers", numbers.len());
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..200_000 {
+            // Mantissas of every size, around 2^53 where the division stops being exact.
+            let m: i128 = match rng.u8(0..4) {
+                0 => rng.i128(-1000..1000),
+                1 => rng.i128(-(1 << 54)..(1 << 54)),
+                2 => (1 << 53) + rng.i128(-3..3),
+                _ => rng.i128(-(1 << 95)..(1 << 95)),
+            };
+            numbers.push(Decimal::from_i128_with_scale(m, rng.u32(0..=28)));
+        }
+        numbers
+            .extend(["0", "-0", "-0.00", "0.1", "0.3", "2.675", "90.00", "-5"].map(|s| s.parse::<Decimal>().unwrap()));
+        for d in numbers {
+            let (got, want) = (float_of(d), parsed(d));
+            assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{d}");
         }
     }
 

@@ -14,6 +14,7 @@ use arrow::array::{
     RecordBatch, StringBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 /// Money: decimal(18,2) in yuan, exact to the fen.
@@ -57,6 +58,9 @@ column!(String, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
 column!(&'static str, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
 column!(Option<&'static str>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(*v));
 column!(Arc<str>, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(&**v));
+// An indicator's labels, value and unit: a few chars each, moved in from where they were read.
+column!(CompactString, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
+column!(Option<CompactString>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(v.as_deref()));
 column!(Option<String>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(v.as_deref()));
 column!(i64, Int64Builder, DataType::Int64, false, |v, b| b.append_value(*v));
 column!(i32, Int32Builder, DataType::Int32, false, |v, b| b.append_value(*v));
@@ -246,16 +250,16 @@ dataset! {
         project_id: Arc<str>,
         path: Arc<str>,
         horizon: &'static str,
-        level1: String,
-        level2: String,
+        level1: CompactString,
+        level2: CompactString,
         level3: String,
-        value: String,
+        value: CompactString,
         row_index: i32,
         level1_code: &'static str,
         level2_code: &'static str,
         value_op: Option<&'static str>,
         value_number: Option<f64>,
-        value_unit: Option<String>,
+        value_unit: Option<CompactString>,
         value_kind: &'static str,
         quality_score: i32,
         quality_flags: Vec<&'static str>,
