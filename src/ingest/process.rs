@@ -119,7 +119,13 @@ pub fn table_fingerprint(year: i32, t: &Table) -> String {
     fingerprint_field(&mut key, &money(t.annual_budget_yuan));
     for ind in &t.indicators {
         key.put("\u{1e}".as_bytes());
-        for field in [ind.horizon, ind.level1_code, ind.level2_code, &ind.level3, &ind.value] {
+        // The codes are ASCII words from the form's lists (`annual`, `output`, `quantity`):
+        // nothing in them is folded or dropped, so they are written as they are.
+        for code in [ind.horizon, ind.level1_code, ind.level2_code] {
+            key.put(code.as_bytes());
+            key.put("\u{1f}".as_bytes());
+        }
+        for field in [ind.level3.as_str(), &ind.value] {
             fingerprint_field(&mut key, field);
         }
     }
@@ -216,7 +222,8 @@ fn fingerprint_text(out: &mut impl FieldSink, text: &str, raw: bool) {
     while i < bytes.len() {
         let len = match FINGERPRINT_BYTE[usize::from(bytes[i])] {
             0 => {
-                i += 1;
+                // A kept char is stepped over whole: a Han char is one step, not three.
+                i += char_len(bytes[i]);
                 continue;
             }
             1 if raw => {
@@ -271,6 +278,16 @@ fn float_of(d: rust_decimal::Decimal) -> Option<f64> {
             Some(if d.is_sign_negative() { -f } else { f })
         }
         _ => d.to_string().parse().ok(),
+    }
+}
+
+/// The length in bytes of the UTF-8 char that starts with `lead`.
+fn char_len(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
     }
 }
 
@@ -694,7 +711,8 @@ mod tests {
 
     #[test]
     fn a_fingerprint_field_is_the_cleaned_text_folded_without_whitespace_or_controls() {
-        let chars = (0..0x3100u32).chain(0xfeff..0xff70).filter_map(char::from_u32);
+        // Chars of one to four bytes, which the field is stepped over a char at a time.
+        let chars = (0..0x3100u32).chain(0xfeff..0xff70).chain(0x2_0000..0x2_0100).filter_map(char::from_u32);
         let mut texts: Vec<String> = chars.map(|c| format!("{c}项目{c}a{c}{c}")).collect();
         texts.extend(
             ["", " ", "≥ 95 %", "ＡＢ　c", "a<br>b&nbsp;c&#1;d", "x < 5 & y", "项目\n名称\t", "&lt;b&gt;"]
