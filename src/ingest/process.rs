@@ -223,7 +223,7 @@ fn fingerprint_text(out: &mut impl FieldSink, text: &str, raw: bool) {
         let len = match FINGERPRINT_BYTE[usize::from(bytes[i])] {
             0 => {
                 // A kept char is stepped over whole: a Han char is one step, not three.
-                i += char_len(bytes[i]);
+                i += crate::ingest::text::char_len(bytes[i]);
                 continue;
             }
             1 if raw => {
@@ -278,16 +278,6 @@ fn float_of(d: rust_decimal::Decimal) -> Option<f64> {
             Some(if d.is_sign_negative() { -f } else { f })
         }
         _ => d.to_string().parse().ok(),
-    }
-}
-
-/// The length in bytes of the UTF-8 char that starts with `lead`.
-fn char_len(lead: u8) -> usize {
-    match lead {
-        0xF0.. => 4,
-        0xE0.. => 3,
-        0xC0.. => 2,
-        _ => 1,
     }
 }
 
@@ -523,7 +513,7 @@ fn inject_faults(path: &str) {
 /// What `str::lines().count()` says, without splitting: the reason of a file without a
 /// table gives it after the text is gone.
 fn line_count(text: &str) -> usize {
-    let breaks = text.bytes().filter(|&b| b == b'\n').count();
+    let breaks = memchr::memchr_iter(b'\n', text.as_bytes()).count();
     breaks + usize::from(!text.is_empty() && !text.ends_with('\n'))
 }
 

@@ -1,6 +1,6 @@
 //! Stage 5, records (value): character and cell helpers shared by the value reader and the scorer.
 
-use crate::ingest::text::fold_width;
+use crate::ingest::text::{char_len, fold_width};
 
 /// The char at byte `i`, folded; `None` at the end.
 pub(crate) fn char_at(s: &str, i: usize) -> Option<char> {
@@ -62,16 +62,25 @@ pub(crate) fn core_label(s: &str) -> &str {
     s.trim()
 }
 
-/// Byte position of the first `(`, `[`, `（` or `【`; a byte scan, as this runs on every name.
+/// Byte position of the first `(`, `[`, `（` or `【`; a byte scan, a char at a time, as this
+/// runs on every name.
 pub(crate) fn bracket_pos(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    (0..b.len()).find(|&i| match b[i] {
-        b'(' | b'[' => true,
-        // `（` is EF BC 88, `【` is E3 80 90.
-        0xEF => b.get(i + 1..i + 3) == Some(&[0xBC, 0x88]),
-        0xE3 => b.get(i + 1..i + 3) == Some(&[0x80, 0x90]),
-        _ => false,
-    })
+    let mut i = 0;
+    while i < b.len() {
+        let found = match b[i] {
+            b'(' | b'[' => true,
+            // `（` is EF BC 88, `【` is E3 80 90.
+            0xEF => b[i + 1..i + 3] == [0xBC, 0x88],
+            0xE3 => b[i + 1..i + 3] == [0x80, 0x90],
+            _ => false,
+        };
+        if found {
+            return Some(i);
+        }
+        i += char_len(b[i]);
+    }
+    None
 }
 
 #[rustfmt::skip]
@@ -139,8 +148,15 @@ pub(crate) fn folded_eq(a: &str, b: &str) -> bool {
 /// removal can change it. A byte scan first: only ASCII whitespace and the lead bytes C2
 /// (U+00A0), E2 (U+2000..), E3 (U+3000) and EF (U+FF01..) can start such a char.
 pub(crate) fn may_fold(s: &str) -> bool {
-    s.bytes().any(|b| b.is_ascii_whitespace() || matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF))
-        && s.chars().any(|c| c.is_whitespace() || fold_width(c) != c)
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_whitespace() || matches!(b[i], 0xC2 | 0xE2 | 0xE3 | 0xEF) {
+            return s.chars().any(|c| c.is_whitespace() || fold_width(c) != c);
+        }
+        i += char_len(b[i]);
+    }
+    false
 }
 
 #[cfg(test)]
@@ -160,5 +176,31 @@ mod tests {
         }
         assert_eq!(trim_cell("“数量”"), "数量");
         assert_eq!(trim_cell(""), "");
+    }
+
+    #[test]
+    fn scans_stepping_a_char_at_a_time_find_what_a_byte_at_a_time_found() {
+        let may_fold_by_byte = |s: &str| {
+            s.bytes().any(|b| b.is_ascii_whitespace() || matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF))
+                && s.chars().any(|c| c.is_whitespace() || fold_width(c) != c)
+        };
+        let bracket_by_byte = |s: &str| {
+            let b = s.as_bytes();
+            (0..b.len()).find(|&i| match b[i] {
+                b'(' | b'[' => true,
+                0xEF => b.get(i + 1..i + 3) == Some(&[0xBC, 0x88]),
+                0xE3 => b.get(i + 1..i + 3) == Some(&[0x80, 0x90]),
+                _ => false,
+            })
+        };
+        let chars = (0..0x3100u32).chain(0xfe00..0xff70).chain(0x1_f600..0x1_f700).filter_map(char::from_u32);
+        for c in chars {
+            for text in
+                [format!("{c}数量"), format!("数量{c}"), format!("{c}"), format!("\u{b}{c}（a"), format!("a{c}【1")]
+            {
+                assert_eq!(may_fold(&text), may_fold_by_byte(&text), "{text:?}");
+                assert_eq!(bracket_pos(&text), bracket_by_byte(&text), "{text:?}");
+            }
+        }
     }
 }
