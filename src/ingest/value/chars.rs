@@ -12,9 +12,10 @@ pub(crate) fn char_before(s: &str, i: usize) -> Option<char> {
     s.get(..i).and_then(|t| t.chars().next_back()).map(fold_width)
 }
 
-/// Byte index after the char at `i`.
+/// Byte index after the char at `i` (one past `i` when `i` is not at a char).
 pub(crate) fn after(s: &str, i: usize) -> usize {
-    i + s.get(i..).and_then(|t| t.chars().next()).map_or(1, char::len_utf8)
+    // A byte inside a char (10xxxxxx) counts 1, as the lead bytes' lengths start at C0.
+    i + s.as_bytes().get(i).map_or(1, |&b| char_len(b))
 }
 
 /// Quotes, whitespace and stray punctuation that wrap a cell without meaning anything.
@@ -176,6 +177,16 @@ mod tests {
         }
         assert_eq!(trim_cell("“数量”"), "数量");
         assert_eq!(trim_cell(""), "");
+    }
+
+    #[test]
+    fn after_a_char_is_told_by_its_lead_byte_as_by_decoding_it() {
+        let decoded = |s: &str, i: usize| i + s.get(i..).and_then(|t| t.chars().next()).map_or(1, char::len_utf8);
+        for s in ["", "a", "数量90%", "Ａ1１≥", "\u{1f600}x"] {
+            for i in 0..=s.len() + 1 {
+                assert_eq!(after(s, i), decoded(s, i), "{s:?} {i}");
+            }
+        }
     }
 
     #[test]
