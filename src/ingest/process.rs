@@ -46,8 +46,12 @@ impl Outcome {
 /// A builder is closed every [`BATCH_ROWS`] rows and its batch shrunk to what it holds: one
 /// builder for a table of 200,000 rows grew each column by doubling, up to twice its size,
 /// and the buffers it left behind at every doubling stayed in the process's heap.
-#[derive(Default)]
 struct IndicatorBuilders {
+    /// Rows a year's builder is made for: the file's, up to a batch. The builder's buffers
+    /// are then about the batch's size, and cutting them to it moves little: a builder of
+    /// arrow's default 1,024 rows for a file's 60 was copied into smaller buffers, column by
+    /// column.
+    rows: usize,
     open: Vec<(i32, IndicatorsBuilder)>,
     done: Vec<IndicatorBatch>,
 }
@@ -57,11 +61,16 @@ struct IndicatorBuilders {
 const BATCH_ROWS: usize = 8192;
 
 impl IndicatorBuilders {
+    /// Builders for a file of `rows` indicator rows.
+    fn for_rows(rows: usize) -> Self {
+        IndicatorBuilders { rows: rows.min(BATCH_ROWS), open: Vec::new(), done: Vec::new() }
+    }
+
     fn push(&mut self, row: &IndicatorRow) {
         let at = match self.open.iter().position(|(y, _)| *y == row.year) {
             Some(at) => at,
             None => {
-                self.open.push((row.year, IndicatorsBuilder::default()));
+                self.open.push((row.year, IndicatorsBuilder::for_rows(self.rows)));
                 self.open.len() - 1
             }
         };
@@ -470,7 +479,7 @@ fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String, max_html_dept
     let mut problems: Vec<String> = Vec::new();
     let mut amount_problems: Vec<String> = Vec::new();
     let mut projects = Vec::new();
-    let mut indicators = IndicatorBuilders::default();
+    let mut indicators = IndicatorBuilders::for_rows(reading.tables.iter().map(|t| t.indicators.len()).sum());
     for (i, table) in reading.tables.into_iter().enumerate() {
         if deadline::tick() {
             break;

@@ -11,8 +11,9 @@ use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
     ArrayBuilder, ArrayRef, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
-    RecordBatch, StringBuilder,
+    PrimitiveBuilder, RecordBatch, StringBuilder,
 };
+use arrow::datatypes::ArrowPrimitiveType;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use compact_str::CompactString;
 use rust_decimal::Decimal;
@@ -28,7 +29,36 @@ pub trait Column {
         false
     }
     fn builder() -> Self::Builder;
+    /// A builder with room for `rows` rows, so the batch it closes is about the size of what
+    /// it holds.
+    fn builder_for(rows: usize) -> Self::Builder;
     fn append(&self, b: &mut Self::Builder);
+}
+
+/// Bytes a row's text is given when a builder is made for a number of rows: about a label's.
+const TEXT_BYTES: usize = 16;
+
+/// An Arrow builder made for a number of rows (its `with_capacity`, which differs per builder).
+trait ForRows {
+    fn for_rows(rows: usize) -> Self;
+}
+
+impl ForRows for StringBuilder {
+    fn for_rows(rows: usize) -> Self {
+        StringBuilder::with_capacity(rows, rows * TEXT_BYTES)
+    }
+}
+
+impl<T: ArrowPrimitiveType> ForRows for PrimitiveBuilder<T> {
+    fn for_rows(rows: usize) -> Self {
+        PrimitiveBuilder::with_capacity(rows)
+    }
+}
+
+impl ForRows for BooleanBuilder {
+    fn for_rows(rows: usize) -> Self {
+        BooleanBuilder::with_capacity(rows)
+    }
 }
 
 macro_rules! column {
@@ -43,6 +73,9 @@ macro_rules! column {
             }
             fn builder() -> $builder {
                 <$builder>::new()
+            }
+            fn builder_for(rows: usize) -> $builder {
+                <$builder as ForRows>::for_rows(rows)
             }
             fn append(&self, $b: &mut $builder) {
                 let $v = self;
@@ -78,6 +111,9 @@ impl<S: AsRef<str>> Column for Vec<S> {
     fn builder() -> Self::Builder {
         ListBuilder::new(StringBuilder::new())
     }
+    fn builder_for(rows: usize) -> Self::Builder {
+        ListBuilder::with_capacity(StringBuilder::for_rows(rows), rows)
+    }
     fn append(&self, b: &mut Self::Builder) {
         for i in self {
             b.values().append_value(i);
@@ -96,6 +132,9 @@ impl Column for Option<Decimal> {
     }
     fn builder() -> Decimal128Builder {
         Decimal128Builder::new().with_data_type(MONEY)
+    }
+    fn builder_for(rows: usize) -> Decimal128Builder {
+        Decimal128Builder::with_capacity(rows).with_data_type(MONEY)
     }
     fn append(&self, b: &mut Decimal128Builder) {
         b.append_option(self.and_then(money_mantissa));
@@ -153,6 +192,13 @@ macro_rules! dataset {
         impl Default for $builder {
             fn default() -> Self {
                 $builder { $($name: <$ty as Column>::builder(),)+ rows: 0 }
+            }
+        }
+
+        impl $builder {
+            /// A builder with room for `rows` rows.
+            pub fn for_rows(rows: usize) -> Self {
+                $builder { $($name: <$ty as Column>::builder_for(rows),)+ rows: 0 }
             }
         }
 
@@ -322,5 +368,9 @@ mod tests {
         assert_eq!(col.value_as_string(0), "120000.00");
         assert_eq!(FilesBuilder::default().finish().num_columns(), FILES.fields().len());
         assert_eq!(IndicatorsBuilder::default().finish().num_columns(), INDICATORS.fields().len());
+        // Builders made for a number of rows build the same columns (a decimal keeps its scale).
+        assert_eq!(FilesBuilder::for_rows(10).finish().schema(), *FILES);
+        assert_eq!(ProjectsBuilder::for_rows(10).finish().schema(), *PROJECTS);
+        assert_eq!(IndicatorsBuilder::for_rows(10).finish().schema(), *INDICATORS);
     }
 }
