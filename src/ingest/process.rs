@@ -271,9 +271,9 @@ fn fingerprint_text(out: &mut impl FieldSink, text: &str, raw: bool) {
 }
 
 /// A reading's number as the Float64 the dataset stores: the double nearest to it, which is
-/// what parsing its decimal text gives. A number of up to 15 digits (nearly all of them) and
-/// its power of ten are both exact doubles, so one division rounds once, as parsing does;
-/// any other is formatted and parsed.
+/// what parsing its decimal text gives. A mantissa up to 2^53 (every number of 15 digits or
+/// fewer) and a power of ten up to 10^22 are exact doubles, so one division rounds once, as
+/// parsing does; any other number is formatted and parsed.
 fn float_of(d: rust_decimal::Decimal) -> Option<f64> {
     #[rustfmt::skip]
     const POW10: [f64; 23] = [

@@ -13,8 +13,7 @@ use arrow::array::{
     ArrayBuilder, ArrayRef, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
     PrimitiveBuilder, RecordBatch, StringBuilder,
 };
-use arrow::datatypes::ArrowPrimitiveType;
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Schema, SchemaRef};
 use compact_str::CompactString;
 use rust_decimal::Decimal;
 
