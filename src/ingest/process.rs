@@ -672,7 +672,7 @@ fn rows_of(
         path: path.to_string(),
         table_index: table_index as i32,
         table_fingerprint,
-        form: t.form.to_string(),
+        form: t.form,
         title: t.title,
         region: t.region,
         budget_unit: t.budget_unit,
@@ -689,7 +689,7 @@ fn rows_of(
         parse_confidence: t.parse_confidence,
         parse_notes: t.parse_notes,
         quality_score: Some(i32::from(project_score.score)),
-        quality_flags: project_score.flags.iter().map(|f| f.to_string()).collect(),
+        quality_flags: project_score.flags,
     });
 }
 

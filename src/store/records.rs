@@ -266,7 +266,7 @@ dataset! {
         path: String,
         table_index: i32,
         table_fingerprint: String,
-        form: String,
+        form: &'static str,
         title: Option<String>,
         region: Option<String>,
         budget_unit: Option<String>,
@@ -283,7 +283,7 @@ dataset! {
         parse_confidence: f64,
         parse_notes: Vec<String>,
         quality_score: Option<i32>,
-        quality_flags: Vec<String>,
+        quality_flags: Vec<&'static str>,
     }
 }
 
@@ -342,7 +342,7 @@ mod tests {
             path: "a.txt".into(),
             table_index: 0,
             table_fingerprint: "f".into(),
-            form: "approval".into(),
+            form: "approval",
             title: None,
             region: None,
             budget_unit: None,
@@ -359,7 +359,7 @@ mod tests {
             parse_confidence: 1.0,
             parse_notes: vec![],
             quality_score: None,
-            quality_flags: vec!["A".into()],
+            quality_flags: vec!["A"],
         });
         let b = p.finish();
         assert_eq!(b.num_rows(), 1);
