@@ -10,7 +10,7 @@ use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput, Scored};
-use crate::ingest::value::{ValueReading, core_label, read_value_of_cores};
+use crate::ingest::value::{Core, ValueReading, read_value_of_cores};
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, IndicatorsBuilder, ProjectRow, Rows, Status};
 
@@ -46,8 +46,12 @@ impl Outcome {
 /// A builder is closed every [`BATCH_ROWS`] rows and its batch shrunk to what it holds: one
 /// builder for a table of 200,000 rows grew each column by doubling, up to twice its size,
 /// and the buffers it left behind at every doubling stayed in the process's heap.
-#[derive(Default)]
 struct IndicatorBuilders {
+    /// Rows a year's builder is made for: the file's, up to a batch. The builder's buffers
+    /// are then about the batch's size, and cutting them to it moves little: a builder of
+    /// arrow's default 1,024 rows for a file's 60 was copied into smaller buffers, column by
+    /// column.
+    rows: usize,
     open: Vec<(i32, IndicatorsBuilder)>,
     done: Vec<IndicatorBatch>,
 }
@@ -57,11 +61,16 @@ struct IndicatorBuilders {
 const BATCH_ROWS: usize = 8192;
 
 impl IndicatorBuilders {
+    /// Builders for a file of `rows` indicator rows.
+    fn for_rows(rows: usize) -> Self {
+        IndicatorBuilders { rows: rows.min(BATCH_ROWS), open: Vec::new(), done: Vec::new() }
+    }
+
     fn push(&mut self, row: &IndicatorRow) {
         let at = match self.open.iter().position(|(y, _)| *y == row.year) {
             Some(at) => at,
             None => {
-                self.open.push((row.year, IndicatorsBuilder::default()));
+                self.open.push((row.year, IndicatorsBuilder::for_rows(self.rows)));
                 self.open.len() - 1
             }
         };
@@ -119,7 +128,13 @@ pub fn table_fingerprint(year: i32, t: &Table) -> String {
     fingerprint_field(&mut key, &money(t.annual_budget_yuan));
     for ind in &t.indicators {
         key.put("\u{1e}".as_bytes());
-        for field in [ind.horizon, ind.level1_code, ind.level2_code, &ind.level3, &ind.value] {
+        // The codes are ASCII words from the form's lists (`annual`, `output`, `quantity`):
+        // nothing in them is folded or dropped, so they are written as they are.
+        for code in [ind.horizon, ind.level1_code, ind.level2_code] {
+            key.put(code.as_bytes());
+            key.put("\u{1f}".as_bytes());
+        }
+        for field in [ind.level3.as_str(), &ind.value] {
             fingerprint_field(&mut key, field);
         }
     }
@@ -216,7 +231,8 @@ fn fingerprint_text(out: &mut impl FieldSink, text: &str, raw: bool) {
     while i < bytes.len() {
         let len = match FINGERPRINT_BYTE[usize::from(bytes[i])] {
             0 => {
-                i += 1;
+                // A kept char is stepped over whole: a Han char is one step, not three.
+                i += crate::ingest::text::char_len(bytes[i]);
                 continue;
             }
             1 if raw => {
@@ -252,6 +268,26 @@ fn fingerprint_text(out: &mut impl FieldSink, text: &str, raw: bool) {
         start = i;
     }
     out.put(&bytes[start..]);
+}
+
+/// A reading's number as the Float64 the dataset stores: the double nearest to it, which is
+/// what parsing its decimal text gives. A mantissa up to 2^53 (every number of 15 digits or
+/// fewer) and a power of ten up to 10^22 are exact doubles, so one division rounds once, as
+/// parsing does; any other number is formatted and parsed.
+fn float_of(d: rust_decimal::Decimal) -> Option<f64> {
+    #[rustfmt::skip]
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let m = d.mantissa().unsigned_abs();
+    match POW10.get(d.scale() as usize) {
+        Some(&p) if m <= 1 << 53 => {
+            let f = m as f64 / p;
+            Some(if d.is_sign_negative() { -f } else { f })
+        }
+        _ => d.to_string().parse().ok(),
+    }
 }
 
 /// Budget years a disclosure can state: performance budgeting began in the 2000s.
@@ -443,7 +479,7 @@ fn process_hashed(mut file: FileRow, bytes: Vec<u8>, hash: String, max_html_dept
     let mut problems: Vec<String> = Vec::new();
     let mut amount_problems: Vec<String> = Vec::new();
     let mut projects = Vec::new();
-    let mut indicators = IndicatorBuilders::default();
+    let mut indicators = IndicatorBuilders::for_rows(reading.tables.iter().map(|t| t.indicators.len()).sum());
     for (i, table) in reading.tables.into_iter().enumerate() {
         if deadline::tick() {
             break;
@@ -486,7 +522,7 @@ fn inject_faults(path: &str) {
 /// What `str::lines().count()` says, without splitting: the reason of a file without a
 /// table gives it after the text is gone.
 fn line_count(text: &str) -> usize {
-    let breaks = text.bytes().filter(|&b| b == b'\n').count();
+    let breaks = memchr::memchr_iter(b'\n', text.as_bytes()).count();
     breaks + usize::from(!text.is_empty() && !text.ends_with('\n'))
 }
 
@@ -534,16 +570,16 @@ fn partial_reason(problems: &[String], amount_problems: &[String]) -> String {
 }
 
 /// Every indicator's value reading and score; `None` once the file's deadline has passed.
-fn score_indicators(t: &Table, cores: &[&str], goals: &[&str]) -> Option<Vec<(ValueReading, Scored)>> {
+fn score_indicators(t: &Table, cores: &[Core], goals: &[&str]) -> Option<Vec<(ValueReading, Scored)>> {
     let mut scored = Vec::with_capacity(t.indicators.len());
     // A level-2 label is carried down its block: its core is taken again only when it changes.
-    let mut level2: (&str, &str) = ("", "");
+    let mut level2: (&str, Core) = ("", Core::of(""));
     for (ind, &level3_core) in t.indicators.iter().zip(cores) {
         if deadline::tick() {
             return None;
         }
         if ind.level2 != level2.0 {
-            level2 = (&ind.level2, core_label(&ind.level2));
+            level2 = (&ind.level2, Core::of(&ind.level2));
         }
         let reading = read_value_of_cores(&ind.value, level3_core, level2.1, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
@@ -564,7 +600,7 @@ fn score_indicators(t: &Table, cores: &[&str], goals: &[&str]) -> Option<Vec<(Va
 /// The project's score from its indicators' readings and scores. Its list of them is freed
 /// before the rows are built: for a table of 200,000 indicators it is 19 MB that would
 /// otherwise sit next to the Arrow columns.
-fn score_project(year: i32, t: &Table, cores: &[&str], scored: &[(ValueReading, Scored)]) -> Scored {
+fn score_project(year: i32, t: &Table, cores: &[Core], scored: &[(ValueReading, Scored)]) -> Scored {
     let project_inds: Vec<ProjectIndicator> = t
         .indicators
         .iter()
@@ -575,7 +611,7 @@ fn score_project(year: i32, t: &Table, cores: &[&str], scored: &[(ValueReading, 
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
             level3: &ind.level3,
-            level3_core,
+            level3_core: level3_core.text,
             value: &ind.value,
             reading,
             score: s.score,
@@ -603,7 +639,7 @@ fn rows_of(
     let (row_project_id, row_path): (Arc<str>, Arc<str>) = (project_id.as_str().into(), path.into());
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
     // Each name's core is taken once for both scores (it was a tenth of scoring's work).
-    let cores: Vec<&str> = t.indicators.iter().map(|i| core_label(&i.level3)).collect();
+    let cores: Vec<Core> = t.indicators.iter().map(|i| Core::of(&i.level3)).collect();
     let Some(scored) = score_indicators(&t, &cores, &goals) else { return };
     let project_score = score_project(year, &t, &cores, &scored);
     drop(cores);
@@ -615,15 +651,15 @@ fn rows_of(
             project_id: row_project_id.clone(),
             path: row_path.clone(),
             horizon: ind.horizon,
-            level1: ind.level1.into_string(),
-            level2: ind.level2.into_string(),
+            level1: ind.level1,
+            level2: ind.level2,
             level3: ind.level3,
-            value: ind.value.into_string(),
+            value: ind.value,
             row_index: ind.row_index as i32,
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
             value_op: reading.op,
-            value_number: reading.number.and_then(|d| d.to_string().parse().ok()),
+            value_number: reading.number.and_then(float_of),
             value_unit: reading.unit,
             value_kind: reading.kind.as_str(),
             quality_score: i32::from(s.score),
@@ -636,7 +672,7 @@ fn rows_of(
         path: path.to_string(),
         table_index: table_index as i32,
         table_fingerprint,
-        form: t.form.to_string(),
+        form: t.form,
         title: t.title,
         region: t.region,
         budget_unit: t.budget_unit,
@@ -653,7 +689,7 @@ fn rows_of(
         parse_confidence: t.parse_confidence,
         parse_notes: t.parse_notes,
         quality_score: Some(i32::from(project_score.score)),
-        quality_flags: project_score.flags.iter().map(|f| f.to_string()).collect(),
+        quality_flags: project_score.flags,
     });
 }
 
@@ -674,7 +710,8 @@ mod tests {
 
     #[test]
     fn a_fingerprint_field_is_the_cleaned_text_folded_without_whitespace_or_controls() {
-        let chars = (0..0x3100u32).chain(0xfeff..0xff70).filter_map(char::from_u32);
+        // Chars of one to four bytes, which the field is stepped over a char at a time.
+        let chars = (0..0x3100u32).chain(0xfeff..0xff70).chain(0x2_0000..0x2_0100).filter_map(char::from_u32);
         let mut texts: Vec<String> = chars.map(|c| format!("{c}项目{c}a{c}{c}")).collect();
         texts.extend(
             ["", " ", "≥ 95 %", "ＡＢ　c", "a<br>b&nbsp;c&#1;d", "x < 5 & y", "项目\n名称\t", "&lt;b&gt;"]
@@ -737,6 +774,36 @@ mod tests {
             size: m.len(),
             mtime_ns: crate::ingest::walk::mtime_ns(&m),
             error: None,
+        }
+    }
+
+    #[test]
+    fn a_number_is_stored_as_the_double_its_text_parses_to() {
+        use rust_decimal::Decimal;
+        let parsed = |d: Decimal| d.to_string().parse::<f64>().ok();
+        let mut numbers: Vec<Decimal> = Vec::new();
+        for t in crate::ingest::samples::tables() {
+            for ind in &t.indicators {
+                numbers.extend(crate::ingest::value::read_value(&ind.value, &ind.level3, &ind.level2, None).number);
+            }
+        }
+        assert!(numbers.len() > 500, "{} sample numbers", numbers.len());
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..200_000 {
+            // Mantissas of every size, around 2^53 where the division stops being exact.
+            let m: i128 = match rng.u8(0..4) {
+                0 => rng.i128(-1000..1000),
+                1 => rng.i128(-(1 << 54)..(1 << 54)),
+                2 => (1 << 53) + rng.i128(-3..3),
+                _ => rng.i128(-(1 << 95)..(1 << 95)),
+            };
+            numbers.push(Decimal::from_i128_with_scale(m, rng.u32(0..=28)));
+        }
+        numbers
+            .extend(["0", "-0", "-0.00", "0.1", "0.3", "2.675", "90.00", "-5"].map(|s| s.parse::<Decimal>().unwrap()));
+        for d in numbers {
+            let (got, want) = (float_of(d), parsed(d));
+            assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{d}");
         }
     }
 

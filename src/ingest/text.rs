@@ -353,6 +353,17 @@ pub fn quote(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The length in bytes of the UTF-8 char that starts with `lead`: byte scans step over a Han
+/// char (three bytes) at once.
+pub fn char_len(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
+}
+
 /// Full-width ASCII variants (Ｕ+FF01..FF5E) and the ideographic space to their ASCII forms.
 pub fn fold_width(c: char) -> char {
     match c as u32 {

@@ -11,9 +11,10 @@ use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
     ArrayBuilder, ArrayRef, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
-    RecordBatch, StringBuilder,
+    PrimitiveBuilder, RecordBatch, StringBuilder,
 };
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Schema, SchemaRef};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 /// Money: decimal(18,2) in yuan, exact to the fen.
@@ -27,7 +28,36 @@ pub trait Column {
         false
     }
     fn builder() -> Self::Builder;
+    /// A builder with room for `rows` rows, so the batch it closes is about the size of what
+    /// it holds.
+    fn builder_for(rows: usize) -> Self::Builder;
     fn append(&self, b: &mut Self::Builder);
+}
+
+/// Bytes a row's text is given when a builder is made for a number of rows: about a label's.
+const TEXT_BYTES: usize = 16;
+
+/// An Arrow builder made for a number of rows (its `with_capacity`, which differs per builder).
+trait ForRows {
+    fn for_rows(rows: usize) -> Self;
+}
+
+impl ForRows for StringBuilder {
+    fn for_rows(rows: usize) -> Self {
+        StringBuilder::with_capacity(rows, rows * TEXT_BYTES)
+    }
+}
+
+impl<T: ArrowPrimitiveType> ForRows for PrimitiveBuilder<T> {
+    fn for_rows(rows: usize) -> Self {
+        PrimitiveBuilder::with_capacity(rows)
+    }
+}
+
+impl ForRows for BooleanBuilder {
+    fn for_rows(rows: usize) -> Self {
+        BooleanBuilder::with_capacity(rows)
+    }
 }
 
 macro_rules! column {
@@ -43,6 +73,9 @@ macro_rules! column {
             fn builder() -> $builder {
                 <$builder>::new()
             }
+            fn builder_for(rows: usize) -> $builder {
+                <$builder as ForRows>::for_rows(rows)
+            }
             fn append(&self, $b: &mut $builder) {
                 let $v = self;
                 $append
@@ -57,6 +90,9 @@ column!(String, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
 column!(&'static str, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
 column!(Option<&'static str>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(*v));
 column!(Arc<str>, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(&**v));
+// An indicator's labels, value and unit: a few chars each, moved in from where they were read.
+column!(CompactString, StringBuilder, DataType::Utf8, false, |v, b| b.append_value(v));
+column!(Option<CompactString>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(v.as_deref()));
 column!(Option<String>, StringBuilder, DataType::Utf8, true, |v, b| b.append_option(v.as_deref()));
 column!(i64, Int64Builder, DataType::Int64, false, |v, b| b.append_value(*v));
 column!(i32, Int32Builder, DataType::Int32, false, |v, b| b.append_value(*v));
@@ -73,6 +109,9 @@ impl<S: AsRef<str>> Column for Vec<S> {
     }
     fn builder() -> Self::Builder {
         ListBuilder::new(StringBuilder::new())
+    }
+    fn builder_for(rows: usize) -> Self::Builder {
+        ListBuilder::with_capacity(StringBuilder::for_rows(rows), rows)
     }
     fn append(&self, b: &mut Self::Builder) {
         for i in self {
@@ -92,6 +131,9 @@ impl Column for Option<Decimal> {
     }
     fn builder() -> Decimal128Builder {
         Decimal128Builder::new().with_data_type(MONEY)
+    }
+    fn builder_for(rows: usize) -> Decimal128Builder {
+        Decimal128Builder::with_capacity(rows).with_data_type(MONEY)
     }
     fn append(&self, b: &mut Decimal128Builder) {
         b.append_option(self.and_then(money_mantissa));
@@ -149,6 +191,13 @@ macro_rules! dataset {
         impl Default for $builder {
             fn default() -> Self {
                 $builder { $($name: <$ty as Column>::builder(),)+ rows: 0 }
+            }
+        }
+
+        impl $builder {
+            /// A builder with room for `rows` rows.
+            pub fn for_rows(rows: usize) -> Self {
+                $builder { $($name: <$ty as Column>::builder_for(rows),)+ rows: 0 }
             }
         }
 
@@ -217,7 +266,7 @@ dataset! {
         path: String,
         table_index: i32,
         table_fingerprint: String,
-        form: String,
+        form: &'static str,
         title: Option<String>,
         region: Option<String>,
         budget_unit: Option<String>,
@@ -234,7 +283,7 @@ dataset! {
         parse_confidence: f64,
         parse_notes: Vec<String>,
         quality_score: Option<i32>,
-        quality_flags: Vec<String>,
+        quality_flags: Vec<&'static str>,
     }
 }
 
@@ -246,16 +295,16 @@ dataset! {
         project_id: Arc<str>,
         path: Arc<str>,
         horizon: &'static str,
-        level1: String,
-        level2: String,
+        level1: CompactString,
+        level2: CompactString,
         level3: String,
-        value: String,
+        value: CompactString,
         row_index: i32,
         level1_code: &'static str,
         level2_code: &'static str,
         value_op: Option<&'static str>,
         value_number: Option<f64>,
-        value_unit: Option<String>,
+        value_unit: Option<CompactString>,
         value_kind: &'static str,
         quality_score: i32,
         quality_flags: Vec<&'static str>,
@@ -293,7 +342,7 @@ mod tests {
             path: "a.txt".into(),
             table_index: 0,
             table_fingerprint: "f".into(),
-            form: "approval".into(),
+            form: "approval",
             title: None,
             region: None,
             budget_unit: None,
@@ -310,7 +359,7 @@ mod tests {
             parse_confidence: 1.0,
             parse_notes: vec![],
             quality_score: None,
-            quality_flags: vec!["A".into()],
+            quality_flags: vec!["A"],
         });
         let b = p.finish();
         assert_eq!(b.num_rows(), 1);
@@ -318,5 +367,9 @@ mod tests {
         assert_eq!(col.value_as_string(0), "120000.00");
         assert_eq!(FilesBuilder::default().finish().num_columns(), FILES.fields().len());
         assert_eq!(IndicatorsBuilder::default().finish().num_columns(), INDICATORS.fields().len());
+        // Builders made for a number of rows build the same columns (a decimal keeps its scale).
+        assert_eq!(FilesBuilder::for_rows(10).finish().schema(), *FILES);
+        assert_eq!(ProjectsBuilder::for_rows(10).finish().schema(), *PROJECTS);
+        assert_eq!(IndicatorsBuilder::for_rows(10).finish().schema(), *INDICATORS);
     }
 }

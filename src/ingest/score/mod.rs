@@ -17,7 +17,7 @@ mod rules;
 
 use serde::Serialize;
 
-use crate::ingest::value::ValueReading;
+use crate::ingest::value::{Core, ValueReading};
 
 pub use indicator::score_indicator;
 pub use project::score_project;
@@ -42,8 +42,8 @@ pub struct IndicatorInput<'a> {
     pub level2: &'a str,
     /// The level-3 name as printed (三级指标).
     pub level3: &'a str,
-    /// `core_label(level3)`, taken once per indicator for both scores.
-    pub level3_core: &'a str,
+    /// `Core::of(level3)`, taken once per indicator for the reading and both scores.
+    pub level3_core: Core<'a>,
     /// The value as printed (指标值).
     pub value: &'a str,
     pub reading: &'a ValueReading,

@@ -75,27 +75,36 @@ fn pair_key<'a>(i: &ProjectIndicator<'a>) -> (&'a str, &'a str) {
 /// annual value equals its counterpart (with at least one pair, and every annual paired) and
 /// whether some annual quantity exceeds its midterm one in the same unit.
 fn compare_horizons(inds: &[ProjectIndicator]) -> (bool, bool) {
-    let mut pairs = 0usize;
-    let mut all_same = true;
-    let mut exceeds = false;
-    let mut annual_seen = 0usize;
-    // The k-th annual of a key pairs with the k-th midterm of that key: midterm rows queued
-    // per key once, then taken in order, so a table of 200,000 rows is not scored in
-    // quadratic time.
-    let mut midterms: HashMap<(&str, &str), VecDeque<&ProjectIndicator>> = HashMap::new();
-    for m in inds.iter().filter(|i| i.horizon == "midterm") {
-        midterms.entry(pair_key(m)).or_default().push_back(m);
-    }
+    let midterms: Vec<&ProjectIndicator> = inds.iter().filter(|i| i.horizon == "midterm").collect();
     // A form with one horizon (every 申报表) has nothing to pair: its names are not keyed.
     if midterms.is_empty() {
         return (false, false);
     }
-    for a in inds.iter().filter(|i| i.horizon == "annual") {
+    let annuals: Vec<&ProjectIndicator> = inds.iter().filter(|i| i.horizon == "annual").collect();
+    // When both horizons list the same keys in the same order (a 批复表's two columns), the
+    // k-th annual of a key is at the place of the k-th midterm of that key: the rows pair in
+    // place. Otherwise the midterm rows are queued per key once, then taken in order, so a
+    // table of 200,000 rows is not scored in quadratic time.
+    let in_place =
+        midterms.len() == annuals.len() && midterms.iter().zip(&annuals).all(|(m, a)| pair_key(m) == pair_key(a));
+    let mut queued: HashMap<(&str, &str), VecDeque<&ProjectIndicator>> = HashMap::new();
+    if !in_place {
+        for &m in &midterms {
+            queued.entry(pair_key(m)).or_default().push_back(m);
+        }
+    }
+    let mut pairs = 0usize;
+    let mut all_same = true;
+    let mut exceeds = false;
+    let mut annual_seen = 0usize;
+    for (at, a) in annuals.iter().enumerate() {
         if deadline::tick() {
             break;
         }
         annual_seen += 1;
-        let Some(m) = midterms.get_mut(&pair_key(a)).and_then(VecDeque::pop_front) else {
+        let counterpart =
+            if in_place { Some(midterms[at]) } else { queued.get_mut(&pair_key(a)).and_then(VecDeque::pop_front) };
+        let Some(m) = counterpart else {
             all_same = false;
             continue;
         };
@@ -114,4 +123,91 @@ fn compare_horizons(inds: &[ProjectIndicator]) -> (bool, bool) {
         }
     }
     (pairs > 0 && pairs == annual_seen && all_same, exceeds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::value::{ValueReading, read_value};
+
+    /// The pairing as it was before rows listed in the same order were paired in place: the
+    /// midterm rows always queued per key.
+    fn compare_by_key(inds: &[ProjectIndicator]) -> (bool, bool) {
+        let mut pairs = 0usize;
+        let mut all_same = true;
+        let mut exceeds = false;
+        let mut annual_seen = 0usize;
+        let mut midterms: HashMap<(&str, &str), VecDeque<&ProjectIndicator>> = HashMap::new();
+        for m in inds.iter().filter(|i| i.horizon == "midterm") {
+            midterms.entry(pair_key(m)).or_default().push_back(m);
+        }
+        if midterms.is_empty() {
+            return (false, false);
+        }
+        for a in inds.iter().filter(|i| i.horizon == "annual") {
+            annual_seen += 1;
+            let Some(m) = midterms.get_mut(&pair_key(a)).and_then(VecDeque::pop_front) else {
+                all_same = false;
+                continue;
+            };
+            pairs += 1;
+            if !loose_eq(trim_cell(a.value), trim_cell(m.value)) {
+                all_same = false;
+            }
+            if a.level2_code == "quantity"
+                && let (Some(an), Some(mn)) = (a.reading.number, m.reading.number)
+                && a.reading.unit == m.reading.unit
+                && a.reading.kind == ValueKind::Quantitative
+                && m.reading.kind == ValueKind::Quantitative
+                && an > mn
+            {
+                exceeds = true;
+            }
+        }
+        (pairs > 0 && pairs == annual_seen && all_same, exceeds)
+    }
+
+    #[test]
+    fn rows_paired_in_place_pair_as_by_key() {
+        const NAMES: [&str; 3] = ["道路长度", "培训人次", "满意度"];
+        const CODES: [&str; 2] = ["quantity", "quality"];
+        const VALUES: [&str; 4] = ["10公里", "20公里", "≥90%", "良好"];
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut in_place = 0;
+        for _ in 0..20_000 {
+            // Half the tables list the annual rows as copies of the midterm rows, in order.
+            let n = rng.usize(0..6);
+            let mut rows: Vec<(&str, &str, &str, &str)> = (0..n)
+                .map(|_| ("midterm", CODES[rng.usize(..2)], NAMES[rng.usize(..3)], VALUES[rng.usize(..4)]))
+                .collect();
+            if rng.bool() {
+                let copies: Vec<_> =
+                    rows.iter().map(|&(_, c, l3, _)| ("annual", c, l3, VALUES[rng.usize(..4)])).collect();
+                rows.extend(copies);
+                in_place += usize::from(n > 0);
+            } else {
+                rows.extend(
+                    (0..rng.usize(0..6))
+                        .map(|_| ("annual", CODES[rng.usize(..2)], NAMES[rng.usize(..3)], VALUES[rng.usize(..4)])),
+                );
+            }
+            let readings: Vec<ValueReading> = rows.iter().map(|r| read_value(r.3, r.2, "", None)).collect();
+            let inds: Vec<ProjectIndicator> = rows
+                .iter()
+                .zip(&readings)
+                .map(|(r, reading)| ProjectIndicator {
+                    horizon: r.0,
+                    level1_code: "output",
+                    level2_code: r.1,
+                    level3: r.2,
+                    level3_core: r.2,
+                    value: r.3,
+                    reading,
+                    score: 100,
+                })
+                .collect();
+            assert_eq!(compare_horizons(&inds), compare_by_key(&inds), "{rows:?}");
+        }
+        assert!(in_place > 5_000, "{in_place}");
+    }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ingest::value::{ValueReading, core_label, read_value};
+use crate::ingest::value::{Core, ValueReading, core_label, read_value};
 
 fn score(l1: &str, l2c: &str, l2: &str, l3: &str, value: &str, goals: &[&str]) -> Scored {
     let reading = read_value(value, l3, l2, None);
@@ -8,7 +8,7 @@ fn score(l1: &str, l2c: &str, l2: &str, l3: &str, value: &str, goals: &[&str]) -
         level2_code: l2c,
         level2: l2,
         level3: l3,
-        level3_core: core_label(l3),
+        level3_core: Core::of(l3),
         value,
         reading: &reading,
         goal_texts: goals,
@@ -227,7 +227,7 @@ fn never_panics_on_random_text() {
                 level2_code: l2,
                 level2: &s,
                 level3: &s,
-                level3_core: core_label(&s),
+                level3_core: Core::of(&s),
                 value: &s,
                 reading: &r,
                 goal_texts: &goals,

@@ -5,8 +5,8 @@
 //! (quantitative / qualitative / placeholder / empty); [`crate::ingest::score`] then judges it.
 //!
 //! This runs once per indicator on millions of rows, so everything here is plain string
-//! scanning over `&str`: no regex, word lists compiled once into automata, and the only
-//! allocation is the `unit` string of a reading. `docs/quality.md` explains the reading with
+//! scanning over `&str`: no regex, word lists compiled once into automata, and no allocation
+//! (the `unit` of a reading is a few chars, held inline). `docs/quality.md` explains the reading with
 //! worked examples.
 
 mod chars;
@@ -15,6 +15,7 @@ mod numbers;
 mod ops;
 mod units;
 
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -24,7 +25,10 @@ use units::{normalize_unit_column, unit_after};
 
 use crate::ingest::text::fold_width;
 
-pub(crate) use chars::{core_label, is_punct, loose_eq, may_fold, trim_cell};
+pub use chars::Core;
+#[cfg(test)]
+pub(crate) use chars::{core_label, may_fold};
+pub(crate) use chars::{is_punct, loose_eq, trim_cell};
 pub(crate) use lexicon::{Lexicon, ListHits, WordLists, lexicon};
 
 /// What kind of target a value states.
@@ -53,20 +57,20 @@ impl ValueKind {
 }
 
 /// An indicator value read into its parts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueReading {
     /// One of `>=`, `<=`, `=`, `>`, `<`, `±`.
     pub op: Option<&'static str>,
     /// The first number that measures something (see [`read_value`] for what is skipped).
     pub number: Option<Decimal>,
     /// `%` for any percent spelling, else the unit word after the number, else the unit column.
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     pub kind: ValueKind,
 }
 
 /// A narrative sentence rather than a target: clause punctuation or long.
 fn is_narrative(v: &str) -> bool {
-    v.contains(['，', '。', '；', ';']) || v.chars().count() > 30
+    v.contains(['，', '。', '；', ';']) || v.chars().nth(30).is_some()
 }
 
 /// Values that mean "nothing here".
@@ -87,12 +91,13 @@ const GENERIC_LABELS: &[&str] = &[
 
 /// Whether a core label is one of [`GENERIC_LABELS`] (which are plain text, so a plain label
 /// needs only byte comparisons).
-pub(crate) fn is_generic_label(c: &str) -> bool {
-    if may_fold(c) {
+pub(crate) fn is_generic_label(c: Core) -> bool {
+    if c.folds() {
         // The longest label has 10 chars: a sentence is never one, whatever it folds to.
-        c.chars().filter(|c| !c.is_whitespace()).nth(12).is_none() && GENERIC_LABELS.iter().any(|g| loose_eq(c, g))
+        c.text.chars().filter(|c| !c.is_whitespace()).nth(12).is_none()
+            && GENERIC_LABELS.iter().any(|g| chars::folded_eq(c.text, g))
     } else {
-        GENERIC_LABELS.contains(&c)
+        GENERIC_LABELS.contains(&c.text)
     }
 }
 
@@ -110,17 +115,17 @@ fn is_empty_value(v: &str) -> bool {
     })
 }
 
-/// Whether the value repeats a name, given the cores ([`core_label`]) of the names.
-fn is_placeholder(v: &str, level3_core: &str, level2_core: &str) -> bool {
+/// Whether the value repeats a name, given the cores of the names.
+fn is_placeholder(v: &str, level3_core: Core, level2_core: Core) -> bool {
     // Names are short, even with a bracketed note; a sentence is not compared at all.
     if v.len() > 150 {
         return false;
     }
-    let cv = core_label(v);
+    let cv = Core::of(v);
     if cv.is_empty() {
         return false;
     }
-    let same = |core: &str| !core.is_empty() && loose_eq(cv, core);
+    let same = |core: Core| !core.is_empty() && cv.loose_eq(core);
     same(level3_core) || same(level2_core) || is_generic_label(cv)
 }
 
@@ -140,16 +145,16 @@ fn is_placeholder(v: &str, level3_core: &str, level2_core: &str) -> bool {
 ///   then Qualitative. A year inside a narrative sentence (`2022年至2024年持续推进…`) is a
 ///   period being talked about, not a target: such a value stays Qualitative.
 pub fn read_value(value: &str, level3: &str, level2: &str, unit_column: Option<&str>) -> ValueReading {
-    read_value_of_cores(value, core_label(level3), core_label(level2), unit_column)
+    read_value_of_cores(value, Core::of(level3), Core::of(level2), unit_column)
 }
 
-/// [`read_value`] given the cores ([`core_label`]) of the level-3 and level-2 names: the records
-/// take a name's core once for the reading and both scores, and a level-2 label's once for
-/// the indicators under it.
+/// [`read_value`] given the cores of the level-3 and level-2 names: the records take a name's
+/// core once for the reading and both scores, and a level-2 label's once for the indicators
+/// under it.
 pub fn read_value_of_cores(
     value: &str,
-    level3_core: &str,
-    level2_core: &str,
+    level3_core: Core,
+    level2_core: Core,
     unit_column: Option<&str>,
 ) -> ValueReading {
     let v = trim_cell(value);
@@ -161,7 +166,8 @@ pub fn read_value_of_cores(
     }
     let mut first_year: Option<NumTok> = None;
     let mut measure: Option<NumTok> = None;
-    scan_numbers(v, |t| {
+    let narrative = is_narrative(v);
+    scan_numbers(v, narrative, |t| {
         if t.is_year {
             if first_year.is_none() {
                 first_year = Some(t);
@@ -175,14 +181,14 @@ pub fn read_value_of_cores(
     let chosen = match (measure, first_year) {
         (Some(m), _) => Some(m),
         // Only years: a short date (`2021年`, `2021年底前完成`) is a target, a sentence is not.
-        (None, Some(y)) if !is_narrative(v) => Some(y),
+        (None, Some(y)) if !narrative => Some(y),
         _ => None,
     };
     let Some(tok) = chosen else {
         return ValueReading { op: read_op(v), number: None, unit: None, kind: ValueKind::Qualitative };
     };
     let unit = if tok.percent_prefix {
-        Some("%".to_string())
+        Some(CompactString::const_new("%"))
     } else {
         // A range (`20-30人`, `2020-2022年`) carries its unit after the second number.
         unit_after(v, tok.end).or_else(|| range_end(v, tok.end).and_then(|e| unit_after(v, e)))

@@ -5,7 +5,6 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::chars::{after, char_at, char_before, is_punct};
-use super::is_narrative;
 use super::units::known_unit;
 
 /// One number found in a value.
@@ -86,9 +85,10 @@ const CN_NUM_BLOCKERS: &[char] = &['第', '统', '唯', '进', '同', '之', '�
 ///
 /// Skipped, because they are labels and not amounts: list numbering (`1、`, `（2）`, `3.`
 /// before text), document and building numbers (`88号`, `〔2015〕`), and numbers glued to
-/// ASCII letters (`G107`, `5G`).
-pub(super) fn scan_numbers(v: &str, mut f: impl FnMut(NumTok) -> bool) {
-    let short = !is_narrative(v);
+/// ASCII letters (`G107`, `5G`). In a `narrative` value ([`super::is_narrative`], which the reader
+/// has already asked) a Chinese numeral is a word, not a count.
+pub(super) fn scan_numbers(v: &str, narrative: bool, mut f: impl FnMut(NumTok) -> bool) {
+    let short = !narrative;
     let mut i = 0;
     while i < v.len() {
         let Some(c) = char_at(v, i) else { break };

@@ -39,6 +39,20 @@ static OP_LEX: LazyLock<Lexicon> = LazyLock::new(|| {
 /// The comparison a value states. Symbols win over words; among words the negated forms are
 /// tried first so `不低于` is not read as `低于`.
 pub(super) fn read_op(v: &str) -> Option<&'static str> {
+    // Every symbol is `<`, `=`, `>` or a char led by C2 (`±`), E2 (`≥ ≧ ⩾ ≤ ≦ ⩽`) or EF (their
+    // full-width forms): a value without such a byte, most of them, is not decoded for one.
+    if v.bytes().any(|b| matches!(b, b'<' | b'=' | b'>' | 0xC2 | 0xE2 | 0xEF))
+        && let Some(op) = read_symbol(v)
+    {
+        return Some(op);
+    }
+    // The earliest word wins, the longest at a position: `不超过` is matched, not `超过`.
+    let (_, w) = OP_LEX.first(v)?;
+    OP_WORDS.iter().find(|(word, _)| *word == w).map(|(_, op)| *op)
+}
+
+/// The comparison a value states in symbols (`≥`, `>=`, `＞`, `±`).
+fn read_symbol(v: &str) -> Option<&'static str> {
     let mut prev: Option<char> = None;
     let mut sym: Option<&'static str> = None;
     for c in v.chars().map(fold_width) {
@@ -68,10 +82,22 @@ pub(super) fn read_op(v: &str) -> Option<&'static str> {
         }
         prev = Some(c);
     }
-    if sym.is_some() {
-        return sym;
+    sym
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every char that folds to a symbol's char has a lead byte the filter of [`read_op`] lets through.
+    #[test]
+    fn every_symbol_char_passes_the_byte_filter() {
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
+            let s = c.to_string();
+            if read_symbol(&s).is_some() || matches!(fold_width(c), '<' | '=' | '>') {
+                let lead = s.as_bytes()[0];
+                assert!(matches!(lead, b'<' | b'=' | b'>' | 0xC2 | 0xE2 | 0xEF), "{c:?}");
+            }
+        }
     }
-    // The earliest word wins, the longest at a position: `不超过` is matched, not `超过`.
-    let (_, w) = OP_LEX.first(v)?;
-    OP_WORDS.iter().find(|(word, _)| *word == w).map(|(_, op)| *op)
 }

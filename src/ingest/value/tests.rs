@@ -114,7 +114,7 @@ fn placeholder_of_names(v: &str, level3: &str, level2: &str) -> bool {
         let c = core_label(name);
         !c.is_empty() && loose_eq(cv, c)
     };
-    same(level3) || same(level2) || is_generic_label(cv)
+    same(level3) || same(level2) || is_generic_label(Core::of(v))
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn a_placeholder_is_told_from_the_names_cores_as_from_the_names() {
         let (v, l3, l2) = (text(&mut rng), text(&mut rng), text(&mut rng));
         let v = trim_cell(&v);
         let want = placeholder_of_names(v, &l3, &l2);
-        assert_eq!(is_placeholder(v, core_label(&l3), core_label(&l2)), want, "{v:?} {l3:?} {l2:?}");
+        assert_eq!(is_placeholder(v, Core::of(&l3), Core::of(&l2)), want, "{v:?} {l3:?} {l2:?}");
         placeholders += usize::from(want);
     }
     assert!(placeholders > 1_000, "{placeholders}");

@@ -1,5 +1,7 @@
 //! Stage 5, records (value): the unit after a number (`个`, `万元`, `%`, `km`).
 
+use compact_str::CompactString;
+
 use super::chars::{after, char_at, trim_cell};
 use super::is_empty_value;
 use super::lexicon;
@@ -38,8 +40,9 @@ pub(super) fn known_unit(s: &str) -> Option<&'static str> {
     UNIT_LEX.prefix(s)
 }
 
-/// The unit right after a number ending at byte `end`.
-pub(super) fn unit_after(s: &str, end: usize) -> Option<String> {
+/// The unit right after a number ending at byte `end`. A unit is a few chars, held inline
+/// rather than in an allocation of its own.
+pub(super) fn unit_after(s: &str, end: usize) -> Option<CompactString> {
     let mut i = end;
     while char_at(s, i).is_some_and(|c| c == ' ') {
         i = after(s, i);
@@ -48,11 +51,11 @@ pub(super) fn unit_after(s: &str, end: usize) -> Option<String> {
     // Every percent spelling: `%`, `％`, `(%)`, `（%）`, `(％)`.
     for p in ["%", "％", "(%)", "（%）", "(％)", "（％）", "（%)", "(%）"] {
         if rest.starts_with(p) {
-            return Some("%".to_string());
+            return Some(CompactString::const_new("%"));
         }
     }
     if rest.starts_with('‰') {
-        return Some("‰".to_string());
+        return Some(CompactString::const_new("‰"));
     }
     // `10余个`, `100多人`: approximate markers before the unit.
     let mut j = i;
@@ -64,20 +67,20 @@ pub(super) fn unit_after(s: &str, end: usize) -> Option<String> {
     }
     let rest = s.get(j..)?;
     if let Some(u) = known_unit(rest) {
-        return Some(u.to_string());
+        return Some(CompactString::const_new(u));
     }
     // Magnitude + unit, or a bare magnitude (`5万`).
     let first = rest.chars().next()?;
     if MAGNITUDES.contains(&first) {
         let k = j + first.len_utf8();
         if let Some(u) = s.get(k..).and_then(known_unit) {
-            let mut out = String::with_capacity(first.len_utf8() + u.len());
+            let mut out = CompactString::default();
             out.push(first);
             out.push_str(u);
             return Some(out);
         }
         if first != '百' {
-            return Some(first.to_string());
+            return Some(char_unit(first));
         }
     }
     // Symbols with a unit meaning.
@@ -89,7 +92,7 @@ pub(super) fn unit_after(s: &str, end: usize) -> Option<String> {
         _ => None,
     };
     if let Some(u) = sym {
-        return Some(u.to_string());
+        return Some(CompactString::const_new(u));
     }
     // ASCII units: `km`, `m2`, `t`, `MW`, `GB`.
     if first.is_ascii_alphabetic() {
@@ -99,26 +102,30 @@ pub(super) fn unit_after(s: &str, end: usize) -> Option<String> {
             .map(|(_, c)| c.len_utf8())
             .sum();
         if len <= 6 {
-            return Some(rest[..len].to_string());
+            return Some(CompactString::from(&rest[..len]));
         }
         return None;
     }
     // Fallback: one CJK char that is not the start of an obvious following word. Classifiers
     // are one char; taking more would swallow the noun after them (`237个直管党组织`).
     if is_han(first) && !UNIT_STOP.contains(&first) && !is_chinese_digit(first) {
-        return Some(first.to_string());
+        return Some(char_unit(first));
     }
     None
 }
 
-pub(super) fn normalize_unit_column(u: &str) -> Option<String> {
+fn char_unit(c: char) -> CompactString {
+    CompactString::from(&*c.encode_utf8(&mut [0; 4]))
+}
+
+pub(super) fn normalize_unit_column(u: &str) -> Option<CompactString> {
     let u = trim_cell(u);
     let u = u.trim_matches(|c| matches!(c, '(' | ')' | '（' | '）'));
     if is_empty_value(u) {
         return None;
     }
     if matches!(u, "%" | "％" | "百分比" | "百分率" | "比率") {
-        return Some("%".to_string());
+        return Some(CompactString::const_new("%"));
     }
-    Some(u.to_string())
+    Some(CompactString::from(u))
 }
