@@ -1,7 +1,8 @@
 //! Stage 4, form: the form's vocabulary: label predicates, level1/level2 codes, `label：value` fields.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::amount::parse_amount;
 use super::words::{Key, word};
