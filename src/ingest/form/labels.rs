@@ -170,8 +170,9 @@ pub(super) fn is_head_label(key: &Key) -> bool {
 pub(super) const OPINION_MAX_CHARS: usize = 16;
 
 pub(super) fn is_opinion_label(key: &Key) -> bool {
-    // The walker asks this of every cell. All three labels hold 意 (E6 84 8F): the length and
-    // a byte search for its last byte reject nearly every cell before its words are looked up.
+    // Asked of nearly every short run the layout reads. All three labels hold 意 (E6 84 8F): the
+    // length and a byte search for its last byte reject nearly every run before its words are
+    // looked up.
     key.chars() <= OPINION_MAX_CHARS && key.may_hold(0x8f) && key.has(word!("批复意见", "审核意见", "审批意见"))
 }
 
