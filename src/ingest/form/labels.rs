@@ -7,7 +7,7 @@ use foldhash::{HashMap, HashMapExt};
 use super::amount::parse_amount;
 use super::words::{Key, word};
 use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
-use crate::ingest::text::{clean, has_char, label_key, label_key_within, years};
+use crate::ingest::text::{clean, has_char, label_key_within, years};
 
 pub(super) enum TextField {
     ProjectName,
@@ -39,8 +39,10 @@ pub(super) fn year_line(cell: &str) -> Option<i32> {
     years(inner).first().copied()
 }
 
-pub(super) fn region_of(title: &str) -> Option<String> {
-    let key = label_key(title);
+/// The region a title names (东莞市 in 东莞市财政项目支出绩效目标批复表), from the title's key: the
+/// key of the title cell, which trimming the `#`, `*` and spaces a title is stored without
+/// would not change, as the key drops them.
+pub(super) fn region_of(key: &Key) -> Option<String> {
     let cut = ["财政", "项目支出", "绩效"].iter().filter_map(|m| key.find(m)).min()?;
     let prefix = &key[..cut];
     let ends = ['市', '省', '区', '县', '州', '盟', '旗'];
@@ -75,6 +77,10 @@ pub(super) const COLON_LABELS: &[&str] = &[
 /// (label, value) pairs. PDF and web extractions run such fields together on one line, so a
 /// value ends where the next known label begins.
 pub(super) fn colon_fields(cell: &str) -> Vec<(&'static str, String)> {
+    // Nearly every cell has no colon: no folded copy of it is made.
+    if !cell.contains(':') && !has_char(cell, '：') {
+        return Vec::new();
+    }
     let text: String = cell.chars().map(crate::ingest::text::fold_width).collect();
     let mut found: Vec<(&'static str, usize, usize)> = Vec::new(); // (label, label start, value start)
     for (p, _) in text.match_indices(':') {

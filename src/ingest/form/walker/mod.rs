@@ -13,6 +13,7 @@ use super::words::{Key, Keys, Mark};
 use super::{Indicator, Reading, Table, centred};
 use crate::ingest::text::{has_char, label_key, years};
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 mod indicators;
@@ -224,7 +225,9 @@ impl Walker {
         if let Some(t) = self.cur.as_mut() {
             t.grid_rows = if t.grid_rows.is_empty() { r..r + 1 } else { t.grid_rows.start..r + 1 };
         }
-        let nonblank: Vec<usize> = (0..cells.len()).filter(|&i| !cells[i].is_empty()).collect();
+        // On the stack: a row has a few cells, and a list of them allocated per row cost more
+        // than reading an indicator row's values.
+        let nonblank: SmallVec<[usize; 16]> = (0..cells.len()).filter(|&i| !cells[i].is_empty()).collect();
         let first = nonblank[0];
 
         // Title, year and unit lines stand alone in their row.
@@ -237,8 +240,9 @@ impl Walker {
                 let title = cells[first].trim_matches(['#', '*', ' ']).to_string();
                 self.unit_in_table = false;
                 self.unitless.clear();
+                let region = region_of(key);
                 let t = self.table();
-                t.region = region_of(&title);
+                t.region = region;
                 t.form = if title.contains("批复") { "approval" } else { "target" };
                 if let Some(y) = years(&title).first() {
                     t.year = Some(*y);
@@ -605,6 +609,14 @@ mod tests {
         }
         assert_eq!(l2.0.len(), Codes::MAX);
         assert!(labels.iter().filter(|l| level2_code(&label_key(l)) != "other").count() > 1_000);
+    }
+
+    /// The region is read from the title cell's key, the title stored trimmed.
+    #[test]
+    fn a_title_trimmed_as_it_is_stored_has_the_key_of_its_cell() {
+        for cell in cells() {
+            assert_eq!(label_key(cell.trim_matches(['#', '*', ' '])), label_key(&cell), "{cell:?}");
+        }
     }
 
     #[test]
