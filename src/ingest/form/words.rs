@@ -254,6 +254,10 @@ impl<'r> Keys<'r> {
 
     /// Whether the key of cell `i` may hold `mark`, told from the cell without making the key.
     pub fn may_hold(&self, i: usize, mark: Mark) -> bool {
+        // Empty cells, many in a row of merged cells, are not searched.
+        if self.cells[i].is_empty() {
+            return false;
+        }
         let marks = *self.slots[i].marks.get_or_init(|| marks_in(&self.cells[i]));
         marks & mark.bit() != 0
     }

@@ -508,9 +508,11 @@ impl Walker {
             }
         }
         let mut confidence: f64 = 1.0;
-        let printed = std::mem::take(&mut self.printed);
-        let moved = centred::relabel(&mut t.indicators, &printed, &std::mem::take(&mut self.label_rows));
-        let regrouped = centred::by_family(&mut t.indicators, &printed);
+        let moved = centred::relabel(&mut t.indicators, &self.printed, &self.label_rows);
+        let regrouped = centred::by_family(&mut t.indicators, &self.printed);
+        // Emptied, not dropped: the next table fills them again, without growing them anew.
+        self.printed.clear();
+        self.label_rows.clear();
         if regrouped > 0 {
             confidence -= 0.05;
             t.parse_notes.push(format!(
