@@ -134,20 +134,25 @@ pub(super) fn by_family(inds: &mut [Indicator], printed: &[(bool, bool)]) -> usi
     if printed.len() != inds.len() {
         return 0;
     }
-    let labels: Vec<(usize, String, &'static str)> = (0..inds.len())
-        .filter(|&i| printed[i].0)
-        .map(|i| (i, inds[i].level1.to_string(), inds[i].level1_code))
-        .collect();
+    // The printed labels, gathered for the first indicator that needs them: in most tables
+    // none does. Only indicators that printed none change, so they stay as printed.
+    let mut labels: Option<Vec<(usize, String, &'static str)>> = None;
     let mut changed = 0;
-    for (i, ind) in inds.iter_mut().enumerate() {
-        let fam = family(ind.level2_code);
-        if printed[i].0 || fam.is_empty() || fam.contains(&ind.level1_code) {
+    for i in 0..inds.len() {
+        let fam = family(inds[i].level2_code);
+        if printed[i].0 || fam.is_empty() || fam.contains(&inds[i].level1_code) {
             continue;
         }
+        let labels = labels.get_or_insert_with(|| {
+            (0..inds.len())
+                .filter(|&j| printed[j].0)
+                .map(|j| (j, inds[j].level1.to_string(), inds[j].level1_code))
+                .collect()
+        });
         let nearest = labels.iter().filter(|(_, _, c)| fam.contains(c)).min_by_key(|(j, _, _)| j.abs_diff(i));
         if let Some((_, l1, code)) = nearest {
-            ind.level1 = l1.as_str().into();
-            ind.level1_code = code;
+            inds[i].level1 = l1.as_str().into();
+            inds[i].level1_code = code;
             changed += 1;
         }
     }

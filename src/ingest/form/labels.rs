@@ -27,8 +27,9 @@ pub(super) fn is_title(key: &Key) -> bool {
 
 /// `（ 2020 年度）`, `(2022年度)`, `2019年度`: a short line naming the budget year.
 pub(super) fn year_line(cell: &str) -> Option<i32> {
-    // 年度 must be in it: most cells are rejected here, before a folded copy is made.
-    if !has_char(cell, '年') {
+    // 年度 must be in it: most cells are rejected here, before a folded copy is made (a date
+    // holds 年 but not 度).
+    if !has_char(cell, '年') || !has_char(cell, '度') {
         return None;
     }
     let compact: String = cell.chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()).collect();
