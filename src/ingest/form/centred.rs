@@ -27,34 +27,11 @@ struct Row {
 /// per indicator, whether its row printed its own 一级 and 二级 label. Returns how many rows
 /// changed label, for the table's notes.
 pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)], label_rows: &[LabelRow]) -> usize {
-    if printed.len() != inds.len() || inds.is_empty() {
+    if printed.len() != inds.len() || inds.is_empty() || !l1_centred(inds, printed, label_rows) {
         return 0;
     }
-    let mut rows: Vec<(u32, Row)> = Vec::new();
-    for (i, ind) in inds.iter().enumerate() {
-        let (p1, p2) = printed[i];
-        match rows.last_mut() {
-            Some((r, row)) if *r == ind.row_index => row.members.push(i),
-            _ => rows.push((
-                ind.row_index,
-                Row {
-                    members: vec![i],
-                    l1: p1.then(|| ind.level1.to_string()),
-                    l2: p2.then(|| ind.level2.to_string()),
-                },
-            )),
-        }
-    }
-    // Rows holding only a label (its block's middle line) mark where the label sits.
-    for (r, l1, l2) in label_rows {
-        rows.push((*r, Row { members: Vec::new(), l1: l1.clone(), l2: l2.clone() }));
-    }
-    rows.sort_by_key(|(r, _)| *r);
-    let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
+    let rows = gather(inds, printed, label_rows);
     let l1_printed: Vec<Option<String>> = rows.iter().map(|r| r.l1.clone()).collect();
-    if !is_centred(&l1_printed) {
-        return 0;
-    }
     let pos = positions(&rows);
     let l1_blocks = blocks(&l1_printed, &pos);
     let mut changed = 0;
@@ -81,6 +58,53 @@ pub(super) fn relabel(inds: &mut [Indicator], printed: &[(bool, bool)], label_ro
         }
     }
     changed
+}
+
+/// Whether the 一级 labels of the rows [`gather`] makes are centred ([`is_centred`]), told
+/// without gathering them: nearly every table prints its first 一级 label on its first row,
+/// and gathering its rows (a list and two label copies each) only to find that was most of
+/// the work of finishing a table.
+fn l1_centred(inds: &[Indicator], printed: &[(bool, bool)], label_rows: &[LabelRow]) -> bool {
+    // A row's label is the one of the indicator that starts it; the first row is the highest
+    // up, an indicator row before a label row on the same line (as the stable sort of
+    // `gather` keeps them).
+    let starts_row = |i: usize| i == 0 || inds[i - 1].row_index != inds[i].row_index;
+    let first_ind = (0..inds.len()).min_by_key(|&i| inds[i].row_index);
+    let first_label = label_rows.iter().min_by_key(|l| l.0);
+    let first_printed = match (first_ind, first_label) {
+        (Some(i), Some(l)) if l.0 < inds[i].row_index => l.1.is_some(),
+        (Some(i), _) => printed[i].0,
+        (None, Some(l)) => l.1.is_some(),
+        (None, None) => return false,
+    };
+    !first_printed
+        && ((0..inds.len()).any(|i| printed[i].0 && starts_row(i)) || label_rows.iter().any(|l| l.1.is_some()))
+}
+
+/// The rows of the indicator block, top-down: the indicators of each grid row together, and
+/// the rows that held only labels.
+fn gather(inds: &[Indicator], printed: &[(bool, bool)], label_rows: &[LabelRow]) -> Vec<Row> {
+    let mut rows: Vec<(u32, Row)> = Vec::new();
+    for (i, ind) in inds.iter().enumerate() {
+        let (p1, p2) = printed[i];
+        match rows.last_mut() {
+            Some((r, row)) if *r == ind.row_index => row.members.push(i),
+            _ => rows.push((
+                ind.row_index,
+                Row {
+                    members: vec![i],
+                    l1: p1.then(|| ind.level1.to_string()),
+                    l2: p2.then(|| ind.level2.to_string()),
+                },
+            )),
+        }
+    }
+    // Rows holding only a label (its block's middle line) mark where the label sits.
+    for (r, l1, l2) in label_rows {
+        rows.push((*r, Row { members: Vec::new(), l1: l1.clone(), l2: l2.clone() }));
+    }
+    rows.sort_by_key(|(r, _)| *r);
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 /// Labels of one level are centred when the first row has none and a later row has one.
@@ -110,20 +134,25 @@ pub(super) fn by_family(inds: &mut [Indicator], printed: &[(bool, bool)]) -> usi
     if printed.len() != inds.len() {
         return 0;
     }
-    let labels: Vec<(usize, String, &'static str)> = (0..inds.len())
-        .filter(|&i| printed[i].0)
-        .map(|i| (i, inds[i].level1.to_string(), inds[i].level1_code))
-        .collect();
+    // The printed labels, gathered for the first indicator that needs them: in most tables
+    // none does. Only indicators that printed none change, so they stay as printed.
+    let mut labels: Option<Vec<(usize, String, &'static str)>> = None;
     let mut changed = 0;
-    for (i, ind) in inds.iter_mut().enumerate() {
-        let fam = family(ind.level2_code);
-        if printed[i].0 || fam.is_empty() || fam.contains(&ind.level1_code) {
+    for i in 0..inds.len() {
+        let fam = family(inds[i].level2_code);
+        if printed[i].0 || fam.is_empty() || fam.contains(&inds[i].level1_code) {
             continue;
         }
+        let labels = labels.get_or_insert_with(|| {
+            (0..inds.len())
+                .filter(|&j| printed[j].0)
+                .map(|j| (j, inds[j].level1.to_string(), inds[j].level1_code))
+                .collect()
+        });
         let nearest = labels.iter().filter(|(_, _, c)| fam.contains(c)).min_by_key(|(j, _, _)| j.abs_diff(i));
         if let Some((_, l1, code)) = nearest {
-            ind.level1 = l1.as_str().into();
-            ind.level1_code = code;
+            inds[i].level1 = l1.as_str().into();
+            inds[i].level1_code = code;
             changed += 1;
         }
     }
@@ -346,6 +375,37 @@ mod tests {
         let want: Vec<&str> =
             (0..15).map(|r| ["产出指标", "效益指标", "满意度指标"][usize::from(r > 2) + usize::from(r > 8)]).collect();
         assert_eq!(l1, want);
+    }
+
+    /// Random blocks: rows of one or two indicators in any order, label rows on their own
+    /// lines or on an indicator row's, labels printed or not.
+    #[test]
+    fn centred_labels_told_before_gathering_the_rows_are_the_ones_gathered() {
+        let mut rng = fastrand::Rng::with_seed(20);
+        let mut centred = 0;
+        for _ in 0..20_000 {
+            let mut inds = Vec::new();
+            let mut printed = Vec::new();
+            for _ in 0..rng.usize(0..6) {
+                let (r, p1) = (rng.u32(0..8), rng.bool());
+                for _ in 0..rng.usize(1..3) {
+                    inds.push(ind(r, if p1 { "产出指标" } else { "" }, ""));
+                    // Each indicator its own, as a caller may pass them.
+                    printed.push((if rng.u8(0..8) == 0 { !p1 } else { p1 }, rng.bool()));
+                }
+            }
+            let label_rows: Vec<LabelRow> = (0..rng.usize(0..3))
+                .map(|_| (rng.u32(0..8), rng.bool().then(|| "效益指标".to_string()), None))
+                .collect();
+            let l1: Vec<Option<String>> = gather(&inds, &printed, &label_rows).into_iter().map(|r| r.l1).collect();
+            assert_eq!(
+                l1_centred(&inds, &printed, &label_rows),
+                is_centred(&l1),
+                "{inds:?} {printed:?} {label_rows:?}"
+            );
+            centred += usize::from(is_centred(&l1));
+        }
+        assert!(centred > 1_000, "{centred} centred");
     }
 
     #[test]

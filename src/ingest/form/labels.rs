@@ -1,12 +1,13 @@
 //! Stage 4, form: the form's vocabulary: label predicates, level1/level2 codes, `label：value` fields.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::amount::parse_amount;
 use super::words::{Key, word};
 use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
-use crate::ingest::text::{clean, has_char, label_key, label_key_within, years};
+use crate::ingest::text::{clean, has_char, label_key_within, years};
 
 pub(super) enum TextField {
     ProjectName,
@@ -26,8 +27,9 @@ pub(super) fn is_title(key: &Key) -> bool {
 
 /// `（ 2020 年度）`, `(2022年度)`, `2019年度`: a short line naming the budget year.
 pub(super) fn year_line(cell: &str) -> Option<i32> {
-    // 年度 must be in it: most cells are rejected here, before a folded copy is made.
-    if !has_char(cell, '年') {
+    // 年度 must be in it: most cells are rejected here, before a folded copy is made (a date
+    // holds 年 but not 度).
+    if !has_char(cell, '年') || !has_char(cell, '度') {
         return None;
     }
     let compact: String = cell.chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()).collect();
@@ -38,8 +40,10 @@ pub(super) fn year_line(cell: &str) -> Option<i32> {
     years(inner).first().copied()
 }
 
-pub(super) fn region_of(title: &str) -> Option<String> {
-    let key = label_key(title);
+/// The region a title names (东莞市 in 东莞市财政项目支出绩效目标批复表), from the title's key: the
+/// key of the title cell, which trimming the `#`, `*` and spaces a title is stored without
+/// would not change, as the key drops them.
+pub(super) fn region_of(key: &Key) -> Option<String> {
     let cut = ["财政", "项目支出", "绩效"].iter().filter_map(|m| key.find(m)).min()?;
     let prefix = &key[..cut];
     let ends = ['市', '省', '区', '县', '州', '盟', '旗'];
@@ -74,6 +78,10 @@ pub(super) const COLON_LABELS: &[&str] = &[
 /// (label, value) pairs. PDF and web extractions run such fields together on one line, so a
 /// value ends where the next known label begins.
 pub(super) fn colon_fields(cell: &str) -> Vec<(&'static str, String)> {
+    // Nearly every cell has no colon: no folded copy of it is made.
+    if !cell.contains(':') && !has_char(cell, '：') {
+        return Vec::new();
+    }
     let text: String = cell.chars().map(crate::ingest::text::fold_width).collect();
     let mut found: Vec<(&'static str, usize, usize)> = Vec::new(); // (label, label start, value start)
     for (p, _) in text.match_indices(':') {
@@ -169,8 +177,9 @@ pub(super) fn is_head_label(key: &Key) -> bool {
 pub(super) const OPINION_MAX_CHARS: usize = 16;
 
 pub(super) fn is_opinion_label(key: &Key) -> bool {
-    // The walker asks this of every cell. All three labels hold 意 (E6 84 8F): the length and
-    // a byte search for its last byte reject nearly every cell before its words are looked up.
+    // Asked of nearly every short run the layout reads. All three labels hold 意 (E6 84 8F): the
+    // length and a byte search for its last byte reject nearly every run before its words are
+    // looked up.
     key.chars() <= OPINION_MAX_CHARS && key.may_hold(0x8f) && key.has(word!("批复意见", "审核意见", "审批意见"))
 }
 

@@ -17,7 +17,6 @@ mod walker;
 mod words;
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
 
 use rust_decimal::Decimal;
 
@@ -30,7 +29,7 @@ use crate::ingest::text::{clean, needs_cleaning};
 pub use amount::parse_amount;
 pub use labels::{FormLabels, level1_code, level2_code};
 use walker::Walker;
-use words::{Key, Keys};
+use words::{Key, Keys, Slot};
 
 /// One performance-target table read from a grid.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -103,7 +102,7 @@ pub fn read_owned(grid: Grid) -> Reading {
 fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Reading {
     let mut walker = Walker::default();
     // The rows' key slots, emptied and reused from row to row.
-    let mut slots: Vec<OnceCell<Key>> = Vec::new();
+    let mut slots: Vec<Slot> = Vec::new();
     for (r, row) in rows.enumerate() {
         if crate::ingest::deadline::tick() {
             break;
@@ -125,7 +124,7 @@ fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Read
         // question the walker asks of the row, and only for the cells it asks about. Most
         // keys fit a CompactString inline: no allocation per cell.
         slots.clear();
-        slots.resize_with(cells.len(), OnceCell::new);
+        slots.resize_with(cells.len(), Slot::default);
         walker.row(r as u32, &cells, &Keys::new(&cells, &slots));
     }
     let mut reading = walker.finish();

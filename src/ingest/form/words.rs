@@ -15,7 +15,7 @@ use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 use compact_str::CompactString;
 
-use crate::ingest::text::{counted_label_key, fold_width};
+use crate::ingest::text::counted_label_key;
 
 /// Every word a label predicate looks for inside a key (not the whole-key matches). At most
 /// 64: a key's words are one `u64`.
@@ -154,18 +154,77 @@ impl Key {
     }
 }
 
+/// A character a label question needs in a key before it asks anything else of it: every
+/// opinion label (批复意见, 审核意见, 审批意见) holds 意, every indicator header label (一级指标 …)
+/// holds 级. Which of them a cell may hold is found in one pass over the cell for all of them,
+/// and a cell without the one asked for is told apart without its key: keying every cell of
+/// every row for these two questions was a sixth of the form's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mark {
+    Opinion,
+    Level,
+}
+
+impl Mark {
+    pub const ALL: [Mark; 2] = [Mark::Opinion, Mark::Level];
+
+    pub const fn text(self) -> &'static str {
+        match self {
+            Mark::Opinion => "意",
+            Mark::Level => "级",
+        }
+    }
+
+    const fn last_byte(self) -> u8 {
+        let b = self.text().as_bytes();
+        b[b.len() - 1]
+    }
+
+    const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The marks a key of `text` may hold, as bits of [`Mark::bit`]: but for the ASCII that
+/// full-width forms fold to, a key holds only characters of its text, and those an entity
+/// (`&`) spells, which may be any. One byte search for the marks' last bytes and `&`, checking
+/// the bytes before each mark's.
+fn marks_in(text: &str) -> u8 {
+    let b = text.as_bytes();
+    let [opinion, level] = Mark::ALL.map(Mark::last_byte);
+    let mut marks = 0;
+    for at in memchr::arch::all::memchr::Three::new(b'&', opinion, level).iter(b) {
+        if b[at] == b'&' {
+            return u8::MAX;
+        }
+        for m in Mark::ALL {
+            if b[..=at].ends_with(m.text().as_bytes()) {
+                marks |= m.bit();
+            }
+        }
+    }
+    marks
+}
+
+/// What is known of one cell of a row: its key and its marks, each found when first asked for.
+#[derive(Debug, Default)]
+pub(super) struct Slot {
+    key: OnceCell<Key>,
+    marks: OnceCell<u8>,
+}
+
 /// A row's label keys, each made when first asked for: most cells of a table are values,
 /// which the walker only asks whether they are a few whole labels, and a key built for every
 /// cell was a third of the form's work. The slots outlive the row (they are reused for the
 /// next one), the cells are the row's.
 pub(super) struct Keys<'r> {
     cells: &'r [Cow<'r, str>],
-    slots: &'r [OnceCell<Key>],
+    slots: &'r [Slot],
 }
 
 impl<'r> Keys<'r> {
     /// `slots` holds one empty slot per cell.
-    pub fn new(cells: &'r [Cow<'r, str>], slots: &'r [OnceCell<Key>]) -> Self {
+    pub fn new(cells: &'r [Cow<'r, str>], slots: &'r [Slot]) -> Self {
         debug_assert_eq!(cells.len(), slots.len());
         Keys { cells, slots }
     }
@@ -176,7 +235,7 @@ impl<'r> Keys<'r> {
 
     pub fn get(&self, i: usize) -> Option<&Key> {
         let slot = self.slots.get(i)?;
-        Some(slot.get_or_init(|| Key::of(&self.cells[i])))
+        Some(slot.key.get_or_init(|| Key::of(&self.cells[i])))
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
@@ -185,7 +244,7 @@ impl<'r> Keys<'r> {
     /// The key of cell `i` when it has at most `max_chars` characters: a longer cell's key is
     /// given up past them, never made whole for a question only short labels answer.
     pub fn short(&self, i: usize, max_chars: usize) -> Option<&Key> {
-        let slot = &self.slots[i];
+        let slot = &self.slots[i].key;
         if let Some(key) = slot.get() {
             return (key.chars() <= max_chars).then_some(key);
         }
@@ -193,37 +252,22 @@ impl<'r> Keys<'r> {
         Some(slot.get_or_init(|| key))
     }
 
-    /// Whether the key of cell `i` may be `label`, told without making it where the cell
-    /// proves it is not: a key is never longer than its cell (width folding, tags and entities
-    /// only shorten text), and when the cell's first character is one the key keeps, it is the
-    /// key's first character too.
-    pub fn may_be(&self, i: usize, label: &str) -> bool {
-        if let Some(key) = self.slots[i].get() {
-            return key.text() == label;
-        }
-        let cell = &*self.cells[i];
-        if cell.len() < label.len() {
+    /// Whether the key of cell `i` may hold `mark`, told from the cell without making the key.
+    pub fn may_hold(&self, i: usize, mark: Mark) -> bool {
+        // Empty cells, many in a row of merged cells, are not searched.
+        if self.cells[i].is_empty() {
             return false;
         }
-        let Some(first) = cell.chars().next().map(fold_width) else { return label.is_empty() };
-        !kept_first(first) || label.starts_with(first)
+        let marks = *self.slots[i].marks.get_or_init(|| marks_in(&self.cells[i]));
+        marks & mark.bit() != 0
     }
-}
-
-/// Whether a key that reads `c` first (folded) keeps it as its own first character: the
-/// characters [`counted_label_key`] drops or brackets with, and markup it undoes, may hide what
-/// the key begins with.
-fn kept_first(c: char) -> bool {
-    !(c.is_whitespace()
-        || matches!(c, '#' | ':' | '*' | '"' | '“' | '”' | '<' | '&')
-        || matches!(c, '(' | '[' | '【' | '〔' | ')' | ']' | '】' | '〕'))
 }
 
 impl std::ops::Index<usize> for Keys<'_> {
     type Output = Key;
 
     fn index(&self, i: usize) -> &Key {
-        self.slots[i].get_or_init(|| Key::of(&self.cells[i]))
+        self.slots[i].key.get_or_init(|| Key::of(&self.cells[i]))
     }
 }
 
@@ -272,5 +316,21 @@ mod tests {
         assert_eq!((k.text(), k.chars()), ("年度指标值", 5));
         assert!(k.has(word!("指标值")) && !k.has(word!("预算")));
         assert!(Key::within("年度指标值", 4).is_none());
+    }
+
+    #[test]
+    fn a_cell_is_marked_with_each_mark_it_holds_and_an_entity_with_all() {
+        for c in (0..0x3_0000u32).filter_map(char::from_u32) {
+            for text in [format!("{c}"), format!("项{c}目意见"), format!("{c}{c}级")] {
+                let key = Key::of(&text);
+                for m in Mark::ALL {
+                    let marked = marks_in(&text) & m.bit() != 0;
+                    assert_eq!(marked, text.contains(m.text()) || text.contains('&'), "{text:?}");
+                    assert!(marked || !key.contains(m.text()), "{text:?}");
+                }
+            }
+        }
+        assert_eq!(marks_in("审批&#x610F;见"), u8::MAX);
+        assert!(Key::of("审批&#x610F;见").contains(Mark::Opinion.text()));
     }
 }

@@ -3,7 +3,6 @@
 
 use super::*;
 use compact_str::CompactString;
-use smallvec::SmallVec;
 
 /// A row's cells for each side of the header (one or two): kept on the stack.
 type PerSide<'c> = SmallVec<[Option<SideCells<'c>>; 2]>;

@@ -9,10 +9,11 @@ use super::labels::{
     is_value_label, level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
 };
 use super::problem::set_problem;
-use super::words::{Key, Keys};
+use super::words::{Key, Keys, Mark};
 use super::{Indicator, Reading, Table, centred};
 use crate::ingest::text::{has_char, label_key, years};
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 mod indicators;
@@ -22,23 +23,29 @@ const NO_UNIT_NOTE: &str = ": no unit given, read as 万元";
 /// The labels of an indicator header row.
 const LEVEL_LABELS: [&str; 3] = ["一级指标", "二级指标", "三级指标"];
 
+/// The length of each of [`LEVEL_LABELS`], in characters.
+const LEVEL_LABEL_CHARS: usize = 4;
+
 /// Which of [`LEVEL_LABELS`] the row holds, as bits. Asked of every row: a cell is keyed for it
-/// only when it may be one of them, and most cells of an indicator row are values that no
-/// other question keys.
+/// only when it may hold their [`Mark::Level`], and most cells of an indicator row are values
+/// that no other question keys.
 fn header_levels(keys: &Keys<'_>) -> u8 {
     let mut levels = 0;
     for i in 0..keys.len() {
-        if LEVEL_LABELS.iter().any(|l| keys.may_be(i, l)) {
-            levels |= LEVEL_LABELS.iter().position(|l| keys[i].text() == *l).map_or(0, |n| 1 << n);
+        if keys.may_hold(i, Mark::Level)
+            && let Some(key) = keys.short(i, LEVEL_LABEL_CHARS)
+        {
+            levels |= LEVEL_LABELS.iter().position(|l| key.text() == *l).map_or(0, |n| 1 << n);
         }
     }
     levels
 }
 
-/// [`is_opinion_label`] of cell `i`, asked of every cell of every row: only a short key can be
-/// one, so a long cell's key is given up past that length rather than made whole.
+/// [`is_opinion_label`] of cell `i`, asked of every cell of every row: a cell without the
+/// [`Mark::Opinion`] every opinion label holds is told apart without its key, and only a short
+/// key can be one, so a long cell's key is given up past that length rather than made whole.
 fn is_opinion_at(keys: &Keys<'_>, i: usize) -> bool {
-    keys.short(i, OPINION_MAX_CHARS).is_some_and(is_opinion_label)
+    keys.may_hold(i, Mark::Opinion) && keys.short(i, OPINION_MAX_CHARS).is_some_and(is_opinion_label)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -218,7 +225,9 @@ impl Walker {
         if let Some(t) = self.cur.as_mut() {
             t.grid_rows = if t.grid_rows.is_empty() { r..r + 1 } else { t.grid_rows.start..r + 1 };
         }
-        let nonblank: Vec<usize> = (0..cells.len()).filter(|&i| !cells[i].is_empty()).collect();
+        // On the stack: a row has a few cells, and a list of them allocated per row cost more
+        // than reading an indicator row's values.
+        let nonblank: SmallVec<[usize; 16]> = (0..cells.len()).filter(|&i| !cells[i].is_empty()).collect();
         let first = nonblank[0];
 
         // Title, year and unit lines stand alone in their row.
@@ -231,8 +240,9 @@ impl Walker {
                 let title = cells[first].trim_matches(['#', '*', ' ']).to_string();
                 self.unit_in_table = false;
                 self.unitless.clear();
+                let region = region_of(key);
                 let t = self.table();
-                t.region = region_of(&title);
+                t.region = region;
                 t.form = if title.contains("批复") { "approval" } else { "target" };
                 if let Some(y) = years(&title).first() {
                     t.year = Some(*y);
@@ -498,9 +508,11 @@ impl Walker {
             }
         }
         let mut confidence: f64 = 1.0;
-        let printed = std::mem::take(&mut self.printed);
-        let moved = centred::relabel(&mut t.indicators, &printed, &std::mem::take(&mut self.label_rows));
-        let regrouped = centred::by_family(&mut t.indicators, &printed);
+        let moved = centred::relabel(&mut t.indicators, &self.printed, &self.label_rows);
+        let regrouped = centred::by_family(&mut t.indicators, &self.printed);
+        // Emptied, not dropped: the next table fills them again, without growing them anew.
+        self.printed.clear();
+        self.label_rows.clear();
         if regrouped > 0 {
             confidence -= 0.05;
             t.parse_notes.push(format!(
@@ -555,8 +567,8 @@ impl Walker {
 
 #[cfg(test)]
 mod tests {
+    use super::super::words::Slot;
     use super::*;
-    use std::cell::OnceCell;
 
     /// Every cell of every sample file as the form reads it, and random texts of label pieces,
     /// markup, brackets and full-width forms.
@@ -601,31 +613,46 @@ mod tests {
         assert!(labels.iter().filter(|l| level2_code(&label_key(l)) != "other").count() > 1_000);
     }
 
+    /// The region is read from the title cell's key, the title stored trimmed.
+    #[test]
+    fn a_title_trimmed_as_it_is_stored_has_the_key_of_its_cell() {
+        for cell in cells() {
+            assert_eq!(label_key(cell.trim_matches(['#', '*', ' '])), label_key(&cell), "{cell:?}");
+        }
+    }
+
     #[test]
     fn gated_label_questions_answer_as_every_cell_keyed_would() {
         let cells: Vec<Cow<'_, str>> = cells().into_iter().map(Cow::Owned).collect();
-        let slots: Vec<OnceCell<Key>> = cells.iter().map(|_| OnceCell::new()).collect();
         let keyed: Vec<Key> = cells.iter().map(|c| Key::of(c)).collect();
-        // Asked cell by cell, each on fresh slots, so no key made by another question helps.
-        let fresh: Vec<OnceCell<Key>> = cells.iter().map(|_| OnceCell::new()).collect();
         let (mut headers, mut opinions) = (0, 0);
-        for (i, (cell, key)) in cells.iter().zip(&keyed).enumerate() {
-            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&fresh[i]));
+        let mut unmarked = [0; 2];
+        assert!(LEVEL_LABELS.iter().all(|l| l.contains(Mark::Level.text()) && l.chars().count() == LEVEL_LABEL_CHARS));
+        for (cell, key) in cells.iter().zip(&keyed) {
+            // Asked cell by cell, each question on a fresh slot, so no key made by another
+            // question helps.
+            let fresh = || Slot::default();
+            let (a, b, c) = (fresh(), fresh(), fresh());
+            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&a));
+            for (n, m) in Mark::ALL.into_iter().enumerate() {
+                assert!(one.may_hold(0, m) || !key.contains(m.text()), "{cell:?}");
+                unmarked[n] += usize::from(!one.may_hold(0, m));
+            }
+            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&b));
             let want = LEVEL_LABELS.iter().position(|l| key.text() == *l).map_or(0, |n| 1 << n);
             assert_eq!(header_levels(&one), want, "{cell:?}");
             headers += usize::from(want != 0);
-            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&slots[i]));
+            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&c));
             assert_eq!(is_opinion_at(&one, 0), is_opinion_label(key), "{cell:?}");
             opinions += usize::from(is_opinion_label(key));
-            for l in LEVEL_LABELS {
-                assert!(one.may_be(0, l) || key.text() != l, "{cell:?}");
-            }
             // A key made for a short question is the cell's whole key.
             if let Some(k) = one.short(0, OPINION_MAX_CHARS) {
                 assert_eq!((k.text(), k.chars()), (key.text(), key.chars()), "{cell:?}");
             }
             assert_eq!(one[0].text(), key.text(), "{cell:?}");
         }
+        // Most cells are told apart by their marks alone (a third of the random texts hold `&`).
+        assert!(unmarked.iter().all(|&n| n > cells.len() / 2), "{unmarked:?} of {}", cells.len());
         assert!(headers > 50 && opinions > 20, "{headers} header labels, {opinions} opinion labels");
     }
 }
