@@ -87,8 +87,24 @@ pub fn write_all(root: &Path, threads: usize, codec: Codec) -> Result<(), StatsE
     };
     let with_indicators = has_parts(root, "indicators");
     let mut out = Outputs::create(&dir, with_indicators, years.len(), codec)?;
-    for &y in &years {
-        out.append(Year::compute(root, y, files.as_ref(), with_indicators, threads > 1)?)?;
+    let compute = |y: i32, beside: bool| Year::compute(root, y, files.as_ref(), with_indicators, beside);
+    if threads > 1 && years.len() > 1 {
+        // Two years at a time, each on a thread of its own, written in year order.
+        for pair in years.chunks(2) {
+            let (first, second) = std::thread::scope(|s| {
+                let second = pair.get(1).map(|&y| s.spawn(move || compute(y, false)));
+                let first = compute(pair[0], false);
+                (first, second.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+            });
+            out.append(first?)?;
+            if let Some(second) = second {
+                out.append(second?)?;
+            }
+        }
+    } else {
+        for &y in &years {
+            out.append(compute(y, threads > 1)?)?;
+        }
     }
     out.close(files.is_some(), root)
 }
