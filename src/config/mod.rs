@@ -82,7 +82,7 @@ pub struct Output {
     /// `delta`, optional: a Delta Lake root (`file://…`, `s3://…`) the run stages into.
     pub delta: Option<String>,
     /// `compression`, default snappy: how every Parquet file of the run is compressed.
-    pub compression: crate::store::parquet::Codec,
+    pub compression: Codec,
 }
 
 /// Resource bounds for one run: `[limits]` of a pipeline file, or `jixiao ingest`'s flags.
@@ -163,6 +163,34 @@ pub struct Report {
 pub struct Log {
     /// `format`, default `"human"`.
     pub format: LogFormat,
+}
+
+/// `output.compression`: how every Parquet file of a run is compressed (`--compression` of
+/// `jixiao ingest` and `jixiao commit`); `store::parquet` maps it to the writer's setting.
+///
+/// Snappy is the default, as it is Spark's, DuckDB's and pyarrow's: a 500-file run took 7 %
+/// fewer instructions than with zstd (Parquet encoding 30 % fewer: 408 -> 288 M), and the
+/// 5,000-file dataset is 42 % larger (5.3 -> 7.5 MB). zstd (level 3) is there for outputs kept
+/// long or shipped far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Codec {
+    #[default]
+    Snappy,
+    Zstd,
+}
+
+impl Codec {
+    /// The names a pipeline file and the command line accept.
+    pub const NAMES: [&'static str; 2] = ["snappy", "zstd"];
+
+    pub fn from_name(name: &str) -> Option<Codec> {
+        match name {
+            "snappy" => Some(Codec::Snappy),
+            "zstd" => Some(Codec::Zstd),
+            _ => None,
+        }
+    }
 }
 
 /// `log.format`.

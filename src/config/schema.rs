@@ -116,7 +116,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         path: "output.compression",
-        kind: Kind::Choice(&crate::store::parquet::Codec::NAMES),
+        kind: Kind::Choice(&super::Codec::NAMES),
         default: DefaultValue::Text("snappy"),
         doc: "Parquet compression of every file written: `\"snappy\"` (Spark's, DuckDB's and pyarrow's default; fastest to write and read) or `\"zstd\"` (level 3; about 30 % smaller, about 7 % more CPU per run).",
     },

@@ -74,12 +74,11 @@ fn defaults_table_matches_applied_defaults() {
     // The applied defaults are the typed ones the CLI starts from.
     assert_eq!(p.limits, Limits::default());
     assert_eq!(p.output.keep_snapshots, DEFAULT_KEEP_SNAPSHOTS);
-    assert_eq!(p.output.compression, crate::store::parquet::Codec::default());
+    assert_eq!(p.output.compression, Codec::default());
 }
 
 #[test]
 fn the_compression_default_is_the_codec_the_library_defaults_to() {
-    use crate::store::parquet::Codec;
     assert_eq!(Codec::from_name(DEFAULT_COMPRESSION), Some(Codec::default()));
     for name in Codec::NAMES {
         assert!(Codec::from_name(name).is_some(), "{name}");

@@ -14,7 +14,6 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use polars::prelude::{CompatLevel, DataFrame, IpcWriter, SerWriter};
-use serde::Deserialize;
 
 /// Row groups of up to 128 Ki rows: large enough for good compression and pruning (readers
 /// prefer 10^5 to 10^6 rows), small enough that a part's row group, encoded by one of the
@@ -24,38 +23,13 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// multiple of arrow-rs' write batch size (1024 rows), so the pages are cut where they were.
 const CONVERT_ROWS: usize = 16 * 1024;
 
-/// How every Parquet file of a run is compressed: `output.compression` of a pipeline file,
-/// `--compression` of `jixiao ingest`.
-///
-/// Snappy is the default, as it is Spark's, DuckDB's and pyarrow's: a 500-file run took 7 %
-/// fewer instructions than with zstd (Parquet encoding 30 % fewer: 408 -> 288 M), and the
-/// 5,000-file dataset is 42 % larger (5.3 -> 7.5 MB). zstd (level 3) is there for outputs kept
-/// long or shipped far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Codec {
-    #[default]
-    Snappy,
-    Zstd,
-}
+pub use crate::config::Codec;
 
-impl Codec {
-    /// The names a pipeline file and the command line accept.
-    pub const NAMES: [&'static str; 2] = ["snappy", "zstd"];
-
-    pub fn from_name(name: &str) -> Option<Codec> {
-        match name {
-            "snappy" => Some(Codec::Snappy),
-            "zstd" => Some(Codec::Zstd),
-            _ => None,
-        }
-    }
-
-    fn compression(self) -> Compression {
-        match self {
-            Codec::Snappy => Compression::SNAPPY,
-            Codec::Zstd => Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()),
-        }
+/// The Parquet compression of a [`Codec`].
+fn compression(codec: Codec) -> Compression {
+    match codec {
+        Codec::Snappy => Compression::SNAPPY,
+        Codec::Zstd => Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()),
     }
 }
 
@@ -86,7 +60,7 @@ pub fn part_properties(codec: Codec, unique: &[&str], free_text: &[&str]) -> Wri
 /// of two texts per value when written, and up to 64 bytes of each per page in the file.
 fn properties(codec: Codec, unique: &[&str], free_text: &[&str]) -> WriterProperties {
     let mut b = WriterProperties::builder()
-        .set_compression(codec.compression())
+        .set_compression(compression(codec))
         .set_dictionary_enabled(true)
         // Page-level statistics also write the column and offset indexes (the page index).
         .set_statistics_enabled(EnabledStatistics::Page)
