@@ -212,6 +212,9 @@ struct TextBuf {
     /// Inline up to 24 bytes, as a cell's text is kept: most cells' text never allocates,
     /// and a one-line cell's is moved into its cell as it is.
     s: CompactString,
+    /// Whether `s` holds a `\n`: kept as breaks are written, so a one-line text is known
+    /// as such without scanning it again.
+    multiline: bool,
 }
 
 impl TextBuf {
@@ -243,7 +246,7 @@ impl TextBuf {
                 self.s.push_str(&text[run..i]);
             }
             match b[i] {
-                b'\n' if pre => self.s.push('\n'),
+                b'\n' if pre => self.push_newline(),
                 c @ (b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') => {
                     if c == b'\n' {
                         newlines += 1;
@@ -268,8 +271,18 @@ impl TextBuf {
 
     fn push_break(&mut self) {
         if !self.s.is_empty() && !self.s.ends_with('\n') {
-            self.s.push('\n');
+            self.push_newline();
         }
+    }
+
+    fn push_newline(&mut self) {
+        self.s.push('\n');
+        self.multiline = true;
+    }
+
+    fn clear(&mut self) {
+        self.s.clear();
+        self.multiline = false;
     }
 
     /// The text as lines: each trimmed, empty ones dropped.
@@ -502,7 +515,7 @@ impl Walker {
                 self.grid.push_line(l);
             }
         }
-        self.line.s.clear();
+        self.line.clear();
     }
 
     fn finish(mut self) -> Grid {
@@ -574,7 +587,7 @@ fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> CompactString {
     // Most cells: one line of text with nothing to trim, no nested table.
     if cell.parts.is_empty() {
         let s = &cell.current.s;
-        let plain = !s.contains('\n') && !s.starts_with(char::is_whitespace) && !s.ends_with(char::is_whitespace);
+        let plain = !cell.current.multiline && !s.starts_with(char::is_whitespace) && !s.ends_with(char::is_whitespace);
         if plain {
             return cell.current.s;
         }
