@@ -205,6 +205,12 @@ fn is_ws_byte(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
+/// Whether a byte may start a character [`TextBuf::push_text`] has a rule for: ASCII
+/// whitespace (or another control character) or the lead byte of U+00A0.
+fn may_have_rule(c: u8) -> bool {
+    c <= b' ' || c == 0xC2
+}
+
 /// Text with HTML whitespace rules applied as it arrives: runs of ASCII whitespace collapse
 /// to one space, `\n` marks a hard break (`<br>`, block boundary), `&nbsp;` is a plain space.
 #[derive(Default)]
@@ -219,17 +225,23 @@ struct TextBuf {
 
 impl TextBuf {
     fn push_text(&mut self, text: &str, pre: bool) {
-        // Newlines in the current whitespace run: a blank line in the source is taken as a
-        // paragraph break, which browsers ignore but markdown or plain text wrapped around
-        // an HTML table relies on (`# 标题`, blank line, `（2020年度）`, blank line, <table>).
-        let mut newlines = 0;
         // Read by bytes: every character with a rule is ASCII or U+00A0 (C2 A0, whose lead
         // byte starts no other character here and is never a continuation byte), so the
         // runs between them, nearly all of a cell's text, are copied whole without decoding.
         let b = text.as_bytes();
+        // Most cells' text has nothing with a rule at all. Looked for without stopping
+        // early, which the compiler turns into comparing many bytes at once.
+        if !b.iter().fold(false, |any, &c| any | may_have_rule(c)) {
+            self.s.push_str(text);
+            return;
+        }
+        // Newlines in the current whitespace run: a blank line in the source is taken as a
+        // paragraph break, which browsers ignore but markdown or plain text wrapped around
+        // an HTML table relies on (`# 标题`, blank line, `（2020年度）`, blank line, <table>).
+        let mut newlines = 0;
         let mut run = 0;
         let mut i = 0;
-        while let Some(k) = b[i..].iter().position(|&c| c <= b' ' || c == 0xC2) {
+        while let Some(k) = b[i..].iter().position(|&c| may_have_rule(c)) {
             i += k;
             let width = match b[i] {
                 c if is_ws_byte(c) => 1,
