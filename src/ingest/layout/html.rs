@@ -200,6 +200,17 @@ fn is_block(name: &str) -> bool {
     )
 }
 
+/// The ASCII whitespace HTML collapses.
+fn is_ws_byte(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// Whether a byte may start a character [`TextBuf::push_text`] has a rule for: ASCII
+/// whitespace (or another control character) or the lead byte of U+00A0.
+fn may_have_rule(c: u8) -> bool {
+    c <= b' ' || c == 0xC2
+}
+
 /// Text with HTML whitespace rules applied as it arrives: runs of ASCII whitespace collapse
 /// to one space, `\n` marks a hard break (`<br>`, block boundary), `&nbsp;` is a plain space.
 #[derive(Default)]
@@ -207,32 +218,49 @@ struct TextBuf {
     /// Inline up to 24 bytes, as a cell's text is kept: most cells' text never allocates,
     /// and a one-line cell's is moved into its cell as it is.
     s: CompactString,
+    /// Whether `s` holds a `\n`: kept as breaks are written, so a one-line text is known
+    /// as such without scanning it again.
+    multiline: bool,
 }
 
 impl TextBuf {
     fn push_text(&mut self, text: &str, pre: bool) {
+        // Read by bytes: every character with a rule is ASCII or U+00A0 (C2 A0, whose lead
+        // byte starts no other character here and is never a continuation byte), so the
+        // runs between them, nearly all of a cell's text, are copied whole without decoding.
+        let b = text.as_bytes();
+        // Most cells' text has nothing with a rule at all. Looked for without stopping
+        // early, which the compiler turns into comparing many bytes at once.
+        if !b.iter().fold(false, |any, &c| any | may_have_rule(c)) {
+            self.s.push_str(text);
+            return;
+        }
         // Newlines in the current whitespace run: a blank line in the source is taken as a
         // paragraph break, which browsers ignore but markdown or plain text wrapped around
         // an HTML table relies on (`# 标题`, blank line, `（2020年度）`, blank line, <table>).
         let mut newlines = 0;
-        // Characters kept as they are go in a run at a time: `plain` is the byte range of the
-        // run being read, copied when a character needing a rule ends it.
-        let mut plain = 0..0;
-        for (i, c) in text.char_indices() {
-            if !matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c' | '\u{a0}') {
-                newlines = 0;
-                if plain.end != i {
-                    self.s.push_str(&text[plain]);
-                    plain = i..i;
+        let mut run = 0;
+        let mut i = 0;
+        while let Some(k) = b[i..].iter().position(|&c| may_have_rule(c)) {
+            i += k;
+            let width = match b[i] {
+                c if is_ws_byte(c) => 1,
+                0xC2 if b.get(i + 1) == Some(&0xA0) => 2,
+                _ => {
+                    // Another control character, or another character led by C2 (U+0080
+                    // to U+00BF): plain text.
+                    i += 1;
+                    continue;
                 }
-                plain.end = i + c.len_utf8();
-                continue;
+            };
+            if run < i {
+                newlines = 0;
+                self.s.push_str(&text[run..i]);
             }
-            self.s.push_str(&text[std::mem::replace(&mut plain, 0..0)]);
-            match c {
-                '\n' if pre => self.s.push('\n'),
-                ' ' | '\t' | '\n' | '\r' | '\x0c' => {
-                    if c == '\n' {
+            match b[i] {
+                b'\n' if pre => self.push_newline(),
+                c @ (b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') => {
+                    if c == b'\n' {
                         newlines += 1;
                         if newlines == 2 {
                             self.push_break();
@@ -247,14 +275,26 @@ impl TextBuf {
                     self.s.push(' ');
                 }
             }
+            i += width;
+            run = i;
         }
-        self.s.push_str(&text[plain]);
+        self.s.push_str(&text[run..]);
     }
 
     fn push_break(&mut self) {
         if !self.s.is_empty() && !self.s.ends_with('\n') {
-            self.s.push('\n');
+            self.push_newline();
         }
+    }
+
+    fn push_newline(&mut self) {
+        self.s.push('\n');
+        self.multiline = true;
+    }
+
+    fn clear(&mut self) {
+        self.s.clear();
+        self.multiline = false;
     }
 
     /// The text as lines: each trimmed, empty ones dropped.
@@ -316,7 +356,9 @@ struct TableBuild {
 impl TableBuild {
     fn open_row(&mut self) {
         self.close_cell();
-        self.rows.push(Vec::new());
+        // Rows of a form are mostly as wide as the one before: sized once, not grown cell by cell.
+        let width = self.rows.last().map_or(0, Vec::len);
+        self.rows.push(Vec::with_capacity(width));
         self.row_open = true;
     }
 
@@ -485,7 +527,7 @@ impl Walker {
                 self.grid.push_line(l);
             }
         }
-        self.line.s.clear();
+        self.line.clear();
     }
 
     fn finish(mut self) -> Grid {
@@ -507,8 +549,8 @@ impl Walker {
 /// unparsable gives `default`. `rowspan="0"` (to the end of the table) is kept as 0.
 fn span(attr: Option<&str>, default: usize) -> usize {
     let Some(v) = attr else { return default };
-    let digits: String = v.trim().chars().take_while(char::is_ascii_digit).take(6).collect();
-    digits.parse().unwrap_or(default)
+    let digits = v.trim().bytes().take_while(u8::is_ascii_digit).take(6);
+    digits.fold(None, |n: Option<usize>, d| Some(n.unwrap_or(0) * 10 + usize::from(d - b'0'))).unwrap_or(default)
 }
 
 /// Places a finished table's cells on a grid and returns its rows, nested tables' rows
@@ -557,7 +599,7 @@ fn cell_text(cell: CellBuild, nested: &mut Vec<Row>) -> CompactString {
     // Most cells: one line of text with nothing to trim, no nested table.
     if cell.parts.is_empty() {
         let s = &cell.current.s;
-        let plain = !s.contains('\n') && s.trim().len() == s.len();
+        let plain = !cell.current.multiline && !s.starts_with(char::is_whitespace) && !s.ends_with(char::is_whitespace);
         if plain {
             return cell.current.s;
         }
@@ -581,7 +623,9 @@ fn is_free(c: &Cell) -> bool {
 
 fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
     let n = rows.len();
-    let mut p = Placed { grid: vec![Vec::new(); n], nested_after: vec![Vec::new(); n], crossing: vec![0; n + 1] };
+    // A row holds at least its own cells; spans reaching in from above grow it.
+    let grid = rows.iter().map(|row| Vec::with_capacity(row.len())).collect();
+    let mut p = Placed { grid, nested_after: vec![Vec::new(); n], crossing: vec![0; n + 1] };
     let mut positions = 0usize;
     for (r, row) in rows.into_iter().enumerate() {
         let mut col = 0;
@@ -590,7 +634,7 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
                 col += 1;
             }
             let (row_span, col_span) = (cell.row_span, cell.col_span);
-            let mut text = cell_text(cell, &mut p.nested_after[r]);
+            let text = cell_text(cell, &mut p.nested_after[r]);
             let left = n - r;
             let mut rs = if row_span == 0 { left } else { row_span.min(left) };
             let mut cs = col_span;
@@ -607,24 +651,33 @@ fn place(rows: Vec<Vec<CellBuild>>) -> Placed {
                 p.crossing[r + rs - 1] -= 1;
             }
             let end = col + cs;
-            for (k, grid_row) in p.grid[r..r + rs].iter_mut().enumerate() {
-                if grid_row.len() < end {
-                    grid_row.resize(end, FREE);
-                }
-                for (j, slot) in grid_row[col..end].iter_mut().enumerate() {
-                    if k == 0 && j == 0 {
-                        let text = std::mem::take(&mut text);
-                        *slot = Cell { text, row_span: super::span(rs), col_span: super::col_span(cs), merged: false };
-                    } else if is_free(slot) {
-                        // Overlapping spans (a table-model error) keep the first claimant.
-                        *slot = Cell::covered();
-                    }
-                }
+            let origin = Cell { text, row_span: super::span(rs), col_span: super::col_span(cs), merged: false };
+            claim(&mut p.grid[r], col, end, origin);
+            for grid_row in &mut p.grid[r + 1..r + rs] {
+                claim(grid_row, col, end, Cell::covered());
             }
             col += cs;
         }
     }
     p
+}
+
+/// Places `first` at `row[col]` and covered cells over the rest of `col..end`. Overlapping
+/// spans (a table-model error) keep the first claimant of a position. Cells placed left to
+/// right with no span reaching in are appended: the row grows one cell at a time.
+fn claim(row: &mut Vec<Cell>, col: usize, end: usize, first: Cell) {
+    if row.len() < col {
+        row.resize(col, FREE);
+    }
+    let mut cell = first;
+    for j in col..end {
+        match row.get_mut(j) {
+            Some(slot) if is_free(slot) => *slot = cell,
+            Some(_) => {}
+            None => row.push(cell),
+        }
+        cell = Cell::covered();
+    }
 }
 
 /// Rows in order; a nested table's rows wait until no rowspan crosses into the next row,

@@ -371,3 +371,76 @@ fn markup_html5ever_repairs_is_left_to_it() {
     assert_eq!(fast_path(&deep, 512), None);
     assert_eq!(read_capped(&deep, 512), Err(TooDeep(512)));
 }
+
+#[test]
+fn overlapping_spans_keep_the_first_claimant_and_gaps_read_blank() {
+    let g = read(
+        "<table><tr><td>A</td><td rowspan=2>B</td><td>甲</td><td rowspan=3>乙</td></tr>\
+         <tr><td colspan=3>C</td></tr><tr><td>D</td></tr></table>",
+    );
+    let r = &g.rows[1];
+    // C starts in the free column 0; B's covered column 1 stays B's, 2 is C's, 3 乙's.
+    assert_eq!((r[0].text.as_str(), r[0].col_span, r[0].merged), ("C", 3, false));
+    assert!(r[1].merged && r[2].merged && r[3].merged);
+    assert_eq!(r.len(), 4);
+    // Column 3 is covered from above with nothing placed between: the gap reads as blank.
+    let r = &g.rows[2];
+    assert_eq!(r.len(), 4);
+    assert_eq!(r[0].text, "D");
+    assert!(!r[1].merged && r[1].text.is_empty() && !r[2].merged && r[2].text.is_empty());
+    assert!(r[3].merged);
+}
+
+/// The whitespace rules read a character at a time, as [`TextBuf::push_text`] read them
+/// before it went by bytes: the model it must keep matching.
+fn push_text_by_chars(buf: &mut TextBuf, text: &str, pre: bool) {
+    let mut newlines = 0;
+    for c in text.chars() {
+        match c {
+            '\n' if pre => buf.push_newline(),
+            ' ' | '\t' | '\n' | '\r' | '\x0c' => {
+                if c == '\n' {
+                    newlines += 1;
+                    if newlines == 2 {
+                        buf.push_break();
+                    }
+                }
+                if !buf.s.is_empty() && !buf.s.ends_with([' ', '\n']) {
+                    buf.s.push(' ');
+                }
+            }
+            '\u{a0}' => {
+                newlines = 0;
+                buf.s.push(' ');
+            }
+            _ => {
+                newlines = 0;
+                buf.s.push(c);
+            }
+        }
+    }
+}
+
+#[test]
+fn whitespace_read_by_bytes_follows_the_rules_read_by_chars() {
+    // Characters with a rule, and ones whose bytes look like them (`\u{80}`-`\u{bf}` lead
+    // with C2 as `\u{a0}` does; `\u{1}` is a control character with no rule).
+    const PIECES: &[&str] =
+        &[" ", "\t", "\n", "\r", "\x0c", "\u{a0}", "\u{80}", "\u{bf}", "\u{1}", "\u{3000}", "项目", "a", "7.5"];
+    let mut rng = fastrand::Rng::with_seed(20);
+    for _ in 0..20_000 {
+        let pre = rng.bool();
+        let (mut by_bytes, mut by_chars) = (TextBuf::default(), TextBuf::default());
+        for _ in 0..rng.usize(1..4) {
+            let text: String = (0..rng.usize(0..12)).map(|_| PIECES[rng.usize(..PIECES.len())]).collect();
+            by_bytes.push_text(&text, pre);
+            push_text_by_chars(&mut by_chars, &text, pre);
+            assert_eq!(by_bytes.s, by_chars.s, "{text:?} (pre: {pre})");
+            assert_eq!(by_bytes.multiline, by_bytes.s.contains('\n'), "{:?}", by_bytes.s);
+            if rng.u8(..4) == 0 {
+                by_bytes.push_break();
+                by_chars.push_break();
+            }
+        }
+    }
+}
