@@ -567,7 +567,7 @@ impl Walker {
 
 #[cfg(test)]
 mod tests {
-    use super::super::words::Slot;
+    use super::super::words::CellFacts;
     use super::*;
 
     /// Every cell of every sample file as the form reads it, and random texts of label pieces,
@@ -576,9 +576,9 @@ mod tests {
         let mut out = Vec::new();
         for (_, grid) in crate::ingest::samples::grids() {
             for row in &grid.rows {
-                let mut cells = Vec::new();
+                let (mut cells, mut facts) = (Vec::new(), Vec::new());
                 for c in row {
-                    super::super::push_value_and_label(&mut cells, &c.text);
+                    super::super::push_value_and_label(&mut cells, &mut facts, &c.text);
                 }
                 out.extend(cells.into_iter().map(|c| c.into_owned()));
             }
@@ -589,7 +589,7 @@ mod tests {
             "一", "二", "三", "级", "指标", "一级指标", "批复", "审核", "意见", "审批意见", "批复意见", "值", "≥",
             "9", "%", " ", "\u{3000}", "#", "＃", "：", ":", "*", "\"", "“", "”", "（", "(", ")", "）", "【", "】",
             "〔", "[", "]", "&#x4e00;", "&#20108;", "&#x610F;", "见", "&amp;", "&nbsp;", "&", "<b>", "</p>", "<",
-            "ａ", "Ｂ", "x", "市财 政局",
+            "ａ", "Ｂ", "x", "市财 政局", "、", "。", "≥", "\u{a0}", "\u{2003}", "䷀", "㐀", "\t", "意", "级",
         ];
         let mut rng = fastrand::Rng::with_seed(19);
         for _ in 0..20_000 {
@@ -597,6 +597,30 @@ mod tests {
             out.push((0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect());
         }
         out
+    }
+
+    /// The row's keys, made from each cell's one-pass facts, are the keys [`Key::of`] and
+    /// [`Key::within`] make of the cell, whole or cut at any length, and the facts' cleaning
+    /// need is [`crate::ingest::text::needs_cleaning`].
+    #[test]
+    fn keys_from_cell_facts_are_the_keys_made_from_the_cell() {
+        let cells: Vec<Cow<'_, str>> = cells().into_iter().map(Cow::Owned).collect();
+        let mut borrowed = 0;
+        for cell in &cells {
+            let facts = [CellFacts::of(cell)];
+            assert_eq!(facts[0].needs_cleaning, crate::ingest::text::needs_cleaning(cell), "{cell:?}");
+            for max in 0..12 {
+                let one = Keys::new(std::slice::from_ref(cell), &facts);
+                let want = Key::within(cell, max).map(|k| (k.text().to_string(), k.chars()));
+                assert_eq!(one.short(0, max).map(|k| (k.text().to_string(), k.chars())), want, "{cell:?} {max}");
+            }
+            let one = Keys::new(std::slice::from_ref(cell), &facts);
+            let key = Key::of(cell);
+            assert_eq!((one[0].text(), one[0].chars()), (key.text(), key.chars()), "{cell:?}");
+            borrowed += usize::from(std::ptr::eq(one[0].text().as_ptr(), cell.as_ptr()) && !cell.is_empty());
+        }
+        // Most sample cells are their own key, borrowed rather than copied.
+        assert!(borrowed > cells.len() / 4, "{borrowed} of {}", cells.len());
     }
 
     #[test]
@@ -631,18 +655,17 @@ mod tests {
         for (cell, key) in cells.iter().zip(&keyed) {
             // Asked cell by cell, each question on a fresh slot, so no key made by another
             // question helps.
-            let fresh = || Slot::default();
-            let (a, b, c) = (fresh(), fresh(), fresh());
-            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&a));
+            let facts = [CellFacts::of(cell)];
+            let one = Keys::new(std::slice::from_ref(cell), &facts);
             for (n, m) in Mark::ALL.into_iter().enumerate() {
                 assert!(one.may_hold(0, m) || !key.contains(m.text()), "{cell:?}");
                 unmarked[n] += usize::from(!one.may_hold(0, m));
             }
-            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&b));
+            let one = Keys::new(std::slice::from_ref(cell), &facts);
             let want = LEVEL_LABELS.iter().position(|l| key.text() == *l).map_or(0, |n| 1 << n);
             assert_eq!(header_levels(&one), want, "{cell:?}");
             headers += usize::from(want != 0);
-            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&c));
+            let one = Keys::new(std::slice::from_ref(cell), &facts);
             assert_eq!(is_opinion_at(&one, 0), is_opinion_label(key), "{cell:?}");
             opinions += usize::from(is_opinion_label(key));
             // A key made for a short question is the cell's whole key.
