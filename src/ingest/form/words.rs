@@ -215,13 +215,15 @@ pub(super) struct CellFacts {
     same_key_chars: Option<usize>,
 }
 
-/// What a character's first byte tells [`CellFacts::of`].
+/// What a character's first byte tells [`CellFacts::of`], and so how far the next one is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lead {
-    /// ASCII a key keeps, or the lead of U+4000..U+5FFF or U+8000..U+9FFF (Han, kept as is).
-    Kept,
-    /// The lead of U+6000..U+7FFF (Han), where the marks 意 and 级 are.
-    Marked,
+    /// ASCII a key keeps.
+    Ascii,
+    /// The lead of U+4000..U+5FFF or U+8000..U+9FFF: Han, kept as is.
+    Han,
+    /// The lead of U+6000..U+6FFF or U+7000..U+7FFF: Han, and the lead of the mark.
+    Marked(Mark),
     /// ASCII a key drops: `#:*"` and brackets.
     Dropped,
     /// ASCII cleaning acts on: tags, entities and whitespace.
@@ -238,16 +240,23 @@ static LEADS: [Lead; 256] = {
         t[b] = match b as u8 {
             b'<' | b'&' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => Lead::Cleaned,
             b'#' | b':' | b'*' | b'"' | b'(' | b')' | b'[' | b']' => Lead::Dropped,
-            _ => Lead::Kept,
+            _ => Lead::Ascii,
         };
         b += 1;
     }
-    t[0xE4] = Lead::Kept;
-    t[0xE5] = Lead::Kept;
-    t[0xE6] = Lead::Marked;
-    t[0xE7] = Lead::Marked;
-    t[0xE8] = Lead::Kept;
-    t[0xE9] = Lead::Kept;
+    let mut lead = 0xE4;
+    while lead <= 0xE9 {
+        t[lead] = Lead::Han;
+        lead += 1;
+    }
+    let mut m = 0;
+    while m < Mark::ALL.len() {
+        let mark = Mark::ALL[m];
+        let lead = mark.text().as_bytes()[0] as usize;
+        assert!(matches!(t[lead], Lead::Han), "each mark is Han with a lead of its own");
+        t[lead] = Lead::Marked(mark);
+        m += 1;
+    }
     t
 };
 
@@ -257,30 +266,34 @@ impl CellFacts {
         let b = text.as_bytes();
         let (mut at, mut chars, mut same_key, mut needs_cleaning, mut marks) = (0, 0, true, false, 0);
         while at < b.len() {
-            match LEADS[usize::from(b[at])] {
-                Lead::Kept => {}
-                Lead::Marked => {
-                    for m in Mark::ALL {
-                        if b[at..].starts_with(m.text().as_bytes()) {
-                            marks |= m.bit();
-                        }
+            at += match LEADS[usize::from(b[at])] {
+                Lead::Ascii => 1,
+                Lead::Han => 3,
+                Lead::Marked(m) => {
+                    if b.get(at..at + 3) == Some(m.text().as_bytes()) {
+                        marks |= m.bit();
                     }
+                    3
                 }
-                Lead::Dropped => same_key = false,
+                Lead::Dropped => {
+                    same_key = false;
+                    1
+                }
                 Lead::Cleaned => {
                     same_key = false;
                     needs_cleaning = true;
                     if b[at] == b'&' {
                         marks = u8::MAX;
                     }
+                    1
                 }
                 Lead::Other => {
                     same_key = false;
                     needs_cleaning |= text[at..].chars().next().is_some_and(char::is_whitespace);
+                    char_len(b[at])
                 }
-            }
+            };
             chars += 1;
-            at += char_len(b[at]);
         }
         CellFacts { needs_cleaning, marks, same_key_chars: same_key.then_some(chars) }
     }
