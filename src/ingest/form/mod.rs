@@ -126,11 +126,7 @@ fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Read
         // for the cells it asks about.
         walker.row(r as u32, &cells, &Keys::new(&cells, &facts));
     }
-    let mut reading = walker.finish();
-    // Grown by doubling while rows were walked: up to half of a long table's indicators
-    // would be spare room for the rest of the file's life.
-    reading.tables.iter_mut().for_each(|t| t.indicators.shrink_to_fit());
-    reading
+    walker.finish()
 }
 
 /// What the layout inferred lowers the confidence of the table holding the row it concerns,

@@ -145,6 +145,10 @@ pub(super) struct Walker {
     unitless: Vec<(bool, Decimal)>,
     /// Whether the current table printed a money unit of its own yet.
     unit_in_table: bool,
+    /// The current table's indicators, in a list reused from table to table: the table takes
+    /// them in a list of their own length when it is finished, not in one grown by doubling
+    /// (up to half of it spare room, given back by another copy).
+    indicators: Vec<Indicator>,
     /// Per indicator of the current table: whether its row printed its own 一级 and 二级 label.
     printed: Vec<(bool, bool)>,
     /// Rows of the current table's indicator block that held only labels.
@@ -161,7 +165,7 @@ impl Walker {
     /// A table has a body once it has a project name or indicators; title lines after that
     /// belong to the next table.
     fn has_body(&self) -> bool {
-        self.cur.as_ref().is_some_and(|t| t.project_name.is_some() || !t.indicators.is_empty())
+        self.cur.as_ref().is_some_and(|t| t.project_name.is_some() || !self.indicators.is_empty())
     }
 
     fn start_new(&mut self, inherit: bool) {
@@ -492,6 +496,7 @@ impl Walker {
     }
 
     fn finish_table(&mut self, mut t: Table) {
+        t.indicators = self.indicators.drain(..).collect();
         if t.project_name.is_none() && t.indicators.is_empty() {
             return;
         }
