@@ -213,6 +213,8 @@ pub(super) struct CellFacts {
     /// The text's length in characters when it is its own key: it holds nothing the key drops
     /// or folds (whitespace, markup, brackets, `#:*"`, full-width forms).
     same_key_chars: Option<usize>,
+    /// Whether it holds a colon (`:` or `：`), as every `label：value` field does.
+    colon: bool,
 }
 
 /// What a character's first byte tells [`CellFacts::of`], and so how far the next one is.
@@ -265,6 +267,7 @@ impl CellFacts {
     pub fn of(text: &str) -> Self {
         let b = text.as_bytes();
         let (mut at, mut chars, mut same_key, mut needs_cleaning, mut marks) = (0, 0, true, false, 0);
+        let mut colon = false;
         while at < b.len() {
             at += match LEADS[usize::from(b[at])] {
                 Lead::Ascii => 1,
@@ -277,6 +280,7 @@ impl CellFacts {
                 }
                 Lead::Dropped => {
                     same_key = false;
+                    colon |= b[at] == b':';
                     1
                 }
                 Lead::Cleaned => {
@@ -289,13 +293,15 @@ impl CellFacts {
                 }
                 Lead::Other => {
                     same_key = false;
-                    needs_cleaning |= text[at..].chars().next().is_some_and(char::is_whitespace);
+                    let c = text[at..].chars().next().unwrap_or_default();
+                    needs_cleaning |= c.is_whitespace();
+                    colon |= c == '：';
                     char_len(b[at])
                 }
             };
             chars += 1;
         }
-        CellFacts { needs_cleaning, marks, same_key_chars: same_key.then_some(chars) }
+        CellFacts { needs_cleaning, marks, same_key_chars: same_key.then_some(chars), colon }
     }
 }
 
@@ -350,6 +356,16 @@ impl<'r> Keys<'r> {
     /// Whether the key of cell `i` may hold `mark`, told from the cell without making the key.
     pub fn may_hold(&self, i: usize, mark: Mark) -> bool {
         self.slots[i].facts.marks & mark.bit() != 0
+    }
+
+    /// Whether cell `i` holds a colon (`:` or `：`).
+    pub fn has_colon(&self, i: usize) -> bool {
+        self.slots[i].facts.colon
+    }
+
+    /// Whether cell `i` is its own key: it holds no bracket, whitespace, markup or full-width form.
+    pub fn is_own_key(&self, i: usize) -> bool {
+        self.slots[i].facts.same_key_chars.is_some()
     }
 
     /// The key of cell `i` if it has at most `max_chars` characters: the cell's text itself when
@@ -433,6 +449,7 @@ mod tests {
                     assert_eq!(marked, text.contains(m.text()) || text.contains('&'), "{text:?}");
                     assert!(marked || !key.contains(m.text()), "{text:?}");
                 }
+                assert_eq!(facts.colon, text.contains([':', '：']), "{text:?}");
                 if let Some(chars) = facts.same_key_chars {
                     assert_eq!((key.text(), key.chars()), (text.as_str(), chars), "{text:?}");
                     same_keys += 1;
@@ -443,6 +460,9 @@ mod tests {
         assert!(same_keys > 3 * 0x6000, "{same_keys}");
         assert_eq!(CellFacts::of("审批&#x610F;见").marks, u8::MAX);
         assert!(Key::of("审批&#x610F;见").contains(Mark::Opinion.text()));
-        assert_eq!(CellFacts::of(""), CellFacts { needs_cleaning: false, marks: 0, same_key_chars: Some(0) });
+        assert_eq!(
+            CellFacts::of(""),
+            CellFacts { needs_cleaning: false, marks: 0, same_key_chars: Some(0), colon: false }
+        );
     }
 }

@@ -11,7 +11,7 @@ use super::labels::{
 use super::problem::set_problem;
 use super::words::{Key, Keys, Mark};
 use super::{Indicator, Reading, Table, centred};
-use crate::ingest::text::{has_char, label_key, years};
+use crate::ingest::text::{label_key, years};
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -326,7 +326,7 @@ impl Walker {
     }
 
     fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
-        if cells.iter().any(|c| c.contains(':') || has_char(c, '：')) && self.colon_row(cells) {
+        if (0..cells.len()).any(|i| keys.has_colon(i)) && self.colon_row(cells) {
             return;
         }
         // A 项目名称 row after a finished body starts the next table of the file.
@@ -340,8 +340,10 @@ impl Walker {
             let key = &keys[col];
             let value_after = nonblank.get(i + 1).map(|&j| (&*cells[j], &keys[j]));
             // A section label like 项目资金（元） sets the unit of the amounts that follow it;
-            // so does the bracketed unit alone, where an extractor split it from its label.
-            if let Some(unit) = money_unit_of(&cells[col])
+            // so does the bracketed unit alone, where an extractor split it from its label. A
+            // cell that is its own key holds no bracket, so no unit.
+            if !keys.is_own_key(col)
+                && let Some(unit) = money_unit_of(&cells[col])
                 && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key) || key.is_empty())
             {
                 self.set_unit(unit);
@@ -574,6 +576,7 @@ impl Walker {
 mod tests {
     use super::super::words::CellFacts;
     use super::*;
+    use crate::ingest::text::has_char;
 
     /// Every cell of every sample file as the form reads it, and random texts of label pieces,
     /// markup, brackets and full-width forms.
@@ -594,7 +597,7 @@ mod tests {
             "一", "二", "三", "级", "指标", "一级指标", "批复", "审核", "意见", "审批意见", "批复意见", "值", "≥",
             "9", "%", " ", "\u{3000}", "#", "＃", "：", ":", "*", "\"", "“", "”", "（", "(", ")", "）", "【", "】",
             "〔", "[", "]", "&#x4e00;", "&#20108;", "&#x610F;", "见", "&amp;", "&nbsp;", "&", "<b>", "</p>", "<",
-            "ａ", "Ｂ", "x", "市财 政局", "、", "。", "≥", "\u{a0}", "\u{2003}", "䷀", "㐀", "\t", "意", "级",
+            "ａ", "Ｂ", "x", "市财 政局", "、", "。", "≥", "\u{a0}", "\u{2003}", "䷀", "㐀", "\t", "意", "级", "元", "万元",
         ];
         let mut rng = fastrand::Rng::with_seed(19);
         for _ in 0..20_000 {
@@ -622,6 +625,8 @@ mod tests {
             let one = Keys::new(std::slice::from_ref(cell), &facts);
             let key = Key::of(cell);
             assert_eq!((one[0].text(), one[0].chars()), (key.text(), key.chars()), "{cell:?}");
+            assert_eq!(one.has_colon(0), cell.contains(':') || has_char(cell, '：'), "{cell:?}");
+            assert!(!one.is_own_key(0) || money_unit_of(cell).is_none(), "{cell:?}");
             borrowed += usize::from(std::ptr::eq(one[0].text().as_ptr(), cell.as_ptr()) && !cell.is_empty());
         }
         // Most sample cells are their own key, borrowed rather than copied.
