@@ -97,8 +97,9 @@ impl Walker {
             }
         }
         let level1_code = self.carry_l1.code(&mut self.level1_codes, level1_code);
-        // The row's indicators go straight into the table's, each with the carried labels
-        // borrowed for its inline copies: no list per row, no copy of the 一级 label.
+        // The row's indicators go straight into the current table's list (the table started
+        // here if there is none yet), each with the carried labels borrowed for its inline
+        // copies: no list per row, no copy of the 一级 label.
         let level1 = self.carry_l1.text.as_str();
         self.cur.get_or_insert_with(Table::default);
         let read_before = self.indicators.len();
