@@ -99,6 +99,10 @@ pub fn read_owned(grid: Grid) -> Reading {
     read_rows(grid.rows.into_iter())
 }
 
+/// A row's cells as the walker reads them, on the stack: a row has a few cells, and needs no
+/// list allocated for it.
+type Cells<'a> = smallvec::SmallVec<[Cow<'a, str>; 16]>;
+
 fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Reading {
     let mut walker = Walker::default();
     // The facts of the row's cells, emptied and reused from row to row.
@@ -109,7 +113,7 @@ fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Read
         }
         let row = row.borrow();
         // Borrowed from the grid unless cleaning changed the text: most cells need none.
-        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(row.len());
+        let mut cells = Cells::new();
         facts.clear();
         for c in row {
             if c.merged {
@@ -145,7 +149,7 @@ pub fn note_inferences(reading: &mut Reading, inferences: &[Inference]) {
 /// (`4,100,000.00 年度资金申请总额`): two cells, so the label finds its own amount.
 /// Pushes the cell's cleaned text and its facts onto the row (no list per cell: a row has
 /// many).
-fn push_value_and_label<'a>(cells: &mut Vec<Cow<'a, str>>, facts: &mut Vec<CellFacts>, raw: &'a str) {
+fn push_value_and_label<'a>(cells: &mut Cells<'a>, facts: &mut Vec<CellFacts>, raw: &'a str) {
     // Nearly every cell: nothing to clean, so no space to split at either.
     let raw_facts = CellFacts::of(raw);
     if !raw_facts.needs_cleaning {

@@ -584,7 +584,7 @@ mod tests {
         let mut out = Vec::new();
         for (_, grid) in crate::ingest::samples::grids() {
             for row in &grid.rows {
-                let (mut cells, mut facts) = (Vec::new(), Vec::new());
+                let (mut cells, mut facts) = (super::super::Cells::new(), Vec::new());
                 for c in row {
                     super::super::push_value_and_label(&mut cells, &mut facts, &c.text);
                 }
