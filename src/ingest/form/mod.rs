@@ -24,12 +24,12 @@ use crate::ingest::layout::{Grid, Inference, Row};
 
 /// What one reading the layout inferred takes off a table's confidence.
 const INFERENCE_COST: f64 = 0.05;
-use crate::ingest::text::{clean, needs_cleaning};
+use crate::ingest::text::clean;
 
 pub use amount::parse_amount;
 pub use labels::{FormLabels, level1_code, level2_code};
 use walker::Walker;
-use words::{Key, Keys, Slot};
+use words::{CellFacts, Key, Keys};
 
 /// One performance-target table read from a grid.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -99,39 +99,38 @@ pub fn read_owned(grid: Grid) -> Reading {
     read_rows(grid.rows.into_iter())
 }
 
+/// A row's cells as the walker reads them, on the stack: a row has a few cells, and needs no
+/// list allocated for it.
+type Cells<'a> = smallvec::SmallVec<[Cow<'a, str>; 16]>;
+
 fn read_rows<R: std::borrow::Borrow<Row>>(rows: impl Iterator<Item = R>) -> Reading {
     let mut walker = Walker::default();
-    // The rows' key slots, emptied and reused from row to row.
-    let mut slots: Vec<Slot> = Vec::new();
+    // The facts of the row's cells, emptied and reused from row to row.
+    let mut facts: Vec<CellFacts> = Vec::new();
     for (r, row) in rows.enumerate() {
         if crate::ingest::deadline::tick() {
             break;
         }
         let row = row.borrow();
         // Borrowed from the grid unless cleaning changed the text: most cells need none.
-        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(row.len());
+        let mut cells = Cells::new();
+        facts.clear();
         for c in row {
             if c.merged {
                 cells.push(Cow::Borrowed(""));
+                facts.push(CellFacts::default());
             } else {
-                push_value_and_label(&mut cells, &c.text);
+                push_value_and_label(&mut cells, &mut facts, &c.text);
             }
         }
         if cells.iter().all(|c| c.is_empty()) {
             continue;
         }
-        // Each cell's key, its length and its vocabulary words, found once for every
-        // question the walker asks of the row, and only for the cells it asks about. Most
-        // keys fit a CompactString inline: no allocation per cell.
-        slots.clear();
-        slots.resize_with(cells.len(), Slot::default);
-        walker.row(r as u32, &cells, &Keys::new(&cells, &slots));
+        // Each cell's key found once for every question the walker asks of the row, and only
+        // for the cells it asks about.
+        walker.row(r as u32, &cells, &Keys::new(&cells, &facts));
     }
-    let mut reading = walker.finish();
-    // Grown by doubling while rows were walked: up to half of a long table's indicators
-    // would be spare room for the rest of the file's life.
-    reading.tables.iter_mut().for_each(|t| t.indicators.shrink_to_fit());
-    reading
+    walker.finish()
 }
 
 /// What the layout inferred lowers the confidence of the table holding the row it concerns,
@@ -148,11 +147,14 @@ pub fn note_inferences(reading: &mut Reading, inferences: &[Inference]) {
 
 /// An amount and the next cell's label that an extractor left in one cell, one space apart
 /// (`4,100,000.00 年度资金申请总额`): two cells, so the label finds its own amount.
-/// Pushes the cell's cleaned text onto the row (no list per cell: a row has many).
-fn push_value_and_label<'a>(cells: &mut Vec<Cow<'a, str>>, raw: &'a str) {
+/// Pushes the cell's cleaned text and its facts onto the row (no list per cell: a row has
+/// many).
+fn push_value_and_label<'a>(cells: &mut Cells<'a>, facts: &mut Vec<CellFacts>, raw: &'a str) {
     // Nearly every cell: nothing to clean, so no space to split at either.
-    if !needs_cleaning(raw) {
+    let raw_facts = CellFacts::of(raw);
+    if !raw_facts.needs_cleaning {
         cells.push(Cow::Borrowed(raw));
+        facts.push(raw_facts);
         return;
     }
     // Split before cleaning: cleaning reads a space between a digit and CJK as a PDF wrap.
@@ -160,10 +162,15 @@ fn push_value_and_label<'a>(cells: &mut Vec<Cow<'a, str>>, raw: &'a str) {
         && parse_amount(value).is_some()
         && labels::is_head_label(&Key::of(label))
     {
-        cells.extend([clean(value), clean(label)]);
+        for part in [clean(value), clean(label)] {
+            facts.push(CellFacts::of(&part));
+            cells.push(part);
+        }
         return;
     }
-    cells.push(clean(raw));
+    let cleaned = clean(raw);
+    facts.push(CellFacts::of(&cleaned));
+    cells.push(cleaned);
 }
 
 #[cfg(test)]

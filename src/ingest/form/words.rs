@@ -14,8 +14,9 @@ use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 use compact_str::CompactString;
+use smallvec::SmallVec;
 
-use crate::ingest::text::counted_label_key;
+use crate::ingest::text::{char_len, counted_label_key};
 
 /// Every word a label predicate looks for inside a key (not the whole-key matches). At most
 /// 64: a key's words are one `u64`.
@@ -98,13 +99,27 @@ pub(super) use word;
 /// words are looked up when first asked for: most cells of an indicator row are only
 /// compared with whole labels.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Key {
-    text: CompactString,
+pub(super) struct Key<'t> {
+    text: KeyText<'t>,
     chars: usize,
     words: OnceCell<u64>,
 }
 
-impl Key {
+/// A key's text: most cells' keys are their whole text (nothing in them is dropped or folded),
+/// and are borrowed from it rather than copied.
+#[derive(Debug, Clone)]
+enum KeyText<'t> {
+    Same(&'t str),
+    Made(CompactString),
+}
+
+impl Default for KeyText<'_> {
+    fn default() -> Self {
+        KeyText::Same("")
+    }
+}
+
+impl<'t> Key<'t> {
     /// The key of a cell's text ([`crate::ingest::text::label_key`]).
     pub fn of(raw: &str) -> Self {
         Self::within(raw, usize::MAX).unwrap_or_default()
@@ -113,24 +128,27 @@ impl Key {
     /// The key of a text whose key has at most `max_chars` characters, else `None`.
     pub fn within(raw: &str, max_chars: usize) -> Option<Self> {
         let (text, chars) = counted_label_key(raw, max_chars)?;
-        Some(Self::counted(text, chars))
+        Some(Self::counted(KeyText::Made(text), chars))
     }
 
     /// A key from text that already is one.
-    pub fn new(key: &str) -> Self {
-        Self::counted(key.into(), key.chars().count())
+    pub fn new(key: &'t str) -> Self {
+        Self::counted(KeyText::Same(key), key.chars().count())
     }
 
-    fn counted(text: CompactString, chars: usize) -> Self {
+    fn counted(text: KeyText<'t>, chars: usize) -> Self {
         Key { text, chars, words: OnceCell::new() }
     }
 
     fn words(&self) -> u64 {
-        *self.words.get_or_init(|| words_in(&self.text))
+        *self.words.get_or_init(|| words_in(self.text()))
     }
 
     pub fn text(&self) -> &str {
-        &self.text
+        match &self.text {
+            KeyText::Same(text) => text,
+            KeyText::Made(text) => text,
+        }
     }
 
     /// Whether the key contains the word (or any of the words) of `bits`, from [`word!`].
@@ -141,7 +159,7 @@ impl Key {
     /// Whether the key may contain a word that holds `byte`: a byte search stands in for the
     /// word lookup while the words are not known yet, and is skipped once they are.
     pub fn may_hold(&self, byte: u8) -> bool {
-        self.words.get().is_some() || self.text.as_bytes().contains(&byte)
+        self.words.get().is_some() || self.text().as_bytes().contains(&byte)
     }
 
     /// How many of the words of `bits` the key contains.
@@ -175,57 +193,139 @@ impl Mark {
         }
     }
 
-    const fn last_byte(self) -> u8 {
-        let b = self.text().as_bytes();
-        b[b.len() - 1]
-    }
-
     const fn bit(self) -> u8 {
         1 << self as u8
     }
 }
 
-/// The marks a key of `text` may hold, as bits of [`Mark::bit`]: but for the ASCII that
-/// full-width forms fold to, a key holds only characters of its text, and those an entity
-/// (`&`) spells, which may be any. One byte search for the marks' last bytes and `&`, checking
-/// the bytes before each mark's.
-fn marks_in(text: &str) -> u8 {
-    let b = text.as_bytes();
-    let [opinion, level] = Mark::ALL.map(Mark::last_byte);
-    let mut marks = 0;
-    for at in memchr::arch::all::memchr::Three::new(b'&', opinion, level).iter(b) {
-        if b[at] == b'&' {
-            return u8::MAX;
-        }
-        for m in Mark::ALL {
-            if b[..=at].ends_with(m.text().as_bytes()) {
-                marks |= m.bit();
-            }
-        }
-    }
-    marks
+/// What one pass over a cell's text tells every question the walker asks of the cell: whether
+/// cleaning can change it, which [`Mark`]s its key may hold, and whether its key is the text
+/// itself. Three passes found these before (a cleaning scan, a mark scan, and the key's own
+/// character walk and copy for every cell keyed), and most keys are their cell's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct CellFacts {
+    /// [`crate::ingest::text::needs_cleaning`] of the text.
+    pub needs_cleaning: bool,
+    /// The marks the key may hold, as bits of [`Mark::bit`]: but for the ASCII that full-width
+    /// forms fold to, a key holds only characters of its text, and those an entity (`&`)
+    /// spells, which may be any.
+    marks: u8,
+    /// The text's length in characters when it is its own key: it holds nothing the key drops
+    /// or folds (whitespace, markup, brackets, `#:*"`, full-width forms).
+    same_key_chars: Option<usize>,
+    /// Whether it holds a colon (`:` or `：`), as every `label：value` field does.
+    colon: bool,
 }
 
-/// What is known of one cell of a row: its key and its marks, each found when first asked for.
-#[derive(Debug, Default)]
-pub(super) struct Slot {
-    key: OnceCell<Key>,
-    marks: OnceCell<u8>,
+/// What a character's first byte tells [`CellFacts::of`], and so how far the next one is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lead {
+    /// ASCII a key keeps.
+    Ascii,
+    /// The lead of U+4000..U+5FFF or U+8000..U+9FFF: Han, kept as is.
+    Han,
+    /// The lead of U+6000..U+6FFF or U+7000..U+7FFF: Han, and the lead of the mark.
+    Marked(Mark),
+    /// ASCII a key drops: `#:*"` and brackets.
+    Dropped,
+    /// ASCII cleaning acts on: tags, entities and whitespace.
+    Cleaned,
+    /// Any other lead: the text is keyed character by character (a wide space, a full-width
+    /// form, 【】“”, but also 、。≥ that a key keeps: rare enough in labels to be keyed slowly).
+    Other,
+}
+
+static LEADS: [Lead; 256] = {
+    let mut t = [Lead::Other; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        t[b] = match b as u8 {
+            b'<' | b'&' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => Lead::Cleaned,
+            b'#' | b':' | b'*' | b'"' | b'(' | b')' | b'[' | b']' => Lead::Dropped,
+            _ => Lead::Ascii,
+        };
+        b += 1;
+    }
+    let mut lead = 0xE4;
+    while lead <= 0xE9 {
+        t[lead] = Lead::Han;
+        lead += 1;
+    }
+    let mut m = 0;
+    while m < Mark::ALL.len() {
+        let mark = Mark::ALL[m];
+        let lead = mark.text().as_bytes()[0] as usize;
+        assert!(matches!(t[lead], Lead::Han), "each mark is Han with a lead of its own");
+        t[lead] = Lead::Marked(mark);
+        m += 1;
+    }
+    t
+};
+
+impl CellFacts {
+    /// The facts of `text`, read a character at a time (a Han character's three bytes at once).
+    pub fn of(text: &str) -> Self {
+        let b = text.as_bytes();
+        let (mut at, mut chars, mut same_key, mut needs_cleaning, mut marks) = (0, 0, true, false, 0);
+        let mut colon = false;
+        while at < b.len() {
+            at += match LEADS[usize::from(b[at])] {
+                Lead::Ascii => 1,
+                Lead::Han => 3,
+                Lead::Marked(m) => {
+                    if b.get(at..at + 3) == Some(m.text().as_bytes()) {
+                        marks |= m.bit();
+                    }
+                    3
+                }
+                Lead::Dropped => {
+                    same_key = false;
+                    colon |= b[at] == b':';
+                    1
+                }
+                Lead::Cleaned => {
+                    same_key = false;
+                    needs_cleaning = true;
+                    if b[at] == b'&' {
+                        marks = u8::MAX;
+                    }
+                    1
+                }
+                Lead::Other => {
+                    same_key = false;
+                    let c = text[at..].chars().next().unwrap_or_default();
+                    needs_cleaning |= c.is_whitespace();
+                    colon |= c == '：';
+                    char_len(b[at])
+                }
+            };
+            chars += 1;
+        }
+        CellFacts { needs_cleaning, marks, same_key_chars: same_key.then_some(chars), colon }
+    }
+}
+
+/// What is known of one cell of a row: its facts, and its key once asked for.
+#[derive(Debug)]
+struct Slot<'t> {
+    key: OnceCell<Key<'t>>,
+    facts: CellFacts,
 }
 
 /// A row's label keys, each made when first asked for: most cells of a table are values,
 /// which the walker only asks whether they are a few whole labels, and a key built for every
-/// cell was a third of the form's work. The slots outlive the row (they are reused for the
-/// next one), the cells are the row's.
+/// cell was a third of the form's work. A key that is its cell's text borrows it. On the
+/// stack, as a row has a few cells.
 pub(super) struct Keys<'r> {
     cells: &'r [Cow<'r, str>],
-    slots: &'r [Slot],
+    slots: SmallVec<[Slot<'r>; 16]>,
 }
 
 impl<'r> Keys<'r> {
-    /// `slots` holds one empty slot per cell.
-    pub fn new(cells: &'r [Cow<'r, str>], slots: &'r [Slot]) -> Self {
-        debug_assert_eq!(cells.len(), slots.len());
+    /// `facts` are the cells' [`CellFacts`], one per cell.
+    pub fn new(cells: &'r [Cow<'r, str>], facts: &[CellFacts]) -> Self {
+        debug_assert_eq!(cells.len(), facts.len());
+        let slots = facts.iter().map(|&facts| Slot { key: OnceCell::new(), facts }).collect();
         Keys { cells, slots }
     }
 
@@ -233,41 +333,57 @@ impl<'r> Keys<'r> {
         self.cells.len()
     }
 
-    pub fn get(&self, i: usize) -> Option<&Key> {
+    pub fn get(&self, i: usize) -> Option<&Key<'r>> {
         let slot = self.slots.get(i)?;
-        Some(slot.key.get_or_init(|| Key::of(&self.cells[i])))
+        Some(slot.key.get_or_init(|| self.key_of(i, usize::MAX).unwrap_or_default()))
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Key<'r>> + ExactSizeIterator {
         (0..self.len()).map(|i| &self[i])
     }
+
     /// The key of cell `i` when it has at most `max_chars` characters: a longer cell's key is
     /// given up past them, never made whole for a question only short labels answer.
-    pub fn short(&self, i: usize, max_chars: usize) -> Option<&Key> {
+    pub fn short(&self, i: usize, max_chars: usize) -> Option<&Key<'r>> {
         let slot = &self.slots[i].key;
         if let Some(key) = slot.get() {
             return (key.chars() <= max_chars).then_some(key);
         }
-        let key = Key::within(&self.cells[i], max_chars)?;
+        let key = self.key_of(i, max_chars)?;
         Some(slot.get_or_init(|| key))
     }
 
     /// Whether the key of cell `i` may hold `mark`, told from the cell without making the key.
     pub fn may_hold(&self, i: usize, mark: Mark) -> bool {
-        // Empty cells, many in a row of merged cells, are not searched.
-        if self.cells[i].is_empty() {
-            return false;
+        self.slots[i].facts.marks & mark.bit() != 0
+    }
+
+    /// Whether cell `i` holds a colon (`:` or `：`).
+    pub fn has_colon(&self, i: usize) -> bool {
+        self.slots[i].facts.colon
+    }
+
+    /// Whether cell `i` is its own key: it holds no bracket, whitespace, markup or full-width form.
+    pub fn is_own_key(&self, i: usize) -> bool {
+        self.slots[i].facts.same_key_chars.is_some()
+    }
+
+    /// The key of cell `i` if it has at most `max_chars` characters: the cell's text itself when
+    /// its facts say so, else made.
+    fn key_of(&self, i: usize, max_chars: usize) -> Option<Key<'r>> {
+        let cells: &'r [Cow<'r, str>] = self.cells;
+        match self.slots[i].facts.same_key_chars {
+            Some(chars) => (chars <= max_chars).then(|| Key::counted(KeyText::Same(&cells[i]), chars)),
+            None => Key::within(&cells[i], max_chars),
         }
-        let marks = *self.slots[i].marks.get_or_init(|| marks_in(&self.cells[i]));
-        marks & mark.bit() != 0
     }
 }
 
-impl std::ops::Index<usize> for Keys<'_> {
-    type Output = Key;
+impl<'r> std::ops::Index<usize> for Keys<'r> {
+    type Output = Key<'r>;
 
-    fn index(&self, i: usize) -> &Key {
-        self.slots[i].key.get_or_init(|| Key::of(&self.cells[i]))
+    fn index(&self, i: usize) -> &Key<'r> {
+        self.get(i).expect("a cell of the row")
     }
 }
 
@@ -287,11 +403,11 @@ fn words_in(text: &str) -> u64 {
     words
 }
 
-impl std::ops::Deref for Key {
+impl std::ops::Deref for Key<'_> {
     type Target = str;
 
     fn deref(&self) -> &str {
-        &self.text
+        self.text()
     }
 }
 
@@ -318,19 +434,35 @@ mod tests {
         assert!(Key::within("年度指标值", 4).is_none());
     }
 
+    /// Each fact of the one pass is what the pass it replaced found, for every character in
+    /// the places the scan treats differently (first, among Han, doubled before a mark).
     #[test]
-    fn a_cell_is_marked_with_each_mark_it_holds_and_an_entity_with_all() {
-        for c in (0..0x3_0000u32).filter_map(char::from_u32) {
+    fn a_cells_facts_are_its_cleaning_need_marks_and_key_for_every_char() {
+        let mut same_keys = 0;
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
             for text in [format!("{c}"), format!("项{c}目意见"), format!("{c}{c}级")] {
+                let facts = CellFacts::of(&text);
                 let key = Key::of(&text);
+                assert_eq!(facts.needs_cleaning, crate::ingest::text::needs_cleaning(&text), "{text:?}");
                 for m in Mark::ALL {
-                    let marked = marks_in(&text) & m.bit() != 0;
+                    let marked = facts.marks & m.bit() != 0;
                     assert_eq!(marked, text.contains(m.text()) || text.contains('&'), "{text:?}");
                     assert!(marked || !key.contains(m.text()), "{text:?}");
                 }
+                assert_eq!(facts.colon, text.contains([':', '：']), "{text:?}");
+                if let Some(chars) = facts.same_key_chars {
+                    assert_eq!((key.text(), key.chars()), (text.as_str(), chars), "{text:?}");
+                    same_keys += 1;
+                }
             }
         }
-        assert_eq!(marks_in("审批&#x610F;见"), u8::MAX);
+        // Every Han character of U+4000..U+9FFF, with ASCII letters and digits, is its own key.
+        assert!(same_keys > 3 * 0x6000, "{same_keys}");
+        assert_eq!(CellFacts::of("审批&#x610F;见").marks, u8::MAX);
         assert!(Key::of("审批&#x610F;见").contains(Mark::Opinion.text()));
+        assert_eq!(
+            CellFacts::of(""),
+            CellFacts { needs_cleaning: false, marks: 0, same_key_chars: Some(0), colon: false }
+        );
     }
 }

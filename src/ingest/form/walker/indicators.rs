@@ -97,11 +97,12 @@ impl Walker {
             }
         }
         let level1_code = self.carry_l1.code(&mut self.level1_codes, level1_code);
-        // The row's indicators go straight into the table, each with the carried labels
-        // borrowed for its inline copies: no list per row, no copy of the 一级 label.
+        // The row's indicators go straight into the current table's list (the table started
+        // here if there is none yet), each with the carried labels borrowed for its inline
+        // copies: no list per row, no copy of the 一级 label.
         let level1 = self.carry_l1.text.as_str();
-        let table = self.cur.get_or_insert_with(Table::default);
-        let read_before = table.indicators.len();
+        self.cur.get_or_insert_with(Table::default);
+        let read_before = self.indicators.len();
         let mut printed_l2: Option<&str> = None;
         for (side, parsed) in self.sides.iter_mut().zip(per_side) {
             let Some(p) = parsed else { continue };
@@ -116,7 +117,7 @@ impl Walker {
                 continue;
             }
             self.printed.push((l1_printed, l2_printed));
-            table.indicators.push(Indicator {
+            self.indicators.push(Indicator {
                 horizon: side.horizon,
                 level1_code,
                 level2_code: side.carry_l2.code(&mut self.level2_codes, level2_code),
@@ -128,7 +129,7 @@ impl Walker {
                 row_index: r,
             });
         }
-        if table.indicators.len() == read_before && (l1_printed || printed_l2.is_some()) {
+        if self.indicators.len() == read_before && (l1_printed || printed_l2.is_some()) {
             self.label_rows.push((r, l1_printed.then(|| level1.to_string()), printed_l2.map(str::to_string)));
         }
     }

@@ -11,7 +11,7 @@ use super::labels::{
 use super::problem::set_problem;
 use super::words::{Key, Keys, Mark};
 use super::{Indicator, Reading, Table, centred};
-use crate::ingest::text::{has_char, label_key, years};
+use crate::ingest::text::{label_key, years};
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -145,6 +145,10 @@ pub(super) struct Walker {
     unitless: Vec<(bool, Decimal)>,
     /// Whether the current table printed a money unit of its own yet.
     unit_in_table: bool,
+    /// The current table's indicators, in a list reused from table to table: the table takes
+    /// them in a list of their own length when it is finished, not in one grown by doubling
+    /// (up to half of it spare room, given back by another copy).
+    indicators: Vec<Indicator>,
     /// Per indicator of the current table: whether its row printed its own 一级 and 二级 label.
     printed: Vec<(bool, bool)>,
     /// Rows of the current table's indicator block that held only labels.
@@ -161,7 +165,7 @@ impl Walker {
     /// A table has a body once it has a project name or indicators; title lines after that
     /// belong to the next table.
     fn has_body(&self) -> bool {
-        self.cur.as_ref().is_some_and(|t| t.project_name.is_some() || !t.indicators.is_empty())
+        self.cur.as_ref().is_some_and(|t| t.project_name.is_some() || !self.indicators.is_empty())
     }
 
     fn start_new(&mut self, inherit: bool) {
@@ -322,7 +326,7 @@ impl Walker {
     }
 
     fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
-        if cells.iter().any(|c| c.contains(':') || has_char(c, '：')) && self.colon_row(cells) {
+        if (0..cells.len()).any(|i| keys.has_colon(i)) && self.colon_row(cells) {
             return;
         }
         // A 项目名称 row after a finished body starts the next table of the file.
@@ -336,8 +340,10 @@ impl Walker {
             let key = &keys[col];
             let value_after = nonblank.get(i + 1).map(|&j| (&*cells[j], &keys[j]));
             // A section label like 项目资金（元） sets the unit of the amounts that follow it;
-            // so does the bracketed unit alone, where an extractor split it from its label.
-            if let Some(unit) = money_unit_of(&cells[col])
+            // so does the bracketed unit alone, where an extractor split it from its label. A
+            // cell that is its own key holds no bracket, so no unit.
+            if !keys.is_own_key(col)
+                && let Some(unit) = money_unit_of(&cells[col])
                 && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key) || key.is_empty())
             {
                 self.set_unit(unit);
@@ -492,6 +498,7 @@ impl Walker {
     }
 
     fn finish_table(&mut self, mut t: Table) {
+        t.indicators = self.indicators.drain(..).collect();
         if t.project_name.is_none() && t.indicators.is_empty() {
             return;
         }
@@ -567,8 +574,9 @@ impl Walker {
 
 #[cfg(test)]
 mod tests {
-    use super::super::words::Slot;
+    use super::super::words::CellFacts;
     use super::*;
+    use crate::ingest::text::has_char;
 
     /// Every cell of every sample file as the form reads it, and random texts of label pieces,
     /// markup, brackets and full-width forms.
@@ -576,9 +584,9 @@ mod tests {
         let mut out = Vec::new();
         for (_, grid) in crate::ingest::samples::grids() {
             for row in &grid.rows {
-                let mut cells = Vec::new();
+                let (mut cells, mut facts) = (super::super::Cells::new(), Vec::new());
                 for c in row {
-                    super::super::push_value_and_label(&mut cells, &c.text);
+                    super::super::push_value_and_label(&mut cells, &mut facts, &c.text);
                 }
                 out.extend(cells.into_iter().map(|c| c.into_owned()));
             }
@@ -589,7 +597,7 @@ mod tests {
             "一", "二", "三", "级", "指标", "一级指标", "批复", "审核", "意见", "审批意见", "批复意见", "值", "≥",
             "9", "%", " ", "\u{3000}", "#", "＃", "：", ":", "*", "\"", "“", "”", "（", "(", ")", "）", "【", "】",
             "〔", "[", "]", "&#x4e00;", "&#20108;", "&#x610F;", "见", "&amp;", "&nbsp;", "&", "<b>", "</p>", "<",
-            "ａ", "Ｂ", "x", "市财 政局",
+            "ａ", "Ｂ", "x", "市财 政局", "、", "。", "≥", "\u{a0}", "\u{2003}", "䷀", "㐀", "\t", "意", "级", "元", "万元",
         ];
         let mut rng = fastrand::Rng::with_seed(19);
         for _ in 0..20_000 {
@@ -597,6 +605,32 @@ mod tests {
             out.push((0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect());
         }
         out
+    }
+
+    /// The row's keys, made from each cell's one-pass facts, are the keys [`Key::of`] and
+    /// [`Key::within`] make of the cell, whole or cut at any length, and the facts' cleaning
+    /// need is [`crate::ingest::text::needs_cleaning`].
+    #[test]
+    fn keys_from_cell_facts_are_the_keys_made_from_the_cell() {
+        let cells: Vec<Cow<'_, str>> = cells().into_iter().map(Cow::Owned).collect();
+        let mut borrowed = 0;
+        for cell in &cells {
+            let facts = [CellFacts::of(cell)];
+            assert_eq!(facts[0].needs_cleaning, crate::ingest::text::needs_cleaning(cell), "{cell:?}");
+            for max in 0..12 {
+                let one = Keys::new(std::slice::from_ref(cell), &facts);
+                let want = Key::within(cell, max).map(|k| (k.text().to_string(), k.chars()));
+                assert_eq!(one.short(0, max).map(|k| (k.text().to_string(), k.chars())), want, "{cell:?} {max}");
+            }
+            let one = Keys::new(std::slice::from_ref(cell), &facts);
+            let key = Key::of(cell);
+            assert_eq!((one[0].text(), one[0].chars()), (key.text(), key.chars()), "{cell:?}");
+            assert_eq!(one.has_colon(0), cell.contains(':') || has_char(cell, '：'), "{cell:?}");
+            assert!(!one.is_own_key(0) || money_unit_of(cell).is_none(), "{cell:?}");
+            borrowed += usize::from(std::ptr::eq(one[0].text().as_ptr(), cell.as_ptr()) && !cell.is_empty());
+        }
+        // Most sample cells are their own key, borrowed rather than copied.
+        assert!(borrowed > cells.len() / 4, "{borrowed} of {}", cells.len());
     }
 
     #[test]
@@ -631,18 +665,17 @@ mod tests {
         for (cell, key) in cells.iter().zip(&keyed) {
             // Asked cell by cell, each question on a fresh slot, so no key made by another
             // question helps.
-            let fresh = || Slot::default();
-            let (a, b, c) = (fresh(), fresh(), fresh());
-            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&a));
+            let facts = [CellFacts::of(cell)];
+            let one = Keys::new(std::slice::from_ref(cell), &facts);
             for (n, m) in Mark::ALL.into_iter().enumerate() {
                 assert!(one.may_hold(0, m) || !key.contains(m.text()), "{cell:?}");
                 unmarked[n] += usize::from(!one.may_hold(0, m));
             }
-            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&b));
+            let one = Keys::new(std::slice::from_ref(cell), &facts);
             let want = LEVEL_LABELS.iter().position(|l| key.text() == *l).map_or(0, |n| 1 << n);
             assert_eq!(header_levels(&one), want, "{cell:?}");
             headers += usize::from(want != 0);
-            let one = Keys::new(std::slice::from_ref(cell), std::slice::from_ref(&c));
+            let one = Keys::new(std::slice::from_ref(cell), &facts);
             assert_eq!(is_opinion_at(&one, 0), is_opinion_label(key), "{cell:?}");
             opinions += usize::from(is_opinion_label(key));
             // A key made for a short question is the cell's whole key.
