@@ -76,20 +76,23 @@ fn words_of<'a>(seg: &'a Seg, wide: bool) -> Vec<Word<'a>> {
 
 /// The words of `seg` pushed onto `out`: a line's words go into one list, not one per segment.
 fn push_words<'a>(seg: &'a Seg<'_>, wide: bool, out: &mut Vec<Word<'a>>) {
-    let width = |s: &str| -> usize {
-        if wide { s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum() } else { s.chars().count() }
-    };
-    let blank = [' ', '\u{3000}'];
     let mut col = seg.start;
-    // Blanks inside a segment are single (two would have parted it): each piece up to one is a
-    // word, measured once it is cut rather than a character at a time.
-    for piece in seg.text.split_inclusive(blank) {
-        let text = piece.strip_suffix(blank).unwrap_or(piece);
-        let end = col + width(text);
-        if !text.is_empty() {
-            out.push(Word { start: col, end, text });
+    // The word being read: its start and end column and its first byte. Its text is borrowed
+    // once it ends, not pushed a character at a time.
+    let mut cur: Option<(usize, usize, usize)> = None;
+    for (i, c) in seg.text.char_indices() {
+        let w = if wide && is_wide(c) { 2 } else { 1 };
+        if c == ' ' || c == '\u{3000}' {
+            if let Some((start, end, from)) = cur.take() {
+                out.push(Word { start, end, text: &seg.text[from..i] });
+            }
+        } else {
+            cur.get_or_insert((col, col, i)).1 = col + w;
         }
-        col = end + width(&piece[text.len()..]);
+        col += w;
+    }
+    if let Some((start, end, from)) = cur {
+        out.push(Word { start, end, text: &seg.text[from..] });
     }
 }
 
@@ -753,66 +756,6 @@ mod tests {
             }
         }
         (end, body)
-    }
-
-    /// What [`push_words`] replaced: a segment's words cut a character at a time.
-    fn push_words_before<'a>(seg: &'a Seg<'_>, wide: bool, out: &mut Vec<Word<'a>>) {
-        let mut col = seg.start;
-        let mut cur: Option<(usize, usize, usize)> = None;
-        for (i, c) in seg.text.char_indices() {
-            let w = if wide && is_wide(c) { 2 } else { 1 };
-            if c == ' ' || c == '\u{3000}' {
-                if let Some((start, end, from)) = cur.take() {
-                    out.push(Word { start, end, text: &seg.text[from..i] });
-                }
-            } else {
-                cur.get_or_insert((col, col, i)).1 = col + w;
-            }
-            col += w;
-        }
-        if let Some((start, end, from)) = cur {
-            out.push(Word { start, end, text: &seg.text[from..] });
-        }
-    }
-
-    fn words_now_and_before<'a>(seg: &'a Seg<'_>, wide: bool) -> (Vec<Word<'a>>, Vec<Word<'a>>) {
-        let (mut now, mut before) = (Vec::new(), Vec::new());
-        push_words(seg, wide, &mut now);
-        push_words_before(seg, wide, &mut before);
-        (now, before)
-    }
-
-    #[test]
-    fn words_cut_by_piece_as_by_character_on_every_sample_and_random_segments() {
-        let mut segments = 0;
-        for (path, text) in crate::ingest::samples::texts() {
-            let (lines, _) = super::super::segment_lines(&text);
-            for seg in lines.iter().flatten().flatten() {
-                for wide in [false, true] {
-                    let (now, before) = words_now_and_before(seg, wide);
-                    assert_eq!(plain(&[(0, now)]), plain(&[(0, before)]), "{}: {seg:?}", path.display());
-                }
-                segments += 1;
-            }
-        }
-        assert!(segments > 1000, "only {segments} segments in the samples");
-        // Segments as the cutting makes them: no blank at either end, none doubled.
-        let (texts, blanks) = (["a", "9", "项", "目", "Ａ", "é", "😀", "（"], [" ", "\u{3000}"]);
-        let mut rng = fastrand::Rng::with_seed(0x30D5);
-        for _ in 0..20_000 {
-            let mut text = String::new();
-            for i in 0..rng.usize(1..10) {
-                if i > 0 && rng.bool() {
-                    text.push_str(blanks[rng.usize(..2)]);
-                }
-                text.push_str(texts[rng.usize(..texts.len())]);
-            }
-            let seg = Seg { start: rng.usize(0..40), end: 0, text: text.into() };
-            for wide in [false, true] {
-                let (now, before) = words_now_and_before(&seg, wide);
-                assert_eq!(plain(&[(0, now)]), plain(&[(0, before)]), "{seg:?}");
-            }
-        }
     }
 
     /// What [`Columns::place`] replaced: the line's words grouped into runs by column in a list

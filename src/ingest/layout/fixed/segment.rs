@@ -170,7 +170,9 @@ pub(super) fn is_page_footer(line: &str) -> bool {
             || matches!(c, '-' | '—' | '–' | '－' | '─' | '第' | '页' | '共' | '/' | ',' | '，' | '、' | '|')
             || matches!(c.to_ascii_lowercase(), 'p' | 'a' | 'g' | 'e' | 'o' | 'f')
     };
-    if !line.chars().all(footer_char) {
+    // The padding before the text, most of a layout line, is stepped over a byte at a time.
+    let padding = line.bytes().take_while(|&b| b == b' ').count();
+    if !line[padding..].chars().all(footer_char) {
         return false;
     }
     let s: String = line.chars().filter(|c| !c.is_whitespace()).collect();
