@@ -455,8 +455,35 @@ fn lines_cut_into_one_span_list_as_into_a_list_each_on_every_sample_and_random_t
     assert!(lines_seen > 1000, "only {lines_seen} lines in the samples");
     // Random lines of the characters the cutting tells apart, footers' marks among them.
     let alphabet = [
-        " ", " ", " ", "  ", "\t", "\u{a0}", "\u{3000}", "\r", "a", "P", "0", "9", "-", "—", "第", "页", "共", "/",
-        "项", "目", "Ａ", "±", "·", "é", "😀", "of", "page",
+        " ",
+        " ",
+        " ",
+        "  ",
+        "        ",
+        "           ",
+        "\t",
+        "\u{a0}",
+        "\u{3000}",
+        "\r",
+        "a",
+        "P",
+        "0",
+        "9",
+        "-",
+        "—",
+        "第",
+        "页",
+        "共",
+        "/",
+        "项",
+        "目",
+        "Ａ",
+        "±",
+        "·",
+        "é",
+        "😀",
+        "of",
+        "page",
     ];
     let mut rng = fastrand::Rng::with_seed(0x5EED_F1ED);
     for _ in 0..20_000 {
