@@ -496,3 +496,16 @@ fn lines_cut_into_one_span_list_as_into_a_list_each_on_every_sample_and_random_t
         assert_eq!(aligned_starts(starts.clone()), cut_before::aligned_starts(&starts), "{starts:?}");
     }
 }
+
+#[test]
+fn wide_characters_with_the_ideographs_tested_first_are_the_table_on_every_char() {
+    let table = |c: char| {
+        matches!(c as u32,
+            0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+                | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE10..=0xFE19 | 0xFE30..=0xFE6F
+                | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+    };
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        assert_eq!(segment::is_wide(c), table(c), "U+{:04X}", c as u32);
+    }
+}
