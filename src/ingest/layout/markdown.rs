@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::sniff::{lines, unescaped_pipes};
-use super::{Cell, Grid, Row};
+use super::{Cell, Grid, row_of};
 
 /// Lines a wrapped cell may run before a piped line must close it.
 const MAX_WRAP_LOOKAHEAD: usize = 8;
@@ -81,11 +81,9 @@ fn read_markdown_block(block: &[&str], pipes: &[usize], grid: &mut Grid) {
         if p == 0 {
             grid.push_line(line);
         } else if !is_separator(line) {
-            let mut cells = split_cells(line);
-            if line.starts_with('|') {
-                cells.remove(0);
-            }
-            if cells.len() > 1 && cells.last().is_some_and(|c| c.is_empty()) && line.ends_with('|') {
+            // The outer pipes are no cells: nothing before the first is split off.
+            let mut cells = split_cells(line.strip_prefix('|').unwrap_or(line));
+            if cells.len() > 1 && cells.last().is_some_and(|c| c.text.is_empty()) && line.ends_with('|') {
                 cells.pop();
             }
             push_row(grid, cells, false);
@@ -109,7 +107,7 @@ fn read_pipe_text_block(block: &[&str], pipes: &[usize], grid: &mut Grid) {
             row.push_str(line.trim());
         }
         let mut cells = split_cells(&row);
-        if cells.len() > 1 && cells.last().is_some_and(|c| c.is_empty()) {
+        if cells.len() > 1 && cells.last().is_some_and(|c| c.text.is_empty()) {
             cells.pop();
         }
         push_row(grid, cells, true);
@@ -185,47 +183,46 @@ fn row_width(pipes: &[usize]) -> usize {
         .map_or(0, |(_, Reverse(width))| width)
 }
 
-fn push_row(grid: &mut Grid, cells: Vec<String>, collapse_padded_title: bool) {
-    let Some(last_filled) = cells.iter().rposition(|c| !c.is_empty()) else {
+fn push_row(grid: &mut Grid, mut cells: Vec<Cell>, collapse_padded_title: bool) {
+    let Some(last_filled) = cells.iter().rposition(|c| !c.text.is_empty()) else {
         return;
     };
     if collapse_padded_title && last_filled == 0 {
-        grid.push_line(cells.into_iter().next().unwrap_or_default());
-        return;
+        cells.truncate(1);
     }
-    let row: Row = cells.into_iter().map(Cell::new).collect();
-    grid.rows.push(row);
+    grid.rows.push(row_of(cells));
 }
 
 /// Splits at unescaped pipes, unescaping `\|`; every cell is trimmed.
 ///
-/// Cells are cut from the line by byte position and copied once, trimmed; only a cell holding
-/// an escaped pipe is rewritten.
-fn split_cells(line: &str) -> Vec<String> {
+/// Only pipes and backslashes matter, so the search jumps from one to the next. Each cell is
+/// made once, trimmed, straight from the line (a short one inline, with no allocation); only a
+/// cell holding an escaped pipe is rewritten first. The pipes are counted first so the row is
+/// allocated once.
+fn split_cells(line: &str) -> Vec<Cell> {
     let b = line.as_bytes();
-    let mut cells = Vec::new();
+    let mut cells = Vec::with_capacity(1 + memchr::memchr_iter(b'|', b).count());
     let (mut start, mut escaped) = (0, false);
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' if b.get(i + 1) == Some(&b'|') => {
-                escaped = true;
-                i += 2;
-            }
-            b'|' => {
-                cells.push(cell_text(&line[start..i], escaped));
-                (start, escaped) = (i + 1, false);
-                i += 1;
-            }
-            _ => i += 1,
+    // The pipe after a backslash is text: the search skips it.
+    let mut skip_to = 0;
+    for i in memchr::memchr2_iter(b'|', b'\\', b) {
+        if i < skip_to {
+            continue;
+        }
+        if b[i] == b'|' {
+            cells.push(cell(&line[start..i], escaped));
+            (start, escaped) = (i + 1, false);
+        } else if b.get(i + 1) == Some(&b'|') {
+            escaped = true;
+            skip_to = i + 2;
         }
     }
-    cells.push(cell_text(&line[start..], escaped));
+    cells.push(cell(&line[start..], escaped));
     cells
 }
 
-fn cell_text(cell: &str, escaped: bool) -> String {
-    if escaped { cell.replace("\\|", "|").trim().to_string() } else { cell.trim().to_string() }
+fn cell(text: &str, escaped: bool) -> Cell {
+    if escaped { Cell::new(text.replace("\\|", "|").trim()) } else { Cell::new(text.trim()) }
 }
 
 /// `|---|:---:|` and the like: only pipes, dashes, colons and spaces, with a pipe and a dash.
@@ -238,13 +235,76 @@ fn is_separator(line: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn texts(line: &str) -> Vec<String> {
+        split_cells(line).into_iter().map(|c| c.text.into()).collect()
+    }
+
     #[test]
     fn escaped_pipes_stay_in_their_cell() {
-        assert_eq!(split_cells(r" a \| b | c |"), ["a | b", "c", ""]);
-        assert_eq!(split_cells(r"x\\|y"), [r"x\|y"]);
-        assert_eq!(split_cells(r"\"), [r"\"]);
-        assert_eq!(split_cells("|"), ["", ""]);
-        assert_eq!(split_cells(" 项目名称 | 拆违经费 "), ["项目名称", "拆违经费"]);
+        assert_eq!(texts(r" a \| b | c |"), ["a | b", "c", ""]);
+        assert_eq!(texts(r"x\\|y"), [r"x\|y"]);
+        assert_eq!(texts(r"\"), [r"\"]);
+        assert_eq!(texts("|"), ["", ""]);
+        assert_eq!(texts(" 项目名称 | 拆违经费 "), ["项目名称", "拆违经费"]);
+    }
+
+    /// What [`split_cells`] replaced: each cell copied into a `String` of its own, which the
+    /// row then converted; a leading pipe's empty cell split off and removed.
+    fn split_cells_before(line: &str) -> Vec<String> {
+        let b = line.as_bytes();
+        let mut cells = Vec::new();
+        let (mut start, mut escaped) = (0, false);
+        let mut i = 0;
+        let text = |cell: &str, escaped: bool| {
+            if escaped { cell.replace("\\|", "|").trim().to_string() } else { cell.trim().to_string() }
+        };
+        while i < b.len() {
+            match b[i] {
+                b'\\' if b.get(i + 1) == Some(&b'|') => {
+                    escaped = true;
+                    i += 2;
+                }
+                b'|' => {
+                    cells.push(text(&line[start..i], escaped));
+                    (start, escaped) = (i + 1, false);
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        cells.push(text(&line[start..], escaped));
+        cells
+    }
+
+    /// The row a markdown line makes, the old way and the new.
+    fn markdown_cells(line: &str) -> (Vec<String>, Vec<String>) {
+        let mut before = split_cells_before(line);
+        if line.starts_with('|') {
+            before.remove(0);
+        }
+        (before, texts(line.strip_prefix('|').unwrap_or(line)))
+    }
+
+    #[test]
+    fn cells_made_straight_from_the_line_as_through_strings_on_every_sample_and_random_lines() {
+        let mut seen = 0;
+        for (path, text) in crate::ingest::samples::texts() {
+            for line in lines(&text).filter(|l| l.contains('|')) {
+                assert_eq!(texts(line), split_cells_before(line), "{}: {line:?}", path.display());
+                let (before, now) = markdown_cells(line.trim());
+                assert_eq!(now, before, "{}: {line:?}", path.display());
+                seen += 1;
+            }
+        }
+        assert!(seen > 100, "only {seen} piped lines in the samples");
+        let alphabet = ["|", "|", "\\", " ", "\t", "a", "项目", "---", ":", "\u{3000}"];
+        let mut rng = fastrand::Rng::with_seed(0x7AB1E);
+        for _ in 0..20_000 {
+            let line: String = (0..rng.usize(0..16)).map(|_| alphabet[rng.usize(..alphabet.len())]).collect();
+            assert_eq!(texts(&line), split_cells_before(&line), "{line:?}");
+            let (before, now) = markdown_cells(&line);
+            assert_eq!(now, before, "{line:?}");
+        }
     }
 
     #[test]

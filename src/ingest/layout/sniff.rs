@@ -170,7 +170,7 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
 /// same rule the markdown reader splits cells by.
 pub(crate) fn unescaped_pipes(line: &str) -> usize {
     let b = line.as_bytes();
-    (0..b.len()).filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\')).count()
+    memchr::memchr_iter(b'|', b).filter(|&i| i == 0 || b[i - 1] != b'\\').count()
 }
 
 /// HTML if its first 4 KiB hold `<!doctype html` or `<html` (after a `saved from url`

@@ -185,7 +185,7 @@ fn body_of<'a>(
         if label_ends {
             return (j, body);
         }
-        let mut line_words = Vec::new();
+        let mut line_words = Vec::with_capacity(segs.len());
         for s in segs {
             push_words(s, wide, &mut line_words);
         }
@@ -233,39 +233,40 @@ impl Columns<'_> {
     /// unless its words fall into different columns each wholly inside its own.
     fn place(&self, words: &[Word]) -> Vec<CompactString> {
         let mut cells = vec![CompactString::default(); self.count()];
-        // Words one space apart came from one segment; split them into runs by column, each
-        // run a column and a range of `words` (neighbours, so no list of its own).
-        let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
-        for (i, w) in words.iter().enumerate() {
+        // Each word to its column: what a segment split by column comes to. Words one space
+        // apart came from one segment, so whether the line needed splitting is told on the
+        // way: it holds words in more than one column and one of them sticks out of its own.
+        let (mut clean, mut columns) = (true, 0);
+        let mut last = None;
+        for w in words {
             let c = self.of(w.start, w.end);
-            match runs.last_mut() {
-                Some((rc, ws)) if *rc == c => ws.end = i + 1,
-                _ => runs.push((c, i..i + 1)),
+            clean &= self.inside(c, w);
+            if last != Some(c) {
+                columns += 1;
+                last = Some(c);
             }
+            join_word(&mut cells[c], w.text);
         }
-        let inside = |c: usize, w: &Word| {
-            let left_ok = c <= 1 || self.boundary2(c - 1).is_none_or(|b| w.start * 2 + 2 >= b);
-            let right_ok = c == 0 || self.boundary2(c).is_none_or(|b| w.end * 2 <= b + 2);
-            left_ok && right_ok
-        };
-        let clean = runs.iter().all(|(c, ws)| words[ws.clone()].iter().all(|w| inside(*c, w)));
-        if clean || runs.len() == 1 {
-            for (c, ws) in runs {
-                for w in &words[ws] {
-                    join_word(&mut cells[c], w.text);
-                }
-            }
-        } else {
-            // Not separable: the whole line's words go by the centre of the words around them.
-            for group in contiguous(words) {
-                let (s, e) = (group[0].start, group[group.len() - 1].end);
-                let c = self.of(s, e);
-                for w in group {
-                    join_word(&mut cells[c], w.text);
-                }
+        if clean || columns == 1 {
+            return cells;
+        }
+        // Not separable: the whole line's words go by the centre of the words around them.
+        cells.iter_mut().for_each(CompactString::clear);
+        for group in contiguous(words) {
+            let (s, e) = (group[0].start, group[group.len() - 1].end);
+            let c = self.of(s, e);
+            for w in group {
+                join_word(&mut cells[c], w.text);
             }
         }
         cells
+    }
+
+    /// Whether word `w` lies wholly inside column `c` (give or take a column at each side).
+    fn inside(&self, c: usize, w: &Word) -> bool {
+        let left_ok = c <= 1 || self.boundary2(c - 1).is_none_or(|b| w.start * 2 + 2 >= b);
+        let right_ok = c == 0 || self.boundary2(c).is_none_or(|b| w.end * 2 <= b + 2);
+        left_ok && right_ok
     }
 }
 
@@ -755,6 +756,81 @@ mod tests {
             }
         }
         (end, body)
+    }
+
+    /// What [`Columns::place`] replaced: the line's words grouped into runs by column in a list
+    /// of their own, the runs then checked and placed.
+    fn place_before(cols: &Columns, words: &[Word]) -> Vec<CompactString> {
+        let mut cells = vec![CompactString::default(); cols.count()];
+        let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            let c = cols.of(w.start, w.end);
+            match runs.last_mut() {
+                Some((rc, ws)) if *rc == c => ws.end = i + 1,
+                _ => runs.push((c, i..i + 1)),
+            }
+        }
+        let inside = |c: usize, w: &Word| {
+            let left_ok = c <= 1 || cols.boundary2(c - 1).is_none_or(|b| w.start * 2 + 2 >= b);
+            let right_ok = c == 0 || cols.boundary2(c).is_none_or(|b| w.end * 2 <= b + 2);
+            left_ok && right_ok
+        };
+        let clean = runs.iter().all(|(c, ws)| words[ws.clone()].iter().all(|w| inside(*c, w)));
+        if clean || runs.len() == 1 {
+            for (c, ws) in runs {
+                for w in &words[ws] {
+                    join_word(&mut cells[c], w.text);
+                }
+            }
+        } else {
+            for group in contiguous(words) {
+                let (s, e) = (group[0].start, group[group.len() - 1].end);
+                let c = cols.of(s, e);
+                for w in group {
+                    join_word(&mut cells[c], w.text);
+                }
+            }
+        }
+        cells
+    }
+
+    #[test]
+    fn words_placed_in_one_sweep_as_by_runs_on_every_sample_and_random_lines() {
+        let mut placed = 0;
+        for (path, text) in crate::ingest::samples::texts() {
+            let (lines, wide) = super::super::segment_lines(&text);
+            for at in 0..lines.len() {
+                let Some(Some(segs)) = lines.get(at) else { continue };
+                let Some((Kind::Indicators, header)) = header(segs, wide, &FormLabels) else { continue };
+                let (_, body) = body_of(&lines, at, Kind::Indicators, &header, wide, &FormLabels);
+                let cols = Columns { header: &header };
+                for (no, ws) in &body {
+                    assert_eq!(cols.place(ws), place_before(&cols, ws), "{} line {no}", path.display());
+                    placed += 1;
+                }
+            }
+        }
+        assert!(placed > 50, "only {placed} lines placed in the samples");
+        // Random headers and lines of words, one or two columns apart, straddling columns.
+        let mut rng = fastrand::Rng::with_seed(0xB10C);
+        for _ in 0..20_000 {
+            let mut header = Vec::new();
+            let mut x = rng.usize(0..6);
+            for _ in 0..rng.usize(1..6) {
+                let len = rng.usize(1..8);
+                header.push(Word { start: x, end: x + len, text: "h" });
+                x += len + rng.usize(2..10);
+            }
+            let mut words = Vec::new();
+            let mut x = rng.usize(0..8);
+            for _ in 0..rng.usize(0..8) {
+                let len = rng.usize(1..10);
+                words.push(Word { start: x, end: x + len, text: ["a", "b", "项目"][rng.usize(..3)] });
+                x += len + rng.usize(1..4);
+            }
+            let cols = Columns { header: &header };
+            assert_eq!(cols.place(&words), place_before(&cols, &words), "{header:?} {words:?}");
+        }
     }
 
     type Plain<'a> = Vec<(usize, Vec<(usize, usize, &'a str)>)>;

@@ -60,6 +60,7 @@ use super::{Cell, Grid, Inference};
 use crate::ingest::text::is_cjk;
 use compact_str::CompactString;
 use segment::{Seg, Span, aligned_starts, is_page_footer};
+use std::ops::Range;
 
 /// Columns two starts may differ by and still line up.
 const TOL: usize = 2;
@@ -98,50 +99,44 @@ pub fn read(text: &str, words: &dyn Vocabulary) -> (Grid, Vec<Inference>) {
 /// counted in display width.
 fn segment_lines(text: &str) -> (Vec<Option<Vec<Seg<'_>>>>, bool) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // `None` is a page break: a line break that also ends continuations.
-    let mut pieces: Vec<Option<&str>> = Vec::new();
+    // Each line is cut once, with its columns in both measures, into one list of spans for the
+    // document; a line keeps its text and the range of its spans. `None` is a page break: a
+    // line break that also ends continuations.
+    let mut spans: Vec<Span> = Vec::new();
+    let mut cut: Vec<Option<(&str, Range<usize>)>> = Vec::new();
+    let mut any_wide = false;
     for line in lines(text) {
         if crate::ingest::deadline::tick() {
             break;
         }
         for (i, piece) in line.split('\x0c').enumerate() {
             if i > 0 {
-                pieces.push(None);
+                cut.push(None);
             }
             if !is_page_footer(piece) {
-                pieces.push(Some(piece));
+                let from = spans.len();
+                any_wide |= segment::spans(piece, &mut spans);
+                cut.push(Some((piece, from..spans.len())));
             }
         }
     }
-    // Each line is cut once, with its columns in both measures; the measure the text was laid
-    // out in is chosen from the starts, and only its segments are made.
-    let mut any_wide = false;
-    let spans: Vec<Option<Vec<Span>>> = pieces
-        .iter()
-        .map(|p| {
-            p.map(|p| {
-                let (spans, wide) = segment::spans(p);
-                any_wide |= wide;
-                spans
-            })
-        })
-        .collect();
-    let starts = |wide: bool| -> Vec<usize> { spans.iter().flatten().flatten().map(|s| s.start(wide)).collect() };
-    let wide = any_wide && aligned_starts(&starts(true)) > aligned_starts(&starts(false));
-    let lines: Vec<Option<Vec<Seg>>> = pieces
-        .iter()
-        .zip(&spans)
-        .map(|(p, s)| p.zip(s.as_ref()).map(|(p, s)| s.iter().map(|s| s.seg(p, wide)).collect()))
-        .collect();
+    // The measure the text was laid out in is chosen from the starts, and only its segments
+    // are made.
+    let starts = |wide: bool| -> Vec<usize> { spans.iter().map(|s| s.start(wide)).collect() };
+    let wide = any_wide && aligned_starts(starts(true)) > aligned_starts(starts(false));
+    let lines =
+        cut.into_iter().map(|c| c.map(|(piece, at)| spans[at].iter().map(|s| s.seg(piece, wide)).collect())).collect();
     (lines, wide)
 }
 
 /// Amounts, percentages, dates: text that never wraps inside a cell.
 fn is_numeric(text: &str) -> bool {
-    text.chars().any(|c| c.is_ascii_digit())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_punctuation() || c == ' ' || "≥≤％．，－（）".contains(c))
+    // The marks first: most text fails at its first character, a digit search reads it all.
+    text.chars().all(|c| {
+        c.is_ascii_digit()
+            || c.is_ascii_punctuation()
+            || matches!(c, ' ' | '≥' | '≤' | '％' | '．' | '，' | '－' | '（' | '）')
+    }) && text.chars().any(|c| c.is_ascii_digit())
 }
 
 /// Appends wrapped text: no space between two CJK characters, one space otherwise.
@@ -362,8 +357,9 @@ impl<'a> State<'a> {
     fn settle(&mut self, next: Option<&RowB>) -> Vec<(Vec<Seg<'a>>, Vec<usize>)> {
         let pending = std::mem::take(&mut self.pending);
         let (down_from, mut down_picks) = match next {
-            Some(n) => down_suffix(n, &pending),
-            None => (pending.len(), Vec::new()),
+            // Nothing pending (most rows): no trial copy of the row.
+            Some(n) if !pending.is_empty() => down_suffix(n, &pending),
+            _ => (pending.len(), Vec::new()),
         };
         let mut plan = Vec::new();
         for (i, line) in pending.into_iter().enumerate() {

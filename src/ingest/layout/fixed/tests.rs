@@ -210,10 +210,10 @@ fn column_measure_follows_the_text() {
     let cut = |lines: &[Option<&str>], wide: bool| -> Vec<usize> {
         lines.iter().flatten().flat_map(|l| segments(l, wide)).map(|s| s.start).collect()
     };
-    assert!(aligned_starts(&cut(&pdftotext, false)) > aligned_starts(&cut(&pdftotext, true)));
+    assert!(aligned_starts(cut(&pdftotext, false)) > aligned_starts(cut(&pdftotext, true)));
     let padded =
         [Some("  项目名称          拆违经费"), Some("  计划开始日期      2024-01-01"), Some("  备注              无")];
-    assert!(aligned_starts(&cut(&padded, true)) > aligned_starts(&cut(&padded, false)));
+    assert!(aligned_starts(cut(&padded, true)) > aligned_starts(cut(&padded, false)));
 }
 
 #[test]
@@ -298,9 +298,9 @@ fn goal_texts_side_by_side_split_where_their_column_starts() {
 
 #[test]
 fn aligned_starts_count_every_segment_sharing_its_start() {
-    assert_eq!(aligned_starts(&[2, 5, 2, 9, 5, 5]), 5);
-    assert_eq!(aligned_starts(&[1, 2, 3]), 0);
-    assert_eq!(aligned_starts(&[]), 0);
+    assert_eq!(aligned_starts(vec![2, 5, 2, 9, 5, 5]), 5);
+    assert_eq!(aligned_starts(vec![1, 2, 3]), 0);
+    assert_eq!(aligned_starts(vec![]), 0);
 }
 
 #[test]
@@ -308,4 +308,204 @@ fn no_break_spaces_and_carriage_returns_in_a_segment_read_as_spaces() {
     let s = segments("项目\u{a0}名称    a\rb", false);
     let got: Vec<&str> = s.iter().map(|s| &*s.text).collect();
     assert_eq!(got, ["项目 名称", "a b"]);
+}
+
+/// The cutting [`segment::spans`] replaced: a list of spans per line, each segment's bytes
+/// scanned again for a no-break space or CR, the page footer test asking a string of marks.
+mod cut_before {
+    use super::segment::is_wide;
+
+    pub(super) fn is_page_footer(line: &str) -> bool {
+        let footer_char =
+            |c: char| c.is_whitespace() || c.is_ascii_digit() || "-—–－─第页共/,，、|pageofPAGEOF".contains(c);
+        if !line.chars().all(footer_char) {
+            return false;
+        }
+        let s: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        if s.is_empty() || !s.chars().any(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        let dashes = ['-', '—', '–', '－', '─'];
+        let inner = s.trim_matches(&dashes[..]);
+        if inner.len() < s.len()
+            && s.starts_with(&dashes[..])
+            && s.ends_with(&dashes[..])
+            && inner.chars().all(|c| c.is_ascii_digit())
+        {
+            return true;
+        }
+        let only = |extra: &[char]| s.chars().all(|c| c.is_ascii_digit() || extra.contains(&c));
+        if s.contains('页') && only(&['第', '页', '共', '/', ',', '，', '、', '|']) {
+            return true;
+        }
+        let lower = s.to_ascii_lowercase();
+        lower.starts_with("page") && {
+            let rest = lower.trim_start_matches("page").replace("of", "/");
+            rest.chars().all(|c| c.is_ascii_digit() || c == '/')
+        }
+    }
+
+    /// `(start, end, text)` of each segment in both measures, and whether the line holds a
+    /// wide character.
+    pub(super) type Cut = (Vec<(usize, usize, String)>, Vec<(usize, usize, String)>, bool);
+
+    pub(super) fn segments(line: &str) -> Cut {
+        struct Span {
+            bytes: std::ops::Range<usize>,
+            chars: (usize, usize),
+            display: (usize, usize),
+        }
+        let mut out: Vec<Span> = Vec::new();
+        let (mut col, mut dcol) = (0usize, 0usize);
+        let mut gap = 0usize;
+        let mut any_wide = false;
+        let mut open: Option<Span> = None;
+        let bytes = line.as_bytes();
+        let mut next = 0;
+        while next < bytes.len() {
+            let run = bytes[next..].iter().take_while(|&&b| b == b' ').count();
+            if run > 0 {
+                col += run;
+                dcol += run;
+                gap += run;
+                next += run;
+                continue;
+            }
+            let i = next;
+            let (c, w) = if bytes[i] < 0x80 {
+                (char::from(bytes[i]), 1)
+            } else {
+                let Some(c) = line[i..].chars().next() else { break };
+                let wide = is_wide(c);
+                any_wide |= wide;
+                (c, if wide { 2 } else { 1 })
+            };
+            next = i + c.len_utf8();
+            match c {
+                '\t' => {
+                    col = (col / 8 + 1) * 8;
+                    dcol = (dcol / 8 + 1) * 8;
+                    gap = 2;
+                }
+                ' ' | '\u{a0}' | '\u{3000}' | '\r' => {
+                    col += 1;
+                    dcol += w;
+                    gap += 1;
+                }
+                _ => {
+                    let end = next;
+                    match open.as_mut() {
+                        Some(span) if gap < 2 => {
+                            span.bytes.end = end;
+                            span.chars.1 = col + 1;
+                            span.display.1 = dcol + w;
+                        }
+                        _ => {
+                            out.extend(open.take());
+                            open = Some(Span { bytes: i..end, chars: (col, col + 1), display: (dcol, dcol + w) });
+                        }
+                    }
+                    gap = 0;
+                    col += 1;
+                    dcol += w;
+                }
+            }
+        }
+        out.extend(open);
+        let text = |s: &Span| {
+            let text = &line[s.bytes.clone()];
+            let plain = !text.bytes().any(|b| b == 0xc2 || b == b'\r');
+            if plain { text.to_string() } else { text.replace(['\u{a0}', '\r'], " ") }
+        };
+        let chars = out.iter().map(|s| (s.chars.0, s.chars.1, text(s))).collect();
+        let display = out.iter().map(|s| (s.display.0, s.display.1, text(s))).collect();
+        (chars, display, any_wide)
+    }
+
+    pub(super) fn aligned_starts(starts: &[usize]) -> usize {
+        let mut sorted = starts.to_vec();
+        sorted.sort_unstable();
+        (0..sorted.len())
+            .filter(|&i| (i > 0 && sorted[i - 1] == sorted[i]) || sorted.get(i + 1) == Some(&sorted[i]))
+            .count()
+    }
+}
+
+/// The segments of `line` as the one-list cutting makes them, in the shape of [`cut_before`].
+fn cut_now(line: &str) -> cut_before::Cut {
+    let mut spans = Vec::new();
+    let wide = segment::spans(line, &mut spans);
+    let measure =
+        |wide: bool| spans.iter().map(|s| s.seg(line, wide)).map(|s| (s.start, s.end, s.text.into_owned())).collect();
+    (measure(false), measure(true), wide)
+}
+
+#[test]
+fn lines_cut_into_one_span_list_as_into_a_list_each_on_every_sample_and_random_text() {
+    let mut lines_seen = 0;
+    for (path, text) in crate::ingest::samples::texts() {
+        for line in crate::ingest::layout::sniff::lines(&text) {
+            for piece in line.split('\x0c') {
+                assert_eq!(cut_now(piece), cut_before::segments(piece), "{}: {piece:?}", path.display());
+                assert_eq!(is_page_footer(piece), cut_before::is_page_footer(piece), "{}: {piece:?}", path.display());
+                lines_seen += 1;
+            }
+        }
+    }
+    assert!(lines_seen > 1000, "only {lines_seen} lines in the samples");
+    // Random lines of the characters the cutting tells apart, footers' marks among them.
+    let alphabet = [
+        " ",
+        " ",
+        " ",
+        "  ",
+        "        ",
+        "           ",
+        "\t",
+        "\u{a0}",
+        "\u{3000}",
+        "\r",
+        "a",
+        "P",
+        "0",
+        "9",
+        "-",
+        "—",
+        "第",
+        "页",
+        "共",
+        "/",
+        "项",
+        "目",
+        "Ａ",
+        "±",
+        "·",
+        "é",
+        "😀",
+        "of",
+        "page",
+    ];
+    let mut rng = fastrand::Rng::with_seed(0x5EED_F1ED);
+    for _ in 0..20_000 {
+        let line: String = (0..rng.usize(0..24)).map(|_| alphabet[rng.usize(..alphabet.len())]).collect();
+        assert_eq!(cut_now(&line), cut_before::segments(&line), "{line:?}");
+        assert_eq!(is_page_footer(&line), cut_before::is_page_footer(&line), "{line:?}");
+    }
+    for _ in 0..2_000 {
+        let starts: Vec<usize> = (0..rng.usize(0..40)).map(|_| rng.usize(0..12)).collect();
+        assert_eq!(aligned_starts(starts.clone()), cut_before::aligned_starts(&starts), "{starts:?}");
+    }
+}
+
+#[test]
+fn wide_characters_with_the_ideographs_tested_first_are_the_table_on_every_char() {
+    let table = |c: char| {
+        matches!(c as u32,
+            0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+                | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE10..=0xFE19 | 0xFE30..=0xFE6F
+                | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+    };
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        assert_eq!(segment::is_wide(c), table(c), "U+{:04X}", c as u32);
+    }
 }
