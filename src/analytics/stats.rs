@@ -11,7 +11,7 @@ use super::measures::{
     add_kind_sums, budget_by_unit, category_keys, category_kinds, flag_counts, flag_rows, kind_shares, kind_sums,
     share, unit_keys,
 };
-use super::{StatsError, has_parts, pl, read_year, review, scan, with_copies, year_parts};
+use super::{StatsError, has_parts, pl, read_all_parts, read_year, review, with_copies, year_parts};
 
 /// The columns of `projects` the stats read; the goals and opinions (most of its bytes) are
 /// never decoded.
@@ -82,9 +82,7 @@ pub fn write_all(root: &Path, threads: usize, codec: Codec) -> Result<(), StatsE
     std::fs::create_dir_all(&dir).map_err(|source| StatsError::Io { path: dir.clone(), source })?;
     // One row per input file, three columns: small next to a year's project rows.
     let files = match has_parts(root, "files") {
-        true => {
-            Some(scan(root, "files")?.select([col("path"), col("status"), col("error")]).collect().map_err(pl(root))?)
-        }
+        true => Some(read_all_parts(root, "files", &["path", "status", "error"])?),
         false => None,
     };
     let with_indicators = has_parts(root, "indicators");
