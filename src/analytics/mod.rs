@@ -115,14 +115,39 @@ fn year_parts<'a>(
 
 /// One part file's `columns`, with its partition `year` as an Int32 column after them.
 fn read_part(path: &Path, columns: &[&str], year: i32) -> Result<DataFrame, StatsError> {
+    let mut df = read_columns(path, columns)?;
+    let height = df.height();
+    df.with_column(Column::new_scalar("year".into(), Scalar::from(year), height)).map_err(pl(path))?;
+    Ok(df)
+}
+
+/// One part file's `columns`, decoded on the calling thread.
+fn read_columns(path: &Path, columns: &[&str]) -> Result<DataFrame, StatsError> {
     let file = std::fs::File::open(path).map_err(|source| StatsError::Io { path: path.to_path_buf(), source })?;
-    let mut df = ParquetReader::new(file)
+    ParquetReader::new(file)
         .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
         .read_parallel(ParallelStrategy::None)
         .finish()
-        .map_err(pl(path))?;
-    let height = df.height();
-    df.with_column(Column::new_scalar("year".into(), Scalar::from(year), height)).map_err(pl(path))?;
+        .map_err(pl(path))
+}
+
+/// Frames of one shape stacked in order into one frame of one chunk.
+fn vstack_all(
+    frames: impl IntoIterator<Item = Result<DataFrame, StatsError>>,
+    root: &Path,
+) -> Result<DataFrame, StatsError> {
+    let mut all: Option<DataFrame> = None;
+    for part in frames {
+        let part = part?;
+        match &mut all {
+            Some(df) => {
+                df.vstack_mut_owned(part).map_err(pl(root))?;
+            }
+            None => all = Some(part),
+        }
+    }
+    let mut df = all.unwrap_or_default();
+    df.rechunk_mut();
     Ok(df)
 }
 
@@ -138,41 +163,12 @@ fn read_all_parts(root: &Path, dataset: &str, columns: &[&str]) -> Result<DataFr
         .map(|e| e.into_path())
         .collect();
     parts.sort();
-    let mut all: Option<DataFrame> = None;
-    for p in parts {
-        let file = std::fs::File::open(&p).map_err(|source| StatsError::Io { path: p.clone(), source })?;
-        let part = ParquetReader::new(file)
-            .with_columns(Some(columns.iter().map(|c| c.to_string()).collect()))
-            .read_parallel(ParallelStrategy::None)
-            .finish()
-            .map_err(pl(&p))?;
-        match &mut all {
-            Some(df) => {
-                df.vstack_mut_owned(part).map_err(pl(root))?;
-            }
-            None => all = Some(part),
-        }
-    }
-    let mut df = all.unwrap_or_default();
-    df.rechunk_mut();
-    Ok(df)
+    vstack_all(parts.iter().map(|p| read_columns(p, columns)), root)
 }
 
 /// A dataset's rows of `year`, `columns` only (and `year`), read a part at a time.
 fn read_year(root: &Path, dataset: &str, year: i32, columns: &[&str]) -> Result<DataFrame, StatsError> {
-    let mut all: Option<DataFrame> = None;
-    for part in year_parts(root, dataset, year, columns)? {
-        let part = part?;
-        match &mut all {
-            Some(df) => {
-                df.vstack_mut_owned(part).map_err(pl(root))?;
-            }
-            None => all = Some(part),
-        }
-    }
-    let mut df = all.unwrap_or_default();
-    df.rechunk_mut();
-    Ok(df)
+    vstack_all(year_parts(root, dataset, year, columns)?, root)
 }
 
 /// Every project row with its partition year, copies included, as an analyst sees them.

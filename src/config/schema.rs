@@ -307,35 +307,33 @@ pub fn markdown_table() -> String {
     out
 }
 
-/// The integer default of `path`, at compile time: a typo in a `DEFAULT_*` constant below
-/// fails the build instead of a run.
-const fn integer_default(path: &str) -> i64 {
+/// The default of `path`, at compile time: a typo in a `DEFAULT_*` constant below fails the
+/// build instead of a run.
+const fn default_of(path: &str) -> DefaultValue {
     let mut i = 0;
     while i < KEYS.len() {
         if same_str(KEYS[i].path, path) {
-            return match KEYS[i].default {
-                DefaultValue::Integer(n) => n,
-                _ => panic!("the key's default is not an integer"),
-            };
+            return KEYS[i].default;
         }
         i += 1;
     }
     panic!("no such key in the schema")
 }
 
-/// The text default of `path`, at compile time (see [`integer_default`]).
-const fn text_default(path: &str) -> &'static str {
-    let mut i = 0;
-    while i < KEYS.len() {
-        if same_str(KEYS[i].path, path) {
-            return match KEYS[i].default {
-                DefaultValue::Text(t) => t,
-                _ => panic!("the key's default is not a text"),
-            };
-        }
-        i += 1;
+/// The integer default of `path` (see [`default_of`]).
+const fn integer_default(path: &str) -> i64 {
+    match default_of(path) {
+        DefaultValue::Integer(n) => n,
+        _ => panic!("the key's default is not an integer"),
     }
-    panic!("no such key in the schema")
+}
+
+/// The text default of `path` (see [`default_of`]).
+const fn text_default(path: &str) -> &'static str {
+    match default_of(path) {
+        DefaultValue::Text(t) => t,
+        _ => panic!("the key's default is not a text"),
+    }
 }
 
 /// String equality usable in `const` items (`==` on `str` is not `const`): the schema's
