@@ -79,26 +79,21 @@ pub fn read_capped(kind: LayoutKind, text: &str, words: &dyn Vocabulary, max_htm
 }
 
 fn name_of(kind: LayoutKind, text: &str) -> &'static str {
-    if kind == LayoutKind::Tsv {
-        let wrapped = text.split('\t').take(400).filter(|c| has_wrap_space(c)).count();
-        if wrapped >= 3 {
-            return "tsv_pdf";
-        }
+    // The third wrapped cell settles it: the cells after it were read for nothing (a file of
+    // few tabs was read to its end).
+    if kind == LayoutKind::Tsv && text.split('\t').take(400).filter(|c| has_wrap_space(c)).nth(2).is_some() {
+        return "tsv_pdf";
     }
     kind.name()
 }
 
-/// A space between two CJK characters: read as the cell's characters go by, three at a time.
+/// A space between two CJK characters. Only the spaces are looked at, found by `memchr`: a
+/// character-by-character read tested every character of the cell.
 fn has_wrap_space(cell: &str) -> bool {
-    let mut chars = cell.chars();
-    let (Some(mut a), Some(mut b)) = (chars.next(), chars.next()) else { return false };
-    for c in chars {
-        if b == ' ' && is_cjk(a) && is_cjk(c) {
-            return true;
-        }
-        (a, b) = (b, c);
-    }
-    false
+    memchr::memchr_iter(b' ', cell.as_bytes()).any(|at| {
+        // A space is ASCII: `at` and `at + 1` are character boundaries.
+        cell[..at].chars().next_back().is_some_and(is_cjk) && cell[at + 1..].chars().next().is_some_and(is_cjk)
+    })
 }
 
 /// One cell of a grid. A cell spanning several rows or columns is stored once, at its
@@ -184,6 +179,54 @@ mod tests {
         let plain = "项目名称\t应急物资储备工作经费\n主管部门\t汕头市人力资源和社会保障局\n其他\t值\n";
         assert_eq!(read(LayoutKind::Tsv, plain, &NoWords).name, "tsv");
         assert_eq!(read(LayoutKind::Lines, "a 甲 乙 丙\n", &NoWords).name, "lines");
+    }
+
+    /// What [`has_wrap_space`] and [`name_of`] replaced: each cell read a character at a time,
+    /// three at a time, and every one of the first 400 cells counted.
+    fn has_wrap_space_by_chars(cell: &str) -> bool {
+        let mut chars = cell.chars();
+        let (Some(mut a), Some(mut b)) = (chars.next(), chars.next()) else { return false };
+        for c in chars {
+            if b == ' ' && is_cjk(a) && is_cjk(c) {
+                return true;
+            }
+            (a, b) = (b, c);
+        }
+        false
+    }
+
+    fn name_by_counting_every_cell(kind: LayoutKind, text: &str) -> &'static str {
+        if kind == LayoutKind::Tsv && text.split('\t').take(400).filter(|c| has_wrap_space_by_chars(c)).count() >= 3 {
+            return "tsv_pdf";
+        }
+        kind.name()
+    }
+
+    #[test]
+    fn wrap_spaces_found_by_memchr_name_as_read_by_chars_on_every_sample_and_random_text() {
+        let mut pdf = 0;
+        for (path, text) in crate::ingest::samples::texts() {
+            let name = name_of(LayoutKind::Tsv, &text);
+            assert_eq!(name, name_by_counting_every_cell(LayoutKind::Tsv, &text), "{}", path.display());
+            pdf += usize::from(name == "tsv_pdf");
+            for cell in text.split('\t') {
+                assert_eq!(has_wrap_space(cell), has_wrap_space_by_chars(cell), "{}: {cell:?}", path.display());
+            }
+        }
+        assert!(pdf >= 3, "only {pdf} samples named tsv_pdf");
+        // Random text of spaces, tabs and CJK, ASCII and other wide characters, next to each other.
+        let alphabet =
+            [" ", " ", "  ", "\t", "\n", "项", "目", "项", "目", "a", "1", "，", "Ａ", "é", "😀", "\u{3000}"];
+        let mut rng = fastrand::Rng::with_seed(0x7AB5);
+        let (mut named, mut plain) = (0, 0);
+        for _ in 0..20_000 {
+            let text: String = (0..rng.usize(0..80)).map(|_| alphabet[rng.usize(..alphabet.len())]).collect();
+            assert_eq!(has_wrap_space(&text), has_wrap_space_by_chars(&text), "{text:?}");
+            let name = name_of(LayoutKind::Tsv, &text);
+            assert_eq!(name, name_by_counting_every_cell(LayoutKind::Tsv, &text), "{text:?}");
+            if name == "tsv_pdf" { named += 1 } else { plain += 1 }
+        }
+        assert!(named > 100 && plain > 100, "{named} tsv_pdf, {plain} tsv");
     }
 
     /// The text-run reader reading lines straight from the text (no tab grid first) must rebuild
