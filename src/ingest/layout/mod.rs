@@ -79,26 +79,40 @@ pub fn read_capped(kind: LayoutKind, text: &str, words: &dyn Vocabulary, max_htm
 }
 
 fn name_of(kind: LayoutKind, text: &str) -> &'static str {
-    if kind == LayoutKind::Tsv {
-        let wrapped = text.split('\t').take(400).filter(|c| has_wrap_space(c)).count();
-        if wrapped >= 3 {
-            return "tsv_pdf";
-        }
+    if kind == LayoutKind::Tsv && wrapped_cells(text, 400, 3) == 3 {
+        return "tsv_pdf";
     }
     kind.name()
 }
 
-/// A space between two CJK characters: read as the cell's characters go by, three at a time.
-fn has_wrap_space(cell: &str) -> bool {
-    let mut chars = cell.chars();
-    let (Some(mut a), Some(mut b)) = (chars.next(), chars.next()) else { return false };
-    for c in chars {
-        if b == ' ' && is_cjk(a) && is_cjk(c) {
-            return true;
+/// How many of the first `cells` tab-separated cells of `text` hold a space between two CJK
+/// characters (a PDF's wrap space), counted up to `enough`. One `memchr2` search over the text
+/// finds the tabs and spaces: splitting the text into cells and searching each for spaces took
+/// a search set up per cell, and a file of few tabs was read to its end. A tab is no CJK
+/// character, so a space's neighbours are read across the text as they would be in its cell.
+fn wrapped_cells(text: &str, cells: usize, enough: usize) -> usize {
+    let b = text.as_bytes();
+    let (mut cell, mut wrapped, mut last_wrapped) = (0, 0, None);
+    for at in memchr::memchr2_iter(b'\t', b' ', b) {
+        if b[at] == b'\t' {
+            cell += 1;
+            if cell == cells {
+                break;
+            }
+        } else if last_wrapped != Some(cell) && is_wrap_space(text, at) {
+            (wrapped, last_wrapped) = (wrapped + 1, Some(cell));
+            if wrapped == enough {
+                break;
+            }
         }
-        (a, b) = (b, c);
     }
-    false
+    wrapped
+}
+
+/// Whether the space at byte `at` of `text` sits between two CJK characters. A space is ASCII:
+/// `at` and `at + 1` are character boundaries.
+fn is_wrap_space(text: &str, at: usize) -> bool {
+    text[..at].chars().next_back().is_some_and(is_cjk) && text[at + 1..].chars().next().is_some_and(is_cjk)
 }
 
 /// One cell of a grid. A cell spanning several rows or columns is stored once, at its
@@ -186,6 +200,56 @@ mod tests {
         assert_eq!(read(LayoutKind::Lines, "a 甲 乙 丙\n", &NoWords).name, "lines");
     }
 
+    /// What [`wrapped_cells`] and [`name_of`] replaced: each cell read a character at a time,
+    /// three at a time, and every one of the first 400 cells counted.
+    fn has_wrap_space_by_chars(cell: &str) -> bool {
+        let mut chars = cell.chars();
+        let (Some(mut a), Some(mut b)) = (chars.next(), chars.next()) else { return false };
+        for c in chars {
+            if b == ' ' && is_cjk(a) && is_cjk(c) {
+                return true;
+            }
+            (a, b) = (b, c);
+        }
+        false
+    }
+
+    fn name_by_counting_every_cell(kind: LayoutKind, text: &str) -> &'static str {
+        if kind == LayoutKind::Tsv && text.split('\t').take(400).filter(|c| has_wrap_space_by_chars(c)).count() >= 3 {
+            return "tsv_pdf";
+        }
+        kind.name()
+    }
+
+    #[test]
+    fn wrap_spaces_found_by_one_search_count_as_read_by_chars_on_every_sample_and_random_text() {
+        let mut pdf = 0;
+        for (path, text) in crate::ingest::samples::texts() {
+            let name = name_of(LayoutKind::Tsv, &text);
+            assert_eq!(name, name_by_counting_every_cell(LayoutKind::Tsv, &text), "{}", path.display());
+            pdf += usize::from(name == "tsv_pdf");
+            let cells: Vec<&str> = text.split('\t').take(400).collect();
+            let by_chars = cells.iter().filter(|c| has_wrap_space_by_chars(c)).count();
+            assert_eq!(wrapped_cells(&text, 400, usize::MAX), by_chars, "{}", path.display());
+        }
+        assert!(pdf >= 3, "only {pdf} samples named tsv_pdf");
+        // Random text of spaces, tabs and CJK, ASCII and other wide characters, next to each other.
+        let alphabet =
+            [" ", " ", "  ", "\t", "\n", "项", "目", "项", "目", "a", "1", "，", "Ａ", "é", "😀", "\u{3000}"];
+        let mut rng = fastrand::Rng::with_seed(0x7AB5);
+        let (mut named, mut plain) = (0, 0);
+        for _ in 0..20_000 {
+            let text: String = (0..rng.usize(0..80)).map(|_| alphabet[rng.usize(..alphabet.len())]).collect();
+            let (cells, enough) = (rng.usize(1..12), rng.usize(1..5));
+            let by_chars = text.split('\t').take(cells).filter(|c| has_wrap_space_by_chars(c)).count().min(enough);
+            assert_eq!(wrapped_cells(&text, cells, enough), by_chars, "{text:?} {cells} {enough}");
+            let name = name_of(LayoutKind::Tsv, &text);
+            assert_eq!(name, name_by_counting_every_cell(LayoutKind::Tsv, &text), "{text:?}");
+            if name == "tsv_pdf" { named += 1 } else { plain += 1 }
+        }
+        assert!(named > 100 && plain > 100, "{named} tsv_pdf, {plain} tsv");
+    }
+
     /// The text-run reader reading lines straight from the text (no tab grid first) must rebuild
     /// the rows the tab reader's grid gives, on every UTF-8 text of the samples.
     #[test]
@@ -205,6 +269,7 @@ mod tests {
 
     #[test]
     fn wrap_spaces_sit_between_two_cjk_characters() {
+        let has_wrap_space = |cell: &str| wrapped_cells(cell, 1, 1) == 1;
         assert!(has_wrap_space("资 源"));
         assert!(has_wrap_space("汕头市人力资 源和社会保障局"));
         assert!(!has_wrap_space("资  源"));

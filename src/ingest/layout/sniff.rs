@@ -250,35 +250,78 @@ fn thousands_separator(b: &[u8], at: usize) -> bool {
 /// True when the line has two pieces of text separated by two or more spaces, not counting
 /// leading indentation: the shape of a pdftotext `-layout` row.
 fn has_aligned_gap(line: &str) -> bool {
-    // Read by bytes: the three blanks are ` `, `C2 A0` and `E3 80 80`, and no byte of another
-    // character starts either sequence, so a character is never decoded.
+    // The trimmed line ends in text, so any two blanks in a row are followed by text. Only the
+    // bytes a blank starts with are looked at, found by `memchr3`: the three blanks are ` `,
+    // `C2 A0` and `E3 80 80`, and no byte of another character is one of those first bytes (a
+    // byte-by-byte read was a sixth of the sniffing).
     let b = line.trim().as_bytes();
-    let mut run = 0;
-    let mut i = 0;
-    while i < b.len() {
-        let blank = match b[i] {
-            b' ' => 1,
-            0xc2 if b.get(i + 1) == Some(&0xa0) => 2,
-            0xe3 if b.get(i + 1..i + 3) == Some(&[0x80, 0x80]) => 3,
-            _ => 0,
-        };
-        if blank > 0 {
-            run += 1;
-            i += blank;
-        } else {
-            if run >= 2 {
-                return true;
-            }
-            run = 0;
-            i += 1;
-        }
-    }
-    false
+    let blank_at = |i: usize| match b.get(i) {
+        Some(b' ') => 1,
+        Some(0xc2) if b.get(i + 1) == Some(&0xa0) => 2,
+        Some(0xe3) if b.get(i + 1..i + 3) == Some(&[0x80, 0x80]) => 3,
+        _ => 0,
+    };
+    memchr::memchr3_iter(b' ', 0xc2, 0xe3, b).any(|i| {
+        let first = blank_at(i);
+        first > 0 && blank_at(i + first) > 0
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What [`has_aligned_gap`] replaced: every byte of the trimmed line read, counting the
+    /// blanks of each run.
+    fn has_aligned_gap_by_bytes(line: &str) -> bool {
+        let b = line.trim().as_bytes();
+        let mut run = 0;
+        let mut i = 0;
+        while i < b.len() {
+            let blank = match b[i] {
+                b' ' => 1,
+                0xc2 if b.get(i + 1) == Some(&0xa0) => 2,
+                0xe3 if b.get(i + 1..i + 3) == Some(&[0x80, 0x80]) => 3,
+                _ => 0,
+            };
+            if blank > 0 {
+                run += 1;
+                i += blank;
+            } else {
+                if run >= 2 {
+                    return true;
+                }
+                run = 0;
+                i += 1;
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn aligned_gaps_found_from_blank_bytes_as_by_reading_every_byte_on_every_sample_and_random_line() {
+        let mut gaps = 0;
+        for (path, text) in crate::ingest::samples::texts() {
+            for line in lines(&text) {
+                let found = has_aligned_gap(line);
+                assert_eq!(found, has_aligned_gap_by_bytes(line), "{}: {line:?}", path.display());
+                gaps += usize::from(found);
+            }
+        }
+        assert!(gaps > 100, "only {gaps} lines with an aligned gap in the samples");
+        // Random lines of the blanks, other whitespace, and characters sharing their bytes
+        // (、 is E3 80 81, Â is C3 82, ¡ is C2 A1).
+        let alphabet = [" ", " ", "\u{a0}", "\u{3000}", "\t", "\u{2003}", "、", "Â", "¡", "a", "项", "\r"];
+        let mut rng = fastrand::Rng::with_seed(0x6A95);
+        let (mut yes, mut no) = (0, 0);
+        for _ in 0..20_000 {
+            let line: String = (0..rng.usize(0..16)).map(|_| alphabet[rng.usize(..alphabet.len())]).collect();
+            let found = has_aligned_gap(&line);
+            assert_eq!(found, has_aligned_gap_by_bytes(&line), "{line:?}");
+            if found { yes += 1 } else { no += 1 }
+        }
+        assert!(yes > 1000 && no > 1000, "{yes} with a gap, {no} without");
+    }
 
     #[test]
     fn html_by_doctype_and_by_table_markup() {

@@ -303,14 +303,22 @@ type Rows = (Vec<Vec<Cell>>, Vec<(usize, String)>);
 
 fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabulary) -> Option<Rows> {
     let cols = Columns { header };
-    let n = cols.count();
-    let value = n - 1;
     let placed: Vec<(usize, Vec<CompactString>)> = body.iter().map(|(no, ws)| (*no, cols.place(ws))).collect();
+    if labels_on_value_lines(&placed, cols.count() - 2, cols.count() - 1) {
+        return None;
+    }
+    from_placed(header, &placed, words)
+}
+
+/// The indicator block from its lines' texts by column (see [`Columns::place`]).
+fn from_placed(header: &[Word], placed: &[(usize, Vec<CompactString>)], words: &dyn Vocabulary) -> Option<Rows> {
+    let n = header.len() + 1;
+    let value = n - 1;
     let fill = |c: usize| placed.iter().filter(|(_, cells)| !cells[c].is_empty()).count();
     // Label columns: left of the row's name and value, holding labels of the form (the
     // leading column, left of the header, is one whatever it holds).
     // Each column's labels are joined once: the columns kept are placed from the same labels.
-    let mut labels_by_col: Vec<Vec<Label>> = (0..n.saturating_sub(2)).map(|c| labels_of(&placed, c, words)).collect();
+    let mut labels_by_col: Vec<Vec<Label>> = (0..n - 2).map(|c| labels_of(placed, c, words)).collect();
     let label_cols: Vec<usize> = (0..labels_by_col.len())
         .filter(|&c| {
             let labels = &mut labels_by_col[c];
@@ -321,7 +329,7 @@ fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabula
     if fill(value) == 0 || label_cols.iter().all(|&c| fill(c) == 0) {
         return None;
     }
-    let rows = rows_of(&placed, &label_cols, value);
+    let rows = rows_of(placed, &label_cols, value);
     if rows.is_empty() {
         return None;
     }
@@ -381,6 +389,24 @@ fn indicators(header: &[Word], body: &[(usize, Vec<Word>)], words: &dyn Vocabula
         notes.push((0, format!("{joined} wrapped lines joined to the row beside them by position")));
     }
     Some((out, notes))
+}
+
+/// Whether the block is one [`indicators`] leaves to the line rules whatever its labels turn
+/// out to be, told before any label is joined or asked about (most indicator blocks are such):
+/// every text of the columns that may hold labels (`0..label_cols`) sits on a line with a
+/// value, and each such column has one on the first. A line with a value anchors a row, so
+/// every label, however its pieces join, starts and ends on a row, and the first row holds
+/// one: no label column is centred, whichever columns the words make label columns.
+fn labels_on_value_lines(placed: &[(usize, Vec<CompactString>)], label_cols: usize, value: usize) -> bool {
+    let Some((_, first)) = placed.iter().find(|(_, cells)| !cells[value].is_empty()) else {
+        // No row at all: nothing is rebuilt either.
+        return true;
+    };
+    (0..label_cols).all(|c| {
+        let mut texts = placed.iter().filter(|(_, cells)| !cells[c].is_empty());
+        let on_value_lines = texts.all(|(_, cells)| !cells[value].is_empty());
+        on_value_lines && (!first[c].is_empty() || placed.iter().all(|(_, cells)| cells[c].is_empty()))
+    })
 }
 
 /// The cell of row `i` in a label column grouped as `groups` (start row, label).
@@ -831,6 +857,75 @@ mod tests {
             let cols = Columns { header: &header };
             assert_eq!(cols.place(&words), place_before(&cols, &words), "{header:?} {words:?}");
         }
+    }
+
+    /// A block [`labels_on_value_lines`] leaves to the line rules must be one the whole reading
+    /// leaves to them.
+    fn assert_left_as_read_whole(header: &[Word], placed: &[(usize, Vec<CompactString>)], at: &str) -> bool {
+        let n = header.len() + 1;
+        let left = labels_on_value_lines(placed, n - 2, n - 1);
+        assert!(!left || from_placed(header, placed, &FormLabels).is_none(), "{at}: {placed:?}");
+        left
+    }
+
+    #[test]
+    fn blocks_left_before_their_labels_are_read_are_left_by_the_whole_reading_on_every_sample_and_random_block() {
+        let (mut left, mut read) = (0, 0);
+        for (path, text) in crate::ingest::samples::texts() {
+            let (lines, wide) = super::super::segment_lines(&text);
+            for at in 0..lines.len() {
+                let Some(Some(segs)) = lines.get(at) else { continue };
+                let Some((Kind::Indicators, header)) = header(segs, wide, &FormLabels) else { continue };
+                let (_, body) = body_of(&lines, at, Kind::Indicators, &header, wide, &FormLabels);
+                let cols = Columns { header: &header };
+                let placed: Vec<_> = body.iter().map(|(no, ws)| (*no, cols.place(ws))).collect();
+                let whole = from_placed(&header, &placed, &FormLabels).is_some();
+                if assert_left_as_read_whole(&header, &placed, &format!("{} line {at}", path.display())) {
+                    left += 1;
+                } else if whole {
+                    read += 1;
+                }
+            }
+        }
+        assert!(left > 10 && read > 10, "{left} blocks left early, {read} rebuilt in the samples");
+        // Random blocks: label pieces, names and values on lines a blank or two apart, labels
+        // on value lines or between them, wrapped and whole.
+        let header: Vec<Word> = ["一级指标", "二级指标", "三级指标", "指标值"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Word { start: 10 + 16 * i, end: 18 + 16 * i, text: t })
+            .collect();
+        let labels =
+            ["", "", "", "产出指标", "效益指标", "数量指标", "质量指标", "满意度指", "标", "社会效益指标", "绩效指标"];
+        let names = ["", "", "培训人数", "完成率", "服务对象满意度"];
+        let values = ["", "", "≥95%", "100人", "2022年底前"];
+        let mut rng = fastrand::Rng::with_seed(0x1AB5);
+        let (mut left, mut kept) = (0, 0);
+        for round in 0..20_000 {
+            let mut no = 0;
+            let placed: Vec<(usize, Vec<CompactString>)> = (0..rng.usize(1..12))
+                .map(|_| {
+                    no += rng.usize(1..4);
+                    let mut cells = vec![CompactString::default(); header.len() + 1];
+                    for (c, cell) in cells.iter_mut().enumerate() {
+                        let pick: &[&str] = match c {
+                            0 if rng.u8(..4) > 0 => &[""],
+                            0..=2 => &labels,
+                            3 => &names,
+                            _ => &values,
+                        };
+                        *cell = pick[rng.usize(..pick.len())].into();
+                    }
+                    (no, cells)
+                })
+                .collect();
+            if assert_left_as_read_whole(&header, &placed, &format!("round {round}")) {
+                left += 1;
+            } else if from_placed(&header, &placed, &FormLabels).is_some() {
+                kept += 1;
+            }
+        }
+        assert!(left > 500 && kept > 500, "{left} random blocks left early, {kept} rebuilt");
     }
 
     type Plain<'a> = Vec<(usize, Vec<(usize, usize, &'a str)>)>;
