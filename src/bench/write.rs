@@ -55,7 +55,7 @@ pub fn write_floor(snapshot: &Path, jobs: usize, codec: Codec) -> Result<WriteFl
             parts
                 .par_iter()
                 .map(|&k| encode_part(snapshot, k, props(k)))
-                .try_reduce(|| Encoded::default(), |a, b| Ok(a.add(b)))
+                .try_reduce(Encoded::default, |a, b| Ok(a.add(b)))
         })
     };
     let with_run = pass(&run)?;
