@@ -967,3 +967,29 @@ fn compression_zstd_writes_every_file_in_zstd_with_the_same_rows() {
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("snappy"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn bench_write_encodes_every_row_of_every_part_both_ways() {
+    let input = tempfile::tempdir().unwrap();
+    copy_tree(&repo().join("sample_data/corpus"), input.path());
+    let out = tempfile::tempdir().unwrap();
+    assert!(ingest(input.path(), out.path(), &[]).status.code().unwrap() <= 1);
+    let snapshot = current(out.path());
+    let o = jixiao(&["bench-write", snapshot.to_str().unwrap(), "--jobs", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let f: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON line");
+    let rows: usize = ["files", "projects", "indicators"].iter().map(|d| frame(out.path(), d).height()).sum();
+    let parts = ["files", "projects", "indicators"]
+        .iter()
+        .flat_map(|d| walkdir::WalkDir::new(snapshot.join(d)))
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "parquet")))
+        .count();
+    assert_eq!(f["rows"].as_u64(), Some(rows as u64), "{f}");
+    assert_eq!(f["parts"].as_u64(), Some(parts as u64), "{f}");
+    for k in ["run_bytes", "lean_bytes"] {
+        assert!(f[k].as_u64().is_some_and(|b| b > 0), "{k}: {f}");
+    }
+    for k in ["run_cpu_seconds", "lean_cpu_seconds"] {
+        assert!(f[k].as_f64().is_some_and(|s| s > 0.0), "{k}: {f}");
+    }
+}

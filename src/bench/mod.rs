@@ -1,7 +1,9 @@
-//! Bench tooling (not a stage): the corpus generator and the read and read+decode floors
-//! that `make bench` compares a run against.
+//! Bench tooling (not a stage): the corpus generator, and the read, read+decode and write
+//! floors that `make bench` compares a run against.
 
 pub mod generate;
+#[cfg(feature = "polars")]
+pub mod write;
 
 use std::time::Instant;
 

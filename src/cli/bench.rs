@@ -1,4 +1,4 @@
-//! Command line, bench tooling: `jixiao bench-corpus`, `bench-floor` and `bench-stats`,
+//! Command line, bench tooling: `jixiao bench-corpus`, `bench-floor`, `bench-stats` and `bench-write`,
 //! hidden commands `scripts/bench.sh` drives.
 
 use std::path::Path;
@@ -31,5 +31,13 @@ pub fn stats(dir: &Path, jobs: usize) -> Result<ExitStatus> {
     let seconds = t.elapsed().as_secs_f64();
     let peak = jixiao::run::memory::peak_rss_bytes();
     outln!("{}", serde_json::json!({ "stats_seconds": seconds, "peak_rss_bytes": peak }));
+    Ok(ExitStatus::Success)
+}
+
+/// Prints the write floor of the snapshot at `dir` as JSON: its parts encoded again in memory.
+pub fn write(dir: &Path, jobs: usize, codec: jixiao::store::parquet::Codec) -> Result<ExitStatus> {
+    let f = jixiao::bench::write::write_floor(dir, jobs, codec)
+        .with_context(|| format!("encoding the parts of {}", dir.display()))?;
+    outln!("{}", serde_json::to_string(&f)?);
     Ok(ExitStatus::Success)
 }

@@ -204,6 +204,16 @@ enum Command {
         #[arg(long, short = 'j', default_value_t = 2)]
         jobs: usize,
     },
+    /// Encodes every part of the snapshot at DIR again, in memory, with the run's settings and
+    /// with the writer's cheapest, and prints the thread-seconds and bytes of each as JSON.
+    #[command(hide = true)]
+    BenchWrite {
+        dir: PathBuf,
+        #[arg(long, short = 'j', default_value_t = 2)]
+        jobs: usize,
+        #[arg(long, value_parser = codec_parser(), default_value = "snappy")]
+        compression: Codec,
+    },
 }
 
 /// `--compression`: one of the names a pipeline file's `output.compression` takes.
@@ -312,5 +322,6 @@ fn dispatch(cmd: Command) -> Result<ExitStatus> {
         Command::BenchCorpus { dir, files, seed } => bench::corpus(&dir, files, seed),
         Command::BenchFloor { dir, jobs } => bench::floor(&dir, jobs),
         Command::BenchStats { dir, jobs } => bench::stats(&dir, jobs),
+        Command::BenchWrite { dir, jobs, compression } => bench::write(&dir, jobs, compression),
     }
 }

@@ -75,6 +75,18 @@ fn properties(codec: Codec, unique: &[&str], free_text: &[&str]) -> WriterProper
     b.build()
 }
 
+/// The cheapest settings the writer has: no dictionary, no statistics, no compression. Never
+/// used for a dataset; `jixiao bench-write` encodes a snapshot's parts with them to show what
+/// writing Parquet costs by itself, below which no tuning of [`properties`] can go.
+pub fn lean_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_dictionary_enabled(false)
+        .set_statistics_enabled(EnabledStatistics::None)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .build()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConvertError {
     #[error("polars could not export a frame as Arrow IPC: {0}")]
