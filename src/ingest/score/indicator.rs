@@ -164,7 +164,7 @@ fn is_deadline(v: &ListHits, r: &ValueReading) -> bool {
 
 /// Scores one indicator: 100 minus the weights of the [`INDICATOR_RULES`] it breaks.
 pub fn score_indicator(ind: &IndicatorInput) -> Scored {
-    let mut flags: Vec<&'static str> = Vec::new();
+    let mut flags = Raised::new(INDICATOR_RULES);
     let r = ind.reading;
     let v = trim_cell(ind.value);
     let level3 = trim_cell(ind.level3);
@@ -173,22 +173,20 @@ pub fn score_indicator(ind: &IndicatorInput) -> Scored {
     // Only bare category words: `服务对象满意度` repeats its level-2 label too, but it says
     // whose satisfaction is measured, which is what 指向明确 asks.
     if c3.is_empty() || is_generic_label(c3) {
-        flags.push(GENERIC_NAME);
+        flags.raise(GENERIC_NAME);
     }
 
     match r.kind {
-        ValueKind::Empty => flags.push(EMPTY),
-        ValueKind::Placeholder => flags.push(PLACEHOLDER),
+        ValueKind::Empty => flags.raise(EMPTY),
+        ValueKind::Placeholder => flags.raise(PLACEHOLDER),
         ValueKind::Quantitative | ValueKind::Qualitative => value_flags(ind, v, level3, &mut flags),
     }
 
-    // Keep table order, so equal inputs give equal flag lists whatever the check order.
-    flags.sort_by_key(|f| INDICATOR_RULES.iter().position(|r| r.code == *f));
-    let score = 100u32.saturating_sub(penalty(INDICATOR_RULES, &flags));
-    Scored { score: score.min(100) as u8, flags }
+    // Listed in table order, so equal inputs give equal flag lists whatever the check order.
+    flags.score(100)
 }
 
-fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'static str>) {
+fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Raised) {
     let r = ind.reading;
     let quant = r.kind == ValueKind::Quantitative;
     let is_pct = r.unit.as_deref() == Some("%");
@@ -205,12 +203,12 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
     let is_money = unit_is(r, MONEY_UNITS);
 
     if !quant {
-        flags.push(NOT_QUANTIFIED);
+        flags.raise(NOT_QUANTIFIED);
         if is_vague(v) {
-            flags.push(VAGUE);
+            flags.raise(VAGUE);
         }
     } else if r.unit.is_none() {
-        flags.push(NO_UNIT);
+        flags.raise(NO_UNIT);
     }
 
     // What the number measures decides which direction rule applies: a share or a score
@@ -226,7 +224,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
     if quant && is_rate && (is_pct || score_like || r.unit.is_none()) && r.op.is_none() && !up && !down {
         let extreme = r.number.is_some_and(|n| n == Decimal::ONE_HUNDRED || n.is_zero());
         if !extreme {
-            flags.push(NO_DIRECTION);
+            flags.raise(NO_DIRECTION);
         }
     }
 
@@ -244,19 +242,19 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
         false
     };
     if wrong {
-        flags.push(WRONG_DIRECTION);
+        flags.raise(WRONG_DIRECTION);
     }
 
     if category_mismatch(ind, &vw, &nw) {
-        flags.push(CATEGORY_MISMATCH);
+        flags.raise(CATEGORY_MISMATCH);
     }
 
     if copies_goal(v, ind.goal_texts) {
-        flags.push(COPIES_GOAL);
+        flags.raise(COPIES_GOAL);
     }
 
     if quant && implausible(ind, &vw, &nw, says_up) {
-        flags.push(IMPLAUSIBLE);
+        flags.raise(IMPLAUSIBLE);
     }
 }
 
