@@ -10,7 +10,7 @@ use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput, Scored};
-use crate::ingest::value::{Core, ValueReading, read_value_of_cores};
+use crate::ingest::value::{Core, ValueReading};
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, IndicatorsBuilder, ProjectRow, Rows, Status};
 
@@ -581,7 +581,8 @@ fn score_indicators(t: &Table, cores: &[Core], goals: &[&str]) -> Option<Vec<(Va
         if ind.level2 != level2.0 {
             level2 = (&ind.level2, Core::of(&ind.level2));
         }
-        let reading = read_value_of_cores(&ind.value, level3_core, level2.1, ind.unit_column.as_deref());
+        let (reading, value_words) =
+            score::read_value_for_score(&ind.value, level3_core, level2.1, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
@@ -590,6 +591,7 @@ fn score_indicators(t: &Table, cores: &[Core], goals: &[&str]) -> Option<Vec<(Va
             level3_core,
             value: &ind.value,
             reading: &reading,
+            value_words: &value_words,
             goal_texts: goals,
         });
         scored.push((reading, s));

@@ -8,7 +8,7 @@ use super::rules::*;
 use super::{IndicatorInput, Scored};
 use crate::ingest::text::fold_width;
 use crate::ingest::value::{
-    ListHits, ValueKind, ValueReading, WordLists, is_generic_label, is_punct, lexicon, trim_cell,
+    ListHits, ValueKind, ValueReading, ValueWords, is_generic_label, is_punct, lexicon, trim_cell,
 };
 
 /// Rate-like indicators, where a target needs a direction.
@@ -121,19 +121,20 @@ const SHARE_WORDS: &[&str] = &["率", "比例", "占比", "计划", "完成", "�
 /// 二级 labels of costs that 101号 allows to be stated in words.
 const NON_MONEY_COST_WORDS: &[&str] = &["社会成本", "生态", "环境成本"];
 
-// The lists asked of every value and name, by their index in [`SCORE_LISTS`].
-const RATE: usize = 0;
-const GOOD: usize = 1;
-const BAD: usize = 2;
-const UP: usize = 3;
-const DOWN: usize = 4;
-const GROWTH: usize = 5;
-const SHARE: usize = 6;
-const STANDARD: usize = 7;
-const PERIOD: usize = 8;
-const DEADLINE: usize = 9;
+// The lists asked of every value and name, by their index in the scan: the reader's lists of
+// comparison words come first, then [`SCORE_LISTS`].
+const RATE: usize = ValueWords::MORE;
+const GOOD: usize = ValueWords::MORE + 1;
+const BAD: usize = ValueWords::MORE + 2;
+const UP: usize = ValueWords::MORE + 3;
+const DOWN: usize = ValueWords::MORE + 4;
+const GROWTH: usize = ValueWords::MORE + 5;
+const SHARE: usize = ValueWords::MORE + 6;
+const STANDARD: usize = ValueWords::MORE + 7;
+const PERIOD: usize = ValueWords::MORE + 8;
+const DEADLINE: usize = ValueWords::MORE + 9;
 /// `率` anywhere in a value: a quality value naming a rate.
-const RATE_CHAR: usize = 10;
+const RATE_CHAR: usize = ValueWords::MORE + 10;
 const SCORE_LISTS: [&[&str]; 11] = [
     RATE_MARKERS,
     GOOD_MARKERS,
@@ -148,9 +149,11 @@ const SCORE_LISTS: [&[&str]; 11] = [
     &["率"],
 ];
 
-/// Every list a score asks about, in one automaton: the name and the value are each read once
-/// for all of them, instead of once per list asked (up to ten passes per indicator).
-static SCORE_WORDS: LazyLock<WordLists> = LazyLock::new(|| WordLists::new(&SCORE_LISTS));
+/// Every list a score asks about, in one automaton with the reader's: the name and the value
+/// are each read once for all of them, the value in the pass that reads its comparison
+/// ([`super::read_value_for_score`]), instead of once per list asked (up to ten passes per
+/// indicator).
+pub(super) static SCORE_WORDS: LazyLock<ValueWords> = LazyLock::new(|| ValueWords::new(&SCORE_LISTS));
 
 // Asked of the 二级 label of cost indicators only.
 lexicon!(NON_MONEY_COST_LEX, NON_MONEY_COST_WORDS);
@@ -167,7 +170,6 @@ pub fn score_indicator(ind: &IndicatorInput) -> Scored {
     let mut flags = Raised::new(INDICATOR_RULES);
     let r = ind.reading;
     let v = trim_cell(ind.value);
-    let level3 = trim_cell(ind.level3);
 
     let c3 = ind.level3_core;
     // Only bare category words: `服务对象满意度` repeats its level-2 label too, but it says
@@ -179,18 +181,21 @@ pub fn score_indicator(ind: &IndicatorInput) -> Scored {
     match r.kind {
         ValueKind::Empty => flags.raise(EMPTY),
         ValueKind::Placeholder => flags.raise(PLACEHOLDER),
-        ValueKind::Quantitative | ValueKind::Qualitative => value_flags(ind, v, level3, &mut flags),
+        ValueKind::Quantitative | ValueKind::Qualitative => value_flags(ind, v, &mut flags),
     }
 
     // Listed in table order, so equal inputs give equal flag lists whatever the check order.
     flags.score(100)
 }
 
-fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Raised) {
+/// The flags of a filled-in value; `v` is trimmed.
+fn value_flags(ind: &IndicatorInput, v: &str, flags: &mut Raised) {
     let r = ind.reading;
     let quant = r.kind == ValueKind::Quantitative;
     let is_pct = r.unit.as_deref() == Some("%");
-    let (vw, nw) = (SCORE_WORDS.scan(v), SCORE_WORDS.scan(level3));
+    // The name untrimmed: trimming drops quotes and whitespace, which no word holds, from its
+    // ends, so it finds the same words, all shifted alike.
+    let (vw, nw) = (ind.value_words, &SCORE_WORDS.scan(ind.level3));
     let is_rate = nw.contains(RATE) || vw.contains(RATE);
     // The name carries the polarity; a value with its own label (`合格率≤90%` under `作用`)
     // does when the name says nothing.
@@ -198,7 +203,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Raised) 
     let up = r.op.is_some_and(|o| o == ">=" || o == ">") || says_up;
     let down = r.op.is_some_and(|o| o == "<=" || o == "<") || vw.contains(DOWN);
     // Only a stated direction can be wrong.
-    let pol = if up || down { polarity(&nw).or_else(|| polarity(&vw)) } else { None };
+    let pol = if up || down { polarity(nw).or_else(|| polarity(vw)) } else { None };
     let l2 = ind.level2_code;
     let is_money = unit_is(r, MONEY_UNITS);
 
@@ -245,7 +250,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Raised) 
         flags.raise(WRONG_DIRECTION);
     }
 
-    if category_mismatch(ind, &vw, &nw) {
+    if category_mismatch(ind, vw, nw) {
         flags.raise(CATEGORY_MISMATCH);
     }
 
@@ -253,7 +258,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Raised) 
         flags.raise(COPIES_GOAL);
     }
 
-    if quant && implausible(ind, &vw, &nw, says_up) {
+    if quant && implausible(ind, vw, nw, says_up) {
         flags.raise(IMPLAUSIBLE);
     }
 }
@@ -323,10 +328,10 @@ fn category_mismatch(ind: &IndicatorInput, v: &ListHits, level3: &ListHits) -> b
     }
 }
 
-/// The value restates a goal: it is long enough to be a sentence and a goal contains it.
+/// The value (trimmed) restates a goal: it is long enough to be a sentence and a goal contains it.
 fn copies_goal(v: &str, goals: &[&str]) -> bool {
     const MIN_CHARS: usize = 12;
-    let core = trim_cell(v).trim_end_matches(is_punct);
+    let core = v.trim_end_matches(is_punct);
     if goals.is_empty() || core.chars().nth(MIN_CHARS - 1).is_none() {
         return false;
     }
@@ -354,7 +359,7 @@ mod tests {
 
     /// The one-pass scan of every list answers as each list's own automaton did, on every
     /// name and value of the samples, every list word, and random texts of the lists' chars
-    /// (overlaps, words shared by lists, near misses).
+    /// (overlaps, words shared by lists, near misses); a name untrimmed as trimmed.
     #[test]
     fn one_scan_answers_as_each_list_alone() {
         let lists: Vec<Lexicon> = SCORE_LISTS.iter().map(|l| Lexicon::new(l)).collect();
@@ -384,8 +389,20 @@ mod tests {
         for s in &texts {
             let hits = SCORE_WORDS.scan(s);
             for (k, lex) in lists.iter().enumerate() {
-                assert_eq!(hits.contains(k), lex.contains(s), "list {k} in {s:?}");
-                assert_eq!(hits.last_end(k), lex.last_end(s), "last end of list {k} in {s:?}");
+                let list = ValueWords::MORE + k;
+                assert_eq!(hits.contains(list), lex.contains(s), "list {k} in {s:?}");
+                assert_eq!(hits.last_end(list), lex.last_end(s), "last end of list {k} in {s:?}");
+                assert_eq!(hits.first(list), lex.first(s).map(|(i, w)| (i, w.len())), "first of list {k} in {s:?}");
+            }
+            // Wrapped in what trim_cell drops, a name finds the same words, shifted alike.
+            let wrapped = format!(" “{s}”\u{3000}");
+            let trimmed = trim_cell(&wrapped);
+            let shift = trimmed.as_ptr() as usize - wrapped.as_ptr() as usize;
+            let (w, t) = (SCORE_WORDS.scan(&wrapped), SCORE_WORDS.scan(trimmed));
+            for list in 0..ValueWords::MORE + SCORE_LISTS.len() {
+                assert_eq!(w.contains(list), t.contains(list), "list {list} in {wrapped:?}");
+                assert_eq!(w.last_end(list).map(|(e, n)| (e - shift, n)), t.last_end(list), "{list} in {wrapped:?}");
+                assert_eq!(w.first(list).map(|(i, n)| (i - shift, n)), t.first(list), "{list} in {wrapped:?}");
             }
         }
     }

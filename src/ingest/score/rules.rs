@@ -157,10 +157,16 @@ impl Raised {
 
     /// `base` minus the weights raised, floored at 0 and capped at 100, with the codes raised.
     pub(super) fn score(self, base: u32) -> Scored {
-        let raised = || self.table.iter().enumerate().filter(|(i, _)| self.bits & (1 << i) != 0).map(|(_, r)| r);
+        // Most indicators break no rule: no list is allocated for them.
         let mut flags = Vec::with_capacity(self.bits.count_ones() as usize);
-        flags.extend(raised().map(|r| r.code));
-        let penalty: u32 = raised().map(|r| u32::from(r.weight)).sum();
+        let mut penalty = 0u32;
+        let mut bits = self.bits;
+        while bits != 0 {
+            let rule = &self.table[bits.trailing_zeros() as usize];
+            bits &= bits - 1;
+            flags.push(rule.code);
+            penalty += u32::from(rule.weight);
+        }
         Scored { score: base.saturating_sub(penalty).min(100) as u8, flags }
     }
 }

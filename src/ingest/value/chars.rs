@@ -23,15 +23,25 @@ pub(crate) fn trim_cell(s: &str) -> &str {
     // Most names and values begin and end with a Han char (lead byte E4..E9), a digit or a
     // letter, none of which is trimmed: told from the bytes at both ends, without setting up
     // `trim_matches`' searchers (a fifth of scoring's instructions).
-    let b = s.as_bytes();
-    let kept = |i: usize| b[i].is_ascii_alphanumeric() || (0xE4..=0xE9).contains(&b[i]);
-    let n = b.len();
-    if n > 0 && kept(0) && (b[n - 1].is_ascii_alphanumeric() || n >= 3 && s.is_char_boundary(n - 3) && kept(n - 3)) {
+    if plain_start(s) && plain_end(s) {
         return s;
     }
     s.trim_matches(|c: char| {
         c.is_whitespace() || matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '\u{FEFF}')
     })
+}
+
+/// Whether `s` starts with a Han char (lead byte E4..E9, U+4000..U+9FFF) or an ASCII letter or
+/// digit: none is whitespace, a quote or punctuation, so no trim of those changes the start.
+fn plain_start(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(|&b| b.is_ascii_alphanumeric() || (0xE4..=0xE9).contains(&b))
+}
+
+/// Whether `s` ends with a Han char or an ASCII letter or digit, as [`plain_start`].
+fn plain_end(s: &str) -> bool {
+    let b = s.as_bytes();
+    let n = b.len();
+    n > 0 && (b[n - 1].is_ascii_alphanumeric() || n >= 3 && (0xE4..=0xE9).contains(&b[n - 3]))
 }
 
 /// A name reduced to its core for comparison: no bracketed note (`数量指标（或建筑规模指标）`),
@@ -51,7 +61,11 @@ pub(crate) fn core_label(s: &str) -> &str {
             s = t;
         }
     }
-    let mut s = s.trim_end_matches(|c: char| c.is_whitespace() || is_punct(c));
+    // Most names end in a Han char and start with one: told from the end bytes, they are not
+    // trimmed char by char (a fifth of taking a core).
+    if !plain_end(s) {
+        s = s.trim_end_matches(|c: char| c.is_whitespace() || is_punct(c));
+    }
     for suf in ["指标值", "指标"] {
         if let Some(t) = s.strip_suffix(suf)
             && !t.is_empty()
@@ -60,7 +74,7 @@ pub(crate) fn core_label(s: &str) -> &str {
             break;
         }
     }
-    s.trim()
+    if plain_start(s) && plain_end(s) { s } else { s.trim() }
 }
 
 /// Byte position of the first `(`, `[`, `（` or `【`; a byte scan, a char at a time, as this
@@ -172,12 +186,68 @@ mod tests {
                 || matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '\u{FEFF}')
         };
         for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
-            for text in [format!("{c}数量"), format!("数量{c}"), format!("{c}"), format!("a{c}1")] {
+            for text in [format!("{c}数量"), format!("数量{c}"), format!("{c}"), format!("a{c}1"), format!("90{c}")]
+            {
                 assert_eq!(trim_cell(&text), text.trim_matches(wraps), "{text:?}");
             }
         }
         assert_eq!(trim_cell("“数量”"), "数量");
         assert_eq!(trim_cell(""), "");
+    }
+
+    /// `core_label` as it was before its ends were told by their bytes.
+    fn core_label_trimmed_by_chars(s: &str) -> &str {
+        let mut s = s.trim_matches(|c: char| {
+            c.is_whitespace()
+                || matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '\u{FEFF}')
+        });
+        if let Some(i) = bracket_pos(s)
+            && i > 0
+        {
+            s = &s[..i];
+        }
+        if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            let t = s.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '、' | '.' | '．'));
+            if !t.is_empty() {
+                s = t;
+            }
+        }
+        let mut s = s.trim_end_matches(|c: char| c.is_whitespace() || is_punct(c));
+        for suf in ["指标值", "指标"] {
+            if let Some(t) = s.strip_suffix(suf)
+                && !t.is_empty()
+            {
+                s = t;
+                break;
+            }
+        }
+        s.trim()
+    }
+
+    /// Every char at either end of a name, and next to its suffix, numbering or note, and
+    /// every name and value of the samples, give the core trimmed char by char.
+    #[test]
+    fn core_label_ends_told_by_bytes_trim_as_by_chars() {
+        let mut texts: Vec<String> = Vec::new();
+        for t in crate::ingest::samples::tables() {
+            for ind in t.indicators {
+                texts.extend([ind.level3, ind.value.into(), ind.level2.into()]);
+            }
+        }
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
+            texts.extend([
+                format!("{c}数量"),
+                format!("数量{c}"),
+                format!("{c}"),
+                format!("1、{c}指标"),
+                format!("a{c}指标{c}"),
+                format!("{c}质量（{c}）"),
+                format!("指标{c}"),
+            ]);
+        }
+        for text in &texts {
+            assert_eq!(core_label(text), core_label_trimmed_by_chars(text), "{text:?}");
+        }
     }
 
     #[test]
