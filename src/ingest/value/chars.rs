@@ -46,13 +46,24 @@ fn plain_end(s: &str) -> bool {
 
 /// A name reduced to its core for comparison: no bracketed note (`数量指标（或建筑规模指标）`),
 /// no leading `N、`/`1.` numbering, no trailing `指标` or punctuation.
+///
+/// [`Core::of`] takes it with whether it folds.
+#[cfg(test)]
 pub(crate) fn core_label(s: &str) -> &str {
+    core_label_marked(s).0
+}
+
+/// [`core_label`], and whether a byte of the text it was cut from (before any note) is one
+/// [`may_fold`] asks about: when none is, the core cannot fold, and is not read again. A name
+/// that starts with a bracket is not cut, and is always asked.
+fn core_label_marked(s: &str) -> (&str, bool) {
     let mut s = trim_cell(s);
     // A name that *starts* with a bracket keeps its text; only trailing notes go.
-    if let Some(i) = bracket_pos(s)
-        && i > 0
-    {
-        s = &s[..i];
+    let (bracket, mut marked) = bracket_pos_marked(s);
+    match bracket {
+        Some(0) => marked = true,
+        Some(i) => s = &s[..i],
+        None => {}
     }
     // Numbering such as `1、数量` or `2.质量`.
     if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
@@ -74,13 +85,23 @@ pub(crate) fn core_label(s: &str) -> &str {
             break;
         }
     }
-    if plain_start(s) && plain_end(s) { s } else { s.trim() }
+    (if plain_start(s) && plain_end(s) { s } else { s.trim() }, marked)
 }
 
 /// Byte position of the first `(`, `[`, `（` or `【`; a byte scan, a char at a time, as this
 /// runs on every name.
+///
+/// [`core_label`] finds it with what [`may_fold`] looks for.
+#[cfg(test)]
 pub(crate) fn bracket_pos(s: &str) -> Option<usize> {
+    bracket_pos_marked(s).0
+}
+
+/// [`bracket_pos`], and whether a byte before it is one [`may_fold`] looks for (ASCII
+/// whitespace or a lead byte C2, E2, E3 or EF): the name is read once for both.
+fn bracket_pos_marked(s: &str) -> (Option<usize>, bool) {
     let b = s.as_bytes();
+    let mut marked = false;
     let mut i = 0;
     while i < b.len() {
         let found = match b[i] {
@@ -91,11 +112,18 @@ pub(crate) fn bracket_pos(s: &str) -> Option<usize> {
             _ => false,
         };
         if found {
-            return Some(i);
+            return (Some(i), marked);
         }
+        marked |= may_fold_lead(b[i]);
         i += char_len(b[i]);
     }
-    None
+    (None, marked)
+}
+
+/// ASCII whitespace or the lead byte C2 (U+00A0), E2 (U+2000..), E3 (U+3000) or EF (U+FF01..):
+/// only such a byte can start a char that whitespace removal or [`fold_width`] changes.
+fn may_fold_lead(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF)
 }
 
 #[rustfmt::skip]
@@ -121,8 +149,8 @@ pub struct Core<'a> {
 
 impl<'a> Core<'a> {
     pub fn of(name: &'a str) -> Self {
-        let text = core_label(name);
-        Core { text, folds: may_fold(text) }
+        let (text, marked) = core_label_marked(name);
+        Core { text, folds: marked && may_fold(text) }
     }
 
     pub fn is_empty(self) -> bool {
@@ -167,7 +195,7 @@ pub(crate) fn may_fold(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i].is_ascii_whitespace() || matches!(b[i], 0xC2 | 0xE2 | 0xE3 | 0xEF) {
+        if may_fold_lead(b[i]) {
             return s.chars().any(|c| c.is_whitespace() || fold_width(c) != c);
         }
         i += char_len(b[i]);
@@ -225,7 +253,8 @@ mod tests {
     }
 
     /// Every char at either end of a name, and next to its suffix, numbering or note, and
-    /// every name and value of the samples, give the core trimmed char by char.
+    /// every name and value of the samples, give the core trimmed char by char, and whether
+    /// it folds as asked of the core alone.
     #[test]
     fn core_label_ends_told_by_bytes_trim_as_by_chars() {
         let mut texts: Vec<String> = Vec::new();
@@ -241,12 +270,16 @@ mod tests {
                 format!("{c}"),
                 format!("1、{c}指标"),
                 format!("a{c}指标{c}"),
+                format!("数{c}量"),
+                format!("数量{c}（a b）"),
+                format!("（{c}）数量"),
                 format!("{c}质量（{c}）"),
                 format!("指标{c}"),
             ]);
         }
         for text in &texts {
             assert_eq!(core_label(text), core_label_trimmed_by_chars(text), "{text:?}");
+            assert_eq!(Core::of(text).folds(), may_fold(core_label(text)), "{text:?}");
         }
     }
 
