@@ -108,8 +108,39 @@ const PERIOD_WORDS: &[&str] = &[
     "前完成", "内完成", "当年", "当月", "即时", "实时",
 ];
 
-fn unit_is(reading: &ValueReading, set: &[&str]) -> bool {
-    reading.unit.as_deref().is_some_and(|u| set.contains(&u))
+/// What the reading's unit is, told once per indicator: the checks ask it up to a dozen times,
+/// several of them a search of a unit list.
+#[derive(Debug, Clone, Copy, Default)]
+struct UnitIs {
+    none: bool,
+    pct: bool,
+    money: bool,
+    time: bool,
+    /// `分` or `‰`: a score or a share, like a percentage.
+    score: bool,
+    /// `分`, `级`, `星` or `‰`: a score or a grade.
+    grade: bool,
+    /// `月`, `年` or `日`: a point in time when the value is a deadline.
+    date: bool,
+    month: bool,
+    year: bool,
+}
+
+impl UnitIs {
+    fn of(reading: &ValueReading) -> Self {
+        let Some(u) = reading.unit.as_deref() else { return UnitIs { none: true, ..UnitIs::default() } };
+        UnitIs {
+            none: false,
+            pct: u == "%",
+            money: MONEY_UNITS.contains(&u),
+            time: TIME_UNITS.contains(&u),
+            score: matches!(u, "分" | "‰"),
+            grade: matches!(u, "分" | "级" | "星" | "‰"),
+            date: matches!(u, "月" | "年" | "日"),
+            month: u == "月",
+            year: u == "年",
+        }
+    }
 }
 
 /// Words of a date that make it a deadline (`6月底前`, `12月份`).
@@ -159,10 +190,8 @@ pub(super) static SCORE_WORDS: LazyLock<ValueWords> = LazyLock::new(|| ValueWord
 lexicon!(NON_MONEY_COST_LEX, NON_MONEY_COST_WORDS);
 
 /// `6月底前`, `2021年12月前`, a bare year: a point in time.
-fn is_deadline(v: &ListHits, r: &ValueReading) -> bool {
-    r.kind == ValueKind::Quantitative
-        && unit_is(r, &["月", "年", "日"])
-        && (v.contains(DEADLINE) || r.unit.as_deref() == Some("年"))
+fn is_deadline(v: &ListHits, r: &ValueReading, unit: UnitIs) -> bool {
+    r.kind == ValueKind::Quantitative && unit.date && (v.contains(DEADLINE) || unit.year)
 }
 
 /// Scores one indicator: 100 minus the weights of the [`INDICATOR_RULES`] it breaks.
@@ -192,7 +221,8 @@ pub fn score_indicator(ind: &IndicatorInput) -> Scored {
 fn value_flags(ind: &IndicatorInput, v: &str, flags: &mut Raised) {
     let r = ind.reading;
     let quant = r.kind == ValueKind::Quantitative;
-    let is_pct = r.unit.as_deref() == Some("%");
+    let unit = UnitIs::of(r);
+    let is_pct = unit.pct;
     // The name untrimmed: trimming drops quotes and whitespace, which no word holds, from its
     // ends, so it finds the same words, all shifted alike.
     let (vw, nw) = (ind.value_words, &SCORE_WORDS.scan(ind.level3));
@@ -205,14 +235,14 @@ fn value_flags(ind: &IndicatorInput, v: &str, flags: &mut Raised) {
     // Only a stated direction can be wrong.
     let pol = if up || down { polarity(nw).or_else(|| polarity(vw)) } else { None };
     let l2 = ind.level2_code;
-    let is_money = unit_is(r, MONEY_UNITS);
+    let is_money = unit.money;
 
     if !quant {
         flags.raise(NOT_QUANTIFIED);
         if is_vague(v) {
             flags.raise(VAGUE);
         }
-    } else if r.unit.is_none() {
+    } else if unit.none {
         flags.raise(NO_UNIT);
     }
 
@@ -220,13 +250,13 @@ fn value_flags(ind: &IndicatorInput, v: &str, flags: &mut Raised) {
     // takes the polarity of the rate it names, money under cost wants a ceiling, a count of
     // outputs wants a floor. A value in another unit (`减少7起` under `服务覆盖率`) measures
     // something else than its name; that is not a direction question.
-    let score_like = unit_is(r, &["分", "‰"]);
-    let rate_value = !quant || is_pct || score_like || r.unit.is_none();
-    let count_value = quant && !rate_value && !is_money && !unit_is(r, TIME_UNITS);
+    let score_like = unit.score;
+    let rate_value = !quant || is_pct || score_like || unit.none;
+    let count_value = quant && !rate_value && !is_money && !unit.time;
 
     // Direction: a rate target needs one. 100% and 0% need none (there is nothing above or
     // below them), nor does a stated change (`提高5%`).
-    if quant && is_rate && (is_pct || score_like || r.unit.is_none()) && r.op.is_none() && !up && !down {
+    if quant && is_rate && (is_pct || score_like || unit.none) && r.op.is_none() && !up && !down {
         let extreme = r.number.is_some_and(|n| n == Decimal::ONE_HUNDRED || n.is_zero());
         if !extreme {
             flags.raise(NO_DIRECTION);
@@ -250,7 +280,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, flags: &mut Raised) {
         flags.raise(WRONG_DIRECTION);
     }
 
-    if category_mismatch(ind, vw, nw) {
+    if category_mismatch(ind, unit, vw, nw) {
         flags.raise(CATEGORY_MISMATCH);
     }
 
@@ -258,7 +288,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, flags: &mut Raised) {
         flags.raise(COPIES_GOAL);
     }
 
-    if quant && implausible(ind, vw, nw, says_up) {
+    if quant && implausible(ind, unit, vw, nw, says_up) {
         flags.raise(IMPLAUSIBLE);
     }
 }
@@ -274,32 +304,29 @@ fn against_polarity(pol: Option<Polarity>, up: bool, down: bool) -> bool {
 
 /// A number the indicator cannot reach or that makes no sense: a rate over 100% (unless it
 /// measures growth), a negative count, a month past 12.
-fn implausible(ind: &IndicatorInput, v: &ListHits, level3: &ListHits, says_up: bool) -> bool {
+fn implausible(ind: &IndicatorInput, unit: UnitIs, v: &ListHits, level3: &ListHits, says_up: bool) -> bool {
     let r = ind.reading;
     let Some(n) = r.number else { return false };
-    let is_pct = r.unit.as_deref() == Some("%");
+    let is_pct = unit.pct;
     let growth = says_up || level3.contains(GROWTH);
     let over_100 = is_pct && n > Decimal::ONE_HUNDRED && !growth;
     let negative_count = n.is_sign_negative() && !is_pct && !growth && ind.level2_code == "quantity";
-    let bad_month = is_deadline(v, r) && r.unit.as_deref() == Some("月") && n > Decimal::from(12);
+    let bad_month = is_deadline(v, r, unit) && unit.month && n > Decimal::from(12);
     over_100 || negative_count || bad_month
 }
 
 /// Whether the value measures what its level-2 category asks for.
-fn category_mismatch(ind: &IndicatorInput, v: &ListHits, level3: &ListHits) -> bool {
+fn category_mismatch(ind: &IndicatorInput, unit: UnitIs, v: &ListHits, level3: &ListHits) -> bool {
     let r = ind.reading;
     let quant = r.kind == ValueKind::Quantitative;
-    let is_pct = r.unit.as_deref() == Some("%");
-    let time = unit_is(r, TIME_UNITS);
-    let money = unit_is(r, MONEY_UNITS);
-    let score_like = unit_is(r, &["分", "级", "星", "‰"]);
+    let (is_pct, time, money, score_like) = (unit.pct, unit.time, unit.money, unit.grade);
     match ind.level2_code {
         // A count: a share is fine only when the name is a rate or a share of a plan.
-        "quantity" => quant && ((is_pct && !level3.contains(SHARE)) || is_deadline(v, r)),
+        "quantity" => quant && ((is_pct && !level3.contains(SHARE)) || is_deadline(v, r, unit)),
         // A rate, a score or a named standard; not a head count or a date.
         "quality" => {
             if quant {
-                !(is_pct || score_like || r.unit.is_none() || v.contains(RATE_CHAR) || v.contains(STANDARD))
+                !(is_pct || score_like || unit.none || v.contains(RATE_CHAR) || v.contains(STANDARD))
             } else {
                 !v.contains(STANDARD)
             }
@@ -307,7 +334,7 @@ fn category_mismatch(ind: &IndicatorInput, v: &ListHits, level3: &ListHits) -> b
         // A date, a period or an on-time rate; `及时`, `全年` alone are none of these.
         "timeliness" => {
             if quant {
-                !(time || is_pct || is_deadline(v, r))
+                !(time || is_pct || is_deadline(v, r, unit))
             } else {
                 !v.contains(PERIOD)
             }
