@@ -183,6 +183,7 @@ impl WordLists {
     }
 
     /// Every list's answers for `s`, from one pass over its bytes.
+    #[inline]
     pub(crate) fn scan(&self, s: &str) -> ListHits {
         let dfa = &self.any;
         let mut state = dfa.start_state(Anchored::No).expect("the DFA is built for unanchored searches");
