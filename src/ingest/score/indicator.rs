@@ -1,6 +1,9 @@
 //! Stage 5, records (score): how measurable one indicator's target is.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
+
+use foldhash::{HashMap, HashMapExt};
 
 use rust_decimal::Decimal;
 
@@ -186,6 +189,37 @@ const SCORE_LISTS: [&[&str]; 11] = [
 /// indicator).
 pub(super) static SCORE_WORDS: LazyLock<ValueWords> = LazyLock::new(|| ValueWords::new(&SCORE_LISTS));
 
+thread_local! {
+    /// The words of level-3 names already scanned on this thread. A form's names (`预算执行率`,
+    /// `群众满意度`) come back in project after project, and a lookup costs a fraction of a scan.
+    static NAME_WORDS: RefCell<HashMap<Box<str>, ListHits>> = RefCell::new(HashMap::new());
+}
+
+/// The longest name (in bytes) whose words are remembered; a longer one is scanned each time.
+const REMEMBERED_MAX_BYTES: usize = 96;
+
+/// How many names a thread remembers; past this the memory starts over, so a corpus of
+/// ever-new names costs a bounded table.
+const REMEMBERED_MAX_NAMES: usize = 1 << 12;
+
+/// [`SCORE_WORDS`] of a level-3 name, remembered per name for short names.
+fn name_words(name: &str) -> ListHits {
+    if name.len() > REMEMBERED_MAX_BYTES {
+        return SCORE_WORDS.scan(name);
+    }
+    NAME_WORDS.with_borrow_mut(|seen| {
+        if let Some(hits) = seen.get(name) {
+            return *hits;
+        }
+        if seen.len() >= REMEMBERED_MAX_NAMES {
+            seen.clear();
+        }
+        let hits = SCORE_WORDS.scan(name);
+        seen.insert(name.into(), hits);
+        hits
+    })
+}
+
 // Asked of the 二级 label of cost indicators only.
 lexicon!(NON_MONEY_COST_LEX, NON_MONEY_COST_WORDS);
 
@@ -225,7 +259,7 @@ fn value_flags(ind: &IndicatorInput, v: &str, flags: &mut Raised) {
     let is_pct = unit.pct;
     // The name untrimmed: trimming drops quotes and whitespace, which no word holds, from its
     // ends, so it finds the same words, all shifted alike.
-    let (vw, nw) = (ind.value_words, &SCORE_WORDS.scan(ind.level3));
+    let (vw, nw) = (ind.value_words, &name_words(ind.level3));
     let is_rate = nw.contains(RATE) || vw.contains(RATE);
     // The name carries the polarity; a value with its own label (`合格率≤90%` under `作用`)
     // does when the name says nothing.
@@ -383,6 +417,21 @@ fn squash(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::ingest::value::Lexicon;
+
+    /// A remembered name's words are its scan's, for names seen again, long names, and past
+    /// the point where the memory starts over.
+    #[test]
+    fn a_remembered_name_has_the_words_of_its_scan() {
+        let mut names: Vec<String> = Vec::new();
+        for t in crate::ingest::samples::tables() {
+            names.extend(t.indicators.into_iter().map(|i| i.level3));
+        }
+        names.push("合格率".repeat(REMEMBERED_MAX_BYTES));
+        names.extend((0..REMEMBERED_MAX_NAMES + 10).map(|i| format!("{i}不合格率")));
+        for name in names.iter().chain(&names) {
+            assert_eq!(name_words(name), SCORE_WORDS.scan(name), "{name:?}");
+        }
+    }
 
     /// The one-pass scan of every list answers as each list's own automaton did, on every
     /// name and value of the samples, every list word, and random texts of the lists' chars

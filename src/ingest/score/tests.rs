@@ -251,7 +251,7 @@ fn a_value_read_for_the_score_reads_as_alone_and_finds_the_words_of_its_own_scan
     let mut rows: Vec<(String, String, String, Option<String>)> = Vec::new();
     for t in crate::ingest::samples::tables() {
         for ind in t.indicators {
-            rows.push((ind.value.into(), ind.level3, ind.level2.into(), ind.unit_column.map(Into::into)));
+            rows.push((ind.value.into(), ind.level3, ind.level2.into(), ind.unit_column));
         }
     }
     assert!(rows.len() > 1000, "{} sample indicators", rows.len());
