@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use foldhash::{HashMap, HashMapExt};
-
 use rust_decimal::Decimal;
 
 use super::rules::*;

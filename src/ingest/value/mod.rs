@@ -15,11 +15,11 @@ mod numbers;
 mod ops;
 mod units;
 
+use std::sync::LazyLock;
+
 use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde::Serialize;
-
-use std::sync::LazyLock;
 
 use numbers::{NumTok, range_end, scan_numbers};
 use ops::{OP_LISTS, read_op};
