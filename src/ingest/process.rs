@@ -10,7 +10,7 @@ use crate::ingest::decode::{self, DecodeError};
 use crate::ingest::form::{self, Table};
 use crate::ingest::layout;
 use crate::ingest::score::{self, IndicatorInput, ProjectIndicator, ProjectInput, Scored};
-use crate::ingest::value::{Core, ValueReading, read_value_of_cores};
+use crate::ingest::value::{Core, ValueReading};
 use crate::ingest::walk::Entry;
 use crate::store::records::{FileRow, IndicatorRow, IndicatorsBuilder, ProjectRow, Rows, Status};
 
@@ -581,7 +581,8 @@ fn score_indicators(t: &Table, cores: &[Core], goals: &[&str]) -> Option<Vec<(Va
         if ind.level2 != level2.0 {
             level2 = (&ind.level2, Core::of(&ind.level2));
         }
-        let reading = read_value_of_cores(&ind.value, level3_core, level2.1, ind.unit_column.as_deref());
+        let (reading, value_words) =
+            score::read_value_for_score(&ind.value, level3_core, level2.1, ind.unit_column.as_deref());
         let s = score::score_indicator(&IndicatorInput {
             level1_code: ind.level1_code,
             level2_code: ind.level2_code,
@@ -590,6 +591,7 @@ fn score_indicators(t: &Table, cores: &[Core], goals: &[&str]) -> Option<Vec<(Va
             level3_core,
             value: &ind.value,
             reading: &reading,
+            value_words: &value_words,
             goal_texts: goals,
         });
         scored.push((reading, s));
@@ -620,6 +622,16 @@ fn score_project(year: i32, t: &Table, cores: &[Core], scored: &[(ValueReading, 
     score::score_project(&ProjectInput { year, form: t.form, indicators: &project_inds })
 }
 
+/// The id of a table: the hash of its file's path and content hash and its index in the file,
+/// one per line, hashed as the parts stream in rather than joined into a text first.
+fn project_id(path: &str, hash: &str, table_index: usize) -> String {
+    let mut h = blake3::Hasher::new();
+    for part in [path, "\n", hash, "\n", &table_index.to_string()] {
+        h.update(part.as_bytes());
+    }
+    h.finalize().to_hex()[..16].to_string()
+}
+
 /// A table's project row and indicator rows. The table is taken: each indicator's text moves
 /// into its row and is freed once appended, so a long table's indicators and their Arrow
 /// columns are never both whole in memory.
@@ -634,7 +646,7 @@ fn rows_of(
 ) {
     // The path is part of the id: the same disclosure saved twice (two scrapes, two formats)
     // is two files in the dataset, and joins on project_id must not multiply their rows.
-    let project_id = blake3::hash(format!("{path}\n{hash}\n{table_index}").as_bytes()).to_hex()[..16].to_string();
+    let project_id = project_id(path, hash, table_index);
     // Shared by every indicator row of the table rather than copied into each.
     let (row_project_id, row_path): (Arc<str>, Arc<str>) = (project_id.as_str().into(), path.into());
     let goals: Vec<&str> = [t.midterm_goal.as_deref(), t.annual_goal.as_deref()].into_iter().flatten().collect();
@@ -804,6 +816,14 @@ mod tests {
         for d in numbers {
             let (got, want) = (float_of(d), parsed(d));
             assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{d}");
+        }
+    }
+
+    #[test]
+    fn a_streamed_project_id_is_the_hash_of_its_joined_parts() {
+        for (path, hash, index) in [("", "", 0), ("a/b.txt", "0123abcd", 7), ("年度/项目\n.html", "ff", 123_456)] {
+            let joined = blake3::hash(format!("{path}\n{hash}\n{index}").as_bytes()).to_hex()[..16].to_string();
+            assert_eq!(project_id(path, hash, index), joined);
         }
     }
 

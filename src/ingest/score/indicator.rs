@@ -1,14 +1,16 @@
 //! Stage 5, records (score): how measurable one indicator's target is.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
+use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
 
 use super::rules::*;
 use super::{IndicatorInput, Scored};
 use crate::ingest::text::fold_width;
 use crate::ingest::value::{
-    ListHits, ValueKind, ValueReading, WordLists, is_generic_label, is_punct, lexicon, trim_cell,
+    ListHits, ValueKind, ValueReading, ValueWords, is_generic_label, is_punct, lexicon, trim_cell,
 };
 
 /// Rate-like indicators, where a target needs a direction.
@@ -108,8 +110,39 @@ const PERIOD_WORDS: &[&str] = &[
     "前完成", "内完成", "当年", "当月", "即时", "实时",
 ];
 
-fn unit_is(reading: &ValueReading, set: &[&str]) -> bool {
-    reading.unit.as_deref().is_some_and(|u| set.contains(&u))
+/// What the reading's unit is, told once per indicator: the checks ask it up to a dozen times,
+/// several of them a search of a unit list.
+#[derive(Debug, Clone, Copy, Default)]
+struct UnitIs {
+    none: bool,
+    pct: bool,
+    money: bool,
+    time: bool,
+    /// `分` or `‰`: a score or a share, like a percentage.
+    score: bool,
+    /// `分`, `级`, `星` or `‰`: a score or a grade.
+    grade: bool,
+    /// `月`, `年` or `日`: a point in time when the value is a deadline.
+    date: bool,
+    month: bool,
+    year: bool,
+}
+
+impl UnitIs {
+    fn of(reading: &ValueReading) -> Self {
+        let Some(u) = reading.unit.as_deref() else { return UnitIs { none: true, ..UnitIs::default() } };
+        UnitIs {
+            none: false,
+            pct: u == "%",
+            money: MONEY_UNITS.contains(&u),
+            time: TIME_UNITS.contains(&u),
+            score: matches!(u, "分" | "‰"),
+            grade: matches!(u, "分" | "级" | "星" | "‰"),
+            date: matches!(u, "月" | "年" | "日"),
+            month: u == "月",
+            year: u == "年",
+        }
+    }
 }
 
 /// Words of a date that make it a deadline (`6月底前`, `12月份`).
@@ -121,19 +154,20 @@ const SHARE_WORDS: &[&str] = &["率", "比例", "占比", "计划", "完成", "�
 /// 二级 labels of costs that 101号 allows to be stated in words.
 const NON_MONEY_COST_WORDS: &[&str] = &["社会成本", "生态", "环境成本"];
 
-// The lists asked of every value and name, by their index in [`SCORE_LISTS`].
-const RATE: usize = 0;
-const GOOD: usize = 1;
-const BAD: usize = 2;
-const UP: usize = 3;
-const DOWN: usize = 4;
-const GROWTH: usize = 5;
-const SHARE: usize = 6;
-const STANDARD: usize = 7;
-const PERIOD: usize = 8;
-const DEADLINE: usize = 9;
+// The lists asked of every value and name, by their index in the scan: the reader's lists of
+// comparison words come first, then [`SCORE_LISTS`].
+const RATE: usize = ValueWords::MORE;
+const GOOD: usize = ValueWords::MORE + 1;
+const BAD: usize = ValueWords::MORE + 2;
+const UP: usize = ValueWords::MORE + 3;
+const DOWN: usize = ValueWords::MORE + 4;
+const GROWTH: usize = ValueWords::MORE + 5;
+const SHARE: usize = ValueWords::MORE + 6;
+const STANDARD: usize = ValueWords::MORE + 7;
+const PERIOD: usize = ValueWords::MORE + 8;
+const DEADLINE: usize = ValueWords::MORE + 9;
 /// `率` anywhere in a value: a quality value naming a rate.
-const RATE_CHAR: usize = 10;
+const RATE_CHAR: usize = ValueWords::MORE + 10;
 const SCORE_LISTS: [&[&str]; 11] = [
     RATE_MARKERS,
     GOOD_MARKERS,
@@ -148,51 +182,83 @@ const SCORE_LISTS: [&[&str]; 11] = [
     &["率"],
 ];
 
-/// Every list a score asks about, in one automaton: the name and the value are each read once
-/// for all of them, instead of once per list asked (up to ten passes per indicator).
-static SCORE_WORDS: LazyLock<WordLists> = LazyLock::new(|| WordLists::new(&SCORE_LISTS));
+/// Every list a score asks about, in one automaton with the reader's: the name and the value
+/// are each read once for all of them, the value in the pass that reads its comparison
+/// ([`super::read_value_for_score`]), instead of once per list asked (up to ten passes per
+/// indicator).
+pub(super) static SCORE_WORDS: LazyLock<ValueWords> = LazyLock::new(|| ValueWords::new(&SCORE_LISTS));
+
+thread_local! {
+    /// The words of level-3 names already scanned on this thread. A form's names (`预算执行率`,
+    /// `群众满意度`) come back in project after project, and a lookup costs a fraction of a scan.
+    static NAME_WORDS: RefCell<HashMap<Box<str>, ListHits>> = RefCell::new(HashMap::new());
+}
+
+/// The longest name (in bytes) whose words are remembered; a longer one is scanned each time.
+const REMEMBERED_MAX_BYTES: usize = 96;
+
+/// How many names a thread remembers; past this the memory starts over, so a corpus of
+/// ever-new names costs a bounded table.
+const REMEMBERED_MAX_NAMES: usize = 1 << 12;
+
+/// [`SCORE_WORDS`] of a level-3 name, remembered per name for short names.
+fn name_words(name: &str) -> ListHits {
+    if name.len() > REMEMBERED_MAX_BYTES {
+        return SCORE_WORDS.scan(name);
+    }
+    NAME_WORDS.with_borrow_mut(|seen| {
+        if let Some(hits) = seen.get(name) {
+            return *hits;
+        }
+        if seen.len() >= REMEMBERED_MAX_NAMES {
+            seen.clear();
+        }
+        let hits = SCORE_WORDS.scan(name);
+        seen.insert(name.into(), hits);
+        hits
+    })
+}
 
 // Asked of the 二级 label of cost indicators only.
 lexicon!(NON_MONEY_COST_LEX, NON_MONEY_COST_WORDS);
 
 /// `6月底前`, `2021年12月前`, a bare year: a point in time.
-fn is_deadline(v: &ListHits, r: &ValueReading) -> bool {
-    r.kind == ValueKind::Quantitative
-        && unit_is(r, &["月", "年", "日"])
-        && (v.contains(DEADLINE) || r.unit.as_deref() == Some("年"))
+fn is_deadline(v: &ListHits, r: &ValueReading, unit: UnitIs) -> bool {
+    r.kind == ValueKind::Quantitative && unit.date && (v.contains(DEADLINE) || unit.year)
 }
 
 /// Scores one indicator: 100 minus the weights of the [`INDICATOR_RULES`] it breaks.
 pub fn score_indicator(ind: &IndicatorInput) -> Scored {
-    let mut flags: Vec<&'static str> = Vec::new();
+    let mut flags = Raised::new(INDICATOR_RULES);
     let r = ind.reading;
     let v = trim_cell(ind.value);
-    let level3 = trim_cell(ind.level3);
 
     let c3 = ind.level3_core;
     // Only bare category words: `服务对象满意度` repeats its level-2 label too, but it says
     // whose satisfaction is measured, which is what 指向明确 asks.
     if c3.is_empty() || is_generic_label(c3) {
-        flags.push(GENERIC_NAME);
+        flags.raise(GENERIC_NAME);
     }
 
     match r.kind {
-        ValueKind::Empty => flags.push(EMPTY),
-        ValueKind::Placeholder => flags.push(PLACEHOLDER),
-        ValueKind::Quantitative | ValueKind::Qualitative => value_flags(ind, v, level3, &mut flags),
+        ValueKind::Empty => flags.raise(EMPTY),
+        ValueKind::Placeholder => flags.raise(PLACEHOLDER),
+        ValueKind::Quantitative | ValueKind::Qualitative => value_flags(ind, v, &mut flags),
     }
 
-    // Keep table order, so equal inputs give equal flag lists whatever the check order.
-    flags.sort_by_key(|f| INDICATOR_RULES.iter().position(|r| r.code == *f));
-    let score = 100u32.saturating_sub(penalty(INDICATOR_RULES, &flags));
-    Scored { score: score.min(100) as u8, flags }
+    // Listed in table order, so equal inputs give equal flag lists whatever the check order.
+    flags.score(100)
 }
 
-fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'static str>) {
+/// The flags of a filled-in value; `v` is trimmed.
+fn value_flags(ind: &IndicatorInput, v: &str, flags: &mut Raised) {
     let r = ind.reading;
     let quant = r.kind == ValueKind::Quantitative;
-    let is_pct = r.unit.as_deref() == Some("%");
-    let (vw, nw) = (SCORE_WORDS.scan(v), SCORE_WORDS.scan(level3));
+    let unit = UnitIs::of(r);
+    let is_pct = unit.pct;
+    // The name untrimmed: trimming drops quotes and whitespace, which no word holds, from its
+    // ends, so it finds the same words, all shifted alike.
+    let (vw, nw) = (ind.value_words, &name_words(ind.level3));
     let is_rate = nw.contains(RATE) || vw.contains(RATE);
     // The name carries the polarity; a value with its own label (`合格率≤90%` under `作用`)
     // does when the name says nothing.
@@ -200,33 +266,33 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
     let up = r.op.is_some_and(|o| o == ">=" || o == ">") || says_up;
     let down = r.op.is_some_and(|o| o == "<=" || o == "<") || vw.contains(DOWN);
     // Only a stated direction can be wrong.
-    let pol = if up || down { polarity(&nw).or_else(|| polarity(&vw)) } else { None };
+    let pol = if up || down { polarity(nw).or_else(|| polarity(vw)) } else { None };
     let l2 = ind.level2_code;
-    let is_money = unit_is(r, MONEY_UNITS);
+    let is_money = unit.money;
 
     if !quant {
-        flags.push(NOT_QUANTIFIED);
+        flags.raise(NOT_QUANTIFIED);
         if is_vague(v) {
-            flags.push(VAGUE);
+            flags.raise(VAGUE);
         }
-    } else if r.unit.is_none() {
-        flags.push(NO_UNIT);
+    } else if unit.none {
+        flags.raise(NO_UNIT);
     }
 
     // What the number measures decides which direction rule applies: a share or a score
     // takes the polarity of the rate it names, money under cost wants a ceiling, a count of
     // outputs wants a floor. A value in another unit (`减少7起` under `服务覆盖率`) measures
     // something else than its name; that is not a direction question.
-    let score_like = unit_is(r, &["分", "‰"]);
-    let rate_value = !quant || is_pct || score_like || r.unit.is_none();
-    let count_value = quant && !rate_value && !is_money && !unit_is(r, TIME_UNITS);
+    let score_like = unit.score;
+    let rate_value = !quant || is_pct || score_like || unit.none;
+    let count_value = quant && !rate_value && !is_money && !unit.time;
 
     // Direction: a rate target needs one. 100% and 0% need none (there is nothing above or
     // below them), nor does a stated change (`提高5%`).
-    if quant && is_rate && (is_pct || score_like || r.unit.is_none()) && r.op.is_none() && !up && !down {
+    if quant && is_rate && (is_pct || score_like || unit.none) && r.op.is_none() && !up && !down {
         let extreme = r.number.is_some_and(|n| n == Decimal::ONE_HUNDRED || n.is_zero());
         if !extreme {
-            flags.push(NO_DIRECTION);
+            flags.raise(NO_DIRECTION);
         }
     }
 
@@ -244,19 +310,19 @@ fn value_flags(ind: &IndicatorInput, v: &str, level3: &str, flags: &mut Vec<&'st
         false
     };
     if wrong {
-        flags.push(WRONG_DIRECTION);
+        flags.raise(WRONG_DIRECTION);
     }
 
-    if category_mismatch(ind, &vw, &nw) {
-        flags.push(CATEGORY_MISMATCH);
+    if category_mismatch(ind, unit, vw, nw) {
+        flags.raise(CATEGORY_MISMATCH);
     }
 
     if copies_goal(v, ind.goal_texts) {
-        flags.push(COPIES_GOAL);
+        flags.raise(COPIES_GOAL);
     }
 
-    if quant && implausible(ind, &vw, &nw, says_up) {
-        flags.push(IMPLAUSIBLE);
+    if quant && implausible(ind, unit, vw, nw, says_up) {
+        flags.raise(IMPLAUSIBLE);
     }
 }
 
@@ -271,32 +337,29 @@ fn against_polarity(pol: Option<Polarity>, up: bool, down: bool) -> bool {
 
 /// A number the indicator cannot reach or that makes no sense: a rate over 100% (unless it
 /// measures growth), a negative count, a month past 12.
-fn implausible(ind: &IndicatorInput, v: &ListHits, level3: &ListHits, says_up: bool) -> bool {
+fn implausible(ind: &IndicatorInput, unit: UnitIs, v: &ListHits, level3: &ListHits, says_up: bool) -> bool {
     let r = ind.reading;
     let Some(n) = r.number else { return false };
-    let is_pct = r.unit.as_deref() == Some("%");
+    let is_pct = unit.pct;
     let growth = says_up || level3.contains(GROWTH);
     let over_100 = is_pct && n > Decimal::ONE_HUNDRED && !growth;
     let negative_count = n.is_sign_negative() && !is_pct && !growth && ind.level2_code == "quantity";
-    let bad_month = is_deadline(v, r) && r.unit.as_deref() == Some("月") && n > Decimal::from(12);
+    let bad_month = is_deadline(v, r, unit) && unit.month && n > Decimal::from(12);
     over_100 || negative_count || bad_month
 }
 
 /// Whether the value measures what its level-2 category asks for.
-fn category_mismatch(ind: &IndicatorInput, v: &ListHits, level3: &ListHits) -> bool {
+fn category_mismatch(ind: &IndicatorInput, unit: UnitIs, v: &ListHits, level3: &ListHits) -> bool {
     let r = ind.reading;
     let quant = r.kind == ValueKind::Quantitative;
-    let is_pct = r.unit.as_deref() == Some("%");
-    let time = unit_is(r, TIME_UNITS);
-    let money = unit_is(r, MONEY_UNITS);
-    let score_like = unit_is(r, &["分", "级", "星", "‰"]);
+    let (is_pct, time, money, score_like) = (unit.pct, unit.time, unit.money, unit.grade);
     match ind.level2_code {
         // A count: a share is fine only when the name is a rate or a share of a plan.
-        "quantity" => quant && ((is_pct && !level3.contains(SHARE)) || is_deadline(v, r)),
+        "quantity" => quant && ((is_pct && !level3.contains(SHARE)) || is_deadline(v, r, unit)),
         // A rate, a score or a named standard; not a head count or a date.
         "quality" => {
             if quant {
-                !(is_pct || score_like || r.unit.is_none() || v.contains(RATE_CHAR) || v.contains(STANDARD))
+                !(is_pct || score_like || unit.none || v.contains(RATE_CHAR) || v.contains(STANDARD))
             } else {
                 !v.contains(STANDARD)
             }
@@ -304,7 +367,7 @@ fn category_mismatch(ind: &IndicatorInput, v: &ListHits, level3: &ListHits) -> b
         // A date, a period or an on-time rate; `及时`, `全年` alone are none of these.
         "timeliness" => {
             if quant {
-                !(time || is_pct || is_deadline(v, r))
+                !(time || is_pct || is_deadline(v, r, unit))
             } else {
                 !v.contains(PERIOD)
             }
@@ -325,10 +388,10 @@ fn category_mismatch(ind: &IndicatorInput, v: &ListHits, level3: &ListHits) -> b
     }
 }
 
-/// The value restates a goal: it is long enough to be a sentence and a goal contains it.
+/// The value (trimmed) restates a goal: it is long enough to be a sentence and a goal contains it.
 fn copies_goal(v: &str, goals: &[&str]) -> bool {
     const MIN_CHARS: usize = 12;
-    let core = trim_cell(v).trim_end_matches(is_punct);
+    let core = v.trim_end_matches(is_punct);
     if goals.is_empty() || core.chars().nth(MIN_CHARS - 1).is_none() {
         return false;
     }
@@ -354,9 +417,24 @@ mod tests {
     use super::*;
     use crate::ingest::value::Lexicon;
 
+    /// A remembered name's words are its scan's, for names seen again, long names, and past
+    /// the point where the memory starts over.
+    #[test]
+    fn a_remembered_name_has_the_words_of_its_scan() {
+        let mut names: Vec<String> = Vec::new();
+        for t in crate::ingest::samples::tables() {
+            names.extend(t.indicators.into_iter().map(|i| i.level3));
+        }
+        names.push("合格率".repeat(REMEMBERED_MAX_BYTES));
+        names.extend((0..REMEMBERED_MAX_NAMES + 10).map(|i| format!("{i}不合格率")));
+        for name in names.iter().chain(&names) {
+            assert_eq!(name_words(name), SCORE_WORDS.scan(name), "{name:?}");
+        }
+    }
+
     /// The one-pass scan of every list answers as each list's own automaton did, on every
     /// name and value of the samples, every list word, and random texts of the lists' chars
-    /// (overlaps, words shared by lists, near misses).
+    /// (overlaps, words shared by lists, near misses); a name untrimmed as trimmed.
     #[test]
     fn one_scan_answers_as_each_list_alone() {
         let lists: Vec<Lexicon> = SCORE_LISTS.iter().map(|l| Lexicon::new(l)).collect();
@@ -386,8 +464,20 @@ mod tests {
         for s in &texts {
             let hits = SCORE_WORDS.scan(s);
             for (k, lex) in lists.iter().enumerate() {
-                assert_eq!(hits.contains(k), lex.contains(s), "list {k} in {s:?}");
-                assert_eq!(hits.last_end(k), lex.last_end(s), "last end of list {k} in {s:?}");
+                let list = ValueWords::MORE + k;
+                assert_eq!(hits.contains(list), lex.contains(s), "list {k} in {s:?}");
+                assert_eq!(hits.last_end(list), lex.last_end(s), "last end of list {k} in {s:?}");
+                assert_eq!(hits.first(list), lex.first(s).map(|(i, w)| (i, w.len())), "first of list {k} in {s:?}");
+            }
+            // Wrapped in what trim_cell drops, a name finds the same words, shifted alike.
+            let wrapped = format!(" “{s}”\u{3000}");
+            let trimmed = trim_cell(&wrapped);
+            let shift = trimmed.as_ptr() as usize - wrapped.as_ptr() as usize;
+            let (w, t) = (SCORE_WORDS.scan(&wrapped), SCORE_WORDS.scan(trimmed));
+            for list in 0..ValueWords::MORE + SCORE_LISTS.len() {
+                assert_eq!(w.contains(list), t.contains(list), "list {list} in {wrapped:?}");
+                assert_eq!(w.last_end(list).map(|(e, n)| (e - shift, n)), t.last_end(list), "{list} in {wrapped:?}");
+                assert_eq!(w.first(list).map(|(i, n)| (i - shift, n)), t.first(list), "{list} in {wrapped:?}");
             }
         }
     }

@@ -17,7 +17,7 @@ mod rules;
 
 use serde::Serialize;
 
-use crate::ingest::value::{Core, ValueReading};
+use crate::ingest::value::{Core, ListHits, ValueReading, read_value_words};
 
 pub use indicator::score_indicator;
 pub use project::score_project;
@@ -47,8 +47,21 @@ pub struct IndicatorInput<'a> {
     /// The value as printed (指标值).
     pub value: &'a str,
     pub reading: &'a ValueReading,
+    /// The words of the value, as [`read_value_for_score`] found them with its reading.
+    pub value_words: &'a ListHits,
     /// The project's goal texts (总体目标, 中期 and 年度), to catch values copied from them.
     pub goal_texts: &'a [&'a str],
+}
+
+/// Reads a value for [`score_indicator`]: its reading and its words, in one pass over it that
+/// finds the words of the reader's comparisons and of every list the score asks of a value.
+pub fn read_value_for_score(
+    value: &str,
+    level3_core: Core,
+    level2_core: Core,
+    unit_column: Option<&str>,
+) -> (ValueReading, ListHits) {
+    read_value_words(value, level3_core, level2_core, unit_column, &indicator::SCORE_WORDS)
 }
 
 /// One indicator of a project as [`score_project`] sees it.

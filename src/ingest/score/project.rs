@@ -19,7 +19,7 @@ fn filled(p: &ProjectIndicator) -> bool {
 /// blank or repeating its name does not cover its category.
 pub fn score_project(p: &ProjectInput) -> Scored {
     let inds = p.indicators;
-    let mut flags: Vec<&'static str> = Vec::new();
+    let mut flags = Raised::new(PROJECT_RULES);
     let base: u32 = if inds.is_empty() {
         0
     } else {
@@ -33,37 +33,36 @@ pub fn score_project(p: &ProjectInput) -> Scored {
     let covers = |pred: &dyn Fn(&ProjectIndicator) -> bool| inds.iter().filter(side).any(|i| filled(i) && pred(i));
 
     if !covers(&|i| i.level2_code == "quantity") {
-        flags.push(MISSING_QUANTITY);
+        flags.raise(MISSING_QUANTITY);
     }
     if !covers(&|i| i.level2_code == "quality") {
-        flags.push(MISSING_QUALITY);
+        flags.raise(MISSING_QUALITY);
     }
     if !covers(&|i| i.level2_code == "timeliness") {
-        flags.push(MISSING_TIMELINESS);
+        flags.raise(MISSING_TIMELINESS);
     }
     if !covers(&|i| i.level1_code == "outcome") {
-        flags.push(MISSING_OUTCOME);
+        flags.raise(MISSING_OUTCOME);
     }
     if !covers(&|i| i.level1_code == "satisfaction" || i.level2_code == "satisfaction") {
-        flags.push(MISSING_SATISFACTION);
+        flags.raise(MISSING_SATISFACTION);
     }
     if p.year >= 2021 && !covers(&|i| i.level1_code == "cost" || i.level2_code == "cost") {
-        flags.push(MISSING_COST);
+        flags.raise(MISSING_COST);
     }
     if inds.iter().filter(side).filter(|i| filled(i)).count() < 3 {
-        flags.push(TOO_FEW_INDICATORS);
+        flags.raise(TOO_FEW_INDICATORS);
     }
 
     let (same, exceeds) = compare_horizons(inds);
     if p.form == "approval" && same {
-        flags.push(ANNUAL_SAME_AS_MIDTERM);
+        flags.raise(ANNUAL_SAME_AS_MIDTERM);
     }
     if exceeds {
-        flags.push(ANNUAL_EXCEEDS_MIDTERM);
+        flags.raise(ANNUAL_EXCEEDS_MIDTERM);
     }
 
-    let score = base.saturating_sub(penalty(PROJECT_RULES, &flags));
-    Scored { score: score.min(100) as u8, flags }
+    flags.score(base)
 }
 
 fn pair_key<'a>(i: &ProjectIndicator<'a>) -> (&'a str, &'a str) {

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::Scored;
+
 /// One penalty: a stable code (stored in the dataset), its weight and a one-line meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Rule {
@@ -133,6 +135,63 @@ pub fn describe(code: &str) -> &'static str {
     rule(code).map_or("", |r| r.description)
 }
 
-pub(super) fn penalty(table: &[Rule], flags: &[&'static str]) -> u32 {
-    flags.iter().map(|f| table.iter().find(|r| r.code == *f).map_or(0, |r| u32::from(r.weight))).sum()
+/// The rules of one table a score breaks, a bit per row: raised in whatever order the checks
+/// run, then listed and weighed in the table's order. Pushed to a list, the flags were sorted
+/// into table order and each looked up again for its weight, on every indicator.
+pub(super) struct Raised {
+    table: &'static [Rule],
+    bits: u32,
+}
+
+impl Raised {
+    pub(super) fn new(table: &'static [Rule]) -> Self {
+        assert!(table.len() <= 32, "a rule is one bit of a u32");
+        Raised { table, bits: 0 }
+    }
+
+    /// Raises the rule of `code`, a row of the table.
+    pub(super) fn raise(&mut self, code: &str) {
+        let row = self.table.iter().position(|r| r.code == code).expect("a flag is a row of its rule table");
+        self.bits |= 1 << row;
+    }
+
+    /// `base` minus the weights raised, floored at 0 and capped at 100, with the codes raised.
+    pub(super) fn score(self, base: u32) -> Scored {
+        // Most indicators break no rule: no list is allocated for them.
+        let mut flags = Vec::with_capacity(self.bits.count_ones() as usize);
+        let mut penalty = 0u32;
+        let mut bits = self.bits;
+        while bits != 0 {
+            let rule = &self.table[bits.trailing_zeros() as usize];
+            bits &= bits - 1;
+            flags.push(rule.code);
+            penalty += u32::from(rule.weight);
+        }
+        Scored { score: base.saturating_sub(penalty).min(100) as u8, flags }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rules raised in any order are listed in table order and their weights summed, as the
+    /// sorted list of flags and its penalty were.
+    #[test]
+    fn raised_rules_come_out_in_table_order_with_their_weights() {
+        for table in [INDICATOR_RULES, PROJECT_RULES] {
+            for mask in 0u32..1 << table.len() {
+                let picked: Vec<&'static str> =
+                    table.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, r)| r.code).collect();
+                let mut raised = Raised::new(table);
+                for code in picked.iter().rev().chain(&picked) {
+                    raised.raise(code);
+                }
+                let penalty: u32 = picked.iter().map(|c| u32::from(rule(c).expect("a rule").weight)).sum();
+                let s = raised.score(100);
+                assert_eq!(s.flags, picked);
+                assert_eq!(u32::from(s.score), 100u32.saturating_sub(penalty));
+            }
+        }
+    }
 }

@@ -1,8 +1,8 @@
 use super::*;
-use crate::ingest::value::{Core, ValueReading, core_label, read_value};
+use crate::ingest::value::{Core, ValueKind, ValueReading, core_label, read_value, trim_cell};
 
 fn score(l1: &str, l2c: &str, l2: &str, l3: &str, value: &str, goals: &[&str]) -> Scored {
-    let reading = read_value(value, l3, l2, None);
+    let (reading, value_words) = read_value_for_score(value, Core::of(l3), Core::of(l2), None);
     score_indicator(&IndicatorInput {
         level1_code: l1,
         level2_code: l2c,
@@ -11,6 +11,7 @@ fn score(l1: &str, l2c: &str, l2: &str, l3: &str, value: &str, goals: &[&str]) -
         level3_core: Core::of(l3),
         value,
         reading: &reading,
+        value_words: &value_words,
         goal_texts: goals,
     })
 }
@@ -220,7 +221,7 @@ fn never_panics_on_random_text() {
                 s.push(ALPHABET[(r >> 8) as usize % ALPHABET.len()]);
             }
         }
-        let r = read_value(&s, &s, "质量指标", Some(&s));
+        let (r, words) = read_value_for_score(&s, Core::of(&s), Core::of("质量指标"), Some(&s));
         for l2 in ["quantity", "quality", "timeliness", "cost", "satisfaction", "other"] {
             let sc = score_indicator(&IndicatorInput {
                 level1_code: "output",
@@ -230,6 +231,7 @@ fn never_panics_on_random_text() {
                 level3_core: Core::of(&s),
                 value: &s,
                 reading: &r,
+                value_words: &words,
                 goal_texts: &goals,
             });
             assert!(sc.score <= 100);
@@ -237,5 +239,40 @@ fn never_panics_on_random_text() {
     }
     for s in ["9".repeat(200), "1.".repeat(50), "，000".repeat(30), "-".repeat(10) + "5"] {
         let _ = read_value(&s, "", "", None);
+    }
+}
+
+/// Read for the score, a value gives the reading [`read_value`] gives, and the words of a
+/// filled-in value are those a scan of the trimmed value on its own finds (what the scorer
+/// scanned before the reader's pass found them): on every indicator of the samples and on
+/// random texts.
+#[test]
+fn a_value_read_for_the_score_reads_as_alone_and_finds_the_words_of_its_own_scan() {
+    let mut rows: Vec<(String, String, String, Option<String>)> = Vec::new();
+    for t in crate::ingest::samples::tables() {
+        for ind in t.indicators {
+            rows.push((ind.value.into(), ind.level3, ind.level2.into(), ind.unit_column));
+        }
+    }
+    assert!(rows.len() > 1000, "{} sample indicators", rows.len());
+    let alphabet: Vec<char> =
+        "不低于超过以内达到提高降低合格率满意及时年底前月个万元%≥≤＞=1203. “”数量质量".chars().collect();
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..20_000 {
+        let mut text = |n: u64| (0..next() % n).map(|_| alphabet[next() as usize % alphabet.len()]).collect::<String>();
+        rows.push((text(14), text(6), text(4), None));
+    }
+    for (value, l3, l2, unit) in &rows {
+        let (reading, words) = read_value_for_score(value, Core::of(l3), Core::of(l2), unit.as_deref());
+        assert_eq!(reading, read_value(value, l3, l2, unit.as_deref()), "{value:?} under {l3:?}");
+        let filled = matches!(reading.kind, ValueKind::Quantitative | ValueKind::Qualitative);
+        let alone = super::indicator::SCORE_WORDS.scan(trim_cell(value));
+        assert_eq!(words, if filled { alone } else { Default::default() }, "{value:?} under {l3:?}");
     }
 }

@@ -23,10 +23,7 @@ pub(crate) fn trim_cell(s: &str) -> &str {
     // Most names and values begin and end with a Han char (lead byte E4..E9), a digit or a
     // letter, none of which is trimmed: told from the bytes at both ends, without setting up
     // `trim_matches`' searchers (a fifth of scoring's instructions).
-    let b = s.as_bytes();
-    let kept = |i: usize| b[i].is_ascii_alphanumeric() || (0xE4..=0xE9).contains(&b[i]);
-    let n = b.len();
-    if n > 0 && kept(0) && (b[n - 1].is_ascii_alphanumeric() || n >= 3 && s.is_char_boundary(n - 3) && kept(n - 3)) {
+    if plain_start(s) && plain_end(s) {
         return s;
     }
     s.trim_matches(|c: char| {
@@ -34,15 +31,39 @@ pub(crate) fn trim_cell(s: &str) -> &str {
     })
 }
 
+/// Whether `s` starts with a Han char (lead byte E4..E9, U+4000..U+9FFF) or an ASCII letter or
+/// digit: none is whitespace, a quote or punctuation, so no trim of those changes the start.
+fn plain_start(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(|&b| b.is_ascii_alphanumeric() || (0xE4..=0xE9).contains(&b))
+}
+
+/// Whether `s` ends with a Han char or an ASCII letter or digit, as [`plain_start`].
+fn plain_end(s: &str) -> bool {
+    let b = s.as_bytes();
+    let n = b.len();
+    n > 0 && (b[n - 1].is_ascii_alphanumeric() || n >= 3 && (0xE4..=0xE9).contains(&b[n - 3]))
+}
+
 /// A name reduced to its core for comparison: no bracketed note (`数量指标（或建筑规模指标）`),
 /// no leading `N、`/`1.` numbering, no trailing `指标` or punctuation.
+///
+/// [`Core::of`] takes it with whether it folds.
+#[cfg(test)]
 pub(crate) fn core_label(s: &str) -> &str {
+    core_label_marked(s).0
+}
+
+/// [`core_label`], and whether a byte of the text it was cut from (before any note) is one
+/// [`may_fold`] asks about: when none is, the core cannot fold, and is not read again. A name
+/// that starts with a bracket is not cut, and is always asked.
+fn core_label_marked(s: &str) -> (&str, bool) {
     let mut s = trim_cell(s);
     // A name that *starts* with a bracket keeps its text; only trailing notes go.
-    if let Some(i) = bracket_pos(s)
-        && i > 0
-    {
-        s = &s[..i];
+    let (bracket, mut marked) = bracket_pos_marked(s);
+    match bracket {
+        Some(0) => marked = true,
+        Some(i) => s = &s[..i],
+        None => {}
     }
     // Numbering such as `1、数量` or `2.质量`.
     if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
@@ -51,7 +72,11 @@ pub(crate) fn core_label(s: &str) -> &str {
             s = t;
         }
     }
-    let mut s = s.trim_end_matches(|c: char| c.is_whitespace() || is_punct(c));
+    // Most names end in a Han char and start with one: told from the end bytes, they are not
+    // trimmed char by char (a fifth of taking a core).
+    if !plain_end(s) {
+        s = s.trim_end_matches(|c: char| c.is_whitespace() || is_punct(c));
+    }
     for suf in ["指标值", "指标"] {
         if let Some(t) = s.strip_suffix(suf)
             && !t.is_empty()
@@ -60,13 +85,23 @@ pub(crate) fn core_label(s: &str) -> &str {
             break;
         }
     }
-    s.trim()
+    (if plain_start(s) && plain_end(s) { s } else { s.trim() }, marked)
 }
 
 /// Byte position of the first `(`, `[`, `（` or `【`; a byte scan, a char at a time, as this
 /// runs on every name.
+///
+/// [`core_label`] finds it with what [`may_fold`] looks for.
+#[cfg(test)]
 pub(crate) fn bracket_pos(s: &str) -> Option<usize> {
+    bracket_pos_marked(s).0
+}
+
+/// [`bracket_pos`], and whether a byte before it is one [`may_fold`] looks for (ASCII
+/// whitespace or a lead byte C2, E2, E3 or EF): the name is read once for both.
+fn bracket_pos_marked(s: &str) -> (Option<usize>, bool) {
     let b = s.as_bytes();
+    let mut marked = false;
     let mut i = 0;
     while i < b.len() {
         let found = match b[i] {
@@ -77,11 +112,18 @@ pub(crate) fn bracket_pos(s: &str) -> Option<usize> {
             _ => false,
         };
         if found {
-            return Some(i);
+            return (Some(i), marked);
         }
+        marked |= may_fold_lead(b[i]);
         i += char_len(b[i]);
     }
-    None
+    (None, marked)
+}
+
+/// ASCII whitespace or the lead byte C2 (U+00A0), E2 (U+2000..), E3 (U+3000) or EF (U+FF01..):
+/// only such a byte can start a char that whitespace removal or [`fold_width`] changes.
+fn may_fold_lead(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF)
 }
 
 #[rustfmt::skip]
@@ -107,8 +149,8 @@ pub struct Core<'a> {
 
 impl<'a> Core<'a> {
     pub fn of(name: &'a str) -> Self {
-        let text = core_label(name);
-        Core { text, folds: may_fold(text) }
+        let (text, marked) = core_label_marked(name);
+        Core { text, folds: marked && may_fold(text) }
     }
 
     pub fn is_empty(self) -> bool {
@@ -153,7 +195,7 @@ pub(crate) fn may_fold(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i].is_ascii_whitespace() || matches!(b[i], 0xC2 | 0xE2 | 0xE3 | 0xEF) {
+        if may_fold_lead(b[i]) {
             return s.chars().any(|c| c.is_whitespace() || fold_width(c) != c);
         }
         i += char_len(b[i]);
@@ -172,12 +214,73 @@ mod tests {
                 || matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '\u{FEFF}')
         };
         for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
-            for text in [format!("{c}数量"), format!("数量{c}"), format!("{c}"), format!("a{c}1")] {
+            for text in [format!("{c}数量"), format!("数量{c}"), format!("{c}"), format!("a{c}1"), format!("90{c}")]
+            {
                 assert_eq!(trim_cell(&text), text.trim_matches(wraps), "{text:?}");
             }
         }
         assert_eq!(trim_cell("“数量”"), "数量");
         assert_eq!(trim_cell(""), "");
+    }
+
+    /// `core_label` as it was before its ends were told by their bytes.
+    fn core_label_trimmed_by_chars(s: &str) -> &str {
+        let mut s = s.trim_matches(|c: char| {
+            c.is_whitespace()
+                || matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '\u{FEFF}')
+        });
+        if let Some(i) = bracket_pos(s)
+            && i > 0
+        {
+            s = &s[..i];
+        }
+        if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            let t = s.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '、' | '.' | '．'));
+            if !t.is_empty() {
+                s = t;
+            }
+        }
+        let mut s = s.trim_end_matches(|c: char| c.is_whitespace() || is_punct(c));
+        for suf in ["指标值", "指标"] {
+            if let Some(t) = s.strip_suffix(suf)
+                && !t.is_empty()
+            {
+                s = t;
+                break;
+            }
+        }
+        s.trim()
+    }
+
+    /// Every char at either end of a name, and next to its suffix, numbering or note, and
+    /// every name and value of the samples, give the core trimmed char by char, and whether
+    /// it folds as asked of the core alone.
+    #[test]
+    fn core_label_ends_told_by_bytes_trim_as_by_chars() {
+        let mut texts: Vec<String> = Vec::new();
+        for t in crate::ingest::samples::tables() {
+            for ind in t.indicators {
+                texts.extend([ind.level3, ind.value.into(), ind.level2.into()]);
+            }
+        }
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
+            texts.extend([
+                format!("{c}数量"),
+                format!("数量{c}"),
+                format!("{c}"),
+                format!("1、{c}指标"),
+                format!("a{c}指标{c}"),
+                format!("数{c}量"),
+                format!("数量{c}（a b）"),
+                format!("（{c}）数量"),
+                format!("{c}质量（{c}）"),
+                format!("指标{c}"),
+            ]);
+        }
+        for text in &texts {
+            assert_eq!(core_label(text), core_label_trimmed_by_chars(text), "{text:?}");
+            assert_eq!(Core::of(text).folds(), may_fold(core_label(text)), "{text:?}");
+        }
     }
 
     #[test]

@@ -76,7 +76,9 @@ impl Lexicon {
         self.at(s, 0)
     }
 
-    /// First match in `s`: its byte position and the longest word there.
+    /// First match in `s`: its byte position and the longest word there. The reader's
+    /// comparison words are found by [`WordLists::scan`], which is tested against this.
+    #[cfg(test)]
     pub(crate) fn first(&self, s: &str) -> Option<(usize, &'static str)> {
         s.char_indices().find_map(|(i, _)| self.at(s, i).map(|w| (i, w)))
     }
@@ -123,14 +125,17 @@ pub(crate) struct WordLists {
     any: DFA,
 }
 
-/// What one pass of [`WordLists::scan`] found: per list, whether a word of it occurs and the
-/// match that ends last (longest on a tie), as [`Lexicon::contains`] and
-/// [`Lexicon::last_end`] answer for that list alone.
+/// What one pass of [`WordLists::scan`] found: per list, whether a word of it occurs, the
+/// match that ends last (longest on a tie) and the match that starts first (longest there),
+/// as [`Lexicon::contains`], [`Lexicon::last_end`] and [`Lexicon::first`] answer for that list
+/// alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct ListHits {
+pub struct ListHits {
     found: u32,
     /// (end byte, length) per list; meaningful only where `found` has the list's bit.
     last: [(u32, u32); WordLists::MAX],
+    /// (start byte, length) per list; meaningful only where `found` has the list's bit.
+    first: [(u32, u32); WordLists::MAX],
 }
 
 impl ListHits {
@@ -140,6 +145,11 @@ impl ListHits {
 
     pub(crate) fn last_end(&self, list: usize) -> Option<(usize, usize)> {
         self.contains(list).then(|| (self.last[list].0 as usize, self.last[list].1 as usize))
+    }
+
+    /// The first match of the list: its start byte and length.
+    pub(crate) fn first(&self, list: usize) -> Option<(usize, usize)> {
+        self.contains(list).then(|| (self.first[list].0 as usize, self.first[list].1 as usize))
     }
 }
 
@@ -173,6 +183,7 @@ impl WordLists {
     }
 
     /// Every list's answers for `s`, from one pass over its bytes.
+    #[inline]
     pub(crate) fn scan(&self, s: &str) -> ListHits {
         let dfa = &self.any;
         let mut state = dfa.start_state(Anchored::No).expect("the DFA is built for unanchored searches");
@@ -185,6 +196,7 @@ impl WordLists {
                     let p = dfa.match_pattern(state, k).as_usize();
                     let len = self.lens[p];
                     let mut lists = self.lists_of[p];
+                    let new = lists & !hits.found;
                     hits.found |= lists;
                     while lists != 0 {
                         let l = lists.trailing_zeros() as usize;
@@ -193,6 +205,13 @@ impl WordLists {
                         let last = &mut hits.last[l];
                         if last.0 < end || last.1 < len {
                             *last = (end, len);
+                        }
+                        // Matches come by their ends, and a longer word ending later can start
+                        // earlier: the earliest start is kept, and the longest word there.
+                        let first = &mut hits.first[l];
+                        let start = end - len;
+                        if new & (1 << l) != 0 || start < first.0 || start == first.0 && len > first.1 {
+                            *first = (start, len);
                         }
                     }
                 }

@@ -15,12 +15,14 @@ mod numbers;
 mod ops;
 mod units;
 
+use std::sync::LazyLock;
+
 use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use numbers::{NumTok, range_end, scan_numbers};
-use ops::read_op;
+use ops::{OP_LISTS, read_op};
 use units::{normalize_unit_column, unit_after};
 
 use crate::ingest::text::fold_width;
@@ -29,7 +31,8 @@ pub use chars::Core;
 #[cfg(test)]
 pub(crate) use chars::{core_label, may_fold};
 pub(crate) use chars::{is_punct, loose_eq, trim_cell};
-pub(crate) use lexicon::{Lexicon, ListHits, WordLists, lexicon};
+pub use lexicon::ListHits;
+pub(crate) use lexicon::{Lexicon, WordLists, lexicon};
 
 /// What kind of target a value states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -157,13 +160,48 @@ pub fn read_value_of_cores(
     level2_core: Core,
     unit_column: Option<&str>,
 ) -> ValueReading {
+    static OP_WORDS: LazyLock<ValueWords> = LazyLock::new(|| ValueWords::new(&[]));
+    read_value_words(value, level3_core, level2_core, unit_column, &OP_WORDS).0
+}
+
+/// The word lists a value is read for in one pass: the words of comparisons first, as lists 0
+/// to [`ValueWords::MORE`] − 1, then the lists a caller asks about too (the scorer's), from
+/// list [`ValueWords::MORE`] on. The scorer asked its lists of a value in a second pass over it.
+pub struct ValueWords(WordLists);
+
+impl ValueWords {
+    /// The index of the first list a caller added.
+    pub const MORE: usize = OP_LISTS.len();
+
+    pub(crate) fn new(more: &[&'static [&'static str]]) -> Self {
+        let lists: Vec<&[&str]> = OP_LISTS.iter().chain(more).copied().collect();
+        ValueWords(WordLists::new(&lists))
+    }
+
+    /// Every list's answers for `s` (a name, say), from one pass over its bytes.
+    pub(crate) fn scan(&self, s: &str) -> ListHits {
+        self.0.scan(s)
+    }
+}
+
+/// [`read_value_of_cores`] and the value's hits of `words` (trimmed by [`trim_cell`]); the hits are
+/// empty for an empty or placeholder value, which is not read for words.
+pub fn read_value_words(
+    value: &str,
+    level3_core: Core,
+    level2_core: Core,
+    unit_column: Option<&str>,
+    words: &ValueWords,
+) -> (ValueReading, ListHits) {
     let v = trim_cell(value);
     if is_empty_value(v) {
-        return ValueReading { op: None, number: None, unit: None, kind: ValueKind::Empty };
+        return (ValueReading { op: None, number: None, unit: None, kind: ValueKind::Empty }, ListHits::default());
     }
     if is_placeholder(v, level3_core, level2_core) {
-        return ValueReading { op: None, number: None, unit: None, kind: ValueKind::Placeholder };
+        let reading = ValueReading { op: None, number: None, unit: None, kind: ValueKind::Placeholder };
+        return (reading, ListHits::default());
     }
+    let hits = words.scan(v);
     let mut first_year: Option<NumTok> = None;
     let mut measure: Option<NumTok> = None;
     let narrative = is_narrative(v);
@@ -184,8 +222,9 @@ pub fn read_value_of_cores(
         (None, Some(y)) if !narrative => Some(y),
         _ => None,
     };
+    let op = read_op(v, &hits);
     let Some(tok) = chosen else {
-        return ValueReading { op: read_op(v), number: None, unit: None, kind: ValueKind::Qualitative };
+        return (ValueReading { op, number: None, unit: None, kind: ValueKind::Qualitative }, hits);
     };
     let unit = if tok.percent_prefix {
         Some(CompactString::const_new("%"))
@@ -194,7 +233,7 @@ pub fn read_value_of_cores(
         unit_after(v, tok.end).or_else(|| range_end(v, tok.end).and_then(|e| unit_after(v, e)))
     };
     let unit = unit.or_else(|| unit_column.and_then(normalize_unit_column));
-    ValueReading { op: read_op(v), number: Some(tok.value), unit, kind: ValueKind::Quantitative }
+    (ValueReading { op, number: Some(tok.value), unit, kind: ValueKind::Quantitative }, hits)
 }
 
 #[cfg(test)]
