@@ -325,7 +325,19 @@ impl<'r> Keys<'r> {
     /// `facts` are the cells' [`CellFacts`], one per cell.
     pub fn new(cells: &'r [Cow<'r, str>], facts: &[CellFacts]) -> Self {
         debug_assert_eq!(cells.len(), facts.len());
-        let slots = facts.iter().map(|&facts| Slot { key: OnceCell::new(), facts }).collect();
+        // A cell that is its own key has it at once, borrowed: asking for it is then a lookup,
+        // and only the other cells' keys are made when asked for.
+        let slots = cells
+            .iter()
+            .zip(facts)
+            .map(|(cell, &facts)| Slot {
+                key: match facts.same_key_chars {
+                    Some(chars) => OnceCell::from(Key::counted(KeyText::Same(cell), chars)),
+                    None => OnceCell::new(),
+                },
+                facts,
+            })
+            .collect();
         Keys { cells, slots }
     }
 
@@ -368,14 +380,10 @@ impl<'r> Keys<'r> {
         self.slots[i].facts.same_key_chars.is_some()
     }
 
-    /// The key of cell `i` if it has at most `max_chars` characters: the cell's text itself when
-    /// its facts say so, else made.
+    /// The key of cell `i` if it has at most `max_chars` characters, made: a cell that is its
+    /// own key has it from [`Keys::new`].
     fn key_of(&self, i: usize, max_chars: usize) -> Option<Key<'r>> {
-        let cells: &'r [Cow<'r, str>] = self.cells;
-        match self.slots[i].facts.same_key_chars {
-            Some(chars) => (chars <= max_chars).then(|| Key::counted(KeyText::Same(&cells[i]), chars)),
-            None => Key::within(&cells[i], max_chars),
-        }
+        Key::within(&self.cells[i], max_chars)
     }
 }
 
