@@ -667,6 +667,7 @@ mod tests {
             "(", "（", ")", "）", " ", "\u{3000}", "2023", "２０２１", "年", "度", "年度", "目标", "x",
             "社会经济生态效益", "服务对象满意度", "服务对象满意度指标", "预期产出数量与质量综合指标", "项目绩效指标",
             "年度绩效指标", "预期效益指标", "满意度指标", "成本指标", "金额", "年度金额", "中期金额（万元）", "本年",
+            "东莞市", "财政", "项目支出", "绩效", "绩效目标", "批复表", "申报表", "表", "省",
         ];
         let mut rng = fastrand::Rng::with_seed(21);
         cells.extend(pieces.iter().map(|p| p.to_string()));
@@ -675,7 +676,7 @@ mod tests {
             cells.push((0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect());
         }
         let cells: Vec<Cow<'_, str>> = cells.into_iter().map(Cow::Owned).collect();
-        let (mut row_labels, mut titles, mut amounts, mut year_lines) = (0, 0, 0, 0);
+        let (mut row_labels, mut titles, mut regions, mut amounts, mut year_lines) = (0, 0, 0, 0, 0);
         for cell in &cells {
             let key = Key::of(cell);
             let facts = [CellFacts::of(cell)];
@@ -688,8 +689,20 @@ mod tests {
                 row_labels += usize::from(ask(&key));
             }
             assert!(row_label(&keys, 1).is_none());
-            assert_eq!(title_at(&keys, 0).is_some(), is_title(&key), "{cell:?}");
-            titles += usize::from(is_title(&key));
+            let title = key.has(word!("绩效目标"))
+                && (key.ends_with('表') || key.has(word!("批复表", "申报表")))
+                && key.chars() <= TITLE_MAX_CHARS;
+            assert_eq!(is_title(&Key::of(cell)), title, "{cell:?}");
+            assert_eq!(title_at(&keys, 0).is_some(), title, "{cell:?}");
+            titles += usize::from(title);
+            // The region cut where the first of its words starts, as the least of their finds.
+            let region = ["财政", "项目支出", "绩效"].iter().filter_map(|m| key.find(m)).min().and_then(|cut| {
+                let prefix = &key[..cut];
+                (!prefix.is_empty() && prefix.ends_with(['市', '省', '区', '县', '州', '盟', '旗']))
+                    .then(|| prefix.to_string())
+            });
+            assert_eq!(region_of(&key), region, "{cell:?}");
+            regions += usize::from(region.is_some());
             // A key whose words are known is asked without the byte gate, a fresh one with it.
             let worded = Key::of(cell);
             worded.has(0);
@@ -702,10 +715,8 @@ mod tests {
             // A cell without a colon by its facts holds no `label：value` field.
             assert!(keys.has_colon(0) || colon_fields(cell).is_empty(), "{cell:?}");
         }
-        assert!(
-            row_labels > 1_000 && titles > 100 && amounts > 100 && year_lines > 100,
-            "{row_labels} {titles} {amounts} {year_lines}"
-        );
+        let found = [row_labels, titles, regions, amounts, year_lines];
+        assert!(found.iter().all(|&n| n > 100), "{found:?}");
     }
 
     /// [`year_line`] as it read before it gave up long cells: the whole cell folded first.
