@@ -356,13 +356,20 @@ impl<'r> Keys<'r> {
 
     /// The key of cell `i` when it has at most `max_chars` characters: a longer cell's key is
     /// given up past them, never made whole for a question only short labels answer.
+    /// Inlined where asked: most cells are their own key, set from the start, and the question
+    /// is then a length test.
+    #[inline]
     pub fn short(&self, i: usize, max_chars: usize) -> Option<&Key<'r>> {
-        let slot = &self.slots[i].key;
-        if let Some(key) = slot.get() {
-            return (key.chars() <= max_chars).then_some(key);
+        match self.slots[i].key.get() {
+            Some(key) => (key.chars() <= max_chars).then_some(key),
+            None => self.make_short(i, max_chars),
         }
+    }
+
+    /// [`Keys::short`] of a cell whose key is not known yet.
+    fn make_short(&self, i: usize, max_chars: usize) -> Option<&Key<'r>> {
         let key = self.key_of(i, max_chars)?;
-        Some(slot.get_or_init(|| key))
+        Some(self.slots[i].key.get_or_init(|| key))
     }
 
     /// Whether the key of cell `i` may hold `mark`, told from the cell without making the key.
