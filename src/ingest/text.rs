@@ -376,6 +376,32 @@ pub fn fold_width(c: char) -> char {
     }
 }
 
+/// [`fold_width`] of every character of `text`, borrowed when none folds. The characters that
+/// fold lead with EF (U+FF01..U+FF5E) or E3 (U+3000), found by a byte search; the text between
+/// them is copied a run at a time, not a character at a time.
+pub fn folded(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    // EF and E3 only ever lead a character, so each hit starts one.
+    for at in memchr::memchr2_iter(0xEF, 0xE3, text.as_bytes()) {
+        let c = text[at..].chars().next().unwrap_or_default();
+        let f = fold_width(c);
+        if f != c {
+            if out.is_empty() {
+                out.reserve(text.len());
+            }
+            out.push_str(&text[copied..at]);
+            out.push(f);
+            copied = at + c.len_utf8();
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
 /// Text inside the first bracket pair, e.g. the unit in 中期市财政预算（万元）.
 /// Folded, without whitespace: only the bracket's text is copied, not the whole cell (a
 /// cell that mentions 万元 can be a long goal).
@@ -523,6 +549,21 @@ mod tests {
             assert_eq!(needs_cleaning(&text), want, "{c:?}");
         }
         assert!(!needs_cleaning("≥95%（抽检）、。"));
+    }
+
+    /// [`folded`] copies runs and looks only at the characters leading with EF or E3: it must
+    /// fold as a character-by-character fold does, and borrow exactly when nothing folds.
+    #[test]
+    fn a_text_folded_by_runs_is_the_text_folded_by_chars_for_every_char() {
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
+            for text in [format!("{c}"), format!("项{c}目：{c}"), format!("{c}{c}ab")] {
+                let want: String = text.chars().map(fold_width).collect();
+                let got = folded(&text);
+                assert_eq!(got, want, "{text:?}");
+                assert_eq!(matches!(got, Cow::Borrowed(_)), want == text, "{text:?}");
+            }
+        }
+        assert_eq!(folded("单位名称：中山市（盖章）\u{3000}ＡＢ"), "单位名称:中山市(盖章) AB");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use foldhash::{HashMap, HashMapExt};
 use super::amount::parse_amount;
 use super::words::{Key, word};
 use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
-use crate::ingest::text::{clean, has_char, label_key_within, years};
+use crate::ingest::text::{clean, folded, has_char, label_key_within, years};
 
 pub(super) enum TextField {
     ProjectName,
@@ -21,9 +21,20 @@ pub(super) enum Amount {
     Annual,
 }
 
+/// The longest key [`is_title`] accepts, in characters.
+pub(super) const TITLE_MAX_CHARS: usize = 40;
+
 pub(super) fn is_title(key: &Key) -> bool {
-    key.has(word!("绩效目标")) && (key.ends_with('表') || key.has(word!("批复表", "申报表"))) && key.chars() <= 40
+    // Asked of every line that stands alone in its row: one without 绩 is told apart by a byte
+    // search before the key's words are looked up.
+    key.chars() <= TITLE_MAX_CHARS
+        && has_char(key, '绩')
+        && key.has(word!("绩效目标"))
+        && (key.ends_with('表') || key.has(word!("批复表", "申报表")))
 }
+
+/// The longest year line, in characters, without its whitespace and enclosing brackets.
+pub(super) const YEAR_LINE_MAX_CHARS: usize = 12;
 
 /// `（ 2020 年度）`, `(2022年度)`, `2019年度`: a short line naming the budget year.
 pub(super) fn year_line(cell: &str) -> Option<i32> {
@@ -32,9 +43,20 @@ pub(super) fn year_line(cell: &str) -> Option<i32> {
     if !has_char(cell, '年') || !has_char(cell, '度') {
         return None;
     }
-    let compact: String = cell.chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()).collect();
+    // A narrative line holds both too: it is given up once more than a year line's characters
+    // are folded, not copied whole. Only brackets are trimmed off the copy, so every other
+    // character counts towards the year line's length.
+    let mut compact = String::with_capacity(cell.len().min(4 * YEAR_LINE_MAX_CHARS));
+    let mut kept = 0;
+    for c in cell.chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()) {
+        kept += usize::from(!matches!(c, '(' | ')'));
+        if kept > YEAR_LINE_MAX_CHARS {
+            return None;
+        }
+        compact.push(c);
+    }
     let inner = compact.trim_start_matches('(').trim_end_matches(')');
-    if inner.chars().count() > 12 || !inner.contains("年度") || inner.contains("目标") {
+    if inner.chars().count() > YEAR_LINE_MAX_CHARS || !inner.contains("年度") || inner.contains("目标") {
         return None;
     }
     years(inner).first().copied()
@@ -44,7 +66,11 @@ pub(super) fn year_line(cell: &str) -> Option<i32> {
 /// key of the title cell, which trimming the `#`, `*` and spaces a title is stored without
 /// would not change, as the key drops them.
 pub(super) fn region_of(key: &Key) -> Option<String> {
-    let cut = ["财政", "项目支出", "绩效"].iter().filter_map(|m| key.find(m)).min()?;
+    // The first place any of the words starts, in one walk over the title's characters.
+    let cut = key.char_indices().map(|(at, _)| at).find(|&at| {
+        let rest = &key[at..];
+        ["财政", "项目支出", "绩效"].iter().any(|m| rest.starts_with(m))
+    })?;
     let prefix = &key[..cut];
     let ends = ['市', '省', '区', '县', '州', '盟', '旗'];
     (!prefix.is_empty() && prefix.ends_with(ends)).then(|| prefix.to_string())
@@ -82,7 +108,7 @@ pub(super) fn colon_fields(cell: &str) -> Vec<(&'static str, String)> {
     if !cell.contains(':') && !has_char(cell, '：') {
         return Vec::new();
     }
-    let text: String = cell.chars().map(crate::ingest::text::fold_width).collect();
+    let text = folded(cell);
     let mut found: Vec<(&'static str, usize, usize)> = Vec::new(); // (label, label start, value start)
     for (p, _) in text.match_indices(':') {
         let mut pre = text[..p].trim_end();
@@ -118,6 +144,12 @@ pub(super) fn text_field(key: &str) -> Option<TextField> {
 }
 
 pub(super) fn amount_field(key: &Key) -> Option<Amount> {
+    // Every amount label holds 预算, 资金 or 金额, and 预, 资 and 金 end in the byte 84 or 91 (E9 A2
+    // 84, E8 B5 84, E9 87 91): most head cells hold neither, and are told apart before their
+    // words are looked up.
+    if !key.may_hold(0x84) && !key.may_hold(0x91) {
+        return None;
+    }
     if key.starts_with("其中") || key.has(word!("其他资金", "结转", "拨款")) {
         return None;
     }
@@ -269,8 +301,14 @@ pub(super) fn is_short_l2(key: &str) -> bool {
     )
 }
 
+/// The longest key any label of an indicator row has ([`is_l1_label`], [`is_l2_label`],
+/// [`is_short_l2`], [`is_block_label`]), in characters: a longer cell (an indicator's name, a
+/// narrative line) is none of them, told without its whole key.
+pub(super) const ROW_LABEL_MAX_CHARS: usize = 16;
+
 pub(super) fn is_l2_label(key: &Key) -> bool {
-    key.ends_with("指标") && (3..=16).contains(&key.chars()) && !is_pure_l1(key) || key.text() == "成本指标"
+    key.ends_with("指标") && (3..=ROW_LABEL_MAX_CHARS).contains(&key.chars()) && !is_pure_l1(key)
+        || key.text() == "成本指标"
 }
 
 pub fn level1_code(key: &str) -> &'static str {

@@ -305,28 +305,32 @@ impl CellFacts {
     }
 }
 
-/// What is known of one cell of a row: its facts, and its key once asked for.
-#[derive(Debug)]
-struct Slot<'t> {
-    key: OnceCell<Key<'t>>,
-    facts: CellFacts,
-}
-
 /// A row's label keys, each made when first asked for: most cells of a table are values,
 /// which the walker only asks whether they are a few whole labels, and a key built for every
 /// cell was a third of the form's work. A key that is its cell's text borrows it. On the
-/// stack, as a row has a few cells.
+/// stack, as a row has a few cells; the cells' facts are borrowed, not copied beside the keys
+/// (the list of keys is moved whole once made, its room and all: the smaller, the less to move).
 pub(super) struct Keys<'r> {
     cells: &'r [Cow<'r, str>],
-    slots: SmallVec<[Slot<'r>; 16]>,
+    facts: &'r [CellFacts],
+    keys: SmallVec<[OnceCell<Key<'r>>; 16]>,
 }
 
 impl<'r> Keys<'r> {
     /// `facts` are the cells' [`CellFacts`], one per cell.
-    pub fn new(cells: &'r [Cow<'r, str>], facts: &[CellFacts]) -> Self {
+    pub fn new(cells: &'r [Cow<'r, str>], facts: &'r [CellFacts]) -> Self {
         debug_assert_eq!(cells.len(), facts.len());
-        let slots = facts.iter().map(|&facts| Slot { key: OnceCell::new(), facts }).collect();
-        Keys { cells, slots }
+        // A cell that is its own key has it at once, borrowed: asking for it is then a lookup,
+        // and only the other cells' keys are made when asked for.
+        let keys = cells
+            .iter()
+            .zip(facts)
+            .map(|(cell, facts)| match facts.same_key_chars {
+                Some(chars) => OnceCell::from(Key::counted(KeyText::Same(cell), chars)),
+                None => OnceCell::new(),
+            })
+            .collect();
+        Keys { cells, facts, keys }
     }
 
     pub fn len(&self) -> usize {
@@ -334,8 +338,8 @@ impl<'r> Keys<'r> {
     }
 
     pub fn get(&self, i: usize) -> Option<&Key<'r>> {
-        let slot = self.slots.get(i)?;
-        Some(slot.key.get_or_init(|| self.key_of(i, usize::MAX).unwrap_or_default()))
+        let slot = self.keys.get(i)?;
+        Some(slot.get_or_init(|| self.key_of(i, usize::MAX).unwrap_or_default()))
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Key<'r>> + ExactSizeIterator {
@@ -344,38 +348,41 @@ impl<'r> Keys<'r> {
 
     /// The key of cell `i` when it has at most `max_chars` characters: a longer cell's key is
     /// given up past them, never made whole for a question only short labels answer.
+    /// Inlined where asked: most cells are their own key, set from the start, and the question
+    /// is then a length test.
+    #[inline]
     pub fn short(&self, i: usize, max_chars: usize) -> Option<&Key<'r>> {
-        let slot = &self.slots[i].key;
-        if let Some(key) = slot.get() {
-            return (key.chars() <= max_chars).then_some(key);
+        match self.keys[i].get() {
+            Some(key) => (key.chars() <= max_chars).then_some(key),
+            None => self.make_short(i, max_chars),
         }
+    }
+
+    /// [`Keys::short`] of a cell whose key is not known yet.
+    fn make_short(&self, i: usize, max_chars: usize) -> Option<&Key<'r>> {
         let key = self.key_of(i, max_chars)?;
-        Some(slot.get_or_init(|| key))
+        Some(self.keys[i].get_or_init(|| key))
     }
 
     /// Whether the key of cell `i` may hold `mark`, told from the cell without making the key.
     pub fn may_hold(&self, i: usize, mark: Mark) -> bool {
-        self.slots[i].facts.marks & mark.bit() != 0
+        self.facts[i].marks & mark.bit() != 0
     }
 
     /// Whether cell `i` holds a colon (`:` or `：`).
     pub fn has_colon(&self, i: usize) -> bool {
-        self.slots[i].facts.colon
+        self.facts[i].colon
     }
 
     /// Whether cell `i` is its own key: it holds no bracket, whitespace, markup or full-width form.
     pub fn is_own_key(&self, i: usize) -> bool {
-        self.slots[i].facts.same_key_chars.is_some()
+        self.facts[i].same_key_chars.is_some()
     }
 
-    /// The key of cell `i` if it has at most `max_chars` characters: the cell's text itself when
-    /// its facts say so, else made.
+    /// The key of cell `i` if it has at most `max_chars` characters, made: a cell that is its
+    /// own key has it from [`Keys::new`].
     fn key_of(&self, i: usize, max_chars: usize) -> Option<Key<'r>> {
-        let cells: &'r [Cow<'r, str>] = self.cells;
-        match self.slots[i].facts.same_key_chars {
-            Some(chars) => (chars <= max_chars).then(|| Key::counted(KeyText::Same(&cells[i]), chars)),
-            None => Key::within(&cells[i], max_chars),
-        }
+        Key::within(&self.cells[i], max_chars)
     }
 }
 

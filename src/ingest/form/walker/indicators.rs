@@ -140,21 +140,21 @@ impl Walker {
             if cell.is_empty() || self.known_cols.contains(&c) {
                 continue;
             }
-            if Some(c) < self.l1_col.or(Some(1)) && is_block_label(&keys[c]) {
+            if Some(c) < self.l1_col.or(Some(1)) && row_label(keys, c).is_some_and(|k| is_block_label(k)) {
                 continue;
             }
             return None;
         }
         let get = |c: Option<usize>| c.and_then(|c| cells.get(c)).map(|s| &**s).filter(|s| !s.is_empty());
         let l1 = get(self.l1_col);
-        if l1.is_some() && self.l1_col.is_some_and(|c| !is_l1_label(&keys[c])) {
+        if l1.is_some() && self.l1_col.is_some_and(|c| !row_label(keys, c).is_some_and(|k| is_l1_label(k))) {
             return None;
         }
         let mut per_side = PerSide::new();
         for s in &self.sides {
             let l2 = get(s.l2);
             // Rows are often shorter than their header: only a cell that exists has a key.
-            let key = |c: usize| keys.get(c);
+            let key = |c: usize| row_label(keys, c);
             let short_l2 = s.l2.is_some_and(|c| key(c).is_some_and(|k| !is_l2_label(k) && is_short_l2(k)));
             if l2.is_some() && s.l2.is_some_and(|c| key(c).is_none_or(|k| !is_l2_label(k))) && !short_l2 {
                 return None;
@@ -167,7 +167,7 @@ impl Walker {
             let l3 = get(s.l3);
             if let Some(c) = s.l3
                 && l3.is_some()
-                && (is_l2_label(&keys[c]) || is_l1_label(&keys[c]))
+                && row_label(keys, c).is_some_and(|k| is_l2_label(k) || is_l1_label(k))
             {
                 return None;
             }
@@ -194,13 +194,15 @@ impl Walker {
 
     /// Reads a shifted row by what each cell is: 一级 label, 二级 label, then name and value.
     fn semantic<'c>(&self, cells: &'c [Cow<'_, str>], keys: &Keys<'_>) -> (Option<&'c str>, PerSide<'c>) {
-        let toks: Vec<usize> =
-            (0..cells.len()).filter(|&i| !cells[i].is_empty() && !is_block_label(&keys[i])).collect();
+        let label = |i: usize| row_label(keys, i);
+        let toks: Vec<usize> = (0..cells.len())
+            .filter(|&i| !cells[i].is_empty() && !label(i).is_some_and(|k| is_block_label(k)))
+            .collect();
         let mut k = 0;
         let mut l1 = None;
         if let Some(&t) = toks.first() {
-            let next_is_l2 = toks.get(1).is_some_and(|&n| is_l2_label(&keys[n]));
-            if is_pure_l1(&keys[t]) || is_l1_label(&keys[t]) && next_is_l2 {
+            let next_is_l2 = toks.get(1).is_some_and(|&n| label(n).is_some_and(is_l2_label));
+            if label(t).is_some_and(|k| is_pure_l1(k) || is_l1_label(k) && next_is_l2) {
                 l1 = Some(&*cells[t]);
                 k = 1;
             }
@@ -213,14 +215,14 @@ impl Walker {
                 continue;
             }
             let mut l2 = None;
-            if is_l2_label(&keys[toks[k]]) {
+            if label(toks[k]).is_some_and(is_l2_label) {
                 l2 = Some(&*cells[toks[k]]);
                 k += 1;
             }
             let more_sides = side_i + 1 < n_sides;
             let take = |k: &mut usize| -> &'c str {
                 match toks.get(*k) {
-                    Some(&t) if !(more_sides && is_l2_label(&keys[t])) => {
+                    Some(&t) if !(more_sides && label(t).is_some_and(is_l2_label)) => {
                         *k += 1;
                         &cells[t]
                     }

@@ -4,9 +4,10 @@ use super::amount::{
     AmountError, MoneyUnit, cell_money_unit, looks_numeric, money_unit_of, money_unit_word, parse_amount, to_yuan,
 };
 use super::labels::{
-    Amount, OPINION_MAX_CHARS, TextField, amount_field, colon_fields, date_label, goal_label, is_amount_label,
-    is_block_label, is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1, is_short_l2, is_title,
-    is_value_label, level1_code, level2_code, looks_like_value, region_of, text_field, year_line,
+    Amount, OPINION_MAX_CHARS, ROW_LABEL_MAX_CHARS, TITLE_MAX_CHARS, TextField, amount_field, colon_fields, date_label,
+    goal_label, is_amount_label, is_block_label, is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1,
+    is_short_l2, is_title, is_value_label, level1_code, level2_code, looks_like_value, region_of, text_field,
+    year_line,
 };
 use super::problem::set_problem;
 use super::words::{Key, Keys, Mark};
@@ -46,6 +47,19 @@ fn header_levels(keys: &Keys<'_>) -> u8 {
 /// key can be one, so a long cell's key is given up past that length rather than made whole.
 fn is_opinion_at(keys: &Keys<'_>, i: usize) -> bool {
     keys.may_hold(i, Mark::Opinion) && keys.short(i, OPINION_MAX_CHARS).is_some_and(is_opinion_label)
+}
+
+/// The key of cell `c` for the indicator block's label questions (一级, 二级, block label), or
+/// `None` when it is longer than any of them or past the row's end: an indicator's name and
+/// a narrative line are told apart from the labels without being keyed whole.
+fn row_label<'k>(keys: &'k Keys<'_>, c: usize) -> Option<&'k Key<'k>> {
+    (c < keys.len()).then(|| keys.short(c, ROW_LABEL_MAX_CHARS)).flatten()
+}
+
+/// [`is_title`] of cell `i`, asked of every row of one cell: a longer cell's key is given up
+/// past a title's length.
+fn title_at<'k>(keys: &'k Keys<'_>, i: usize) -> Option<&'k Key<'k>> {
+    keys.short(i, TITLE_MAX_CHARS).filter(|k| is_title(k))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -235,9 +249,9 @@ impl Walker {
         let first = nonblank[0];
 
         // Title, year and unit lines stand alone in their row.
-        if nonblank.len() == 1 && self.section != Section::Indicators || nonblank.len() == 1 && is_title(&keys[first]) {
-            let key = &keys[first];
-            if is_title(key) {
+        let title = if nonblank.len() == 1 { title_at(keys, first) } else { None };
+        if nonblank.len() == 1 && (self.section != Section::Indicators || title.is_some()) {
+            if let Some(key) = title {
                 if self.has_body() || self.cur.as_ref().is_some_and(|t| t.title.is_some()) {
                     self.start_new(false);
                 }
@@ -258,7 +272,7 @@ impl Walker {
                 self.meta_target().year = Some(y);
                 return;
             }
-            if self.colon_row(cells) {
+            if self.colon_row(cells, keys) {
                 return;
             }
         }
@@ -284,7 +298,7 @@ impl Walker {
         if self.section == Section::Indicators {
             // Text outside the table (a 注： line, a footer) comes as a one-cell row: the
             // indicator block has ended. A name-only indicator row still has its other cells.
-            if cells.len() == 1 && !is_l1_label(&keys[0]) && !is_l2_label(&keys[0]) {
+            if cells.len() == 1 && !row_label(keys, 0).is_some_and(|k| is_l1_label(k) || is_l2_label(k)) {
                 self.section = Section::Done;
                 return;
             }
@@ -296,9 +310,14 @@ impl Walker {
     }
 
     /// Applies `label：value` cells (预算单位, 金额单位 …); true when the row held nothing else.
-    fn colon_row(&mut self, cells: &[Cow<'_, str>]) -> bool {
+    /// A cell without a colon, as its facts tell, holds no field and is not read again.
+    fn colon_row(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>) -> bool {
         let mut all = true;
-        for cell in cells.iter().filter(|c| !c.is_empty()) {
+        for (i, cell) in cells.iter().enumerate().filter(|(_, c)| !c.is_empty()) {
+            if !keys.has_colon(i) {
+                all = false;
+                continue;
+            }
             let fields = colon_fields(cell);
             if fields.is_empty() {
                 all = false;
@@ -326,7 +345,7 @@ impl Walker {
     }
 
     fn head_row(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
-        if (0..cells.len()).any(|i| keys.has_colon(i)) && self.colon_row(cells) {
+        if (0..cells.len()).any(|i| keys.has_colon(i)) && self.colon_row(cells, keys) {
             return;
         }
         // A 项目名称 row after a finished body starts the next table of the file.
@@ -343,8 +362,8 @@ impl Walker {
             // so does the bracketed unit alone, where an extractor split it from its label. A
             // cell that is its own key holds no bracket, so no unit.
             if !keys.is_own_key(col)
-                && let Some(unit) = money_unit_of(&cells[col])
                 && (key.starts_with("项目资金") || key.ends_with("资金") && !is_amount_label(key) || key.is_empty())
+                && let Some(unit) = money_unit_of(&cells[col])
             {
                 self.set_unit(unit);
             }
@@ -631,6 +650,87 @@ mod tests {
         }
         // Most sample cells are their own key, borrowed rather than copied.
         assert!(borrowed > cells.len() / 4, "{borrowed} of {}", cells.len());
+    }
+
+    /// The label questions asked of a cell's key cut at the longest label they accept answer as
+    /// the whole key does, and so do the gates in front of the title, amount and colon
+    /// questions.
+    #[test]
+    fn label_questions_given_up_early_answer_as_the_whole_key_would() {
+        use super::super::labels::YEAR_LINE_MAX_CHARS;
+        use super::super::words::word;
+        let mut cells = cells();
+        // Year lines and what is nearly one (brackets, spaces and full-width digits around 年度),
+        // and the longest labels of each question, alone and run together.
+        #[rustfmt::skip]
+        let pieces = [
+            "(", "（", ")", "）", " ", "\u{3000}", "2023", "２０２１", "年", "度", "年度", "目标", "x",
+            "社会经济生态效益", "服务对象满意度", "服务对象满意度指标", "预期产出数量与质量综合指标", "项目绩效指标",
+            "年度绩效指标", "预期效益指标", "满意度指标", "成本指标", "金额", "年度金额", "中期金额（万元）", "本年",
+            "东莞市", "财政", "项目支出", "绩效", "绩效目标", "批复表", "申报表", "表", "省",
+        ];
+        let mut rng = fastrand::Rng::with_seed(21);
+        cells.extend(pieces.iter().map(|p| p.to_string()));
+        for _ in 0..40_000 {
+            let n = rng.usize(0..YEAR_LINE_MAX_CHARS + 4);
+            cells.push((0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect());
+        }
+        let cells: Vec<Cow<'_, str>> = cells.into_iter().map(Cow::Owned).collect();
+        let (mut row_labels, mut titles, mut regions, mut amounts, mut year_lines) = (0, 0, 0, 0, 0);
+        for cell in &cells {
+            let key = Key::of(cell);
+            let facts = [CellFacts::of(cell)];
+            let keys = Keys::new(std::slice::from_ref(cell), &facts);
+            let label = row_label(&keys, 0);
+            let questions: [fn(&Key) -> bool; 5] =
+                [|k| is_l1_label(k), |k| is_pure_l1(k), |k| is_l2_label(k), |k| is_short_l2(k), |k| is_block_label(k)];
+            for ask in questions {
+                assert_eq!(label.is_some_and(ask), ask(&key), "{cell:?}");
+                row_labels += usize::from(ask(&key));
+            }
+            assert!(row_label(&keys, 1).is_none());
+            let title = key.has(word!("绩效目标"))
+                && (key.ends_with('表') || key.has(word!("批复表", "申报表")))
+                && key.chars() <= TITLE_MAX_CHARS;
+            assert_eq!(is_title(&Key::of(cell)), title, "{cell:?}");
+            assert_eq!(title_at(&keys, 0).is_some(), title, "{cell:?}");
+            titles += usize::from(title);
+            // The region cut where the first of its words starts, as the least of their finds.
+            let region = ["财政", "项目支出", "绩效"].iter().filter_map(|m| key.find(m)).min().and_then(|cut| {
+                let prefix = &key[..cut];
+                (!prefix.is_empty() && prefix.ends_with(['市', '省', '区', '县', '州', '盟', '旗']))
+                    .then(|| prefix.to_string())
+            });
+            assert_eq!(region_of(&key), region, "{cell:?}");
+            regions += usize::from(region.is_some());
+            // A key whose words are known is asked without the byte gate, a fresh one with it.
+            let worded = Key::of(cell);
+            worded.has(0);
+            let want = amount_field(&worded).map(|a| matches!(a, Amount::Midterm));
+            assert_eq!(amount_field(&Key::of(cell)).map(|a| matches!(a, Amount::Midterm)), want, "{cell:?}");
+            assert!(!key.has(word!("预算", "资金", "金额")) || key.contains(['预', '资', '金']), "{cell:?}");
+            amounts += usize::from(want.is_some());
+            assert_eq!(year_line(cell), year_line_folded_whole(cell), "{cell:?}");
+            year_lines += usize::from(year_line(cell).is_some());
+            // A cell without a colon by its facts holds no `label：value` field.
+            assert!(keys.has_colon(0) || colon_fields(cell).is_empty(), "{cell:?}");
+        }
+        let found = [row_labels, titles, regions, amounts, year_lines];
+        assert!(found.iter().all(|&n| n > 100), "{found:?}");
+    }
+
+    /// [`year_line`] as it read before it gave up long cells: the whole cell folded first.
+    fn year_line_folded_whole(cell: &str) -> Option<i32> {
+        if !has_char(cell, '年') || !has_char(cell, '度') {
+            return None;
+        }
+        let compact: String =
+            cell.chars().map(crate::ingest::text::fold_width).filter(|c| !c.is_whitespace()).collect();
+        let inner = compact.trim_start_matches('(').trim_end_matches(')');
+        if inner.chars().count() > 12 || !inner.contains("年度") || inner.contains("目标") {
+            return None;
+        }
+        years(inner).first().copied()
     }
 
     #[test]
