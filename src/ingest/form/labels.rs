@@ -169,10 +169,15 @@ pub(super) fn is_amount_label(key: &Key) -> bool {
     amount_field(key).is_some()
 }
 
+/// The longest key [`goal_label`] accepts, in characters: also the longest of the head labels
+/// matched whole ([`text_field`], [`date_label`] and the block labels of [`is_head_label`] are
+/// shorter), past which only an amount or 项目资金 label is a head label.
+pub(super) const GOAL_LABEL_MAX_CHARS: usize = 10;
+
 /// `Some(true)` for a mid-term (multi-year) goal label, `Some(false)` for an annual one.
 pub(super) fn goal_label(key: &Key) -> Option<bool> {
     // Labels are short and end in 目标; a goal text that mentions 年度目标 is not a label.
-    if !key.ends_with("目标") || key.has(word!("指标")) || key.chars() > 10 {
+    if !key.ends_with("目标") || key.has(word!("指标")) || key.chars() > GOAL_LABEL_MAX_CHARS {
         return None;
     }
     if key.starts_with("中期") || key.starts_with("项目总") || key.starts_with("长期") || key.has(word!("滚动"))

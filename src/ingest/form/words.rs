@@ -305,6 +305,12 @@ impl CellFacts {
     }
 }
 
+/// The characters one of which every amount and 项目资金 label holds ([`Keys::may_hold_money`]).
+const MONEY: [&str; 3] = ["预", "资", "金"];
+
+/// The last bytes of [`MONEY`]'s characters (预 E9 A2 84, 资 E8 B5 84, 金 E9 87 91).
+const MONEY_LAST_BYTES: [u8; 2] = [0x84, 0x91];
+
 /// A row's label keys, each made when first asked for: most cells of a table are values,
 /// which the walker only asks whether they are a few whole labels, and a key built for every
 /// cell was a third of the form's work. A key that is its cell's text borrows it. On the
@@ -367,6 +373,17 @@ impl<'r> Keys<'r> {
     /// Whether the key of cell `i` may hold `mark`, told from the cell without making the key.
     pub fn may_hold(&self, i: usize, mark: Mark) -> bool {
         self.facts[i].marks & mark.bit() != 0
+    }
+
+    /// Whether the key of cell `i` may hold one of [`MONEY`], as every amount label (预算, 资金,
+    /// 金额) and every 项目资金 label does: told from the cell, as a key holds only its cell's
+    /// characters and those an entity (`&`) spells. One byte search finds them all: each ends
+    /// in one of [`MONEY_LAST_BYTES`].
+    pub fn may_hold_money(&self, i: usize) -> bool {
+        let b = self.cells[i].as_bytes();
+        let [x, y] = MONEY_LAST_BYTES;
+        memchr::memchr3_iter(b'&', x, y, b)
+            .any(|at| b[at] == b'&' || MONEY.iter().any(|c| b[..=at].ends_with(c.as_bytes())))
     }
 
     /// Whether cell `i` holds a colon (`:` or `：`).
@@ -439,6 +456,7 @@ mod tests {
         assert_eq!((k.text(), k.chars()), ("年度指标值", 5));
         assert!(k.has(word!("指标值")) && !k.has(word!("预算")));
         assert!(Key::within("年度指标值", 4).is_none());
+        assert!(MONEY.iter().all(|c| MONEY_LAST_BYTES.contains(&c.as_bytes()[c.len() - 1])));
     }
 
     /// Each fact of the one pass is what the pass it replaced found, for every character in

@@ -4,10 +4,10 @@ use super::amount::{
     AmountError, MoneyUnit, cell_money_unit, looks_numeric, money_unit_of, money_unit_word, parse_amount, to_yuan,
 };
 use super::labels::{
-    Amount, OPINION_MAX_CHARS, ROW_LABEL_MAX_CHARS, TITLE_MAX_CHARS, TextField, amount_field, colon_fields, date_label,
-    goal_label, is_amount_label, is_block_label, is_head_label, is_l1_label, is_l2_label, is_opinion_label, is_pure_l1,
-    is_short_l2, is_title, is_value_label, level1_code, level2_code, looks_like_value, region_of, text_field,
-    year_line,
+    Amount, GOAL_LABEL_MAX_CHARS, OPINION_MAX_CHARS, ROW_LABEL_MAX_CHARS, TITLE_MAX_CHARS, TextField, amount_field,
+    colon_fields, date_label, goal_label, is_amount_label, is_block_label, is_head_label, is_l1_label, is_l2_label,
+    is_opinion_label, is_pure_l1, is_short_l2, is_title, is_value_label, level1_code, level2_code, looks_like_value,
+    region_of, text_field, year_line,
 };
 use super::problem::set_problem;
 use super::words::{Key, Keys, Mark};
@@ -60,6 +60,23 @@ fn row_label<'k>(keys: &'k Keys<'_>, c: usize) -> Option<&'k Key<'k>> {
 /// past a title's length.
 fn title_at<'k>(keys: &'k Keys<'_>, i: usize) -> Option<&'k Key<'k>> {
     keys.short(i, TITLE_MAX_CHARS).filter(|k| is_title(k))
+}
+
+/// The key of cell `i` for the head block's label questions ([`is_head_label`], the amount,
+/// goal, date and unit labels), or `None` when it can be none of their labels: past the
+/// longest label matched whole ([`GOAL_LABEL_MAX_CHARS`]) only an amount or 项目资金 label is
+/// read, and each holds 预, 资 or 金. Goal texts, names and units, most of a head block's long
+/// cells, are not keyed whole for questions they cannot answer yes to.
+fn head_key<'k>(keys: &'k Keys<'_>, i: usize) -> Option<&'k Key<'k>> {
+    match keys.short(i, GOAL_LABEL_MAX_CHARS) {
+        Some(key) => Some(key),
+        None => keys.may_hold_money(i).then(|| &keys[i]),
+    }
+}
+
+/// Whether the key of cell `i` is `label`: a longer key is given up past its length.
+fn key_is(keys: &Keys<'_>, i: usize, label: &str) -> bool {
+    keys.short(i, label.chars().count()).is_some_and(|k| k.text() == label)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -279,7 +296,7 @@ impl Walker {
 
         if self.section == Section::Goals
             && !self.goal_cols.is_empty()
-            && !nonblank.iter().any(|&i| is_head_label(&keys[i]))
+            && !nonblank.iter().any(|&i| head_key(keys, i).is_some_and(is_head_label))
         {
             self.goal_texts(cells, keys, &nonblank);
             return;
@@ -348,16 +365,23 @@ impl Walker {
         if (0..cells.len()).any(|i| keys.has_colon(i)) && self.colon_row(cells, keys) {
             return;
         }
+        // Each cell's head key found once: the cell after a label is asked as its value, then
+        // as a label itself.
+        let heads: SmallVec<[Option<&Key<'_>>; 16]> = nonblank.iter().map(|&i| head_key(keys, i)).collect();
         // A 项目名称 row after a finished body starts the next table of the file.
-        if nonblank.iter().any(|&i| keys[i].text() == "项目名称") && self.has_body() {
+        if heads.iter().any(|k| k.is_some_and(|k| k.text() == "项目名称")) && self.has_body() {
             self.start_new(true);
         }
         let mut goal_labels = Vec::new();
         let mut i = 0;
         while i < nonblank.len() {
             let col = nonblank[i];
-            let key = &keys[col];
-            let value_after = nonblank.get(i + 1).map(|&j| (&*cells[j], &keys[j]));
+            // A cell no head label can be is none of the labels below: nothing to read after it.
+            let Some(key) = heads[i] else {
+                i += 1;
+                continue;
+            };
+            let value_after = nonblank.get(i + 1).map(|&j| (&*cells[j], heads[i + 1]));
             // A section label like 项目资金（元） sets the unit of the amounts that follow it;
             // so does the bracketed unit alone, where an extractor split it from its label. A
             // cell that is its own key holds no bracket, so no unit.
@@ -398,8 +422,8 @@ impl Walker {
     }
 
     /// A text field's value in the cell after its label; true when that cell was taken.
-    fn head_text(&mut self, field: TextField, value_after: Option<(&str, &Key)>) -> bool {
-        let Some((v, _)) = value_after.filter(|(_, vk)| !is_head_label(vk)) else { return false };
+    fn head_text(&mut self, field: TextField, value_after: Option<(&str, Option<&Key>)>) -> bool {
+        let Some((v, _)) = value_after.filter(|(_, vk)| !vk.is_some_and(is_head_label)) else { return false };
         let t = self.table();
         let slot = match field {
             TextField::ProjectName => &mut t.project_name,
@@ -460,7 +484,7 @@ impl Walker {
 
     /// A goal label (`label` is its cell): its period, and its text when the next cell holds
     /// it; false when the text is to come on the next row.
-    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&str, &Key)>) -> bool {
+    fn head_goal(&mut self, is_mid: bool, label: &str, value_after: Option<(&str, Option<&Key>)>) -> bool {
         if is_mid {
             let ys = years(label);
             let t = self.table();
@@ -469,7 +493,9 @@ impl Walker {
                 t.midterm_end_year = t.midterm_end_year.or(Some(ys[1]));
             }
         }
-        match value_after.filter(|(v, vk)| !is_head_label(vk) && goal_label(vk).is_none() && v.chars().count() > 6) {
+        match value_after
+            .filter(|(v, vk)| !vk.is_some_and(|k| is_head_label(k) || goal_label(k).is_some()) && v.chars().count() > 6)
+        {
             Some((v, _)) => {
                 self.set_goal(is_mid, v.to_string());
                 true
@@ -489,7 +515,7 @@ impl Walker {
     fn goal_texts(&mut self, cells: &[Cow<'_, str>], keys: &Keys<'_>, nonblank: &[usize]) {
         let cols = std::mem::take(&mut self.goal_cols);
         // A leading row label (总体目标) whose rowspan a layout did not expand.
-        let texts: Vec<usize> = nonblank.iter().copied().filter(|&i| keys[i].text() != "总体目标").collect();
+        let texts: Vec<usize> = nonblank.iter().copied().filter(|&i| !key_is(keys, i, "总体目标")).collect();
         if texts.len() == cols.len() {
             for (&(_, is_mid), &i) in cols.iter().zip(&texts) {
                 self.set_goal(is_mid, cells[i].to_string());
@@ -717,6 +743,56 @@ mod tests {
         }
         let found = [row_labels, titles, regions, amounts, year_lines];
         assert!(found.iter().all(|&n| n > 100), "{found:?}");
+    }
+
+    /// A head cell's key is given up only where no head question (label, amount, goal, date,
+    /// unit label, 项目名称, 总体目标) can answer yes: the questions asked of [`head_key`] and
+    /// [`key_is`] answer as the cell's whole key does.
+    #[test]
+    fn head_questions_given_up_early_answer_as_the_whole_key_would() {
+        let mut cells = cells();
+        // Head labels, the longest of each question, near misses and what spells 预资金 without
+        // holding it (entities, brackets), alone and run together.
+        #[rustfmt::skip]
+        let pieces = [
+            "项目名称", "主管部门及代码", "项目实施单位", "计划开始日期", "计划结束日期", "项目完成日期", "中期目标",
+            "年度目标", "项目总目标（2021-2023年）", "滚动", "总体目标", "绩效指标", "项目资金", "资金", "预算", "金额",
+            "年度", "本年", "中期", "其中", "结转", "拨款", "其他资金", "资金总额", "项目资金总额", "总预算", "目标",
+            "指标", "（万元）", "(元)", "&#x9884;", "&#36164;", "&amp;", "金", "预", "资", " ", "\u{3000}", "：",
+            "提高使用效益", "服务群众", "，", "。", "2023", "x", "【", "】",
+        ];
+        let mut rng = fastrand::Rng::with_seed(23);
+        cells.extend(pieces.iter().map(|p| p.to_string()));
+        for _ in 0..40_000 {
+            let n = rng.usize(0..10);
+            cells.push((0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect());
+        }
+        let cells: Vec<Cow<'_, str>> = cells.into_iter().map(Cow::Owned).collect();
+        let (mut heads, mut given_up, mut named) = (0, 0, 0);
+        for cell in &cells {
+            let key = Key::of(cell);
+            let facts = [CellFacts::of(cell)];
+            let keys = Keys::new(std::slice::from_ref(cell), &facts);
+            match head_key(&keys, 0) {
+                Some(k) => assert_eq!((k.text(), k.chars()), (key.text(), key.chars()), "{cell:?}"),
+                None => {
+                    let unit_label = key.starts_with("项目资金") || key.ends_with("资金") || key.is_empty();
+                    assert!(!is_head_label(&key) && !unit_label, "{cell:?}");
+                    assert!(text_field(&key).is_none() && amount_field(&key).is_none(), "{cell:?}");
+                    assert!(goal_label(&key).is_none() && date_label(&key).is_none(), "{cell:?}");
+                    given_up += 1;
+                }
+            }
+            let fresh = Keys::new(std::slice::from_ref(cell), &facts);
+            assert_eq!(head_key(&fresh, 0).is_some_and(is_head_label), is_head_label(&key), "{cell:?}");
+            heads += usize::from(is_head_label(&key));
+            for label in ["项目名称", "总体目标"] {
+                let fresh = Keys::new(std::slice::from_ref(cell), &facts);
+                assert_eq!(key_is(&fresh, 0, label), key.text() == label, "{cell:?}");
+                named += usize::from(key.text() == label);
+            }
+        }
+        assert!(heads > 1_000 && given_up > 1_000 && named > 100, "{heads} head labels, {given_up} given up, {named}");
     }
 
     /// [`year_line`] as it read before it gave up long cells: the whole cell folded first.
