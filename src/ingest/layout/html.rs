@@ -33,6 +33,9 @@ use crate::ingest::deadline;
 use super::{Cell, Grid, Row};
 
 mod fast;
+mod name;
+
+use name::Name;
 
 /// Widest span honoured; wider ones are clamped (HTML allows 1000; no form has 100 columns).
 const MAX_COLSPAN: usize = 100;
@@ -138,66 +141,78 @@ pub fn tree_path(text: &str, max_depth: usize) -> Result<Grid, TooDeep> {
     Ok(w.finish())
 }
 
-/// Elements whose content is not page text.
-fn is_skipped(name: &str) -> bool {
-    matches!(
-        name,
-        "head" | "script" | "style" | "noscript" | "template" | "select" | "svg" | "math" | "iframe" | "object"
-    )
-}
+/// The walk's categories of elements.
+impl Name {
+    /// Elements whose content is not page text.
+    const fn is_skipped(self) -> bool {
+        matches!(
+            self,
+            Self::Head
+                | Self::Script
+                | Self::Style
+                | Self::Noscript
+                | Self::Template
+                | Self::Select
+                | Self::Svg
+                | Self::Math
+                | Self::Iframe
+                | Self::Object
+        )
+    }
 
-/// Elements that start and end a line of text (everything else is inline).
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "body"
-            | "caption"
-            | "center"
-            | "dd"
-            | "details"
-            | "dialog"
-            | "dir"
-            | "div"
-            | "dl"
-            | "dt"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "form"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "header"
-            | "hgroup"
-            | "hr"
-            | "html"
-            | "legend"
-            | "li"
-            | "main"
-            | "menu"
-            | "nav"
-            | "ol"
-            | "p"
-            | "pre"
-            | "section"
-            | "summary"
-            | "table"
-            | "tbody"
-            | "td"
-            | "tfoot"
-            | "th"
-            | "thead"
-            | "tr"
-            | "ul"
-    )
+    /// Elements that start and end a line of text (everything else is inline).
+    const fn is_block(self) -> bool {
+        matches!(
+            self,
+            Self::Address
+                | Self::Article
+                | Self::Aside
+                | Self::Blockquote
+                | Self::Body
+                | Self::Caption
+                | Self::Center
+                | Self::Dd
+                | Self::Details
+                | Self::Dialog
+                | Self::Dir
+                | Self::Div
+                | Self::Dl
+                | Self::Dt
+                | Self::Fieldset
+                | Self::Figcaption
+                | Self::Figure
+                | Self::Footer
+                | Self::Form
+                | Self::H1
+                | Self::H2
+                | Self::H3
+                | Self::H4
+                | Self::H5
+                | Self::H6
+                | Self::Header
+                | Self::Hgroup
+                | Self::Hr
+                | Self::Html
+                | Self::Legend
+                | Self::Li
+                | Self::Main
+                | Self::Menu
+                | Self::Nav
+                | Self::Ol
+                | Self::P
+                | Self::Pre
+                | Self::Section
+                | Self::Summary
+                | Self::Table
+                | Self::Tbody
+                | Self::Td
+                | Self::Tfoot
+                | Self::Th
+                | Self::Thead
+                | Self::Tr
+                | Self::Ul
+        )
+    }
 }
 
 /// The ASCII whitespace HTML collapses.
@@ -397,7 +412,7 @@ impl Walker {
                 self.text(t);
                 false
             }
-            Node::Element(e) => self.open_element(e.name(), || (e.attr("rowspan"), e.attr("colspan"))),
+            Node::Element(e) => self.open_element(Name::of(e.name()), || (e.attr("rowspan"), e.attr("colspan"))),
             Node::Document | Node::Fragment => true,
             _ => false,
         }
@@ -405,7 +420,7 @@ impl Walker {
 
     fn close(&mut self, node: &Node) {
         if let Node::Element(e) = node {
-            self.close_element(e.name());
+            self.close_element(Name::of(e.name()));
         }
     }
 
@@ -417,21 +432,21 @@ impl Walker {
 
     /// An element opens; returns whether to walk into its children (false for skipped ones,
     /// which are then never closed). `spans` gives its `rowspan` and `colspan` attributes.
-    fn open_element<'s>(&mut self, name: &str, spans: impl FnOnce() -> (Option<&'s str>, Option<&'s str>)) -> bool {
-        if is_skipped(name) {
+    fn open_element<'s>(&mut self, name: Name, spans: impl FnOnce() -> (Option<&'s str>, Option<&'s str>)) -> bool {
+        if name.is_skipped() {
             return false;
         }
         match name {
-            "table" => {
+            Name::Table => {
                 self.flush_line();
                 self.tables.push(TableBuild::default());
             }
-            "tr" => {
+            Name::Tr => {
                 if let Some(t) = self.tables.last_mut() {
                     t.open_row();
                 }
             }
-            "td" | "th" => {
+            Name::Td | Name::Th => {
                 if let Some(t) = self.tables.last_mut() {
                     let (rowspan, colspan) = spans();
                     let row_span = span(rowspan, 1);
@@ -439,26 +454,26 @@ impl Walker {
                     t.open_cell(row_span, col_span);
                 }
             }
-            "caption" => {
+            Name::Caption => {
                 if let Some(t) = self.tables.last_mut() {
                     t.caption = Some(TextBuf::default());
                 }
             }
-            "br" => self.text_sink().push_break(),
-            "pre" => {
+            Name::Br => self.text_sink().push_break(),
+            Name::Pre => {
                 self.pre_depth += 1;
                 self.block_boundary();
             }
-            _ if is_block(name) => self.block_boundary(),
+            _ if name.is_block() => self.block_boundary(),
             _ => {}
         }
         true
     }
 
     /// An element the walk went into closes.
-    fn close_element(&mut self, name: &str) {
+    fn close_element(&mut self, name: Name) {
         match name {
-            "table" => {
+            Name::Table => {
                 let Some(mut table) = self.tables.pop() else {
                     return;
                 };
@@ -469,29 +484,29 @@ impl Walker {
                     None => self.grid.rows.extend(rows),
                 }
             }
-            "tr" => {
+            Name::Tr => {
                 if let Some(t) = self.tables.last_mut() {
                     t.close_cell();
                     t.row_open = false;
                 }
             }
-            "td" | "th" => {
+            Name::Td | Name::Th => {
                 if let Some(t) = self.tables.last_mut() {
                     t.close_cell();
                 }
             }
-            "caption" => {
+            Name::Caption => {
                 if let Some(t) = self.tables.last_mut()
                     && let Some(c) = t.caption.take()
                 {
                     t.lines.extend(c.lines().map(str::to_string));
                 }
             }
-            "pre" => {
+            Name::Pre => {
                 self.pre_depth = self.pre_depth.saturating_sub(1);
                 self.block_boundary();
             }
-            _ if is_block(name) => self.block_boundary(),
+            _ if name.is_block() => self.block_boundary(),
             _ => {}
         }
     }

@@ -39,7 +39,7 @@ use memchr::{memchr, memchr2, memmem};
 
 use crate::ingest::deadline;
 
-use super::{Grid, Walker};
+use super::{Grid, Name, Walker};
 
 /// Why the fast path stopped: the input needs html5ever.
 struct GiveUp;
@@ -95,16 +95,351 @@ enum Mode {
     ColumnGroup,
 }
 
+/// The standard's categories of elements, as the tree rules ask them. Kept as separate lists
+/// even where they overlap: each is one sentence of the standard (or of html5ever's code),
+/// checked against it by name.
+impl Name {
+    pub(super) const fn is_formatting(self) -> bool {
+        matches!(
+            self,
+            Self::A
+                | Self::B
+                | Self::Big
+                | Self::Code
+                | Self::Em
+                | Self::Font
+                | Self::I
+                | Self::Nobr
+                | Self::S
+                | Self::Small
+                | Self::Strike
+                | Self::Strong
+                | Self::Tt
+                | Self::U
+        )
+    }
+
+    pub(super) const fn is_heading(self) -> bool {
+        matches!(self, Self::H1 | Self::H2 | Self::H3 | Self::H4 | Self::H5 | Self::H6)
+    }
+
+    /// Elements popped by "generate implied end tags".
+    pub(super) const fn is_implied_end(self) -> bool {
+        matches!(
+            self,
+            Self::Dd
+                | Self::Dt
+                | Self::Li
+                | Self::Option
+                | Self::Optgroup
+                | Self::P
+                | Self::Rb
+                | Self::Rp
+                | Self::Rt
+                | Self::Rtc
+        )
+    }
+
+    /// The boundaries of "has an element in scope" (no MathML or SVG is ever open here).
+    pub(super) const fn is_scope_boundary(self) -> bool {
+        matches!(
+            self,
+            Self::Applet
+                | Self::Caption
+                | Self::Html
+                | Self::Table
+                | Self::Td
+                | Self::Th
+                | Self::Marquee
+                | Self::Object
+                | Self::Template
+        )
+    }
+
+    /// The boundaries of "has an element in table scope".
+    pub(super) const fn is_table_scope_boundary(self) -> bool {
+        matches!(self, Self::Html | Self::Table | Self::Template)
+    }
+
+    /// The standard's "special" elements (html5ever's list).
+    pub(super) const fn is_special(self) -> bool {
+        matches!(
+            self,
+            Self::Address
+                | Self::Applet
+                | Self::Area
+                | Self::Article
+                | Self::Aside
+                | Self::Base
+                | Self::Basefont
+                | Self::Bgsound
+                | Self::Blockquote
+                | Self::Body
+                | Self::Br
+                | Self::Button
+                | Self::Caption
+                | Self::Center
+                | Self::Col
+                | Self::Colgroup
+                | Self::Dd
+                | Self::Details
+                | Self::Dir
+                | Self::Div
+                | Self::Dl
+                | Self::Dt
+                | Self::Embed
+                | Self::Fieldset
+                | Self::Figcaption
+                | Self::Figure
+                | Self::Footer
+                | Self::Form
+                | Self::Frame
+                | Self::Frameset
+                | Self::H1
+                | Self::H2
+                | Self::H3
+                | Self::H4
+                | Self::H5
+                | Self::H6
+                | Self::Head
+                | Self::Header
+                | Self::Hgroup
+                | Self::Hr
+                | Self::Html
+                | Self::Iframe
+                | Self::Img
+                | Self::Input
+                | Self::Isindex
+                | Self::Li
+                | Self::Link
+                | Self::Listing
+                | Self::Main
+                | Self::Marquee
+                | Self::Menu
+                | Self::Meta
+                | Self::Nav
+                | Self::Noembed
+                | Self::Noframes
+                | Self::Noscript
+                | Self::Object
+                | Self::Ol
+                | Self::P
+                | Self::Param
+                | Self::Plaintext
+                | Self::Pre
+                | Self::Script
+                | Self::Section
+                | Self::Select
+                | Self::Source
+                | Self::Style
+                | Self::Summary
+                | Self::Table
+                | Self::Tbody
+                | Self::Td
+                | Self::Template
+                | Self::Textarea
+                | Self::Tfoot
+                | Self::Th
+                | Self::Thead
+                | Self::Title
+                | Self::Tr
+                | Self::Track
+                | Self::Ul
+                | Self::Wbr
+                | Self::Xmp
+        )
+    }
+
+    /// Start tags that close an open `<p>` and insert a plain element.
+    pub(super) const fn closes_p(self) -> bool {
+        matches!(
+            self,
+            Self::Address
+                | Self::Article
+                | Self::Aside
+                | Self::Blockquote
+                | Self::Center
+                | Self::Details
+                | Self::Dialog
+                | Self::Dir
+                | Self::Div
+                | Self::Dl
+                | Self::Fieldset
+                | Self::Figcaption
+                | Self::Figure
+                | Self::Footer
+                | Self::Header
+                | Self::Hgroup
+                | Self::Main
+                | Self::Menu
+                | Self::Nav
+                | Self::Ol
+                | Self::P
+                | Self::Search
+                | Self::Section
+                | Self::Summary
+                | Self::Ul
+        )
+    }
+
+    /// End tags that close their element through implied end tags when it is in scope.
+    pub(super) const fn is_block_end(self) -> bool {
+        matches!(
+            self,
+            Self::Address
+                | Self::Article
+                | Self::Aside
+                | Self::Blockquote
+                | Self::Button
+                | Self::Center
+                | Self::Details
+                | Self::Dialog
+                | Self::Dir
+                | Self::Div
+                | Self::Dl
+                | Self::Fieldset
+                | Self::Figcaption
+                | Self::Figure
+                | Self::Footer
+                | Self::Header
+                | Self::Hgroup
+                | Self::Listing
+                | Self::Main
+                | Self::Menu
+                | Self::Nav
+                | Self::Ol
+                | Self::Pre
+                | Self::Search
+                | Self::Section
+                | Self::Summary
+                | Self::Ul
+        )
+    }
+
+    /// Void elements: inserted and popped at once.
+    pub(super) const fn is_void_in_body(self) -> bool {
+        matches!(
+            self,
+            Self::Area
+                | Self::Br
+                | Self::Embed
+                | Self::Img
+                | Self::Keygen
+                | Self::Wbr
+                | Self::Input
+                | Self::Param
+                | Self::Source
+                | Self::Track
+        )
+    }
+
+    /// Start tags this path does not follow, wherever they appear in the body.
+    pub(super) const fn gives_up_in_body(self) -> bool {
+        matches!(
+            self,
+            Self::Html
+                | Self::Body
+                | Self::Head
+                | Self::Frameset
+                | Self::Frame
+                | Self::Template
+                | Self::Title
+                | Self::Noframes
+                | Self::Plaintext
+                | Self::Button
+                | Self::Pre
+                | Self::Listing
+                | Self::Textarea
+                | Self::Xmp
+                | Self::Iframe
+                | Self::Noembed
+                | Self::Select
+                | Self::Optgroup
+                | Self::Option
+                | Self::Rb
+                | Self::Rtc
+                | Self::Rp
+                | Self::Rt
+                | Self::Math
+                | Self::Svg
+                | Self::Image
+                | Self::Applet
+                | Self::Marquee
+                | Self::Object
+                | Self::Dd
+                | Self::Dt
+                | Self::Isindex
+                | Self::Caption
+                | Self::Col
+                | Self::Colgroup
+                | Self::Tbody
+                | Self::Td
+                | Self::Tfoot
+                | Self::Th
+                | Self::Thead
+                | Self::Tr
+        )
+    }
+
+    /// The table parts a start tag in a cell or caption closes it for.
+    pub(super) const fn is_table_part(self) -> bool {
+        matches!(
+            self,
+            Self::Caption
+                | Self::Col
+                | Self::Colgroup
+                | Self::Tbody
+                | Self::Td
+                | Self::Tfoot
+                | Self::Th
+                | Self::Thead
+                | Self::Tr
+        )
+    }
+
+    /// A table section: `<tbody>`, `<thead>`, `<tfoot>`.
+    pub(super) const fn is_table_section(self) -> bool {
+        matches!(self, Self::Tbody | Self::Thead | Self::Tfoot)
+    }
+
+    /// The insertion mode an element of this name sets inside it, `None` for one that keeps
+    /// its parent's.
+    const fn mode(self) -> Option<Mode> {
+        match self {
+            Self::Html | Self::Body => Some(Mode::Body),
+            Self::Table => Some(Mode::Table),
+            Self::Tbody | Self::Thead | Self::Tfoot => Some(Mode::TableBody),
+            Self::Tr => Some(Mode::Row),
+            Self::Td | Self::Th => Some(Mode::Cell),
+            Self::Caption => Some(Mode::Caption),
+            Self::Colgroup => Some(Mode::ColumnGroup),
+            _ => None,
+        }
+    }
+}
+
+/// An open element: its name, and the mode inside it.
 struct Open<'a> {
-    name: Cow<'a, str>,
+    name: Name,
+    /// The name as read: an end tag of a [`Name::Other`] closes only an element of its text.
+    text: Cow<'a, str>,
     mode: Mode,
 }
 
 /// A tag as the tokenizer read it: only the attributes the walker reads are kept.
 struct Tag<'a> {
-    name: Cow<'a, str>,
+    name: Name,
+    /// The name lowercased, as [`Open::text`].
+    text: Cow<'a, str>,
     rowspan: Option<&'a str>,
     colspan: Option<&'a str>,
+}
+
+impl Tag<'_> {
+    /// An element the tree builder inserts without a tag in the input.
+    fn implied(name: Name) -> Self {
+        Tag { name, text: Cow::Borrowed(name.text()), rowspan: None, colspan: None }
+    }
 }
 
 struct Reader<'a> {
@@ -134,240 +469,6 @@ fn is_ws(b: u8) -> bool {
 
 fn all_ws(s: &str) -> bool {
     s.bytes().all(is_ws)
-}
-
-fn is_formatting(name: &str) -> bool {
-    matches!(
-        name,
-        "a" | "b" | "big" | "code" | "em" | "font" | "i" | "nobr" | "s" | "small" | "strike" | "strong" | "tt" | "u"
-    )
-}
-
-fn is_heading(name: &str) -> bool {
-    matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
-}
-
-/// Elements popped by "generate implied end tags".
-fn is_implied_end(name: &str) -> bool {
-    matches!(name, "dd" | "dt" | "li" | "option" | "optgroup" | "p" | "rb" | "rp" | "rt" | "rtc")
-}
-
-/// The boundaries of "has an element in scope" (no MathML or SVG is ever open here).
-fn is_scope_boundary(name: &str) -> bool {
-    matches!(name, "applet" | "caption" | "html" | "table" | "td" | "th" | "marquee" | "object" | "template")
-}
-
-/// The standard's "special" elements (html5ever's list).
-fn is_special(name: &str) -> bool {
-    matches!(
-        name,
-        "address"
-            | "applet"
-            | "area"
-            | "article"
-            | "aside"
-            | "base"
-            | "basefont"
-            | "bgsound"
-            | "blockquote"
-            | "body"
-            | "br"
-            | "button"
-            | "caption"
-            | "center"
-            | "col"
-            | "colgroup"
-            | "dd"
-            | "details"
-            | "dir"
-            | "div"
-            | "dl"
-            | "dt"
-            | "embed"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "form"
-            | "frame"
-            | "frameset"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "head"
-            | "header"
-            | "hgroup"
-            | "hr"
-            | "html"
-            | "iframe"
-            | "img"
-            | "input"
-            | "isindex"
-            | "li"
-            | "link"
-            | "listing"
-            | "main"
-            | "marquee"
-            | "menu"
-            | "meta"
-            | "nav"
-            | "noembed"
-            | "noframes"
-            | "noscript"
-            | "object"
-            | "ol"
-            | "p"
-            | "param"
-            | "plaintext"
-            | "pre"
-            | "script"
-            | "section"
-            | "select"
-            | "source"
-            | "style"
-            | "summary"
-            | "table"
-            | "tbody"
-            | "td"
-            | "template"
-            | "textarea"
-            | "tfoot"
-            | "th"
-            | "thead"
-            | "title"
-            | "tr"
-            | "track"
-            | "ul"
-            | "wbr"
-            | "xmp"
-    )
-}
-
-/// Start tags that close an open `<p>` and insert a plain element.
-fn closes_p(name: &str) -> bool {
-    matches!(
-        name,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "center"
-            | "details"
-            | "dialog"
-            | "dir"
-            | "div"
-            | "dl"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "header"
-            | "hgroup"
-            | "main"
-            | "menu"
-            | "nav"
-            | "ol"
-            | "p"
-            | "search"
-            | "section"
-            | "summary"
-            | "ul"
-    )
-}
-
-/// End tags that close their element through implied end tags when it is in scope.
-fn is_block_end(name: &str) -> bool {
-    matches!(
-        name,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "button"
-            | "center"
-            | "details"
-            | "dialog"
-            | "dir"
-            | "div"
-            | "dl"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "header"
-            | "hgroup"
-            | "listing"
-            | "main"
-            | "menu"
-            | "nav"
-            | "ol"
-            | "pre"
-            | "search"
-            | "section"
-            | "summary"
-            | "ul"
-    )
-}
-
-/// Void elements: inserted and popped at once.
-fn is_void_in_body(name: &str) -> bool {
-    matches!(name, "area" | "br" | "embed" | "img" | "keygen" | "wbr" | "input" | "param" | "source" | "track")
-}
-
-/// Start tags this path does not follow, wherever they appear in the body.
-fn gives_up_in_body(name: &str) -> bool {
-    matches!(
-        name,
-        "html"
-            | "body"
-            | "head"
-            | "frameset"
-            | "frame"
-            | "template"
-            | "title"
-            | "noframes"
-            | "plaintext"
-            | "button"
-            | "pre"
-            | "listing"
-            | "textarea"
-            | "xmp"
-            | "iframe"
-            | "noembed"
-            | "select"
-            | "optgroup"
-            | "option"
-            | "rb"
-            | "rtc"
-            | "rp"
-            | "rt"
-            | "math"
-            | "svg"
-            | "image"
-            | "applet"
-            | "marquee"
-            | "object"
-            | "dd"
-            | "dt"
-            | "isindex"
-            | "caption"
-            | "col"
-            | "colgroup"
-            | "tbody"
-            | "td"
-            | "tfoot"
-            | "th"
-            | "thead"
-            | "tr"
-    )
-}
-
-/// The table parts a start tag in a cell or caption closes it for.
-fn is_table_part(name: &str) -> bool {
-    matches!(name, "caption" | "col" | "colgroup" | "tbody" | "td" | "tfoot" | "th" | "thead" | "tr")
 }
 
 /// The lowercased tag name at the start of `s` (which starts with an ASCII letter), and its
@@ -485,10 +586,10 @@ impl<'a> Reader<'a> {
             Some(b'/') => match b.get(2) {
                 Some(c) if c.is_ascii_alphabetic() => {
                     let tag = self.read_tag(false)?;
-                    if tag.name == "br" {
+                    if tag.name == Name::Br {
                         return Err(GiveUp);
                     }
-                    self.end_tag(&tag.name)
+                    self.end_tag(&tag)
                 }
                 _ => Err(GiveUp),
             },
@@ -539,9 +640,9 @@ impl<'a> Reader<'a> {
         let src = self.src;
         let b = src.as_bytes();
         let mut i = self.pos + if start { 1 } else { 2 };
-        let (name, len) = tag_name(&src[i..]);
+        let (text, len) = tag_name(&src[i..]);
         i += len;
-        let mut tag = Tag { name, rowspan: None, colspan: None };
+        let mut tag = Tag { name: Name::of(&text), text, rowspan: None, colspan: None };
         let (mut seen_rowspan, mut seen_colspan) = (false, false);
         loop {
             while b.get(i).is_some_and(|&c| is_ws(c)) {
@@ -755,32 +856,32 @@ impl<'a> Reader<'a> {
         self.stack.last().map_or(Mode::Body, |o| o.mode)
     }
 
-    fn current(&self) -> &str {
-        self.stack.last().map_or("", |o| &o.name)
+    /// The current node's name; `None` with no element open.
+    fn current(&self) -> Option<Name> {
+        self.stack.last().map(|o| o.name)
     }
 
     /// Inserts an element and makes it the current node.
-    fn push(&mut self, name: Cow<'a, str>, rowspan: Option<&'a str>, colspan: Option<&'a str>) -> Step {
+    fn push(&mut self, tag: Tag<'a>) -> Step {
         self.flush();
         // html5ever refuses a page once a node has more than `max_depth` ancestors, the
         // document counted: a child of this element would have the open elements and it.
         if self.stack.len() + 2 > self.max_depth {
             return Err(GiveUp);
         }
-        let mode = match &*name {
-            "html" | "body" => Mode::Body,
-            "table" => Mode::Table,
-            "tbody" | "thead" | "tfoot" => Mode::TableBody,
-            "tr" => Mode::Row,
-            "td" | "th" => Mode::Cell,
-            "caption" => Mode::Caption,
-            "colgroup" => Mode::ColumnGroup,
-            _ => self.mode(),
-        };
-        if self.hidden_from.is_none() && !self.walker.open_element(&name, || (rowspan, colspan)) {
+        let mode = tag.name.mode().unwrap_or_else(|| self.mode());
+        let (rowspan, colspan) = (tag.rowspan, tag.colspan);
+        if self.hidden_from.is_none() && !self.walker.open_element(tag.name, || (rowspan, colspan)) {
             self.hidden_from = Some(self.stack.len());
         }
-        self.stack.push(Open { name, mode });
+        self.stack.push(Open { name: tag.name, text: tag.text, mode });
+        Ok(())
+    }
+
+    /// Inserts an element with no content (a void element, `<col>`, one in the head).
+    fn push_and_pop(&mut self, tag: Tag<'a>) -> Step {
+        self.push(tag)?;
+        self.pop();
         Ok(())
     }
 
@@ -791,20 +892,17 @@ impl<'a> Reader<'a> {
         match self.hidden_from {
             Some(i) if i == self.stack.len() => self.hidden_from = None,
             Some(_) => {}
-            None => self.walker.close_element(&open.name),
+            None => self.walker.close_element(open.name),
         }
     }
 
     /// Pops elements until one that `is_target` is popped. A formatting element popped on
     /// the way would be reconstructed later by html5ever: give up.
-    fn pop_until(&mut self, is_target: impl Fn(&str) -> bool) -> Step {
+    fn pop_until(&mut self, is_target: impl Fn(Name) -> bool) -> Step {
         loop {
-            let name = self.current();
-            if name.is_empty() {
-                return Err(GiveUp);
-            }
+            let name = self.current().ok_or(GiveUp)?;
             let hit = is_target(name);
-            if !hit && is_formatting(name) {
+            if !hit && name.is_formatting() {
                 return Err(GiveUp);
             }
             self.pop();
@@ -816,30 +914,33 @@ impl<'a> Reader<'a> {
 
     /// Pops elements until the current node `is_context` ("clear the stack back to a table
     /// context" and the like).
-    fn pop_to(&mut self, is_context: impl Fn(&str) -> bool) -> Step {
-        while !is_context(self.current()) {
-            if self.stack.is_empty() || is_formatting(self.current()) {
-                return Err(GiveUp);
+    fn pop_to(&mut self, is_context: impl Fn(Name) -> bool) -> Step {
+        loop {
+            match self.current() {
+                Some(name) if is_context(name) => return Ok(()),
+                Some(name) if !name.is_formatting() => self.pop(),
+                _ => return Err(GiveUp),
             }
-            self.pop();
         }
-        Ok(())
     }
 
     /// "Generate implied end tags", except for elements named `except`.
-    fn implied_end_tags(&mut self, except: &str) {
-        while is_implied_end(self.current()) && self.current() != except {
+    fn implied_end_tags(&mut self, except: Option<Name>) {
+        while let Some(name) = self.current()
+            && name.is_implied_end()
+            && Some(name) != except
+        {
             self.pop();
         }
     }
 
     /// Whether an element `is_target` is open above the first element `is_boundary`.
-    fn in_scope(&self, is_target: impl Fn(&str) -> bool, is_boundary: impl Fn(&str) -> bool) -> bool {
+    fn in_scope(&self, is_target: impl Fn(Name) -> bool, is_boundary: impl Fn(Name) -> bool) -> bool {
         for open in self.stack.iter().rev() {
-            if is_target(&open.name) {
+            if is_target(open.name) {
                 return true;
             }
-            if is_boundary(&open.name) {
+            if is_boundary(open.name) {
                 return false;
             }
         }
@@ -847,14 +948,14 @@ impl<'a> Reader<'a> {
     }
 
     fn p_in_button_scope(&self) -> bool {
-        self.in_scope(|n| n == "p", |n| is_scope_boundary(n) || n == "button")
+        self.in_scope(|n| n == Name::P, |n| n.is_scope_boundary() || n == Name::Button)
     }
 
     /// "Close a p element" when one is in button scope.
     fn close_p(&mut self) -> Step {
         if self.p_in_button_scope() {
-            self.implied_end_tags("p");
-            self.pop_until(|n| n == "p")?;
+            self.implied_end_tags(Some(Name::P));
+            self.pop_until(|n| n == Name::P)?;
         }
         Ok(())
     }
@@ -864,11 +965,11 @@ impl<'a> Reader<'a> {
     fn implied(&mut self, phase: Phase) -> Step {
         match phase {
             Phase::Initial | Phase::BeforeHtml => {
-                self.push(Cow::Borrowed("html"), None, None)?;
+                self.push(Tag::implied(Name::Html))?;
                 self.phase = Phase::BeforeHead;
             }
             Phase::BeforeHead => {
-                self.push(Cow::Borrowed("head"), None, None)?;
+                self.push(Tag::implied(Name::Head))?;
                 self.phase = Phase::InHead;
             }
             Phase::InHead => {
@@ -876,7 +977,7 @@ impl<'a> Reader<'a> {
                 self.phase = Phase::AfterHead;
             }
             Phase::AfterHead => {
-                self.push(Cow::Borrowed("body"), None, None)?;
+                self.push(Tag::implied(Name::Body))?;
                 self.phase = Phase::Body;
             }
             Phase::Body => {}
@@ -890,24 +991,24 @@ impl<'a> Reader<'a> {
     fn raw_text(&mut self, tag: Tag<'a>) -> Step {
         let src = self.src;
         let b = src.as_bytes();
-        let name = tag.name.clone();
-        self.push(tag.name, None, None)?;
+        let (name, text) = (tag.name, tag.name.text());
+        self.push(tag)?;
         if self.hidden_from.is_none() {
             return Err(GiveUp);
         }
         let mut from = self.pos;
         let end = loop {
             let k = memmem::find(&b[from..], b"</").ok_or(GiveUp)? + from;
-            let after = k + 2 + name.len();
+            let after = k + 2 + text.len();
             if b.len() > after
-                && b[k + 2..after].eq_ignore_ascii_case(name.as_bytes())
+                && b[k + 2..after].eq_ignore_ascii_case(text.as_bytes())
                 && (is_ws(b[after]) || matches!(b[after], b'/' | b'>'))
             {
                 break k;
             }
             from = k + 2;
         };
-        if name == "script" && memmem::find(&b[self.pos..end], b"<!--").is_some() {
+        if name == Name::Script && memmem::find(&b[self.pos..end], b"<!--").is_some() {
             return Err(GiveUp);
         }
         self.pos = end;
@@ -920,40 +1021,49 @@ impl<'a> Reader<'a> {
         loop {
             match self.phase {
                 Phase::Initial | Phase::BeforeHtml => {
-                    if tag.name == "html" {
-                        self.push(tag.name, None, None)?;
+                    if tag.name == Name::Html {
+                        self.push(tag)?;
                         self.phase = Phase::BeforeHead;
                         return Ok(());
                     }
                     self.implied(self.phase)?;
                 }
-                Phase::BeforeHead => match &*tag.name {
-                    "head" => {
-                        self.push(tag.name, None, None)?;
+                Phase::BeforeHead => match tag.name {
+                    Name::Head => {
+                        self.push(tag)?;
                         self.phase = Phase::InHead;
                         return Ok(());
                     }
-                    "html" => return Err(GiveUp),
+                    Name::Html => return Err(GiveUp),
                     _ => self.implied(Phase::BeforeHead)?,
                 },
-                Phase::InHead => match &*tag.name {
-                    "base" | "basefont" | "bgsound" | "link" | "meta" => {
-                        self.push(tag.name, None, None)?;
-                        self.pop();
-                        return Ok(());
+                Phase::InHead => match tag.name {
+                    Name::Base | Name::Basefont | Name::Bgsound | Name::Link | Name::Meta => {
+                        return self.push_and_pop(tag);
                     }
-                    "title" | "style" | "noscript" | "script" => return self.raw_text(tag),
-                    "html" | "head" | "template" | "noframes" => return Err(GiveUp),
+                    Name::Title | Name::Style | Name::Noscript | Name::Script => return self.raw_text(tag),
+                    Name::Html | Name::Head | Name::Template | Name::Noframes => return Err(GiveUp),
                     _ => self.implied(Phase::InHead)?,
                 },
-                Phase::AfterHead => match &*tag.name {
-                    "body" => {
-                        self.push(tag.name, None, None)?;
+                Phase::AfterHead => match tag.name {
+                    Name::Body => {
+                        self.push(tag)?;
                         self.phase = Phase::Body;
                         return Ok(());
                     }
-                    "html" | "head" | "frameset" | "base" | "basefont" | "bgsound" | "link" | "meta" | "noframes"
-                    | "script" | "style" | "template" | "title" => return Err(GiveUp),
+                    Name::Html
+                    | Name::Head
+                    | Name::Frameset
+                    | Name::Base
+                    | Name::Basefont
+                    | Name::Bgsound
+                    | Name::Link
+                    | Name::Meta
+                    | Name::Noframes
+                    | Name::Script
+                    | Name::Style
+                    | Name::Template
+                    | Name::Title => return Err(GiveUp),
                     _ => self.implied(Phase::AfterHead)?,
                 },
                 Phase::Body => return self.start_tag_in_body(tag),
@@ -962,85 +1072,84 @@ impl<'a> Reader<'a> {
     }
 
     fn start_tag_in_body(&mut self, tag: Tag<'a>) -> Step {
-        let name: &str = &tag.name;
+        let name = tag.name;
+        let is_table = |n| matches!(n, Name::Table | Name::Html);
+        let is_table_body = |n: Name| n.is_table_section() || n == Name::Html;
+        let is_row = |n| matches!(n, Name::Tr | Name::Html);
         match self.mode() {
             Mode::Body => {}
             Mode::Cell | Mode::Caption => {
-                if is_table_part(name) {
+                if name.is_table_part() {
                     if self.mode() == Mode::Cell {
-                        self.implied_end_tags("");
-                        self.pop_until(|n| n == "td" || n == "th")?;
+                        self.implied_end_tags(None);
+                        self.pop_until(|n| matches!(n, Name::Td | Name::Th))?;
                     } else {
-                        self.implied_end_tags("");
-                        self.pop_until(|n| n == "caption")?;
+                        self.implied_end_tags(None);
+                        self.pop_until(|n| n == Name::Caption)?;
                     }
                     return self.start_tag_in_body(tag);
                 }
             }
             Mode::Table => {
                 return match name {
-                    "caption" | "colgroup" | "tbody" | "tfoot" | "thead" => {
-                        self.pop_to(|n| matches!(n, "table" | "html"))?;
-                        self.push(tag.name, None, None)
+                    Name::Caption | Name::Colgroup | Name::Tbody | Name::Tfoot | Name::Thead => {
+                        self.pop_to(is_table)?;
+                        self.push(tag)
                     }
-                    "col" => {
-                        self.pop_to(|n| matches!(n, "table" | "html"))?;
-                        self.push(Cow::Borrowed("colgroup"), None, None)?;
+                    Name::Col => {
+                        self.pop_to(is_table)?;
+                        self.push(Tag::implied(Name::Colgroup))?;
                         self.start_tag_in_body(tag)
                     }
-                    "td" | "th" | "tr" => {
-                        self.pop_to(|n| matches!(n, "table" | "html"))?;
-                        self.push(Cow::Borrowed("tbody"), None, None)?;
+                    Name::Td | Name::Th | Name::Tr => {
+                        self.pop_to(is_table)?;
+                        self.push(Tag::implied(Name::Tbody))?;
                         self.start_tag_in_body(tag)
                     }
-                    "style" | "script" => self.raw_text(tag),
+                    Name::Style | Name::Script => self.raw_text(tag),
                     _ => Err(GiveUp),
                 };
             }
             Mode::TableBody => {
                 return match name {
-                    "tr" => {
-                        self.pop_to(|n| matches!(n, "tbody" | "thead" | "tfoot" | "html"))?;
-                        self.push(tag.name, None, None)
+                    Name::Tr => {
+                        self.pop_to(is_table_body)?;
+                        self.push(tag)
                     }
-                    "td" | "th" => {
-                        self.pop_to(|n| matches!(n, "tbody" | "thead" | "tfoot" | "html"))?;
-                        self.push(Cow::Borrowed("tr"), None, None)?;
+                    Name::Td | Name::Th => {
+                        self.pop_to(is_table_body)?;
+                        self.push(Tag::implied(Name::Tr))?;
                         self.start_tag_in_body(tag)
                     }
-                    "caption" | "col" | "colgroup" | "tbody" | "tfoot" | "thead" => {
-                        self.pop_to(|n| matches!(n, "tbody" | "thead" | "tfoot" | "html"))?;
+                    Name::Caption | Name::Col | Name::Colgroup | Name::Tbody | Name::Tfoot | Name::Thead => {
+                        self.pop_to(is_table_body)?;
                         self.pop();
                         self.start_tag_in_body(tag)
                     }
-                    "style" | "script" => self.raw_text(tag),
+                    Name::Style | Name::Script => self.raw_text(tag),
                     _ => Err(GiveUp),
                 };
             }
             Mode::Row => {
                 return match name {
-                    "td" | "th" => {
-                        self.pop_to(|n| matches!(n, "tr" | "html"))?;
-                        self.push(tag.name, tag.rowspan, tag.colspan)
+                    Name::Td | Name::Th => {
+                        self.pop_to(is_row)?;
+                        self.push(tag)
                     }
-                    "caption" | "col" | "colgroup" | "tbody" | "tfoot" | "thead" | "tr" => {
-                        self.pop_to(|n| matches!(n, "tr" | "html"))?;
+                    Name::Caption | Name::Col | Name::Colgroup | Name::Tbody | Name::Tfoot | Name::Thead | Name::Tr => {
+                        self.pop_to(is_row)?;
                         self.pop();
                         self.start_tag_in_body(tag)
                     }
-                    "style" | "script" => self.raw_text(tag),
+                    Name::Style | Name::Script => self.raw_text(tag),
                     _ => Err(GiveUp),
                 };
             }
             Mode::ColumnGroup => {
                 return match name {
-                    "col" => {
-                        self.push(tag.name, None, None)?;
-                        self.pop();
-                        Ok(())
-                    }
-                    "html" | "template" => Err(GiveUp),
-                    _ if self.current() == "colgroup" => {
+                    Name::Col => self.push_and_pop(tag),
+                    Name::Html | Name::Template => Err(GiveUp),
+                    _ if self.current() == Some(Name::Colgroup) => {
                         self.pop();
                         self.start_tag_in_body(tag)
                     }
@@ -1050,249 +1159,254 @@ impl<'a> Reader<'a> {
         }
         // The rules of the body (also inside cells and captions).
         match name {
-            _ if gives_up_in_body(name) => Err(GiveUp),
-            "base" | "basefont" | "bgsound" | "link" | "meta" => {
-                self.push(tag.name, None, None)?;
-                self.pop();
-                Ok(())
-            }
-            "script" | "style" | "noscript" => self.raw_text(tag),
-            _ if closes_p(name) => {
+            _ if name.gives_up_in_body() => Err(GiveUp),
+            Name::Base | Name::Basefont | Name::Bgsound | Name::Link | Name::Meta => self.push_and_pop(tag),
+            Name::Script | Name::Style | Name::Noscript => self.raw_text(tag),
+            _ if name.closes_p() => {
                 self.close_p()?;
-                self.push(tag.name, None, None)
+                self.push(tag)
             }
-            _ if is_heading(name) => {
+            _ if name.is_heading() => {
                 self.close_p()?;
-                if is_heading(self.current()) {
+                if self.current().is_some_and(Name::is_heading) {
                     return Err(GiveUp);
                 }
-                self.push(tag.name, None, None)
+                self.push(tag)
             }
-            "form" => {
+            Name::Form => {
                 if self.form_open {
                     return Err(GiveUp);
                 }
                 self.close_p()?;
                 self.form_open = true;
-                self.push(tag.name, None, None)
+                self.push(tag)
             }
-            "li" => {
+            Name::Li => {
                 // An open `<li>` is closed first, unless a special element other than
                 // `<address>`, `<div>` or `<p>` stands between.
                 let mut to_close = false;
                 for open in self.stack.iter().rev() {
-                    if open.name == "li" {
+                    if open.name == Name::Li {
                         to_close = true;
                         break;
                     }
-                    if is_special(&open.name) && !matches!(&*open.name, "address" | "div" | "p") {
+                    if open.name.is_special() && !matches!(open.name, Name::Address | Name::Div | Name::P) {
                         break;
                     }
                 }
                 if to_close {
-                    self.implied_end_tags("li");
-                    self.pop_until(|n| n == "li")?;
+                    self.implied_end_tags(Some(Name::Li));
+                    self.pop_until(|n| n == Name::Li)?;
                 }
                 self.close_p()?;
-                self.push(tag.name, None, None)
+                self.push(tag)
             }
             // A second `<a>` or `<nobr>` runs the adoption agency.
-            "a" | "nobr" => {
+            Name::A | Name::Nobr => {
                 if self.stack.iter().any(|o| o.name == name) {
                     return Err(GiveUp);
                 }
-                self.push(tag.name, None, None)
+                self.push(tag)
             }
-            "table" => {
+            Name::Table => {
                 if self.p_in_button_scope() {
                     return Err(GiveUp);
                 }
-                self.push(tag.name, None, None)
+                self.push(tag)
             }
-            "hr" => {
+            Name::Hr => {
                 self.close_p()?;
-                self.push(tag.name, None, None)?;
-                self.pop();
-                Ok(())
+                self.push_and_pop(tag)
             }
-            _ if is_void_in_body(name) => {
-                self.push(tag.name, None, None)?;
-                self.pop();
-                Ok(())
-            }
-            _ => self.push(tag.name, None, None),
+            _ if name.is_void_in_body() => self.push_and_pop(tag),
+            _ => self.push(tag),
         }
     }
 
-    fn end_tag(&mut self, name: &str) -> Step {
+    fn end_tag(&mut self, tag: &Tag<'_>) -> Step {
         loop {
             match self.phase {
                 Phase::Initial | Phase::BeforeHtml | Phase::BeforeHead => {
-                    if !matches!(name, "head" | "body" | "html") {
+                    if !matches!(tag.name, Name::Head | Name::Body | Name::Html) {
                         return Err(GiveUp);
                     }
                     self.implied(self.phase)?;
                 }
-                Phase::InHead => match name {
-                    "head" => {
+                Phase::InHead => match tag.name {
+                    Name::Head => {
                         self.pop();
                         self.phase = Phase::AfterHead;
                         return Ok(());
                     }
-                    "body" | "html" => self.implied(Phase::InHead)?,
+                    Name::Body | Name::Html => self.implied(Phase::InHead)?,
                     _ => return Err(GiveUp),
                 },
-                Phase::AfterHead => match name {
-                    "body" | "html" => self.implied(Phase::AfterHead)?,
+                Phase::AfterHead => match tag.name {
+                    Name::Body | Name::Html => self.implied(Phase::AfterHead)?,
                     _ => return Err(GiveUp),
                 },
-                Phase::Body => return self.end_tag_in_body(name),
+                Phase::Body => return self.end_tag_in_body(tag),
             }
         }
     }
 
-    fn end_tag_in_body(&mut self, name: &str) -> Step {
-        let table_scope = |n: &str| matches!(n, "html" | "table" | "template");
+    fn end_tag_in_body(&mut self, tag: &Tag<'_>) -> Step {
+        let name = tag.name;
+        let table_scope = Name::is_table_scope_boundary;
+        let is_table_body = |n: Name| n.is_table_section() || n == Name::Html;
+        let is_row = |n| matches!(n, Name::Tr | Name::Html);
         match self.mode() {
             Mode::Body => {}
             Mode::Cell => match name {
-                "td" | "th" => {
+                Name::Td | Name::Th => {
                     if !self.in_scope(|n| n == name, table_scope) {
                         return Err(GiveUp);
                     }
-                    self.implied_end_tags("");
+                    self.implied_end_tags(None);
                     return self.pop_until(|n| n == name);
                 }
-                "table" | "tbody" | "tfoot" | "thead" | "tr" => {
+                Name::Table | Name::Tbody | Name::Tfoot | Name::Thead | Name::Tr => {
                     if !self.in_scope(|n| n == name, table_scope) {
                         return Err(GiveUp);
                     }
-                    self.implied_end_tags("");
-                    self.pop_until(|n| n == "td" || n == "th")?;
-                    return self.end_tag_in_body(name);
+                    self.implied_end_tags(None);
+                    self.pop_until(|n| matches!(n, Name::Td | Name::Th))?;
+                    return self.end_tag_in_body(tag);
                 }
-                "body" | "caption" | "col" | "colgroup" | "html" => return Err(GiveUp),
+                Name::Body | Name::Caption | Name::Col | Name::Colgroup | Name::Html => return Err(GiveUp),
                 _ => {}
             },
             Mode::Caption => match name {
-                "caption" | "table" => {
-                    self.implied_end_tags("");
-                    self.pop_until(|n| n == "caption")?;
-                    return if name == "table" { self.end_tag_in_body(name) } else { Ok(()) };
+                Name::Caption | Name::Table => {
+                    self.implied_end_tags(None);
+                    self.pop_until(|n| n == Name::Caption)?;
+                    return if name == Name::Table { self.end_tag_in_body(tag) } else { Ok(()) };
                 }
-                "body" | "col" | "colgroup" | "html" | "tbody" | "td" | "tfoot" | "th" | "thead" | "tr" => {
+                Name::Body
+                | Name::Col
+                | Name::Colgroup
+                | Name::Html
+                | Name::Tbody
+                | Name::Td
+                | Name::Tfoot
+                | Name::Th
+                | Name::Thead
+                | Name::Tr => {
                     return Err(GiveUp);
                 }
                 _ => {}
             },
             Mode::Row => {
                 return match name {
-                    "tr" => {
-                        self.pop_to(|n| matches!(n, "tr" | "html"))?;
+                    Name::Tr => {
+                        self.pop_to(is_row)?;
                         self.pop();
                         Ok(())
                     }
-                    "table" | "tbody" | "tfoot" | "thead" => {
+                    Name::Table | Name::Tbody | Name::Tfoot | Name::Thead => {
                         if !self.in_scope(|n| n == name, table_scope) {
                             return Err(GiveUp);
                         }
-                        self.pop_to(|n| matches!(n, "tr" | "html"))?;
+                        self.pop_to(is_row)?;
                         self.pop();
-                        self.end_tag_in_body(name)
+                        self.end_tag_in_body(tag)
                     }
                     _ => Err(GiveUp),
                 };
             }
             Mode::TableBody => {
                 return match name {
-                    "tbody" | "tfoot" | "thead" => {
+                    Name::Tbody | Name::Tfoot | Name::Thead => {
                         if !self.in_scope(|n| n == name, table_scope) {
                             return Err(GiveUp);
                         }
-                        self.pop_to(|n| matches!(n, "tbody" | "thead" | "tfoot" | "html"))?;
+                        self.pop_to(is_table_body)?;
                         self.pop();
                         Ok(())
                     }
-                    "table" => {
-                        self.pop_to(|n| matches!(n, "tbody" | "thead" | "tfoot" | "html"))?;
+                    Name::Table => {
+                        self.pop_to(is_table_body)?;
                         self.pop();
-                        self.end_tag_in_body(name)
+                        self.end_tag_in_body(tag)
                     }
                     _ => Err(GiveUp),
                 };
             }
             Mode::Table => {
                 return match name {
-                    "table" => self.pop_until(|n| n == "table"),
+                    Name::Table => self.pop_until(|n| n == Name::Table),
                     _ => Err(GiveUp),
                 };
             }
             Mode::ColumnGroup => {
                 return match name {
-                    "colgroup" => {
+                    Name::Colgroup => {
                         self.pop();
                         Ok(())
                     }
-                    "col" | "template" => Err(GiveUp),
+                    Name::Col | Name::Template => Err(GiveUp),
                     _ => {
                         self.pop();
-                        self.end_tag_in_body(name)
+                        self.end_tag_in_body(tag)
                     }
                 };
             }
         }
-        let default_scope = is_scope_boundary;
+        let default_scope = Name::is_scope_boundary;
         match name {
-            "body" | "html" => {
-                if !self.in_scope(|n| n == "body", default_scope) {
+            Name::Body | Name::Html => {
+                if !self.in_scope(|n| n == Name::Body, default_scope) {
                     return Err(GiveUp);
                 }
                 // `<body>` stays open: what follows still goes into it.
                 self.after_body = true;
                 Ok(())
             }
-            "p" => {
+            Name::P => {
                 if !self.p_in_button_scope() {
                     return Err(GiveUp);
                 }
                 self.close_p()
             }
-            "li" => {
-                if !self.in_scope(|n| n == "li", |n| default_scope(n) || n == "ol" || n == "ul") {
+            Name::Li => {
+                if !self.in_scope(|n| n == Name::Li, |n| default_scope(n) || matches!(n, Name::Ol | Name::Ul)) {
                     return Err(GiveUp);
                 }
-                self.implied_end_tags("li");
-                self.pop_until(|n| n == "li")
+                self.implied_end_tags(Some(Name::Li));
+                self.pop_until(|n| n == Name::Li)
             }
-            _ if is_heading(name) => {
-                if !self.in_scope(is_heading, default_scope) {
+            _ if name.is_heading() => {
+                if !self.in_scope(Name::is_heading, default_scope) {
                     return Err(GiveUp);
                 }
-                self.implied_end_tags("");
-                self.pop_until(is_heading)
+                self.implied_end_tags(None);
+                self.pop_until(Name::is_heading)
             }
-            "form" => {
-                if !self.form_open || !self.in_scope(|n| n == "form", default_scope) {
+            Name::Form => {
+                if !self.form_open || !self.in_scope(|n| n == Name::Form, default_scope) {
                     return Err(GiveUp);
                 }
-                self.implied_end_tags("");
-                if self.current() != "form" {
+                self.implied_end_tags(None);
+                if self.current() != Some(Name::Form) {
                     return Err(GiveUp);
                 }
                 self.form_open = false;
                 self.pop();
                 Ok(())
             }
-            _ if is_block_end(name) => {
+            _ if name.is_block_end() => {
                 if !self.in_scope(|n| n == name, default_scope) {
                     return Err(GiveUp);
                 }
-                self.implied_end_tags("");
+                self.implied_end_tags(None);
                 self.pop_until(|n| n == name)
             }
-            "dd" | "dt" | "applet" | "marquee" | "object" | "template" | "br" => Err(GiveUp),
-            // Any other end tag, formatting ones included, closes the current node only.
-            _ if self.current() == name => {
+            Name::Dd | Name::Dt | Name::Applet | Name::Marquee | Name::Object | Name::Template | Name::Br => {
+                Err(GiveUp)
+            }
+            // Any other end tag, formatting ones included, closes the current node only; an
+            // unknown name only an element of the same text.
+            _ if self.stack.last().is_some_and(|o| o.name == name && (name != Name::Other || o.text == tag.text)) => {
                 self.pop();
                 Ok(())
             }

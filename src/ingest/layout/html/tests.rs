@@ -372,6 +372,393 @@ fn markup_html5ever_repairs_is_left_to_it() {
     assert_eq!(read_capped(&deep, 512), Err(TooDeep(512)));
 }
 
+/// The lists of tag names the tree rules and the walk compared names against, as text,
+/// before names were looked up once as a [`Name`]: each category must answer as its list.
+mod string_lists {
+    pub const IS_FORMATTING: &[&str] =
+        &["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"];
+    pub const IS_HEADING: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+    pub const IS_IMPLIED_END: &[&str] = &["dd", "dt", "li", "option", "optgroup", "p", "rb", "rp", "rt", "rtc"];
+    pub const IS_SCOPE_BOUNDARY: &[&str] =
+        &["applet", "caption", "html", "table", "td", "th", "marquee", "object", "template"];
+    pub const IS_SPECIAL: &[&str] = &[
+        "address",
+        "applet",
+        "area",
+        "article",
+        "aside",
+        "base",
+        "basefont",
+        "bgsound",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "caption",
+        "center",
+        "col",
+        "colgroup",
+        "dd",
+        "details",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "frame",
+        "frameset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "iframe",
+        "img",
+        "input",
+        "isindex",
+        "li",
+        "link",
+        "listing",
+        "main",
+        "marquee",
+        "menu",
+        "meta",
+        "nav",
+        "noembed",
+        "noframes",
+        "noscript",
+        "object",
+        "ol",
+        "p",
+        "param",
+        "plaintext",
+        "pre",
+        "script",
+        "section",
+        "select",
+        "source",
+        "style",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "title",
+        "tr",
+        "track",
+        "ul",
+        "wbr",
+        "xmp",
+    ];
+    pub const CLOSES_P: &[&str] = &[
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "header",
+        "hgroup",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "search",
+        "section",
+        "summary",
+        "ul",
+    ];
+    pub const IS_BLOCK_END: &[&str] = &[
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "button",
+        "center",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "header",
+        "hgroup",
+        "listing",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "pre",
+        "search",
+        "section",
+        "summary",
+        "ul",
+    ];
+    pub const IS_VOID_IN_BODY: &[&str] =
+        &["area", "br", "embed", "img", "keygen", "wbr", "input", "param", "source", "track"];
+    pub const GIVES_UP_IN_BODY: &[&str] = &[
+        "html",
+        "body",
+        "head",
+        "frameset",
+        "frame",
+        "template",
+        "title",
+        "noframes",
+        "plaintext",
+        "button",
+        "pre",
+        "listing",
+        "textarea",
+        "xmp",
+        "iframe",
+        "noembed",
+        "select",
+        "optgroup",
+        "option",
+        "rb",
+        "rtc",
+        "rp",
+        "rt",
+        "math",
+        "svg",
+        "image",
+        "applet",
+        "marquee",
+        "object",
+        "dd",
+        "dt",
+        "isindex",
+        "caption",
+        "col",
+        "colgroup",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+    ];
+    pub const IS_TABLE_PART: &[&str] = &["caption", "col", "colgroup", "tbody", "td", "tfoot", "th", "thead", "tr"];
+    pub const IS_SKIPPED: &[&str] =
+        &["head", "script", "style", "noscript", "template", "select", "svg", "math", "iframe", "object"];
+    pub const IS_BLOCK: &[&str] = &[
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ];
+    /// Lists the rules wrote inline.
+    pub const TABLE_SCOPE_BOUNDARY: &[&str] = &["html", "table", "template"];
+    pub const TABLE_SECTION: &[&str] = &["tbody", "thead", "tfoot"];
+}
+
+/// Names to ask about: every name on a list, near misses of them, and random ones.
+fn names_to_ask(lists: &[&[&str]], rng: &mut fastrand::Rng) -> Vec<String> {
+    let mut names: Vec<String> = lists.iter().flat_map(|l| l.iter()).map(|n| n.to_string()).collect();
+    for n in names.clone() {
+        names.push(format!("{n}x"));
+        names.push(n[..n.len() - 1].to_string());
+        names.push(n.to_ascii_uppercase());
+    }
+    for _ in 0..20_000 {
+        let len = rng.usize(1..=10);
+        names.push(
+            (0..len)
+                .map(|_| rng.choice(b"abcdefghilmnoprstuvwxy123456-".iter()).map_or('a', |&c| char::from(c)))
+                .collect(),
+        );
+    }
+    names.extend(["", "h7", "h0", "tdd", "t", "x-table", "font1", "span"].map(String::from));
+    names
+}
+
+#[test]
+fn tag_name_categories_answer_as_the_string_lists_did() {
+    use string_lists::*;
+    /// A category's name, its list as text, and its answer as a [`Name`].
+    type Category = (&'static str, &'static [&'static str], fn(Name) -> bool);
+    let categories: [Category; 14] = [
+        ("formatting", IS_FORMATTING, Name::is_formatting),
+        ("heading", IS_HEADING, Name::is_heading),
+        ("implied end", IS_IMPLIED_END, Name::is_implied_end),
+        ("scope boundary", IS_SCOPE_BOUNDARY, Name::is_scope_boundary),
+        ("table scope boundary", TABLE_SCOPE_BOUNDARY, Name::is_table_scope_boundary),
+        ("special", IS_SPECIAL, Name::is_special),
+        ("closes p", CLOSES_P, Name::closes_p),
+        ("block end", IS_BLOCK_END, Name::is_block_end),
+        ("void in body", IS_VOID_IN_BODY, Name::is_void_in_body),
+        ("gives up in body", GIVES_UP_IN_BODY, Name::gives_up_in_body),
+        ("table part", IS_TABLE_PART, Name::is_table_part),
+        ("table section", TABLE_SECTION, Name::is_table_section),
+        ("skipped", IS_SKIPPED, Name::is_skipped),
+        ("block", IS_BLOCK, Name::is_block),
+    ];
+    let lists: Vec<&[&str]> = categories.iter().map(|c| c.1).collect();
+    let mut rng = fastrand::Rng::with_seed(21);
+    let (mut known, mut other) = (0, 0);
+    for name in names_to_ask(&lists, &mut rng) {
+        let n = Name::of(&name);
+        for (category, list, is) in &categories {
+            assert_eq!(is(n), list.contains(&name.as_str()), "{category}: {name:?} ({n:?})");
+        }
+        // A known name is the text it was found by; every listed one is known.
+        if n == Name::Other {
+            assert!(!lists.iter().any(|l| l.contains(&name.as_str())), "{name:?}");
+            other += 1;
+        } else {
+            assert_eq!(n.text(), name);
+            known += 1;
+        }
+    }
+    assert!(known > 500 && other > 10_000, "{known} known, {other} other");
+}
+
+/// Markup built at random from every name the rules know, near misses and unknown names, in
+/// any case, mostly well nested, some end tags left out or stray.
+fn random_markup(rng: &mut fastrand::Rng, names: &[&str], depth: usize, out: &mut String) {
+    for _ in 0..rng.usize(1..=4) {
+        match rng.u8(..10) {
+            0 => out.push_str(rng.choice(["甲", " ", "\n", "&amp;乙", "R&D"]).unwrap_or("")),
+            1 if depth < 3 => {
+                out.push_str("<table><tr><td>");
+                random_markup(rng, names, depth + 1, out);
+                out.push_str(
+                    rng.choice(["</td><td>丙</td></tr></table>", "<td>丁</table>", "</td></tr></table>"]).unwrap_or(""),
+                );
+            }
+            _ => {
+                let name = names[rng.usize(..names.len())];
+                let written = if rng.u8(..8) == 0 { name.to_ascii_uppercase() } else { name.to_string() };
+                out.push_str(&format!("<{written}>"));
+                // A void element has no content and no end tag (one is a stray `</br>`).
+                let void = ["area", "base", "basefont", "bgsound", "br", "col", "embed", "hr", "img", "input"]
+                    .into_iter()
+                    .chain(["keygen", "link", "meta", "param", "source", "track", "wbr"])
+                    .any(|v| v == name);
+                if void {
+                    continue;
+                }
+                if depth < 3 {
+                    random_markup(rng, names, depth + 1, out);
+                }
+                match rng.u8(..20) {
+                    0 => {}
+                    1 => out.push_str(&format!("</{}>", names[rng.usize(..names.len())])),
+                    _ => out.push_str(&format!("</{written}>")),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn pages_of_every_tag_name_read_as_html5ever_reads_them() {
+    let lists: Vec<&[&str]> = [string_lists::IS_SPECIAL, string_lists::GIVES_UP_IN_BODY, string_lists::IS_BLOCK]
+        .into_iter()
+        .chain([string_lists::IS_FORMATTING, string_lists::IS_VOID_IN_BODY, string_lists::IS_BLOCK_END])
+        .collect();
+    let mut names: Vec<&str> = lists.iter().flat_map(|l| l.iter().copied()).collect();
+    // Unknown names and near misses; and the names pages are made of, often, so that
+    // enough pages stay within what the fast path reads.
+    names.extend(["x-a", "x-b", "tdx", "h7", "label", "legend"]);
+    for _ in 0..20 {
+        names.extend(["span", "div", "p", "b", "font", "x-a", "ul", "li", "h2", "br", "strong", "center"]);
+    }
+    let mut rng = fastrand::Rng::with_seed(22);
+    let (mut tried, mut read) = (0, 0);
+    for _ in 0..20_000 {
+        let mut page = String::from(rng.choice(["", "<!DOCTYPE html>", "<html><body>"]).unwrap_or(""));
+        random_markup(&mut rng, &names, 0, &mut page);
+        tried += 1;
+        read += usize::from(same_as_html5ever("random markup", &page));
+    }
+    // Both sides of the contract are exercised: many pages read, most given up on (a page
+    // of random tags nearly always holds one the fast path leaves to html5ever).
+    eprintln!("fast path read {read} of {tried} random pages");
+    assert!(read * 20 > tried && read * 2 < tried, "{read} of {tried}");
+}
+
+#[test]
+fn an_end_tag_of_an_unknown_name_closes_only_an_element_of_that_name() {
+    let max = crate::config::DEFAULT_MAX_HTML_DEPTH;
+    assert!(same_as_html5ever("unknown", "<div><x-a>甲</x-a>乙</div>"));
+    assert!(same_as_html5ever("unknown", "<div><x-a>甲</X-A>乙</div>"));
+    // Another unknown name is a stray end tag, which html5ever ignores (merging the text).
+    assert_eq!(fast_path("<div><x-a>甲</x-b>乙</div>", max), None);
+    assert_eq!(fast_path("<div><span>甲</spa>乙</div>", max), None);
+}
+
 #[test]
 fn overlapping_spans_keep_the_first_claimant_and_gaps_read_blank() {
     let g = read(
