@@ -383,7 +383,20 @@ impl Vocabulary for FormLabels {
     fn label_max_chars(&self) -> usize {
         LABEL_MAX_RUN_CHARS
     }
+    fn last_head_mark(&self, run: &str) -> Option<usize> {
+        // An entity may spell any character: a run with one is not told by the ones it shows.
+        if run.contains('&') {
+            return run.char_indices().next_back().map(|(i, _)| i);
+        }
+        run.rfind(HEAD_MARKS)
+    }
 }
+
+/// Characters every text that [`run_kind`] reads as a head label holds one of, as its key's
+/// characters are the text's own (for a text without entities): 部门 and 单位 of the text fields,
+/// 预算, 资金 and 金额 of the amounts, 日期 and 时间 of the dates, 项目 and 总体目标 (目), and 其中.
+/// The stream reader asks only suffixes that hold one whether they are head labels.
+const HEAD_MARKS: [char; 9] = ['部', '单', '预', '资', '金', '日', '时', '目', '其'];
 
 /// Everything the layout stage may ask of one run, from one label key and one word search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -98,6 +98,13 @@ pub trait Vocabulary {
     fn label_max_chars(&self) -> usize {
         usize::MAX
     }
+    /// Where the last character of `run` starts that every head label's text holds one of:
+    /// a suffix that starts after it is no head label, and is not asked about as one. `None`
+    /// when `run` holds none, so no suffix of it is a head label. By default any suffix may be
+    /// one.
+    fn last_head_mark(&self, run: &str) -> Option<usize> {
+        run.char_indices().next_back().map(|(i, _)| i)
+    }
 }
 
 /// No words at all: every run is `Other`. Readers given it rebuild nothing from labels.
@@ -295,9 +302,15 @@ fn split_trailing_label<'a>(run: &'a str, facts: Facts, words: &dyn Vocabulary) 
     // of four characters at least.
     let chars = run.chars().count();
     let first = chars.saturating_sub(words.label_max_chars()).max(2);
+    // Most suffixes hold none of the characters every head label holds one of, and are not
+    // read: the run is searched for the last of them once, when a suffix is first looked at.
+    let mut last_mark = None;
     run.char_indices().take(chars.saturating_sub(3)).skip(first).find_map(|(i, c)| {
         // A label starts with a word, not inside the number before it.
         if c.is_ascii_digit() || c.is_ascii_punctuation() {
+            return None;
+        }
+        if i > (*last_mark.get_or_insert_with(|| words.last_head_mark(run)))? {
             return None;
         }
         let (value, label) = (run[..i].trim_end(), &run[i..]);
