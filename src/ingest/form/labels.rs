@@ -6,8 +6,8 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::amount::parse_amount;
 use super::words::{Key, word};
-use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary};
-use crate::ingest::text::{clean, folded, has_char, label_key_within, years};
+use crate::ingest::layout::stream::{Facts, RunKind, Vocabulary, level1_prefix};
+use crate::ingest::text::{clean, folded, has_char, is_han, label_key_within, years};
 
 pub(super) enum TextField {
     ProjectName,
@@ -388,7 +388,33 @@ impl Vocabulary for FormLabels {
     fn label_max_chars(&self) -> usize {
         LABEL_MAX_RUN_CHARS
     }
+    fn last_head_mark(&self, run: &str) -> Option<usize> {
+        // An entity may spell any character: a run with one is not told by the ones it shows.
+        if run.contains('&') {
+            return run.char_indices().next_back().map(|(i, _)| i);
+        }
+        run.rfind(HEAD_MARKS)
+    }
+    fn leading_level1(&self, run: &str) -> Option<usize> {
+        // A 一级 label's key ends in one of `L1_ENDS`, and a prefix that ends in any other Han
+        // character ends its key with it (a key keeps every one outside brackets): it is not
+        // asked about, unless a bracket opened before its end (what a bracket holds is left
+        // out of the key) or markup may take the character out.
+        let unsure = run.find(['(', '[', '【', '〔', '（', '［', '<', '&']).unwrap_or(run.len());
+        level1_prefix(run, self, |cut| {
+            cut > unsure || run[..cut].chars().next_back().is_none_or(|c| !is_han(c) || L1_ENDS.contains(&c))
+        })
+    }
 }
+
+/// The characters the 一级 labels ([`PURE_L1`], [`SHARED_L1`]) end in.
+const L1_ENDS: [char; 6] = ['标', '出', '益', '果', '度', '本'];
+
+/// Characters every text that [`run_kind`] reads as a head label holds one of, as its key's
+/// characters are the text's own (for a text without entities): 部门 and 单位 of the text fields,
+/// 预算, 资金 and 金额 of the amounts, 日期 and 时间 of the dates, 项目 and 总体目标 (目), and 其中.
+/// The stream reader asks only suffixes that hold one whether they are head labels.
+const HEAD_MARKS: [char; 9] = ['部', '单', '预', '资', '金', '日', '时', '目', '其'];
 
 /// Everything the layout stage may ask of one run, from one label key and one word search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -509,6 +535,15 @@ mod tests {
         ];
         for run in runs.into_iter().chain(PURE_L1).chain(SHARED_L1) {
             assert_eq!(FormLabels.is_level1(run), RunFacts::read(run).level1, "{run:?}");
+        }
+    }
+
+    /// The stream reader asks only prefixes that end in one of `L1_ENDS` (or in no Han
+    /// character) whether they are 一级 labels.
+    #[test]
+    fn every_level1_label_ends_in_a_level1_end() {
+        for label in PURE_L1.iter().chain(&SHARED_L1) {
+            assert!(label.chars().last().is_some_and(|c| L1_ENDS.contains(&c)), "{label}");
         }
     }
 

@@ -98,6 +98,19 @@ pub trait Vocabulary {
     fn label_max_chars(&self) -> usize {
         usize::MAX
     }
+    /// Where a 一级 label ends that begins a longer run, if any: the longest prefix of two
+    /// characters and more, short of the whole run, that [`Vocabulary::is_level1`] and whose
+    /// kind is [`RunKind::L1`] (see [`level1_prefix`]).
+    fn leading_level1(&self, run: &str) -> Option<usize> {
+        level1_prefix(run, self, |_| true)
+    }
+    /// Where the last character of `run` starts that every head label's text holds one of:
+    /// a suffix that starts after it is no head label, and is not asked about as one. `None`
+    /// when `run` holds none, so no suffix of it is a head label. By default any suffix may be
+    /// one.
+    fn last_head_mark(&self, run: &str) -> Option<usize> {
+        run.char_indices().next_back().map(|(i, _)| i)
+    }
 }
 
 /// No words at all: every run is `Other`. Readers given it rebuild nothing from labels.
@@ -295,9 +308,15 @@ fn split_trailing_label<'a>(run: &'a str, facts: Facts, words: &dyn Vocabulary) 
     // of four characters at least.
     let chars = run.chars().count();
     let first = chars.saturating_sub(words.label_max_chars()).max(2);
+    // Most suffixes hold none of the characters every head label holds one of, and are not
+    // read: the run is searched for the last of them once, when a suffix is first looked at.
+    let mut last_mark = None;
     run.char_indices().take(chars.saturating_sub(3)).skip(first).find_map(|(i, c)| {
         // A label starts with a word, not inside the number before it.
         if c.is_ascii_digit() || c.is_ascii_punctuation() {
+            return None;
+        }
+        if i > (*last_mark.get_or_insert_with(|| words.last_head_mark(run)))? {
             return None;
         }
         let (value, label) = (run[..i].trim_end(), &run[i..]);
@@ -385,7 +404,7 @@ fn token(
     // Checked at any place in a row: a wrapped name before it may have shifted the count.
     if kind == RunKind::Other
         && *in_ind
-        && let Some(cut) = leading_level1(&raw[0], words)
+        && let Some(cut) = words.leading_level1(&raw[0])
         && completes_level2(&raw[0][cut..], &raw[1..], words)
     {
         // 满意度指标服务对象满意: a 一级 label merged with the head of the 二级 label after it.
@@ -499,11 +518,13 @@ fn join_quoted<'a>(
     })
 }
 
-/// Where a 一级 label ends that begins a longer run, if the rest is no label of its own.
+/// Where a 一级 label ends that begins a longer run (see [`Vocabulary::leading_level1`]), asking
+/// only about the prefixes `run[..cut]` for which `may_end(cut)` holds: a vocabulary that can
+/// tell from where a prefix ends that it is no 一级 label leaves it out.
 ///
 /// Only a prefix short enough to be a label is asked about (see `label_max_chars`): at most
 /// that many characters of a long run are read, however long it is.
-fn leading_level1(run: &str, words: &dyn Vocabulary) -> Option<usize> {
+pub fn level1_prefix<W: Vocabulary + ?Sized>(run: &str, words: &W, may_end: impl Fn(usize) -> bool) -> Option<usize> {
     // Prefixes of two characters up to the longest label's, tried longest first.
     let most = words.label_max_chars();
     let mut ends = run.char_indices().map(|(i, _)| i);
@@ -511,7 +532,7 @@ fn leading_level1(run: &str, words: &dyn Vocabulary) -> Option<usize> {
     let longest = ends.nth(most.saturating_sub(2)).unwrap_or(run.len());
     let mut cuts = run[..longest].char_indices().map(|(i, _)| i).rev().take_while(|&i| i >= shortest);
     // `is_level1` first: it is the cheaper question, and rules out nearly every prefix.
-    cuts.find(|&c| words.is_level1(&run[..c]) && words.kind(&run[..c]) == RunKind::L1)
+    cuts.find(|&c| may_end(c) && words.is_level1(&run[..c]) && words.kind(&run[..c]) == RunKind::L1)
 }
 
 /// Where the tail of a 二级 label begins whose head is `raw[i]`: a short fragment within the

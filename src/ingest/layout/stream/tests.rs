@@ -410,10 +410,10 @@ fn suffixes_and_prefixes_are_asked_about_as_when_every_one_was_read() {
         let ours = split_trailing_label(&run, facts, &words);
         assert_eq!(ours, split_trailing_label_reading_every_suffix(&run, facts, &words), "round {round}: {run:?}");
         split += usize::from(ours.is_some());
-        // The prefixes `leading_level1` asks about, longest first: every one of two characters
+        // The prefixes `leading_level1` asks about by default, longest first: every one of two characters
         // up to `most`, short of the whole run.
         words.asked.borrow_mut().clear();
-        assert_eq!(leading_level1(&run, &words), None);
+        assert_eq!(words.leading_level1(&run), None);
         let expected: Vec<String> = {
             let cuts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(2).take(most.saturating_sub(1)).collect();
             cuts.into_iter().rev().map(|c| run[..c].to_string()).collect()
@@ -422,4 +422,116 @@ fn suffixes_and_prefixes_are_asked_about_as_when_every_one_was_read() {
         level1_asked += usize::from(!expected.is_empty());
     }
     assert!(split > 200 && level1_asked > 1000, "{split} split, {level1_asked} asked");
+}
+
+/// Runs to ask the form's vocabulary about: every line (and every cell of it) of the samples,
+/// and random runs of label words, values, brackets, markup and entities.
+fn form_runs() -> Vec<String> {
+    let mut runs: Vec<String> = crate::ingest::samples::texts()
+        .iter()
+        .flat_map(|(_, text)| text.lines().flat_map(|l| std::iter::once(l).chain(l.split('\t'))).map(str::to_string))
+        .collect();
+    let alphabet = [
+        "项目",
+        "名称",
+        "资金",
+        "年度",
+        "总额",
+        "预算",
+        "单位",
+        "主管",
+        "部门",
+        "其中",
+        "日期",
+        "开始",
+        "时间",
+        "金额",
+        "目标",
+        "指标",
+        "产出",
+        "成本",
+        "满意度",
+        "经常性",
+        "类别",
+        "性质",
+        "实施",
+        "申报",
+        "（万元）",
+        "(",
+        ")",
+        "【",
+        "1,000.00",
+        "95%",
+        " ",
+        "：",
+        "#",
+        "&amp;",
+        "&#x9879;",
+        "&#39044;",
+        "<b>",
+        "</b>",
+        "a",
+        "产出指标",
+        "效益指标",
+        "满意度指标",
+        "效果",
+        "预期",
+        "服务对象",
+        "数量指标",
+        "［",
+        "〔",
+        "】",
+    ];
+    let mut rng = fastrand::Rng::with_seed(29);
+    runs.extend((0..20_000).map(|_| (0..rng.usize(0..12)).map(|_| alphabet[rng.usize(..alphabet.len())]).collect()));
+    runs
+}
+
+/// The form's vocabulary leaves out the suffixes that hold none of its head labels' characters:
+/// the runs it splits are the ones it split when every suffix was read.
+#[test]
+fn head_label_suffixes_are_found_as_when_every_suffix_was_read() {
+    let words = crate::ingest::form::FormLabels;
+    let mut split = 0;
+    for run in form_runs() {
+        let run = run.trim();
+        for facts in [words.facts(run), Facts { kind: RunKind::Other, ..words.facts(run) }] {
+            let ours = split_trailing_label(run, facts, &words);
+            assert_eq!(ours, split_trailing_label_reading_every_suffix(run, facts, &words), "{run:?}");
+            split += usize::from(ours.is_some());
+        }
+    }
+    assert!(split > 1000, "{split} split");
+}
+
+/// No suffix that starts past the form vocabulary's last head mark is a head label, and a
+/// run without one holds none.
+#[test]
+fn no_head_label_starts_past_the_last_head_mark() {
+    let words = crate::ingest::form::FormLabels;
+    let mut heads = 0;
+    for run in form_runs() {
+        let mark = words.last_head_mark(&run);
+        for (i, _) in run.char_indices() {
+            if words.label_facts(&run[i..]).kind == RunKind::Head {
+                assert!(mark.is_some_and(|m| i <= m), "{:?} in {run:?}, last mark {mark:?}", &run[i..]);
+                heads += 1;
+            }
+        }
+    }
+    assert!(heads > 1000, "{heads} head labels");
+}
+
+/// The form's vocabulary leaves out the prefixes that end in a Han character no 一级 label ends
+/// in: the 一级 label it finds at the start of a run is the one found asking about every prefix.
+#[test]
+fn leading_level1_labels_are_found_as_when_every_prefix_was_asked() {
+    let words = crate::ingest::form::FormLabels;
+    let mut found = 0;
+    for run in form_runs() {
+        let ours = words.leading_level1(&run);
+        assert_eq!(ours, level1_prefix(&run, &words, |_| true), "{run:?}");
+        found += usize::from(ours.is_some());
+    }
+    assert!(found > 1000, "{found} found");
 }
