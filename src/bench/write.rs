@@ -6,7 +6,7 @@
 //! they bound what a run can reach on this machine.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use arrow::array::{RecordBatch, RecordBatchReader};
@@ -16,16 +16,13 @@ use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 
 use crate::store::parquet::{Codec, lean_properties, part_properties};
-use crate::store::sink::{PartKey, list_parts};
+use crate::store::sink::{PartKey, SinkError, list_parts};
 
+/// A part that could not be read or encoded (the sink's errors: the same files), or no threads.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteFloorError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {source}")]
-    Parquet { path: PathBuf, source: parquet::errors::ParquetError },
-    #[error("{path}: {source}")]
-    Arrow { path: PathBuf, source: arrow::error::ArrowError },
+    #[error(transparent)]
+    Part(#[from] SinkError),
     #[error("starting the worker threads: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
 }
@@ -86,13 +83,13 @@ impl Encoded {
 /// Reads one part, then times its encoding into memory as one file.
 fn encode_part(snapshot: &Path, key: PartKey, props: WriterProperties) -> Result<Encoded, WriteFloorError> {
     let path = snapshot.join(key.rel_path());
-    let file = File::open(&path).map_err(|source| WriteFloorError::Io { path: path.clone(), source })?;
-    let pq = |source| WriteFloorError::Parquet { path: path.clone(), source };
+    let file = File::open(&path).map_err(|source| SinkError::Io { path: path.clone(), source })?;
+    let pq = |source| SinkError::Parquet { path: path.clone(), source };
     let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?.build().map_err(pq)?;
     let schema = reader.schema();
     let batches = reader
         .collect::<Result<Vec<RecordBatch>, _>>()
-        .map_err(|source| WriteFloorError::Arrow { path: path.clone(), source })?;
+        .map_err(|source| SinkError::Arrow { path: path.clone(), source })?;
     let t = Instant::now();
     let mut writer = ArrowWriter::try_new(Vec::new(), schema, Some(props)).map_err(pq)?;
     for b in &batches {

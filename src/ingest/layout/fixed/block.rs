@@ -820,22 +820,29 @@ mod tests {
         cells
     }
 
-    #[test]
-    fn words_placed_in_one_sweep_as_by_runs_on_every_sample_and_random_lines() {
-        let mut placed = 0;
+    /// Every indicator block of the samples: where its header is, its header words, its body lines.
+    fn each_sample_indicator_block(mut f: impl FnMut(&str, &[Word<'_>], &[(usize, Vec<Word<'_>>)])) {
         for (path, text) in crate::ingest::samples::texts() {
             let (lines, wide) = super::super::segment_lines(&text);
             for at in 0..lines.len() {
                 let Some(Some(segs)) = lines.get(at) else { continue };
                 let Some((Kind::Indicators, header)) = header(segs, wide, &FormLabels) else { continue };
                 let (_, body) = body_of(&lines, at, Kind::Indicators, &header, wide, &FormLabels);
-                let cols = Columns { header: &header };
-                for (no, ws) in &body {
-                    assert_eq!(cols.place(ws), place_before(&cols, ws), "{} line {no}", path.display());
-                    placed += 1;
-                }
+                f(&format!("{} line {at}", path.display()), &header, &body);
             }
         }
+    }
+
+    #[test]
+    fn words_placed_in_one_sweep_as_by_runs_on_every_sample_and_random_lines() {
+        let mut placed = 0;
+        each_sample_indicator_block(|at, header, body| {
+            let cols = Columns { header };
+            for (no, ws) in body {
+                assert_eq!(cols.place(ws), place_before(&cols, ws), "{at}, body line {no}");
+                placed += 1;
+            }
+        });
         assert!(placed > 50, "only {placed} lines placed in the samples");
         // Random headers and lines of words, one or two columns apart, straddling columns.
         let mut rng = fastrand::Rng::with_seed(0xB10C);
@@ -871,22 +878,16 @@ mod tests {
     #[test]
     fn blocks_left_before_their_labels_are_read_are_left_by_the_whole_reading_on_every_sample_and_random_block() {
         let (mut left, mut read) = (0, 0);
-        for (path, text) in crate::ingest::samples::texts() {
-            let (lines, wide) = super::super::segment_lines(&text);
-            for at in 0..lines.len() {
-                let Some(Some(segs)) = lines.get(at) else { continue };
-                let Some((Kind::Indicators, header)) = header(segs, wide, &FormLabels) else { continue };
-                let (_, body) = body_of(&lines, at, Kind::Indicators, &header, wide, &FormLabels);
-                let cols = Columns { header: &header };
-                let placed: Vec<_> = body.iter().map(|(no, ws)| (*no, cols.place(ws))).collect();
-                let whole = from_placed(&header, &placed, &FormLabels).is_some();
-                if assert_left_as_read_whole(&header, &placed, &format!("{} line {at}", path.display())) {
-                    left += 1;
-                } else if whole {
-                    read += 1;
-                }
+        each_sample_indicator_block(|at, header, body| {
+            let cols = Columns { header };
+            let placed: Vec<_> = body.iter().map(|(no, ws)| (*no, cols.place(ws))).collect();
+            let whole = from_placed(header, &placed, &FormLabels).is_some();
+            if assert_left_as_read_whole(header, &placed, at) {
+                left += 1;
+            } else if whole {
+                read += 1;
             }
-        }
+        });
         assert!(left > 10 && read > 10, "{left} blocks left early, {read} rebuilt in the samples");
         // Random blocks: label pieces, names and values on lines a blank or two apart, labels
         // on value lines or between them, wrapped and whole.
