@@ -42,3 +42,8 @@ pub(crate) fn grids() -> Vec<(PathBuf, layout::Grid)> {
 pub(crate) fn tables() -> Vec<Table> {
     grids().into_iter().flat_map(|(_, grid)| form::read(&grid).tables).collect()
 }
+
+/// The name and the value of every indicator the form reads from `sample_data/`.
+pub(crate) fn indicator_texts() -> Vec<String> {
+    tables().into_iter().flat_map(|t| t.indicators).flat_map(|ind| [ind.level3, ind.value.into()]).collect()
+}

@@ -438,28 +438,17 @@ mod tests {
     #[test]
     fn one_scan_answers_as_each_list_alone() {
         let lists: Vec<Lexicon> = SCORE_LISTS.iter().map(|l| Lexicon::new(l)).collect();
-        let mut texts: Vec<String> = Vec::new();
-        for t in crate::ingest::samples::tables() {
-            for ind in t.indicators {
-                texts.extend([ind.level3, ind.value.into()]);
-            }
-        }
+        let mut texts = crate::ingest::samples::indicator_texts();
         assert!(texts.len() > 1000, "{} sample texts", texts.len());
         texts.extend(SCORE_LISTS.iter().flat_map(|l| l.iter().map(|w| w.to_string())));
         let mut alphabet: Vec<char> =
             SCORE_LISTS.iter().flat_map(|l| l.iter().flat_map(|w| w.chars())).chain(['x', '%', '，']).collect();
         alphabet.sort_unstable();
         alphabet.dedup();
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
-            let n = next() % 10;
-            texts.push((0..n).map(|_| alphabet[next() as usize % alphabet.len()]).collect());
+            let n = rng.usize(..10);
+            texts.push((0..n).map(|_| alphabet[rng.usize(..alphabet.len())]).collect());
         }
         for s in &texts {
             let hits = SCORE_WORDS.scan(s);

@@ -257,15 +257,10 @@ fn a_value_read_for_the_score_reads_as_alone_and_finds_the_words_of_its_own_scan
     assert!(rows.len() > 1000, "{} sample indicators", rows.len());
     let alphabet: Vec<char> =
         "不低于超过以内达到提高降低合格率满意及时年底前月个万元%≥≤＞=1203. “”数量质量".chars().collect();
-    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15);
     for _ in 0..20_000 {
-        let mut text = |n: u64| (0..next() % n).map(|_| alphabet[next() as usize % alphabet.len()]).collect::<String>();
+        let mut text =
+            |n: usize| (0..rng.usize(..n)).map(|_| alphabet[rng.usize(..alphabet.len())]).collect::<String>();
         rows.push((text(14), text(6), text(4), None));
     }
     for (value, l3, l2, unit) in &rows {

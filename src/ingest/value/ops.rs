@@ -88,26 +88,15 @@ mod tests {
             words.iter().find(|(word, _)| *word == w).map(|(_, op)| *op)
         };
         let scan = WordLists::new(&OP_LISTS);
-        let mut texts: Vec<String> = Vec::new();
-        for t in crate::ingest::samples::tables() {
-            for ind in t.indicators {
-                texts.extend([ind.level3, ind.value.into()]);
-            }
-        }
+        let mut texts = crate::ingest::samples::indicator_texts();
         texts.extend(words.iter().map(|(w, _)| w.to_string()));
         let mut alphabet: Vec<char> = words.iter().flat_map(|(w, _)| w.chars()).chain(['x', '1', '%']).collect();
         alphabet.sort_unstable();
         alphabet.dedup();
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = fastrand::Rng::with_seed(0x2545_F491_4F6C_DD1D);
         for _ in 0..50_000 {
-            let n = next() % 12;
-            texts.push((0..n).map(|_| alphabet[next() as usize % alphabet.len()]).collect());
+            let n = rng.usize(..12);
+            texts.push((0..n).map(|_| alphabet[rng.usize(..alphabet.len())]).collect());
         }
         for v in &texts {
             let hits = scan.scan(v);
